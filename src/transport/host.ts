@@ -1,0 +1,190 @@
+// What tasks use to act on a host: commands, privilege escalation, file reads, stats and atomic
+// writes, all built from sh scripts over a Transport's single `exec` verb. Values are quoted with
+// `quote`/`sh` only; nothing here concatenates unquoted values into shell text.
+
+import { Readable } from 'node:stream';
+import { TaskError } from '../errors.js';
+import { argv, quote, sh, ShellText } from '../shell/quote.js';
+import type { ExecResult, Transport } from './types.js';
+
+export interface Become {
+  /** The user to become (sudo -u); root when not given. */
+  user: string;
+  /** sudo password, when the host's sudo asks for one; never logged. */
+  password?: string;
+}
+
+export interface RunOptions {
+  stdin?: string | Buffer | Readable;
+  env?: Record<string, string>;
+  chdir?: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Throw CommandError on a non-zero exit (default true). */
+  check?: boolean;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export type FileType = 'file' | 'directory' | 'link' | 'other';
+
+export interface FileStat {
+  type: FileType;
+  /** Permission bits in octal, e.g. '644', '2755'. */
+  mode: string;
+  owner: string;
+  group: string;
+  size: number;
+  /** For a symlink: what it points to, as written in the link. */
+  linkTarget?: string;
+}
+
+export interface WriteOptions {
+  /** Octal string like '0644'; when absent an existing file keeps its mode, a new one gets 0644. */
+  mode?: string;
+  owner?: string;
+  group?: string;
+}
+
+/** A command exited non-zero. Carries its output so the user sees why. */
+export class CommandError extends TaskError {
+  constructor(
+    readonly command: string,
+    readonly code: number,
+    readonly stdout: string,
+    readonly stderr: string,
+    host: string,
+  ) {
+    const detail = (stderr.trim() || stdout.trim()).split('\n').slice(-5).join('\n');
+    super(`command failed with exit code ${code}${detail ? `: ${detail}` : ''}`, { host });
+    this.name = 'CommandError';
+  }
+}
+
+export class HostShell {
+  constructor(
+    readonly transport: Transport,
+    /** The user the transport logs in as; become is a no-op when it already is that user. */
+    readonly loginUser: string,
+    readonly become: Become | null = null,
+  ) {}
+
+  get host(): string {
+    return this.transport.host;
+  }
+
+  /** The same host with other privileges (a step's become/become_user). */
+  withBecome(become: Become | null): HostShell {
+    return new HostShell(this.transport, this.loginUser, become);
+  }
+
+  /** The user commands effectively run as. */
+  get effectiveUser(): string {
+    return this.become?.user ?? this.loginUser;
+  }
+
+  /** Run an argv (each word quoted) or a script built with `sh`. */
+  async run(command: ReadonlyArray<string> | ShellText, options: RunOptions = {}): Promise<RunResult> {
+    const r = await this.execRaw(command, options);
+    const result = { code: r.code, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
+    if (options.check !== false && r.code !== 0) {
+      throw new CommandError(describe(command), r.code, result.stdout, result.stderr, this.host);
+    }
+    return result;
+  }
+
+  /** Like `run` but returns stdout as bytes and never throws on exit status. */
+  async execRaw(command: ReadonlyArray<string> | ShellText, options: RunOptions = {}): Promise<ExecResult> {
+    let script = command instanceof ShellText ? command.text : argv(command);
+    if (options.chdir) script = sh`cd ${options.chdir} || exit 1`.text + '\n' + script;
+    if (options.env) {
+      const exports = Object.entries(options.env).map(([k, v]) => {
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new TaskError(`invalid environment variable name ${JSON.stringify(k)}`);
+        return `export ${k}=${quote(v)}`;
+      });
+      script = exports.join('\n') + '\n' + script;
+    }
+    let stdin = options.stdin;
+    if (this.needsSudo()) {
+      const become = this.become!;
+      const flags = become.password === undefined ? '-n' : "-S -p ''";
+      script = `sudo ${flags} -H -u ${quote(become.user)} -- /bin/sh -c ${quote(script)}`;
+      if (become.password !== undefined) stdin = prependLine(become.password, stdin);
+    }
+    return this.transport.exec(script, { stdin, timeoutMs: options.timeoutMs, signal: options.signal });
+  }
+
+  private needsSudo(): boolean {
+    return this.become !== null && this.become.user !== this.loginUser;
+  }
+
+  /** The file's bytes, or null when it does not exist. */
+  async readFile(path: string): Promise<Buffer | null> {
+    const r = await this.execRaw(sh`if [ -e ${path} ]; then exec cat -- ${path}; else exit 3; fi`);
+    if (r.code === 3) return null;
+    if (r.code !== 0) throw new CommandError(`cat ${path}`, r.code, '', r.stderr.toString(), this.host);
+    return r.stdout;
+  }
+
+  /** lstat: a symlink is reported as a link, with its target. null when nothing is there. */
+  async stat(path: string): Promise<FileStat | null> {
+    const r = await this.run(
+      sh`if [ -e ${path} ] || [ -L ${path} ]; then stat -c '%F|%a|%U|%G|%s' -- ${path}; if [ -L ${path} ]; then readlink -- ${path}; fi; else echo absent; fi`,
+    );
+    return parseStat(r.stdout);
+  }
+
+  /**
+   * Write a file atomically: the bytes go to a temp file in the same directory, which gets its
+   * mode and owner and is then renamed over the destination, so a reader never sees a half file
+   * and an interrupted write leaves the old file intact. Streams are piped, never buffered whole.
+   */
+  async writeFile(path: string, data: string | Buffer | Readable, options: WriteOptions = {}): Promise<void> {
+    const mode = options.mode
+      ? sh`chmod ${options.mode} "$t"`
+      : sh`if [ -e ${path} ]; then chmod --reference=${path} "$t"; else chmod 0644 "$t"; fi`;
+    const owner = options.owner || options.group ? sh`chown ${`${options.owner ?? ''}:${options.group ?? ''}`} "$t"` : sh`if [ -e ${path} ]; then chown --reference=${path} "$t"; fi`;
+    const script = sh`set -e
+d=$(dirname -- ${path})
+t=$(mktemp -- "$d/.runbook-tmp.XXXXXX")
+trap 'rm -f -- "$t"' EXIT
+cat > "$t"
+${mode}
+${owner}
+mv -f -- "$t" ${path}
+trap - EXIT`;
+    await this.run(script, { stdin: data });
+  }
+}
+
+export function parseStat(out: string): FileStat | null {
+  const lines = out.replace(/\n$/, '').split('\n');
+  if (lines[0] === 'absent') return null;
+  const [kind, mode, owner, group, size] = lines[0].split('|');
+  const type: FileType = kind.startsWith('regular')
+    ? 'file'
+    : kind === 'directory'
+      ? 'directory'
+      : kind === 'symbolic link'
+        ? 'link'
+        : 'other';
+  return { type, mode, owner, group, size: Number(size), ...(type === 'link' ? { linkTarget: lines[1] } : {}) };
+}
+
+function describe(command: ReadonlyArray<string> | ShellText): string {
+  return command instanceof ShellText ? command.text : argv(command);
+}
+
+function prependLine(line: string, rest: string | Buffer | Readable | undefined): Readable {
+  async function* chunks() {
+    yield Buffer.from(line + '\n');
+    if (rest === undefined) return;
+    if (rest instanceof Readable) yield* rest;
+    else yield Buffer.from(rest);
+  }
+  return Readable.from(chunks());
+}

@@ -1,0 +1,51 @@
+// A transport runs sh scripts on one host. It is deliberately small: one verb, `exec`, that runs a
+// script with `/bin/sh -c` and streams stdin in. Everything else (argv quoting, sudo, env, chdir,
+// file reads, atomic uploads) is built once on top of it in `host.ts`, so the local and the SSH
+// transport behave identically and targets need nothing but sh and coreutils.
+
+import type { Readable } from 'node:stream';
+
+export interface ExecOptions {
+  /** Bytes fed to the script's stdin; a stream is piped without buffering it whole. */
+  stdin?: string | Buffer | Readable;
+  /** Kill the command after this long and fail with a timeout error. */
+  timeoutMs?: number;
+  /** Abort the command (Ctrl-C on the controller). */
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  /** Exit status; 128+n when the command died of signal n. */
+  code: number;
+  stdout: Buffer;
+  stderr: Buffer;
+}
+
+export interface Transport {
+  /** The inventory name of the host this transport reaches. */
+  readonly host: string;
+  /** Open the connection (idempotent). Throws UnreachableError when the host cannot be reached. */
+  connect(): Promise<void>;
+  /** Run `script` with /bin/sh -c on the host. Throws UnreachableError if the connection drops. */
+  exec(script: string, options?: ExecOptions): Promise<ExecResult>;
+  /** Close the connection; safe to call more than once. */
+  close(): Promise<void>;
+}
+
+/** How a host is reached, as the inventory says (after ~/.ssh/config is applied for ssh). */
+export interface ConnectionSpec {
+  connection: 'ssh' | 'local';
+  /** Inventory name. */
+  host: string;
+  address: string;
+  port?: number;
+  user?: string;
+  /** Path of a private key file. */
+  key?: string;
+  /** Password login, only when the inventory asks for it; never logged. */
+  password?: string;
+  /** A bastion to jump through, `[user@]host[:port]` or an inventory host name. */
+  jumpHost?: string;
+  /** known_hosts file to verify against instead of ~/.ssh/known_hosts. */
+  knownHostsFile?: string;
+}

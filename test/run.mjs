@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// Runs every uvu suite (test/**/*.test.ts) in its own Node process, so a suite that starts
+// servers or lab hosts cannot leak state into another, and prints the closing line CI reads:
+// `N passed, N failed, N skipped`.
+//
+//   node test/run.mjs                 all suites
+//   node test/run.mjs ssh journal     only suites whose path contains one of the words
+//   TEST_JOBS=1 node test/run.mjs     one suite at a time (default: 2, this machine's cores)
+
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const filters = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const jobs = Number(process.env.TEST_JOBS ?? 2);
+const suiteTimeoutMs = Number(process.env.TEST_SUITE_TIMEOUT_MS ?? 20 * 60_000);
+
+function findSuites(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return findSuites(path);
+    return name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+// Suites under test/serial/ (lab and end-to-end: they own the machine's network namespaces and
+// most of its CPU) run alone, after the others.
+const all = findSuites(join(root, 'test'))
+  .map((p) => relative(root, p))
+  .filter((p) => filters.length === 0 || filters.some((f) => p.includes(f)))
+  .sort();
+const parallel = all.filter((p) => !p.startsWith('test/serial/'));
+const serial = all.filter((p) => p.startsWith('test/serial/'));
+
+function runSuite(file) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', file, '--no-color'], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let output = '';
+    child.stdout.on('data', (b) => (output += b));
+    child.stderr.on('data', (b) => (output += b));
+    const timer = setTimeout(() => {
+      output += `\n!! suite timed out after ${suiteTimeoutMs / 1000}s; killed\n`;
+      try { process.kill(-child.pid, 'SIGKILL'); } catch {}
+    }, suiteTimeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const num = (label) => Number(output.match(new RegExp(`^\\s*${label}:\\s+(\\d+)`, 'm'))?.[1] ?? NaN);
+      const total = num('Total'), passed = num('Passed'), skipped = num('Skipped');
+      let result;
+      if (Number.isNaN(total)) result = { passed: 0, failed: 1, skipped: 0 }; // crashed before uvu reported
+      else result = { passed, skipped, failed: Math.max(total - passed - skipped, code === 0 ? 0 : 1) };
+      const secs = ((Date.now() - started) / 1000).toFixed(1);
+      process.stdout.write(`\n== ${file} (${secs}s, exit ${code})\n${output.trimEnd()}\n`);
+      resolve(result);
+    });
+  });
+}
+
+async function runAll(files, width) {
+  const results = [];
+  const queue = [...files];
+  await Promise.all(
+    Array.from({ length: Math.min(width, queue.length) }, async () => {
+      while (queue.length) results.push(await runSuite(queue.shift()));
+    }),
+  );
+  return results;
+}
+
+const results = [...(await runAll(parallel, jobs)), ...(await runAll(serial, 1))];
+const sum = (k) => results.reduce((n, r) => n + r[k], 0);
+const failed = sum('failed');
+console.log(`\n${all.length} suites`);
+console.log(`${sum('passed')} passed, ${failed} failed, ${sum('skipped')} skipped`);
+process.exit(failed === 0 && all.length > 0 ? 0 : 1);
