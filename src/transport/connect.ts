@@ -21,7 +21,7 @@ export interface OpenedTransport {
   loginUser: string;
 }
 
-export function openTransport(host: InventoryHost, _options: ConnectOptions = {}): OpenedTransport {
+export async function openTransport(host: InventoryHost, _options: ConnectOptions = {}): Promise<OpenedTransport> {
   if (host.connection === 'local') {
     return { transport: new LocalTransport(host.name), loginUser: userInfo().username };
   }
