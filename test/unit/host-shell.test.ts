@@ -1,0 +1,98 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync, readFileSync, writeFileSync, symlinkSync, statSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { HostShell, CommandError, parseStat } from '../../src/transport/host.js';
+import { LocalTransport } from '../../src/transport/local.js';
+import { sh } from '../../src/shell/quote.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'runbook-host-'));
+const shell = new HostShell(new LocalTransport('local'), userInfo().username);
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('run returns output and throws CommandError with stderr on failure', async () => {
+  const ok = await shell.run(['printf', '%s', 'hello world']);
+  assert.is(ok.stdout, 'hello world');
+  const err = await shell.run(sh`echo boom >&2; exit 3`).catch((e) => e);
+  assert.instance(err, CommandError);
+  assert.is(err.code, 3);
+  assert.match(err.message, /exit code 3: boom/);
+  const unchecked = await shell.run(sh`exit 5`, { check: false });
+  assert.is(unchecked.code, 5);
+});
+
+test('env and chdir are applied, and their values are quoted', async () => {
+  const r = await shell.run(sh`printf '%s|' "$GREETING"; pwd`, { env: { GREETING: `it's $(x)` }, chdir: dir });
+  assert.is(r.stdout, `it's $(x)|${dir}\n`);
+  await assert.rejects?.(shell.run(['true'], { env: { 'BAD NAME': 'x' } }));
+});
+
+test('readFile returns exact bytes, or null when absent', async () => {
+  const bytes = Buffer.from([0, 1, 2, 255, 10, 13, 0x27]);
+  writeFileSync(join(dir, 'bin'), bytes);
+  assert.equal(await shell.readFile(join(dir, 'bin')), bytes);
+  assert.is(await shell.readFile(join(dir, 'missing')), null);
+});
+
+test('stat reports type, mode, owner and link targets (lstat)', async () => {
+  writeFileSync(join(dir, 'f'), 'abc', { mode: 0o640 });
+  symlinkSync('f', join(dir, 'l'));
+  const f = await shell.stat(join(dir, 'f'));
+  assert.equal(f, { type: 'file', mode: '640', owner: userInfo().username, group: f!.group, size: 3 });
+  const l = await shell.stat(join(dir, 'l'));
+  assert.is(l!.type, 'link');
+  assert.is(l!.linkTarget, 'f');
+  assert.is((await shell.stat(dir))!.type, 'directory');
+  assert.is(await shell.stat(join(dir, 'nothing')), null);
+  assert.is(parseStat('regular empty file|600|a|b|0\n')!.type, 'file');
+});
+
+test('writeFile is atomic, sets the mode, keeps an existing mode, and leaves no temp file', async () => {
+  const target = join(dir, 'conf', 'w.cfg');
+  await shell.run(['mkdir', '-p', join(dir, 'conf')]);
+  await shell.writeFile(target, 'one\n', { mode: '0600' });
+  assert.is(readFileSync(target, 'utf8'), 'one\n');
+  assert.is(statSync(target).mode & 0o777, 0o600);
+  await shell.writeFile(target, Buffer.from('two\n'));
+  assert.is(readFileSync(target, 'utf8'), 'two\n');
+  assert.is(statSync(target).mode & 0o777, 0o600, 'mode kept when not given');
+  await shell.writeFile(join(dir, 'conf', 'new'), 'x');
+  assert.is(statSync(join(dir, 'conf', 'new')).mode & 0o777, 0o644);
+  assert.equal(readdirSync(join(dir, 'conf')).filter((n) => n.startsWith('.runbook-tmp')), []);
+});
+
+test('writeFile streams a Readable and a failed write leaves the old file intact', async () => {
+  const target = join(dir, 'streamed');
+  const chunks = Array.from({ length: 64 }, (_, i) => Buffer.alloc(16 * 1024, i));
+  await shell.writeFile(target, Readable.from(chunks));
+  assert.equal(readFileSync(target), Buffer.concat(chunks));
+  const err = await shell.writeFile(target, 'new', { owner: 'no-such-user-xyz' }).catch((e) => e);
+  assert.instance(err, CommandError);
+  assert.equal(readFileSync(target), Buffer.concat(chunks), 'old content kept');
+  assert.equal(readdirSync(dir).filter((n) => n.startsWith('.runbook-tmp')), [], 'temp file removed');
+});
+
+test('hostile file names are handled as data', async () => {
+  const name = join(dir, `we'ird $(touch pwned) \`touch pwned\`\nname`);
+  await shell.writeFile(name, 'data');
+  assert.is((await shell.readFile(name))!.toString(), 'data');
+  assert.is((await shell.stat(name))!.type, 'file');
+  assert.not.ok(existsSync(join(dir, 'pwned')) || existsSync('pwned'));
+});
+
+test('become wraps the script in sudo -n only when the user differs', async () => {
+  const seen: string[] = [];
+  const recording = new HostShell(
+    { host: 'h', connect: async () => {}, close: async () => {}, exec: async (script) => { seen.push(script); return { code: 0, stdout: Buffer.from(''), stderr: Buffer.from('') }; } },
+    'ops',
+  );
+  await recording.withBecome({ user: 'root' }).run(['id', '-u']);
+  await recording.withBecome({ user: 'ops' }).run(['id', '-u']);
+  assert.is(seen[0], `sudo -n -H -u root -- /bin/sh -c 'id -u'`);
+  assert.is(seen[1], 'id -u');
+});
+
+test.run();
