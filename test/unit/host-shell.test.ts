@@ -27,7 +27,8 @@ test('run returns output and throws CommandError with stderr on failure', async 
 test('env and chdir are applied, and their values are quoted', async () => {
   const r = await shell.run(sh`printf '%s|' "$GREETING"; pwd`, { env: { GREETING: `it's $(x)` }, chdir: dir });
   assert.is(r.stdout, `it's $(x)|${dir}\n`);
-  await assert.rejects?.(shell.run(['true'], { env: { 'BAD NAME': 'x' } }));
+  const bad = await shell.run(['true'], { env: { 'BAD NAME': 'x' } }).catch((e) => e);
+  assert.match(String(bad), /invalid environment variable name/);
 });
 
 test('readFile returns exact bytes, or null when absent', async () => {
