@@ -1,0 +1,79 @@
+// YAML files parsed with positions: every node can be turned into a file:line:col, every syntax
+// error (duplicate keys included) becomes a located UserError.
+
+import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, type Document, type Node } from 'yaml';
+import { UserError } from '../errors.js';
+import type { SourcePos } from '../model.js';
+
+export interface YamlSource {
+  file: string;
+  text: string;
+  /** sha256 of the file's bytes. */
+  hash: string;
+  doc: Document.Parsed;
+  pos(node: Node | null | undefined): SourcePos;
+  /** The plain JS value of a node (anchors and aliases resolved). */
+  value(node: Node | null | undefined): unknown;
+}
+
+export async function readYamlFile(file: string): Promise<YamlSource> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (e) {
+    throw new UserError('file', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {}, { cause: e });
+  }
+  return parseYamlText(file, bytes.toString('utf8'), createHash('sha256').update(bytes).digest('hex'));
+}
+
+export function parseYamlText(file: string, text: string, hash: string): YamlSource {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number): SourcePos => ({ file, ...lineCounter.linePos(offset) });
+  const [error] = doc.errors;
+  if (error) {
+    const message = error.code === 'DUPLICATE_KEY' ? 'duplicate key' : error.message.split('\n')[0];
+    throw new UserError('yaml', `YAML: ${message}`, { pos: at(error.pos[0]) });
+  }
+  return {
+    file,
+    text,
+    hash,
+    doc,
+    pos: (node) => at(node?.range?.[0] ?? 0),
+    value: (node) => (node == null ? null : node.toJS(doc)),
+  };
+}
+
+/**
+ * Records the position of every value under `node`, keyed by dotted path from `prefix`
+ * (`args.content`, `loop.0`): the map the engine and templates use to locate errors.
+ */
+export function collectPositions(source: YamlSource, node: Node | null | undefined, prefix: string, out: Record<string, SourcePos>): void {
+  if (!node) return;
+  out[prefix] = source.pos(node);
+  const child = (key: string) => (prefix ? `${prefix}.${key}` : key);
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      if (!isPair(pair) || !isScalar(pair.key)) continue;
+      const key = String(pair.key.value);
+      if (pair.value) collectPositions(source, pair.value as Node, child(key), out);
+      else out[child(key)] = source.pos(pair.key as Node);
+    }
+  } else if (isSeq(node)) {
+    node.items.forEach((item, i) => collectPositions(source, item as Node, child(String(i)), out));
+  }
+}
+
+/** The position recorded for `path`, or for its nearest recorded ancestor. */
+export function nearestPosition(positions: Record<string, SourcePos>, path: string): SourcePos | undefined {
+  let p = path;
+  for (;;) {
+    if (positions[p]) return positions[p];
+    const dot = p.lastIndexOf('.');
+    if (dot < 0) return positions[''];
+    p = p.slice(0, dot);
+  }
+}

@@ -1,0 +1,76 @@
+// The tasks a runbook can name: every top-level `*.ts` module in the task directories (ours, then
+// the project's own), loaded at run time with tsx so task authors need no build step.
+
+import { readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
+import { UserError } from '../errors.js';
+import { closest } from '../load/suggest.js';
+import type { TaskDefinition } from './types.js';
+
+export interface TaskRegistry {
+  get(name: string): TaskDefinition | undefined;
+  names(): string[];
+  suggest(name: string): string | undefined;
+}
+
+/** The package's own tasks/ (from src/task or dist/task alike). */
+export function builtinTaskDir(): string {
+  return fileURLToPath(new URL('../../tasks/', import.meta.url));
+}
+
+/** Loads every task module of each dir; a later dir's task replaces an earlier one of the same name. */
+export async function loadTaskRegistry(dirs: string[]): Promise<TaskRegistry> {
+  const tasks = new Map<string, TaskDefinition>();
+  for (const dir of dirs) {
+    for (const file of await taskFiles(dir)) {
+      const task = await importTask(file);
+      tasks.set(task.name, task);
+    }
+  }
+  const sorted = [...tasks.keys()].sort();
+  return {
+    get: (name) => tasks.get(name),
+    names: () => sorted,
+    suggest: (name) => closest(name, sorted),
+  };
+}
+
+async function taskFiles(dir: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') && !e.name.endsWith('.test.ts'))
+    .map((e) => resolve(join(dir, e.name)))
+    .sort();
+}
+
+async function importTask(file: string): Promise<TaskDefinition> {
+  let module: { default?: unknown };
+  try {
+    module = await tsImport(pathToFileURL(file).href, import.meta.url);
+  } catch (e) {
+    throw new UserError('task-module', `cannot load task module ${file}: ${(e as Error).message}`, {}, { cause: e });
+  }
+  // tsImport of an ESM module may wrap the default export once more.
+  let task = module.default as Record<string, unknown> | undefined;
+  if (task && !('check' in task) && task.default) task = task.default as Record<string, unknown>;
+  const valid =
+    task &&
+    typeof task.name === 'string' &&
+    typeof task.check === 'function' &&
+    typeof task.apply === 'function' &&
+    typeof (task.args as { safeParse?: unknown } | undefined)?.safeParse === 'function';
+  if (!valid) {
+    throw new UserError('task-module', `${file} does not default-export a task`, {
+      hint: "export default defineTask({ name, description, doc, args, check, apply }) from 'runbook'",
+    });
+  }
+  return task as unknown as TaskDefinition;
+}
