@@ -1,0 +1,218 @@
+// Folds a journal into what resume, rollback and `runs` need: each host's latest state per step,
+// the run's status, the checkpoints each host reached, and the changes that rollback can undo.
+
+import type { EventError, HostRecap, StepStatus } from '../engine/events.js';
+import type { NumberedLine } from './reader.js';
+import type { RunHeader } from './records.js';
+
+export type RunStatus = 'running' | 'interrupted' | 'failed' | 'ok';
+
+export interface StepState {
+  stepId: string;
+  stepName: string;
+  /** 'started': host-start with no result yet (the controller died or was stopped during it). */
+  status: StepStatus | 'started';
+  reason?: string;
+  error?: EventError;
+  ignored?: boolean;
+  registered?: Record<string, unknown>;
+  line: number;
+}
+
+/** One change the run made on a host, as rollback sees it. */
+export interface Change {
+  /** Stable identity: the journal line it comes from, and the index within that line's undo list. */
+  key: string;
+  host: string;
+  stepId: string;
+  stepName: string;
+  task: string;
+  item?: number;
+  /** The task's undo record; undefined when the task has none (command, shell). */
+  record: unknown;
+  /** From a host-undo whose step never finished: the change may be half applied. */
+  unfinished: boolean;
+  line: number;
+}
+
+export interface RunState {
+  status: RunStatus;
+  /** host -> stepId -> latest state, in the order the host first reached each step. */
+  hosts: Map<string, Map<string, StepState>>;
+  /** host -> checkpoint name -> journal line where the host first reached it. */
+  checkpoints: Map<string, Map<string, number>>;
+  changes: Change[];
+  /** How many times the run was started (1 + resumes). */
+  attempts: number;
+  startTime?: string;
+  /** Time of the last record, ms since the epoch. */
+  lastAt?: number;
+  /** Sum of each attempt's duration, or until the last record for an unfinished attempt. */
+  durationMs: number;
+  recap?: Record<string, HostRecap>;
+}
+
+/** Skips the engine reports for steps it did not run because the run stopped or was resumed. */
+const INTERRUPTED = /interrupt|abort|cancel/i;
+const RESUMED = /resum/i;
+
+export function foldJournal(header: RunHeader, records: NumberedLine[], isAlive = pidAlive): RunState {
+  const hosts = new Map<string, Map<string, StepState>>();
+  const checkpoints = new Map<string, Map<string, number>>();
+  const changes: Change[] = [];
+  const stepNames = new Map(header.steps.map((s) => [s.id, s.name]));
+  let pending = new Map<string, { line: number; host: string; stepId: string; task: string; item?: number; undo: unknown }>();
+  let ended: RunStatus | undefined;
+  let pid = header.pid;
+  let attempts = 1;
+  let durationMs = 0;
+  let attemptStart: number | undefined;
+  let recap: Record<string, HostRecap> | undefined;
+  let lastAt: number | undefined;
+
+  const hostSteps = (host: string) => {
+    let steps = hosts.get(host);
+    if (!steps) hosts.set(host, (steps = new Map()));
+    return steps;
+  };
+  const flushPending = (host: string, stepId: string, keep: boolean) => {
+    for (const [k, p] of pending) {
+      if (p.host !== host || p.stepId !== stepId) continue;
+      pending.delete(k);
+      if (keep) changes.push(unfinishedChange(p));
+    }
+  };
+  const unfinishedChange = (p: typeof pending extends Map<string, infer V> ? V : never): Change => ({
+    key: String(p.line),
+    host: p.host,
+    stepId: p.stepId,
+    stepName: stepNames.get(p.stepId) ?? p.stepId,
+    task: p.task,
+    item: p.item,
+    record: p.undo,
+    unfinished: true,
+    line: p.line,
+  });
+  const endAttempt = (at: number | undefined) => {
+    for (const p of pending.values()) changes.push(unfinishedChange(p));
+    pending = new Map();
+    if (attemptStart !== undefined && at !== undefined) durationMs += at - attemptStart;
+    attemptStart = undefined;
+  };
+
+  for (const r of records) {
+    lastAt = r.at;
+    switch (r.type) {
+      case 'run-start':
+        attemptStart = r.at;
+        break;
+      case 'resume':
+        endAttempt(lastAt);
+        attempts++;
+        pid = r.pid;
+        ended = undefined;
+        break;
+      case 'host-start': {
+        const steps = hostSteps(r.host);
+        const before = steps.get(r.stepId);
+        steps.set(r.stepId, { ...before, stepId: r.stepId, stepName: r.stepName, status: 'started', line: r.line });
+        break;
+      }
+      case 'host-undo':
+        pending.set(`${r.host}\0${r.stepId}\0${r.item ?? ''}`, { ...r, line: r.line });
+        break;
+      case 'host-result': {
+        const steps = hostSteps(r.host);
+        const before = steps.get(r.stepId);
+        const echo = r.status === 'skipped' && RESUMED.test(r.reason ?? '') && before && before.status !== 'started';
+        if (!echo) {
+          steps.set(r.stepId, {
+            stepId: r.stepId,
+            stepName: r.stepName,
+            status: r.status,
+            reason: r.reason,
+            error: r.error,
+            ignored: r.ignored,
+            registered: r.registered,
+            line: r.line,
+          });
+        }
+        flushPending(r.host, r.stepId, r.status === 'failed' || r.status === 'unreachable');
+        if (r.status === 'changed') {
+          const undo = r.undo ?? [{ task: r.task, record: undefined }];
+          undo.forEach((u, i) =>
+            changes.push({
+              key: `${r.line}:${i}`,
+              host: r.host,
+              stepId: r.stepId,
+              stepName: r.stepName,
+              task: u.task,
+              item: 'item' in u ? u.item : undefined,
+              record: u.record,
+              unfinished: false,
+              line: r.line,
+            }),
+          );
+        }
+        break;
+      }
+      case 'checkpoint':
+        for (const host of r.hosts) {
+          let reached = checkpoints.get(host);
+          if (!reached) checkpoints.set(host, (reached = new Map()));
+          if (!reached.has(r.name)) reached.set(r.name, r.line);
+        }
+        break;
+      case 'run-end':
+        ended = r.status;
+        recap = r.recap;
+        endAttempt(r.at);
+        break;
+    }
+  }
+  const running = ended === undefined && isAlive(pid);
+  if (ended === undefined) endAttempt(lastAt);
+  return {
+    status: ended ?? (running ? 'running' : 'interrupted'),
+    hosts,
+    checkpoints,
+    changes,
+    attempts,
+    startTime: header.startTime,
+    lastAt,
+    durationMs,
+    recap,
+  };
+}
+
+/**
+ * Whether a step counts as done for resume: it succeeded (ok/changed), or was skipped for a reason
+ * that still holds (a `when`, tags), not because the run stopped before it.
+ */
+export function isDone(state: StepState | undefined): boolean {
+  if (!state) return false;
+  if (state.status === 'ok' || state.status === 'changed') return true;
+  return state.status === 'skipped' && !INTERRUPTED.test(state.reason ?? '');
+}
+
+/** Per host: did every step it ran end well (failures it was told to ignore aside)? */
+export function hostOutcomes(state: RunState): Map<string, 'ok' | 'failed'> {
+  const out = new Map<string, 'ok' | 'failed'>();
+  for (const [host, steps] of state.hosts) {
+    const bad = [...steps.values()].some(
+      (s) => (s.status === 'failed' && !s.ignored) || s.status === 'unreachable' || s.status === 'started',
+    );
+    out.set(host, bad ? 'failed' : 'ok');
+  }
+  return out;
+}
+
+export function pidAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

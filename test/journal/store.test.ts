@@ -1,0 +1,204 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunEvent } from '../../src/engine/events.js';
+import type { Runbook, StepDecl } from '../../src/model.js';
+import { buildHeader, diffPlan, planSteps } from '../../src/journal/header.js';
+import { acquireLock, lockPath } from '../../src/journal/lock.js';
+import { readJournal, trimPartialLine } from '../../src/journal/reader.js';
+import { REDACTED, type RunHeader } from '../../src/journal/records.js';
+import { JournalSink } from '../../src/journal/sink.js';
+import { foldJournal, isDone } from '../../src/journal/state.js';
+import { createRun, listRunIds, newRunId, readHeader } from '../../src/journal/store.js';
+
+const dirs: string[] = [];
+function tempProject(): string {
+  const d = mkdtempSync(join(tmpdir(), 'runbook-journal-'));
+  dirs.push(d);
+  return d;
+}
+
+const pos = { file: 'rb.yaml', line: 1, col: 1 };
+function step(name: string, hash = `h-${name}`, extra: Partial<StepDecl> = {}): StepDecl {
+  return {
+    id: `rb.yaml#0:${name}`, hash, name, pos, positions: {}, hosts: 'all', task: 'file', args: {}, scope: {},
+    notify: [], tags: [], runOnce: false, loopVar: 'item', ignoreErrors: false, ...extra,
+  };
+}
+function runbook(steps: StepDecl[]): Runbook {
+  return {
+    file: '/p/runbooks/rb.yaml', hash: 'rbhash', name: 'rb', hosts: 'all', strategy: 'linear', onFailure: 'stop',
+    vars: { db_secret_thing: { type: 'string', secret: true, required: false, pos }, plain: { type: 'string', secret: true, required: false, pos } },
+    items: [
+      { kind: 'step', step: steps[0] },
+      { kind: 'checkpoint', name: 'cp1', pos },
+      ...steps.slice(1).map((s) => ({ kind: 'step' as const, step: s })),
+    ],
+    handlers: [], dir: '/p/runbooks',
+  };
+}
+function header(projectDir: string, id = newRunId()): RunHeader {
+  return buildHeader({
+    id, projectDir, runbook: runbook([step('a'), step('b'), step('c')]),
+    inventory: { hash: 'invhash', hosts: new Map(), groups: new Map() },
+    extraVars: { api_token: 's3cr3t-value', plain: 'declared-secret', region: 'eu' },
+    options: { checkMode: false }, argv: ['play', 'rb', '-e', 'api_token=s3cr3t-value', '-e', 'region=eu'],
+  });
+}
+
+test('run ids sort by start time', () => {
+  const a = newRunId(new Date('2026-11-22T12:05:01.123Z'));
+  const b = newRunId(new Date('2026-11-22T12:05:02Z'));
+  assert.match(a, /^20261122T120501Z-[0-9a-f]{4}$/);
+  assert.ok(a < b);
+});
+
+test('header: private dir, secrets redacted, read back', async () => {
+  const project = tempProject();
+  const h = header(project);
+  const dir = await createRun(h);
+  assert.is(statSync(dir).mode & 0o777, 0o700);
+  assert.is(statSync(join(project, '.runbook', 'runs')).mode & 0o777, 0o700);
+  const text = readFileSync(join(dir, 'header.json'), 'utf8');
+  assert.not.ok(text.includes('s3cr3t-value'), 'a secret-named var leaked');
+  assert.not.ok(text.includes('declared-secret'), 'a var declared secret leaked');
+  const back = await readHeader(project, h.id);
+  assert.equal(back.extraVars, { api_token: REDACTED, plain: REDACTED, region: 'eu' });
+  assert.equal(back.redactedVars.sort(), ['api_token', 'plain']);
+  assert.ok(back.argv.includes(`api_token=${REDACTED}`));
+  assert.ok(back.argv.includes('region=eu'));
+  assert.equal(await listRunIds(project), [h.id]);
+});
+
+test('sink appends one line per event, secrets scrubbed outside undo records', async () => {
+  const project = tempProject();
+  const h = header(project);
+  const dir = await createRun(h);
+  const sink = await JournalSink.open(dir, ['s3cr3t-value']);
+  const events: RunEvent[] = [
+    { type: 'run-start', runId: h.id, runbook: 'rb', hosts: ['h1'], checkMode: false, time: 'now' },
+    { type: 'host-start', host: 'h1', stepId: 'rb.yaml#0:a', stepName: 'a' },
+    { type: 'host-undo', host: 'h1', stepId: 'rb.yaml#0:a', task: 'file', undo: { content: 'old s3cr3t-value' } },
+  ];
+  // Hosts emit concurrently: the lines must still come out whole.
+  await Promise.all(events.map((e) => sink.emit(e)));
+  await sink.emit({
+    type: 'host-result', host: 'h1', stepId: 'rb.yaml#0:a', stepName: 'a', task: 'file', status: 'failed',
+    error: { kind: 'task', message: 'bad s3cr3t-value' }, durationMs: 3,
+  });
+  await sink.close();
+  const { records, damaged } = await readJournal(project, h.id);
+  assert.is(damaged.length, 0);
+  assert.equal(records.map((r) => r.type), ['run-start', 'host-start', 'host-undo', 'host-result']);
+  const result = records[3];
+  assert.ok(result.type === 'host-result' && result.error?.message === `bad ${REDACTED}`);
+  const undo = records[2];
+  assert.ok(undo.type === 'host-undo' && (undo.undo as { content: string }).content === 'old s3cr3t-value');
+});
+
+test('reader drops and reports a truncated last line; trim makes the journal appendable', async () => {
+  const project = tempProject();
+  const h = header(project);
+  const dir = await createRun(h);
+  const sink = await JournalSink.open(dir);
+  await sink.emit({ type: 'host-start', host: 'h1', stepId: 'rb.yaml#0:a', stepName: 'a' });
+  await sink.close();
+  appendFileSync(join(dir, 'journal.jsonl'), '{"type":"host-result","host":"h1","st');
+  const read = await readJournal(project, h.id);
+  assert.is(read.records.length, 1);
+  assert.is(read.damaged.length, 1);
+  assert.is(read.damaged[0].line, 2);
+  assert.is(await trimPartialLine(project, h.id), '{"type":"host-result","host":"h1","st');
+  assert.is(await trimPartialLine(project, h.id), undefined);
+  const again = await readJournal(project, h.id);
+  assert.is(again.damaged.length, 0);
+  assert.is(again.records.length, 1);
+});
+
+test('fold: status, done steps, unfinished and finished changes, checkpoints', () => {
+  const project = '/nowhere';
+  const h = header(project);
+  let line = 0;
+  const rec = (e: object) => ({ ...e, at: 1000 + line, line: ++line }) as never;
+  const records = [
+    rec({ type: 'run-start', runId: h.id, runbook: 'rb', hosts: ['h1', 'h2'], checkMode: false, time: 't' }),
+    rec({ type: 'host-start', host: 'h1', stepId: 'a', stepName: 'a' }),
+    rec({ type: 'host-undo', host: 'h1', stepId: 'a', task: 'file', undo: { r: 1 } }),
+    rec({ type: 'host-result', host: 'h1', stepId: 'a', stepName: 'a', task: 'file', status: 'changed', undo: [{ task: 'file', record: { r: 1 } }], durationMs: 1 }),
+    rec({ type: 'host-result', host: 'h2', stepId: 'a', stepName: 'a', task: 'file', status: 'skipped', reason: 'when was false', durationMs: 1 }),
+    rec({ type: 'checkpoint', name: 'cp1', hosts: ['h1', 'h2'] }),
+    rec({ type: 'host-start', host: 'h1', stepId: 'b', stepName: 'b' }),
+    rec({ type: 'host-undo', host: 'h1', stepId: 'b', task: 'file', undo: { r: 2 } }),
+    rec({ type: 'host-start', host: 'h2', stepId: 'b', stepName: 'b' }),
+    rec({ type: 'host-result', host: 'h2', stepId: 'b', stepName: 'b', task: 'command', status: 'failed', error: { kind: 'task', message: 'x' }, durationMs: 1 }),
+  ];
+  const dead = foldJournal(h, records, () => false);
+  assert.is(dead.status, 'interrupted');
+  assert.is(foldJournal(h, records, () => true).status, 'running');
+  assert.ok(isDone(dead.hosts.get('h1')!.get('a')));
+  assert.ok(isDone(dead.hosts.get('h2')!.get('a')), 'skipped by a condition stays done');
+  assert.is(dead.hosts.get('h1')!.get('b')!.status, 'started');
+  assert.not.ok(isDone(dead.hosts.get('h1')!.get('b')));
+  assert.not.ok(isDone(dead.hosts.get('h2')!.get('b')));
+  assert.equal(dead.changes.map((c) => [c.host, c.stepId, c.unfinished, c.record]), [
+    ['h1', 'a', false, { r: 1 }],
+    ['h1', 'b', true, { r: 2 }],
+  ]);
+  assert.is(dead.checkpoints.get('h2')!.get('cp1'), 6);
+  const ended = foldJournal(h, [...records, rec({ type: 'run-end', status: 'failed', recap: {}, durationMs: 5 })], () => false);
+  assert.is(ended.status, 'failed');
+});
+
+test('plan diff names added, removed and changed steps', () => {
+  const before = planSteps(runbook([step('a'), step('b'), step('c')]));
+  const now = runbook([step('a'), step('b', 'edited'), step('d')]);
+  assert.equal(diffPlan(before, now), { added: ['d'], removed: ['c'], changed: ['b'] });
+  assert.equal(diffPlan(before, runbook([step('a'), step('b'), step('c')])), { added: [], removed: [], changed: [] });
+});
+
+test('lock: exclusive while the owner lives, stale lock taken over with a warning, released', () => {
+  const project = tempProject();
+  const warnings: string[] = [];
+  const lock = acquireLock(project, 'run-1', (m) => warnings.push(m));
+  assert.ok(existsSync(lockPath(project)));
+  // The pid of a process that has exited: a killed controller.
+  const deadPid = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString());
+  lock.release();
+  assert.not.ok(existsSync(lockPath(project)));
+  // A live other process (our parent) holds it: refused.
+  writeFileSync(lockPath(project), JSON.stringify({ pid: process.ppid, runId: 'live-run' }));
+  try {
+    acquireLock(project, 'run-2', (m) => warnings.push(m));
+    assert.unreachable('a live owner must keep the lock');
+  } catch (e) {
+    assert.match((e as Error).message, /live-run/);
+  }
+  writeFileSync(lockPath(project), JSON.stringify({ pid: deadPid, runId: 'dead-run' }));
+  const taken = acquireLock(project, 'run-3', (m) => warnings.push(m));
+  assert.is(warnings.length, 1);
+  assert.match(warnings[0], /stale lock from run dead-run/);
+  assert.equal(JSON.parse(readFileSync(lockPath(project), 'utf8')), { pid: process.pid, runId: 'run-3' });
+  taken.release();
+  assert.not.ok(existsSync(lockPath(project)));
+});
+
+test('lock is released when the process exits', () => {
+  const project = tempProject();
+  const script = `
+    import { acquireLock } from ${JSON.stringify(new URL('../../src/journal/lock.ts', import.meta.url).href)};
+    acquireLock(${JSON.stringify(project)}, 'r', () => {});
+    process.exit(3);
+  `;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script]);
+  assert.is(r.status, 3, r.stderr.toString());
+  assert.not.ok(existsSync(lockPath(project)));
+});
+
+test.after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+test.run();
