@@ -56,7 +56,8 @@ export function planCheckpoints(runbook: Runbook): RunHeader['checkpoints'] {
 
 function summarize(step: StepDecl, handler: boolean): StepSummary {
   return {
-    id: step.id,
+    // Events name handlers `handler:<name>`; the header uses the same ids.
+    id: handler ? `handler:${step.name}` : step.id,
     name: step.name,
     hash: stepHash(step),
     task: step.task,

@@ -7,44 +7,35 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EventSink, RunEvent } from '../engine/events.js';
 import type { JournalRecord } from './records.js';
-import { scrub } from './redact.js';
 import { JOURNAL_FILE } from './store.js';
 
 export class JournalSink implements EventSink {
   /** Hosts emit concurrently; writes are chained so two records never interleave. */
   private tail: Promise<void> = Promise.resolve();
 
-  private constructor(
-    private readonly file: FileHandle,
-    private readonly secrets: readonly string[],
-  ) {}
+  private constructor(private readonly file: FileHandle) {}
 
   /** Open (or continue) the journal of the run in `dir`. */
-  static async open(dir: string, secrets: readonly string[] = []): Promise<JournalSink> {
-    return new JournalSink(await open(join(dir, JOURNAL_FILE), 'a', 0o600), secrets);
+  static async open(dir: string): Promise<JournalSink> {
+    return new JournalSink(await open(join(dir, JOURNAL_FILE), 'a', 0o600));
   }
 
   emit(event: RunEvent): Promise<void> {
     return this.append(event);
   }
 
-  /** Write one record durably. Undo records are kept verbatim: rollback must restore bytes exactly. */
+  /**
+   * Write one record durably. Events arrive already redacted by the engine (its Redactor masks
+   * secret values); undo records must stay verbatim, since rollback restores bytes exactly.
+   */
   append(record: JournalRecord): Promise<void> {
-    const line = JSON.stringify({ ...this.redact(record), at: Date.now() }) + '\n';
+    const line = JSON.stringify({ ...record, at: Date.now() }) + '\n';
     const write = this.tail.then(async () => {
       await this.file.appendFile(line);
       await this.file.datasync();
     });
     this.tail = write.catch(() => {});
     return write;
-  }
-
-  private redact(record: JournalRecord): JournalRecord {
-    if (record.type === 'host-undo') return { ...scrub({ ...record, undo: null }, this.secrets), undo: record.undo };
-    if (record.type === 'host-result' && record.undo) {
-      return { ...scrub({ ...record, undo: undefined }, this.secrets), undo: record.undo };
-    }
-    return scrub(record, this.secrets);
   }
 
   async close(): Promise<void> {
