@@ -3,7 +3,7 @@
 
 import type { EventError, HostRecap, StepStatus } from '../engine/events.js';
 import type { NumberedLine } from './reader.js';
-import type { RunHeader } from './records.js';
+import type { RunHeader, UndoMarker } from './records.js';
 
 export type RunStatus = 'running' | 'interrupted' | 'failed' | 'ok';
 
@@ -51,6 +51,13 @@ export interface RunState {
   durationMs: number;
   recap?: Record<string, HostRecap>;
 }
+
+const UNDO_STATUS: Record<UndoMarker['status'], StepStatus> = {
+  undone: 'changed',
+  failed: 'failed',
+  'not-reversible': 'failed',
+  skipped: 'skipped',
+};
 
 /** Skips the engine reports for steps it did not run because the run stopped or was resumed. */
 const INTERRUPTED = /interrupt|abort|cancel/i;
@@ -156,6 +163,16 @@ export function foldJournal(header: RunHeader, records: NumberedLine[], isAlive 
         }
         break;
       }
+      case 'undo-result':
+        // A rollback's own journal: each undo is a step of that run.
+        hostSteps(r.host).set(r.key, {
+          stepId: r.key,
+          stepName: `undo ${r.stepName}`,
+          status: UNDO_STATUS[r.status],
+          reason: r.message,
+          line: r.line,
+        });
+        break;
       case 'checkpoint':
         for (const host of r.hosts) {
           let reached = checkpoints.get(host);

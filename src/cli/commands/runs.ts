@@ -1,0 +1,67 @@
+// `runbook runs`: the project's run history; `runbook runs show <id>`: one run, host by host.
+
+import type { Command } from 'commander';
+import { loadRun, loadRuns, type LoadedRun } from '../../journal/history.js';
+import { hostOutcomes } from '../../journal/state.js';
+
+export function register(program: Command): void {
+  const runs = program
+    .command('runs')
+    .description('list the runs of this project: id, runbook, start, duration, status, hosts ok/failed')
+    .option('-C, --project-dir <dir>', 'project directory', process.cwd())
+    .action(async (opts: { projectDir: string }) => {
+      const all = await loadRuns(opts.projectDir);
+      if (all.length === 0) {
+        console.log('no runs yet');
+        return;
+      }
+      const rows = all.map((run) => {
+        const outcomes = [...hostOutcomes(run.state).values()];
+        return [
+          run.header.id,
+          run.header.kind === 'rollback' ? `rollback of ${run.header.rollbackOf}` : run.header.runbook.name,
+          run.header.startTime.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+          formatDuration(run.state.durationMs),
+          run.state.status + (run.header.options.checkMode ? ' (check)' : ''),
+          `${outcomes.filter((o) => o === 'ok').length} ok / ${outcomes.filter((o) => o === 'failed').length} failed`,
+        ];
+      });
+      printTable(['ID', 'RUNBOOK', 'START', 'DURATION', 'STATUS', 'HOSTS'], rows);
+    });
+
+  runs
+    .command('show <id>')
+    .description("show each host's steps and their states in one run")
+    .action(async (id: string, _opts: unknown, cmd: Command) => {
+      const { projectDir } = cmd.parent!.opts<{ projectDir: string }>();
+      printRun(await loadRun(projectDir, id));
+    });
+}
+
+function printRun(run: LoadedRun): void {
+  const { header, state } = run;
+  console.log(`run ${header.id}: ${header.kind === 'rollback' ? `rollback of ${header.rollbackOf}` : header.runbook.file}`);
+  console.log(`status ${state.status}, started ${header.startTime}, ${formatDuration(state.durationMs)}, ${state.attempts} attempt(s)`);
+  for (const d of run.damaged) console.log(`journal line ${d.line} is damaged (a crash mid-write) and was ignored`);
+  for (const [host, steps] of state.hosts) {
+    console.log(`\n${host}:`);
+    for (const s of steps.values()) {
+      const why = s.error?.message ?? s.reason;
+      console.log(`  ${s.status.padEnd(11)} ${s.stepName}${s.ignored ? ' (ignored)' : ''}${why ? `: ${why}` : ''}`);
+    }
+    const reached = state.checkpoints.get(host);
+    if (reached?.size) console.log(`  checkpoints reached: ${[...reached.keys()].join(', ')}`);
+  }
+}
+
+function printTable(head: string[], rows: string[][]): void {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  for (const row of [head, ...rows]) console.log(row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}

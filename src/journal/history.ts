@@ -1,0 +1,58 @@
+// The runs of a project, read back from their directories: what `runbook runs` lists and what
+// resume and rollback pick their run from.
+
+import { UserError } from '../errors.js';
+import { readJournal, type JournalContents } from './reader.js';
+import type { RunHeader } from './records.js';
+import { foldJournal, type RunState } from './state.js';
+import { listRunIds, readHeader } from './store.js';
+
+export interface LoadedRun {
+  header: RunHeader;
+  state: RunState;
+  records: JournalContents['records'];
+  damaged: JournalContents['damaged'];
+}
+
+export async function loadRun(projectDir: string, id: string): Promise<LoadedRun> {
+  const header = await readHeader(projectDir, id);
+  const { records, damaged } = await readJournal(projectDir, id);
+  return { header, state: foldJournal(header, records), records, damaged };
+}
+
+/** Every run, oldest first. A run directory whose header cannot be read is skipped. */
+export async function loadRuns(projectDir: string): Promise<LoadedRun[]> {
+  const runs: LoadedRun[] = [];
+  for (const id of await listRunIds(projectDir)) {
+    try {
+      runs.push(await loadRun(projectDir, id));
+    } catch {
+      // a run directory being created right now, or damaged by hand: not listed
+    }
+  }
+  return runs;
+}
+
+/** The named run, or the newest run that `pick` accepts; `what` describes it for the error. */
+export async function chooseRun(
+  projectDir: string,
+  id: string | undefined,
+  pick: (run: LoadedRun) => boolean,
+  what: string,
+): Promise<LoadedRun> {
+  if (id) return loadRun(projectDir, id);
+  const runs = await loadRuns(projectDir);
+  const found = runs.reverse().find(pick);
+  if (!found) throw new UserError('run', `no ${what} in ${projectDir}`, { hint: 'list the runs with `runbook runs`' });
+  return found;
+}
+
+/** Keys (`host\0changeKey`) of the changes of `runId` that earlier rollbacks already undid. */
+export async function undoneChanges(projectDir: string, runId: string): Promise<Set<string>> {
+  const done = new Set<string>();
+  for (const run of await loadRuns(projectDir)) {
+    if (run.header.kind !== 'rollback' || run.header.rollbackOf !== runId) continue;
+    for (const r of run.records) if (r.type === 'undo-result' && r.status === 'undone') done.add(`${r.host}\0${r.key}`);
+  }
+  return done;
+}
