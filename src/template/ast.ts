@@ -1,0 +1,104 @@
+// Rewrites of the handlebars AST before compiling.
+//
+// Handlebars' `strict` only checks a bare `{{name}}`; a helper's argument (`{{join brokers ","}}`)
+// that is missing silently becomes undefined. We mark every argument path strict too, except the
+// first argument of `default`, `if` and `unless`, whose whole point is a value that may be
+// missing. There, a dotted path (`a.b` with `a` missing) goes through `__soft`, which answers
+// undefined instead of failing on the missing parent.
+//
+// A string that is exactly one `{{expr}}` keeps the type of what expr yields (a list for
+// `loop: "{{ groups.kafka }}"`): its mustache is rewritten to `{{__capture expr}}`.
+
+type Node = hbs.AST.Node;
+type Expr = hbs.AST.Expression;
+type Call = hbs.AST.MustacheStatement | hbs.AST.BlockStatement | hbs.AST.SubExpression;
+
+const SOFT_FIRST_ARG = new Set(['default', 'if', 'unless']);
+
+export const CAPTURE = '__capture';
+export const SOFT = '__soft';
+/** Identity: turns a bare path into a subexpression (`(__value x)`) where one is needed. */
+export const VALUE = '__value';
+
+function path(name: string, loc: hbs.AST.SourceLocation): hbs.AST.PathExpression {
+  return { type: 'PathExpression', data: false, depth: 0, parts: [name], original: name, loc };
+}
+
+function isPath(e: Expr): e is hbs.AST.PathExpression {
+  return e.type === 'PathExpression';
+}
+
+function softPath(p: hbs.AST.PathExpression): Expr {
+  const plain = !p.data && p.depth === 0 && p.parts.length > 1 && !/^(this|\.)/.test(p.original);
+  if (!plain) return p;
+  const params = p.parts.map((part): hbs.AST.StringLiteral => ({ type: 'StringLiteral', value: part, original: part, loc: p.loc }));
+  return { type: 'SubExpression', path: path(SOFT, p.loc), params, hash: undefined as unknown as hbs.AST.Hash, loc: p.loc } as hbs.AST.SubExpression;
+}
+
+function strictArg(e: Expr): Expr {
+  if (isPath(e)) (e as hbs.AST.PathExpression & { strict?: boolean }).strict = true;
+  else visit(e);
+  return e;
+}
+
+function visitCall(call: Call): void {
+  const name = isPath(call.path) ? call.path.original : '';
+  call.params = call.params.map((param, i) => {
+    if (i === 0 && SOFT_FIRST_ARG.has(name)) return isPath(param) ? softPath(param) : strictArg(param);
+    return strictArg(param);
+  });
+  for (const pair of call.hash?.pairs ?? []) pair.value = strictArg(pair.value);
+}
+
+function visit(node: Node | undefined): void {
+  if (!node) return;
+  switch (node.type) {
+    case 'Program':
+      (node as hbs.AST.Program).body.forEach(visit);
+      break;
+    case 'MustacheStatement':
+    case 'SubExpression':
+      visitCall(node as Call);
+      break;
+    case 'BlockStatement': {
+      const block = node as hbs.AST.BlockStatement;
+      visitCall(block);
+      visit(block.program);
+      visit(block.inverse);
+      break;
+    }
+  }
+}
+
+/** Marks argument paths strict, in place. */
+export function strictify(program: hbs.AST.Program): hbs.AST.Program {
+  visit(program);
+  return program;
+}
+
+/** The lone mustache of a template made of exactly one `{{expr}}`, else undefined. */
+export function loneMustache(program: hbs.AST.Program): hbs.AST.MustacheStatement | undefined {
+  const [only, ...rest] = program.body;
+  return only?.type === 'MustacheStatement' && rest.length === 0 ? (only as hbs.AST.MustacheStatement) : undefined;
+}
+
+/** `{{expr args}}` → `{{__capture (expr args)}}`, `{{path}}` → `{{__capture path}}`. */
+export function toCapture(program: hbs.AST.Program, mustache: hbs.AST.MustacheStatement): hbs.AST.Program {
+  const isCall = mustache.params.length > 0 || (mustache.hash?.pairs.length ?? 0) > 0;
+  const operand: Expr = isCall
+    ? ({ type: 'SubExpression', path: mustache.path as hbs.AST.PathExpression, params: mustache.params, hash: mustache.hash, loc: mustache.loc } as hbs.AST.SubExpression)
+    : (mustache.path as Expr);
+  const capture: hbs.AST.MustacheStatement = { ...mustache, path: path(CAPTURE, mustache.loc), params: [operand], hash: undefined as unknown as hbs.AST.Hash };
+  return { ...program, body: [capture] };
+}
+
+/** Resolves `a.b.c` against the helper's context (the last argument is handlebars' options); undefined as soon as a part is missing. */
+export function softLookup(this: unknown, ...args: unknown[]): unknown {
+  const parts = args.slice(0, -1) as string[];
+  let value: unknown = this;
+  for (const part of parts) {
+    if (value === null || typeof value !== 'object' || !Object.prototype.hasOwnProperty.call(value, part)) return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}

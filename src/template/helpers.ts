@@ -1,0 +1,87 @@
+// The helpers a config file needs. Data helpers read the play's view of the inventory from the
+// root vars (`groups`, `hostvars`, set by hostVars), so templates need nothing else passed in.
+
+import type { HelperOptions } from 'handlebars';
+import { isTruthy } from './truthy.js';
+
+export class HelperError extends Error {}
+
+type Helper = (...args: unknown[]) => unknown;
+
+/** Handlebars passes its options object as the last argument of every helper call. */
+function split(args: unknown[]): { values: unknown[]; options: HelperOptions } {
+  return { values: args.slice(0, -1), options: args[args.length - 1] as HelperOptions };
+}
+
+function looselyEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  // INI and -e values may be numbers where YAML wrote strings (and the reverse).
+  const scalar = (v: unknown) => typeof v === 'number' || typeof v === 'string';
+  return scalar(a) && scalar(b) && String(a) === String(b);
+}
+
+function indentText(text: string, n: unknown): string {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new HelperError(`indent: expected a count of spaces, got ${JSON.stringify(n)}`);
+  const pad = ' '.repeat(n);
+  return text
+    .split('\n')
+    .map((line) => (line.trim() === '' ? line : pad + line))
+    .join('\n');
+}
+
+export const helpers: Record<string, Helper> = {
+  join(...args) {
+    const { values } = split(args);
+    const [list, sep = ','] = values;
+    if (!Array.isArray(list)) throw new HelperError(`join: expected a list, got ${describe(list)}`);
+    return list.join(String(sep));
+  },
+  default(...args) {
+    const [value, fallback] = split(args).values;
+    return value === undefined || value === null || value === '' ? fallback : value;
+  },
+  eq: (...args) => {
+    const [a, b] = split(args).values;
+    return looselyEqual(a, b);
+  },
+  ne: (...args) => {
+    const [a, b] = split(args).values;
+    return !looselyEqual(a, b);
+  },
+  and: (...args) => split(args).values.every(isTruthy),
+  or: (...args) => split(args).values.some(isTruthy),
+  not: (...args) => !isTruthy(split(args).values[0]),
+  gt: (...args) => {
+    const [a, b] = split(args).values;
+    return Number(a) > Number(b);
+  },
+  lt: (...args) => {
+    const [a, b] = split(args).values;
+    return Number(a) < Number(b);
+  },
+  to_json: (...args) => JSON.stringify(split(args).values[0]),
+  /** `{{indent 4 text}}` or `{{#indent 4}}...{{/indent}}`: every non-blank line indented by n spaces. */
+  indent(this: unknown, ...args) {
+    const { values, options } = split(args);
+    const text = options.fn ? options.fn(this) : values[1];
+    if (typeof text !== 'string') throw new HelperError(`indent: expected text, got ${describe(text)}`);
+    return indentText(text, values[0]);
+  },
+  /** The hosts of a group in inventory order, each `{ name, ...its vars }`. */
+  group_hosts(...args) {
+    const { values, options } = split(args);
+    const [group] = values;
+    const root = options.data?.root as { groups?: Record<string, string[]>; hostvars?: Record<string, Record<string, unknown>> };
+    const members = root?.groups?.[String(group)];
+    if (!members) {
+      const known = Object.keys(root?.groups ?? {}).join(', ');
+      throw new HelperError(`group_hosts: no group "${String(group)}" in the inventory${known ? ` (groups: ${known})` : ''}`);
+    }
+    return members.map((name) => ({ ...root.hostvars?.[name], name }));
+  },
+};
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing (undefined)';
+  return Array.isArray(value) ? 'a list' : `${typeof value} ${JSON.stringify(value)}`;
+}
