@@ -59,9 +59,10 @@ const UNDO_STATUS: Record<UndoMarker['status'], StepStatus> = {
   skipped: 'skipped',
 };
 
-/** Skips the engine reports for steps it did not run because the run stopped or was resumed. */
+/** Skips the engine reports for steps it did not run because the run stopped. */
 const INTERRUPTED = /interrupt|abort|cancel/i;
-const RESUMED = /resum/i;
+/** Skips the engine reports for steps a resume passed over: what the step did before still stands. */
+const PASSED_OVER = /earlier run|before --from/i;
 
 export function foldJournal(header: RunHeader, records: NumberedLine[], isAlive = pidAlive): RunState {
   const hosts = new Map<string, Map<string, StepState>>();
@@ -131,8 +132,8 @@ export function foldJournal(header: RunHeader, records: NumberedLine[], isAlive 
       case 'host-result': {
         const steps = hostSteps(r.host);
         const before = steps.get(r.stepId);
-        const echo = r.status === 'skipped' && RESUMED.test(r.reason ?? '') && before && before.status !== 'started';
-        if (!echo) {
+        const passedOver = r.status === 'skipped' && PASSED_OVER.test(r.reason ?? '');
+        if (!(passedOver && before && before.status !== 'started')) {
           steps.set(r.stepId, {
             stepId: r.stepId,
             stepName: r.stepName,
@@ -209,7 +210,7 @@ export function foldJournal(header: RunHeader, records: NumberedLine[], isAlive 
 export function isDone(state: StepState | undefined): boolean {
   if (!state) return false;
   if (state.status === 'ok' || state.status === 'changed') return true;
-  return state.status === 'skipped' && !INTERRUPTED.test(state.reason ?? '');
+  return state.status === 'skipped' && !INTERRUPTED.test(state.reason ?? '') && !PASSED_OVER.test(state.reason ?? '');
 }
 
 /** Per host: did every step it ran end well (failures it was told to ignore aside)? */

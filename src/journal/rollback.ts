@@ -1,0 +1,265 @@
+// Rollback: undo a run's recorded changes, newest first, each host on its own (hosts in
+// parallel). A change is undone by its task's `undo` with the record journaled before the change,
+// or, for tasks without one (command, shell), by the step's `undo:` steps. A change with neither
+// stops that host's rollback before it, unless forced past. The rollback is a run of its own,
+// journaled like a play, and re-running it skips what an earlier rollback already undid.
+
+import { UserError } from '../errors.js';
+import { hostVars } from '../load/vars.js';
+import type { Inventory, Runbook, StepDecl, Vars } from '../model.js';
+import type { TaskRegistry } from '../task/registry.js';
+import type { UndoContext } from '../task/types.js';
+import type { ConnectOptions } from '../transport/connect.js';
+import { HostShell } from '../transport/host.js';
+import { ConnectionPool } from '../transport/pool.js';
+import { buildHeader } from './header.js';
+import { loadRun, undoneChanges, type LoadedRun } from './history.js';
+import type { StepSummary, UndoMarker } from './records.js';
+import { JournalSink } from './sink.js';
+import type { Change } from './state.js';
+import { createRun, newRunId } from './store.js';
+
+export type UndoWay = 'task' | 'undo-steps' | 'not-reversible';
+
+export interface PlannedUndo {
+  change: Change;
+  way: UndoWay;
+}
+
+/** Runs a step's `undo:` steps on one host (through the engine); throws when one fails. */
+export type UndoStepsRunner = (host: string, steps: StepDecl[], signal: AbortSignal) => Promise<void>;
+
+export interface RollbackOptions {
+  projectDir: string;
+  runId: string;
+  /** Undo only what came after this checkpoint; `last-reached`: each host's last checkpoint. */
+  to?: string | { lastReached: true };
+  /** Only these hosts (default: every host with changes). */
+  hosts?: string[];
+  check: boolean;
+  force: boolean;
+  registry: TaskRegistry;
+  /** The runbook as it is now: where `undo:` steps, step scopes and become come from. */
+  runbook: Runbook;
+  inventory: Inventory;
+  extraVars: Vars;
+  connect: ConnectOptions;
+  runUndoSteps: UndoStepsRunner;
+  argv: string[];
+  signal: AbortSignal;
+  out(line: string): void;
+}
+
+export interface RollbackResult {
+  /** The rollback's own run id (absent under --check or when there was nothing to undo). */
+  id?: string;
+  undone: number;
+  failed: number;
+  /** Changes that stopped a host's rollback: not reversible, and not forced past. */
+  blocked: number;
+}
+
+export async function rollbackRun(options: RollbackOptions): Promise<RollbackResult> {
+  const run = await loadRun(options.projectDir, options.runId);
+  if (run.header.kind !== 'play') {
+    throw new UserError('run', `run ${options.runId} is itself a rollback`, { hint: `roll back run ${run.header.rollbackOf} instead` });
+  }
+  if (run.state.status === 'running') {
+    throw new UserError('run', `run ${options.runId} is still running`, { hint: 'wait for it, or stop it first' });
+  }
+  const undone = await undoneChanges(options.projectDir, options.runId);
+  const plan = planRollback(run, options, undone);
+  const total = [...plan.values()].reduce((n, list) => n + list.length, 0);
+  if (total === 0) {
+    options.out(`nothing to undo for run ${options.runId}`);
+    return { undone: 0, failed: 0, blocked: 0 };
+  }
+  if (options.check) {
+    for (const [host, list] of plan) {
+      for (const u of list) options.out(`${host}: would undo ${describe(u.change)}${u.way === 'not-reversible' ? ' (NOT REVERSIBLE: no undo for this task and no undo: block)' : u.way === 'undo-steps' ? ' (by its undo: steps)' : ''}`);
+    }
+    return { undone: 0, failed: 0, blocked: 0 };
+  }
+
+  const id = newRunId();
+  const dir = await createRun(
+    buildHeader({
+      id,
+      kind: 'rollback',
+      rollbackOf: options.runId,
+      projectDir: options.projectDir,
+      runbook: options.runbook,
+      inventory: options.inventory,
+      extraVars: options.extraVars,
+      options: { checkMode: false },
+      argv: options.argv,
+    }),
+  );
+  const journal = await JournalSink.open(dir);
+  const started = Date.now();
+  const hosts = [...plan.keys()];
+  await journal.append({ type: 'run-start', runId: id, runbook: run.header.runbook.name, hosts, checkMode: false, time: new Date().toISOString() });
+  const pool = new ConnectionPool(options.inventory, options.connect);
+  const result: RollbackResult = { id, undone: 0, failed: 0, blocked: 0 };
+  const recap: Record<string, { ok: number; changed: number; failed: number; skipped: number; unreachable: number; ignored: number }> = {};
+  try {
+    await Promise.all(
+      hosts.map(async (host) => {
+        recap[host] = { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, ignored: 0 };
+        const outcome = await rollbackHost(host, plan.get(host)!, run, options, pool, async (marker) => {
+          await journal.append(marker);
+          if (marker.status === 'undone') (result.undone++, recap[host].changed++);
+          if (marker.status === 'failed') (result.failed++, recap[host].failed++);
+          if (marker.status === 'not-reversible') (result.blocked++, recap[host].failed++);
+          if (marker.status === 'skipped') recap[host].skipped++;
+        });
+        if (outcome === 'unreachable') recap[host].unreachable++;
+      }),
+    );
+  } finally {
+    await pool.closeAll();
+    const bad = result.failed + result.blocked + Object.values(recap).reduce((n, r) => n + r.unreachable, 0) > 0;
+    const status = options.signal.aborted ? 'interrupted' : bad ? 'failed' : 'ok';
+    await journal.append({ type: 'run-end', status, recap, durationMs: Date.now() - started });
+    await journal.close();
+  }
+  return result;
+}
+
+/** Per host, the changes to undo, newest first. */
+export function planRollback(
+  run: LoadedRun,
+  options: Pick<RollbackOptions, 'to' | 'hosts' | 'registry' | 'runbook'>,
+  undone: Set<string>,
+): Map<string, PlannedUndo[]> {
+  const { to } = options;
+  if (typeof to === 'string' && !run.header.checkpoints.some((c) => c.name === to)) {
+    const known = run.header.checkpoints.map((c) => c.name);
+    throw new UserError('run', `run ${run.header.id} has no checkpoint ${JSON.stringify(to)}`, {
+      hint: known.length ? `its checkpoints: ${known.join(', ')}` : 'its runbook has no checkpoints',
+    });
+  }
+  const undoSteps = undoStepsById(options.runbook);
+  const plan = new Map<string, PlannedUndo[]>();
+  const changes = [...run.state.changes].sort((a, b) => b.line - a.line || b.key.localeCompare(a.key, 'en', { numeric: true }));
+  for (const change of changes) {
+    if (options.hosts && !options.hosts.includes(change.host)) continue;
+    if (undone.has(`${change.host}\0${change.key}`)) continue;
+    const reached = run.state.checkpoints.get(change.host);
+    if (typeof to === 'string') {
+      const line = reached?.get(to);
+      // A host that never reached the checkpoint has nothing after it.
+      if (line === undefined || change.line < line) continue;
+    } else if (to && reached?.size) {
+      if (change.line < Math.max(...reached.values())) continue;
+    }
+    const way: UndoWay =
+      change.record !== undefined && options.registry.get(change.task)?.undo
+        ? 'task'
+        : undoSteps.get(change.stepId)?.length
+          ? 'undo-steps'
+          : 'not-reversible';
+    let list = plan.get(change.host);
+    if (!list) plan.set(change.host, (list = []));
+    list.push({ change, way });
+  }
+  return plan;
+}
+
+async function rollbackHost(
+  host: string,
+  list: PlannedUndo[],
+  run: LoadedRun,
+  options: RollbackOptions,
+  pool: ConnectionPool,
+  record: (marker: UndoMarker) => Promise<void>,
+): Promise<'done' | 'stopped' | 'unreachable'> {
+  const steps = new Map(run.header.steps.map((s) => [s.id, s]));
+  const decls = stepsById(options.runbook);
+  let login: HostShell;
+  try {
+    const opened = await pool.get(host);
+    login = new HostShell(opened.transport, opened.loginUser);
+  } catch (e) {
+    options.out(`${host}: UNREACHABLE: ${(e as Error).message}`);
+    return 'unreachable';
+  }
+  for (const { change, way } of list) {
+    if (options.signal.aborted) return 'stopped';
+    const marker = (status: UndoMarker['status'], message?: string): UndoMarker => ({
+      type: 'undo-result',
+      host,
+      key: change.key,
+      stepId: change.stepId,
+      stepName: change.stepName,
+      task: change.task,
+      status,
+      ...(message ? { message } : {}),
+    });
+    if (way === 'not-reversible') {
+      const why = `step "${change.stepName}" (${change.task}) cannot be undone: the task has no undo and the step no undo: block`;
+      if (options.force) {
+        options.out(`${host}: skipped ${describe(change)}: not reversible (--force)`);
+        await record(marker('skipped', why));
+        continue;
+      }
+      options.out(`${host}: stopped before ${describe(change)}: not reversible; older changes are left in place (--force skips it)`);
+      await record(marker('not-reversible', why));
+      return 'stopped';
+    }
+    try {
+      const decl = decls.get(change.stepId);
+      const vars = hostVars(options.runbook, options.inventory, host, options.extraVars, decl?.scope ?? {});
+      if (way === 'task') {
+        const task = options.registry.get(change.task)!;
+        const ctx: UndoContext = {
+          host,
+          shell: withBecome(login, steps.get(change.stepId), options.inventory, host, vars),
+          vars,
+          log: (m) => options.out(`${host}: ${m}`),
+          controller: { projectDir: options.projectDir, runbookDir: options.runbook.dir, cacheDir: `${options.projectDir}/.runbook/cache`, runId: options.runId },
+          signal: options.signal,
+        };
+        await task.undo!(ctx, change.record);
+      } else {
+        await options.runUndoSteps(host, decl!.undo!, options.signal);
+      }
+      options.out(`${host}: undone ${describe(change)}`);
+      await record(marker('undone'));
+    } catch (e) {
+      const message = (e as Error).message;
+      options.out(`${host}: FAILED to undo ${describe(change)}: ${message}`);
+      await record(marker('failed', message));
+      // Older changes may depend on this one being undone first: stop this host here.
+      return 'stopped';
+    }
+  }
+  return 'done';
+}
+
+function describe(change: Change): string {
+  const item = change.item !== undefined ? ` item ${change.item}` : '';
+  return `"${change.stepName}"${item} (${change.task}${change.unfinished ? ', interrupted while applying' : ''})`;
+}
+
+/** The step's become, as the engine applied it when the change was made. */
+function withBecome(shell: HostShell, step: StepSummary | undefined, inventory: Inventory, host: string, vars: Vars): HostShell {
+  const inv = inventory.hosts.get(host);
+  if (!(step?.become ?? inv?.become ?? false)) return shell;
+  const password = vars['ansible_become_password'] ?? vars['ansible_become_pass'];
+  return shell.withBecome({
+    user: step?.becomeUser ?? inv?.becomeUser ?? 'root',
+    ...(typeof password === 'string' ? { password } : {}),
+  });
+}
+
+function stepsById(runbook: Runbook): Map<string, StepDecl> {
+  const byId = new Map<string, StepDecl>();
+  for (const item of runbook.items) if (item.kind === 'step') byId.set(item.step.id, item.step);
+  for (const h of runbook.handlers) byId.set(`handler:${h.name}`, h);
+  return byId;
+}
+
+function undoStepsById(runbook: Runbook): Map<string, StepDecl[] | undefined> {
+  return new Map([...stepsById(runbook)].map(([id, s]) => [id, s.undo]));
+}
