@@ -1,0 +1,161 @@
+// One file with wanted content and attributes: the engine room of copy, template, lineinfile,
+// blockinfile, env and hosts_entry. Each of those computes the wanted bytes its own way, then:
+//
+//   const found = await probeContent(ctx.shell, dest);           // check: one round trip
+//   return planContent(found, { content, attrs, backup, validate }); // pure: inSync, summary, diff, undo
+//   applyContent(ctx.shell, observed)                             // apply: one round trip
+//   undoContent(ctx.shell, record)                                // undo
+//
+// A symlink at the destination is followed: its target is what gets written (editing
+// /etc/resolv.conf must not replace the link with a file).
+
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+import type { Readable } from 'node:stream';
+import { raw, sh, TaskError, type CheckResult, type FileDiff, type HostShell, type ShellText } from 'runbook';
+import { attrChanges, chownSpec, type Attrs } from './attrs.js';
+import { backupScript, chmodMode, priorOf, restore, type Prior } from './prior.js';
+import { parsePathState, PROBE_FUNCTION, probeScript, splitSections, type PathState } from './probe.js';
+
+/** A path on the host, or one relative to a user's home directory (looked up with getent on the host). */
+export type Dest = string | { user: string; relative: string };
+
+export interface ContentPlan {
+  path: string;
+  prior: Prior;
+  /** New content, base64; absent when only attributes change. */
+  content?: string;
+  attrs: Attrs;
+  /** Ansible's `backup: true`: a dated copy kept beside the file. */
+  backupFile?: string;
+  /** Command run on the new content before it replaces the old; `%s` is its path. */
+  validate?: string;
+}
+
+export interface ContentUndo {
+  prior: Prior;
+  /** The dated copy apply leaves beside the file (`backup: true`); removed on undo. */
+  backupFile?: string;
+}
+
+export interface WantedContent {
+  /** undefined: keep the content, only see to attributes (the file must exist). */
+  content?: Buffer;
+  attrs?: Attrs;
+  backup?: boolean;
+  validate?: string;
+}
+
+/** What is at dest (following a symlink), in one round trip. */
+export async function probeContent(shell: HostShell, dest: Dest): Promise<PathState & { path: string }> {
+  const target: ShellText =
+    typeof dest === 'string'
+      ? sh`${dest}`
+      : sh`"$(getent passwd ${dest.user} | cut -d: -f6)"/${dest.relative}`;
+  const userCheck =
+    typeof dest === 'string' ? raw(':') : sh`getent passwd ${dest.user} >/dev/null || { echo "no such user: "${dest.user} >&2; exit 7; }`;
+  const r = await shell.run(sh`${PROBE_FUNCTION}
+${userCheck}
+${probeScript('dest', target, { follow: true })}`);
+  return parsePathState(splitSections(r.stdout).get('dest'));
+}
+
+/** The whole text of a probed file, or null when absent; reads again when it was too big for the probe. */
+export async function textOf(shell: HostShell, found: PathState): Promise<string | null> {
+  if (found.type === 'absent') return null;
+  if (found.type !== 'file') throw new TaskError(`${found.path} is a ${found.type}, not a file`);
+  if (found.content) return found.content.toString('utf8');
+  const bytes = await shell.readFile(found.path);
+  return bytes === null ? null : bytes.toString('utf8');
+}
+
+export function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export function planContent(found: PathState, want: WantedContent): CheckResult<ContentPlan, ContentUndo> {
+  const { path } = found;
+  const attrs = want.attrs ?? {};
+  if (found.type === 'directory' || found.type === 'other') {
+    throw new TaskError(`${path} is a ${found.type}, not a file`, { hint: 'name the file itself as dest' });
+  }
+  if (found.type === 'link') throw new Error(`probe did not follow the link at ${path}`);
+  if (found.type === 'absent') {
+    if (want.content === undefined) throw new TaskError(`${path} does not exist`);
+    if (!found.parentExists) {
+      throw new TaskError(`cannot create ${path}: directory ${posix.dirname(path)} does not exist`, {
+        hint: 'create it first with the file task (state: directory)',
+      });
+    }
+  }
+  const contentChanges = want.content !== undefined && (found.type === 'absent' || sha256(want.content) !== found.sha256);
+  const changes = found.type === 'file' ? attrChanges(attrs, found) : [];
+  const prior = priorOf(found);
+  const undo: ContentUndo = { prior };
+  if (!contentChanges && changes.length === 0) return { inSync: true, undo, summary: `${path} is as wanted` };
+
+  const plan: ContentPlan = { path, prior, attrs, ...(want.validate ? { validate: want.validate } : {}) };
+  if (contentChanges) plan.content = want.content!.toString('base64');
+  if (want.backup && found.type === 'file' && contentChanges) {
+    plan.backupFile = `${path}.${new Date().toISOString().replace(/\.\d+Z$/, '').replace('T', '@')}~`;
+    undo.backupFile = plan.backupFile;
+  }
+  const summary =
+    found.type === 'absent'
+      ? `create ${path}`
+      : contentChanges
+        ? [`update ${path}`, ...changes].join(', ')
+        : `${path}: ${changes.join(', ')}`;
+  const diff: FileDiff[] = contentChanges
+    ? [{ path, before: found.type === 'file' ? shownText(found.content, found.size) : null, after: shownText(want.content!, want.content!.length) }]
+    : [];
+  return { inSync: false, observed: plan, undo, summary, diff };
+}
+
+/** Text for a diff; binary or unread content becomes a one-line placeholder. */
+function shownText(content: Buffer | undefined, size: number): string {
+  if (content === undefined) return `(${size} bytes, not shown)\n`;
+  const text = content.toString('utf8');
+  if (text.includes('\0') || text.includes('\uFFFD')) return `(binary, ${size} bytes, sha256 ${sha256(content)})\n`;
+  return text;
+}
+
+/**
+ * Make the file as planned, in one round trip: back up what undo needs, write the new content to a
+ * temp file beside the destination, validate it, give it its owner and mode, rename it into
+ * place. `data` streams content that is not in the plan (a download relayed by the controller).
+ */
+export async function applyContent(shell: HostShell, plan: ContentPlan, data?: Readable): Promise<void> {
+  const { path, attrs } = plan;
+  const owner = chownSpec(attrs);
+  if (plan.content === undefined && data === undefined) {
+    await shell.run(sh`set -e
+${owner ? sh`chown ${owner} ${path}` : raw(':')}
+${attrs.mode ? sh`chmod ${chmodMode(attrs.mode)} ${path}` : raw(':')}`);
+    return;
+  }
+  const validate = plan.validate
+    ? sh`vd=$(mktemp -d); trap 'rm -f -- "$t"; rm -rf -- "$vd"' EXIT
+cp -- "$t" "$vd"/${posix.basename(path)}
+if ! sh -c ${plan.validate.replaceAll('%s', '"$1"')} validate "$vd"/${posix.basename(path)} >&2; then echo "validate command failed; "${path}" left unchanged" >&2; exit 65; fi`
+    : raw(':');
+  await shell.run(
+    sh`set -e
+${backupScript(plan.prior)}
+${plan.backupFile ? sh`cp -p -- ${path} ${plan.backupFile}` : raw(':')}
+t=$(mktemp -- ${posix.join(posix.dirname(path), '.runbook-tmp.XXXXXX')})
+trap 'rm -f -- "$t"' EXIT
+${plan.content !== undefined ? raw('base64 -d > "$t"') : raw('cat > "$t"')}
+${validate}
+${owner ? sh`chown ${owner} "$t"` : sh`if [ -e ${path} ]; then chown --reference=${path} "$t"; fi`}
+${attrs.mode ? sh`chmod ${chmodMode(attrs.mode)} "$t"` : sh`if [ -e ${path} ]; then chmod --reference=${path} "$t"; else chmod 0644 "$t"; fi`}
+mv -f -- "$t" ${path}
+trap - EXIT`,
+    { stdin: data ?? plan.content },
+  );
+}
+
+export async function undoContent(shell: HostShell, record: ContentUndo): Promise<void> {
+  await restore(shell, record.prior);
+  if (record.backupFile) await shell.run(sh`rm -f -- ${record.backupFile}`);
+}

@@ -1,0 +1,32 @@
+// The part copy and template share: put given bytes at `dest` with owner, group, mode, an optional
+// dated `backup`, a `validate` command, and `force: false` to leave an existing file alone.
+
+import { posix } from 'node:path';
+import { z, type CheckResult, type TaskContext } from 'runbook';
+import { ownerArgs } from './attrs.js';
+import { planContent, probeContent, type ContentPlan, type ContentUndo } from './content-file.js';
+
+export const putArgs = {
+  dest: z.string().min(1),
+  ...ownerArgs,
+  /** Keep a dated copy of the replaced file beside it (Ansible's `backup`). */
+  backup: z.boolean().default(false),
+  /** A command that must succeed on the new content before it replaces the old; `%s` is the file. */
+  validate: z.string().includes('%s', { message: 'validate must contain %s (the path of the new file)' }).optional(),
+  /** false: an existing dest is left as it is, whatever its content. */
+  force: z.boolean().default(true),
+};
+
+type PutArgs = z.output<z.ZodObject<typeof putArgs>>;
+
+/** `dest` ending in `/` names a directory: the file keeps the source's base name. */
+export function destPath(dest: string, src: string | undefined): string {
+  return dest.endsWith('/') && src ? posix.join(dest, posix.basename(src)) : dest;
+}
+
+export async function checkPut(ctx: TaskContext<PutArgs>, dest: string, content: Buffer): Promise<CheckResult<ContentPlan, ContentUndo>> {
+  const a = ctx.args;
+  const found = await probeContent(ctx.shell, dest);
+  if (!a.force && found.type !== 'absent') return { inSync: true, summary: `${found.path} exists (force: false)` };
+  return planContent(found, { content, attrs: { owner: a.owner, group: a.group, mode: a.mode }, backup: a.backup, validate: a.validate });
+}

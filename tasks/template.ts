@@ -1,0 +1,40 @@
+import { defineTask, z } from 'runbook';
+import { applyContent, undoContent, type ContentPlan, type ContentUndo } from './lib/content-file.js';
+import { checkPut, destPath, putArgs } from './lib/put-file.js';
+
+const args = z
+  .object({
+    /** A handlebars file on the controller, relative to the runbook's directory (templates/x.hbs). */
+    src: z.string().min(1),
+    ...putArgs,
+  })
+  .strict();
+
+export default defineTask<typeof args, ContentPlan, ContentUndo>({
+  name: 'template',
+  description: 'Render a handlebars template from the controller into a file on the host (diff, validate, backup)',
+  doc: `Renders \`src\` (a handlebars file relative to the runbook's directory, strict: a missing variable
+fails) with the host's vars, then writes it to \`dest\` exactly like \`copy\`: atomic, owner, group,
+mode, \`backup\`, \`validate\` (\`%s\` is the new file), \`force\`, and a diff under \`--check --diff\`.
+
+\`\`\`yaml
+- name: Kafka broker config
+  template:
+    src: templates/server.properties.hbs
+    dest: /opt/kafka/config/server.properties
+    owner: kafka
+    mode: '0644'
+\`\`\``,
+  args,
+  async check(ctx) {
+    const { src, dest } = ctx.args;
+    const rendered = await ctx.renderTemplate(src);
+    return checkPut(ctx, destPath(dest, src.replace(/\.hbs$/, '')), Buffer.from(rendered, 'utf8'));
+  },
+  async apply(ctx, plan) {
+    await applyContent(ctx.shell, plan!);
+  },
+  async undo(ctx, record) {
+    await undoContent(ctx.shell, record);
+  },
+});

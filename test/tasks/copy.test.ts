@@ -1,0 +1,151 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import copy from '../../tasks/copy.js';
+import template from '../../tasks/template.js';
+import { check, cleanup, converge, hostileValues, lifecycle, tempDir, undo } from '../helpers/task-harness.js';
+
+test.after(cleanup);
+
+type Setup = (dir: string) => void;
+const cases: Array<{ name: string; setup?: Setup; args: (dir: string) => Record<string, unknown>; expect: (dir: string) => void; summary: RegExp }> = [
+  {
+    name: 'creates a new file with a mode',
+    args: (d) => ({ dest: `${d}/a.conf`, content: 'x=1\n', mode: '0600' }),
+    expect: (d) => {
+      assert.is(readFileSync(`${d}/a.conf`, 'utf8'), 'x=1\n');
+      assert.is(statSync(`${d}/a.conf`).mode & 0o777, 0o600);
+    },
+    summary: /^create .*a\.conf$/,
+  },
+  {
+    name: 'replaces different content, keeping the mode',
+    setup: (d) => writeFileSync(`${d}/a.conf`, 'x=0\n', { mode: 0o640 }),
+    args: (d) => ({ dest: `${d}/a.conf`, content: 'x=1\n' }),
+    expect: (d) => {
+      assert.is(readFileSync(`${d}/a.conf`, 'utf8'), 'x=1\n');
+      assert.is(statSync(`${d}/a.conf`).mode & 0o777, 0o640);
+    },
+    summary: /^update .*a\.conf$/,
+  },
+  {
+    name: 'only the mode differs (YAML 1.2 number 644 means 0644)',
+    setup: (d) => writeFileSync(`${d}/a.conf`, 'x=1\n', { mode: 0o600 }),
+    args: (d) => ({ dest: `${d}/a.conf`, content: 'x=1\n', mode: 644 }),
+    expect: (d) => assert.is(statSync(`${d}/a.conf`).mode & 0o777, 0o644),
+    summary: /a\.conf: mode 0600 → 0644$/,
+  },
+  {
+    name: 'a symlink at dest is followed: its target is written, the link stays',
+    setup: (d) => {
+      writeFileSync(`${d}/real.conf`, 'old\n');
+      symlinkSync('real.conf', `${d}/link.conf`);
+    },
+    args: (d) => ({ dest: `${d}/link.conf`, content: 'new\n' }),
+    expect: (d) => {
+      assert.is(readlinkSync(`${d}/link.conf`), 'real.conf');
+      assert.is(readFileSync(`${d}/real.conf`, 'utf8'), 'new\n');
+    },
+    summary: /^update .*real\.conf$/,
+  },
+  {
+    name: 'a file bigger than the inline limit is backed up on the host and restored from there',
+    setup: (d) => writeFileSync(`${d}/big.bin`, Buffer.alloc(200_000, 7)),
+    args: (d) => ({ dest: `${d}/big.bin`, content: 'small now\n' }),
+    expect: (d) => assert.is(readFileSync(`${d}/big.bin`, 'utf8'), 'small now\n'),
+    summary: /^update .*big\.bin$/,
+  },
+  {
+    name: 'backup: true keeps a dated copy beside the file (removed again by undo)',
+    setup: (d) => writeFileSync(`${d}/a.conf`, 'x=0\n'),
+    args: (d) => ({ dest: `${d}/a.conf`, content: 'x=1\n', backup: true }),
+    expect: (d) => {
+      const copies = readdirSync(d).filter((n) => /^a\.conf\..*~$/.test(n));
+      assert.is(copies.length, 1);
+      assert.is(readFileSync(join(d, copies[0]), 'utf8'), 'x=0\n');
+    },
+    summary: /^update /,
+  },
+  {
+    name: 'validate runs on the new content before it replaces the old',
+    args: (d) => ({ dest: `${d}/v.conf`, content: 'good\n', validate: 'grep -q good %s' }),
+    expect: (d) => assert.is(readFileSync(`${d}/v.conf`, 'utf8'), 'good\n'),
+    summary: /^create /,
+  },
+  {
+    name: 'src from the controller into a dest directory (trailing slash keeps the name)',
+    setup: (d) => {
+      mkdirSync(`${d}/ctl`);
+      writeFileSync(`${d}/ctl/app.properties`, 'from controller\n');
+      mkdirSync(`${d}/out`);
+    },
+    args: (d) => ({ dest: `${d}/out/`, src: 'ctl/app.properties' }),
+    expect: (d) => assert.is(readFileSync(`${d}/out/app.properties`, 'utf8'), 'from controller\n'),
+    summary: /^create .*out\/app\.properties$/,
+  },
+];
+
+for (const c of cases) {
+  test(`copy: ${c.name}`, async () => {
+    const dir = tempDir();
+    c.setup?.(dir);
+    const run = await lifecycle(copy, c.args(dir), { root: dir, runbookDir: dir });
+    assert.match(run.check.summary ?? '', c.summary);
+    // apply again to look at the converged tree (lifecycle undid it)
+    await converge(copy, c.args(dir), { runbookDir: dir });
+    c.expect(dir);
+  });
+}
+
+test('copy: the diff shows old and new content', async () => {
+  const dir = tempDir();
+  writeFileSync(`${dir}/a`, 'one\n');
+  const r = await check(copy, { dest: `${dir}/a`, content: 'two\n' }, { checkMode: true });
+  assert.equal(r.diff, [{ path: `${dir}/a`, before: 'one\n', after: 'two\n' }]);
+});
+
+test('copy: a failing validate leaves the old file and no temp files', async () => {
+  const dir = tempDir();
+  writeFileSync(`${dir}/v.conf`, 'old\n');
+  const err = await converge(copy, { dest: `${dir}/v.conf`, content: 'bad\n', validate: 'grep -q good %s' }).catch((e) => e);
+  assert.match(String(err), /validate command failed/);
+  assert.is(readFileSync(`${dir}/v.conf`, 'utf8'), 'old\n');
+  assert.equal(readdirSync(dir), ['v.conf']);
+});
+
+test('copy: force false leaves an existing file alone; a missing parent directory is a clear error', async () => {
+  const dir = tempDir();
+  writeFileSync(`${dir}/a`, 'mine\n');
+  assert.ok((await check(copy, { dest: `${dir}/a`, content: 'theirs\n', force: false })).inSync);
+  const err = await check(copy, { dest: `${dir}/nope/a`, content: 'x' }).catch((e) => e);
+  assert.match(String(err), /directory .*nope does not exist/);
+  assert.throws(() => copy.args.parse({ dest: '/x', content: 'a', src: 'b' }), /exactly one of content or src/);
+  assert.throws(() => copy.args.parse({ dest: '/x', content: 'a', mode: '999' }), /octal/);
+});
+
+test('copy: hostile file names and contents never execute', async () => {
+  const dir = tempDir();
+  const canary = `${dir}/CANARY`;
+  for (const [i, value] of hostileValues(canary).entries()) {
+    const dest = `${dir}/f${i}-${value.replace(/\//g, '_')}`;
+    await lifecycle(copy, { dest, content: value, validate: 'test -f %s' }, { root: dir });
+    await converge(copy, { dest, content: value, backup: true });
+    assert.is(readFileSync(dest, 'utf8'), value);
+    await converge(copy, { dest, content: value + 'more', backup: true });
+  }
+  assert.not.ok(existsSync(canary), 'a hostile value was executed');
+});
+
+test('template: renders the host vars, converges, undo removes the new file', async () => {
+  const dir = tempDir();
+  mkdirSync(`${dir}/templates`);
+  writeFileSync(`${dir}/templates/zoo.cfg.hbs`, 'dataDir={{ data_dir }}\n{{#each servers}}server.{{ @index }}={{ this }}:2888:3888\n{{/each}}');
+  const vars = { data_dir: '/var/lib/zk', servers: ['kafka01', "kafka'02"] };
+  const run = await lifecycle(template, { src: 'templates/zoo.cfg.hbs', dest: `${dir}/zoo.cfg` }, { root: dir, runbookDir: dir, vars });
+  assert.equal(run.check.diff?.[0].after, "dataDir=/var/lib/zk\nserver.0=kafka01:2888:3888\nserver.1=kafka'02:2888:3888\n");
+  const err = await check(template, { src: 'templates/zoo.cfg.hbs', dest: `${dir}/zoo.cfg` }, { runbookDir: dir, vars: {} }).catch((e) => e);
+  assert.match(String(err), /data_dir/);
+});
+
+test.run();
