@@ -1,0 +1,104 @@
+// A journaled play from the CLI's side: take the project lock, create (or continue) the run's
+// directory and journal, turn Ctrl-C into the engine's abort signal, and say afterwards how to go
+// on. `play` and `resume` both go through here, so a run is journaled the same way either way.
+
+import type { Inventory, Runbook, Vars } from '../model.js';
+import { buildHeader } from './header.js';
+import { acquireLock, type Lock } from './lock.js';
+import { trimPartialLine } from './reader.js';
+import type { PlayFlags } from './records.js';
+import { JournalSink } from './sink.js';
+import { createRun, newRunId, runDir } from './store.js';
+
+/** Exit status of a play stopped by Ctrl-C: resumable. */
+export const EXIT_INTERRUPTED = 99;
+
+export interface JournaledRun {
+  id: string;
+  sink: JournalSink;
+  lock: Lock;
+  /** Close the journal and release the lock. */
+  end(): Promise<void>;
+}
+
+export interface NewRunInput {
+  projectDir: string;
+  runbook: Runbook;
+  inventory: Inventory;
+  extraVars: Vars;
+  flags: PlayFlags;
+  argv: string[];
+  warn(message: string): void;
+}
+
+export async function beginRun(input: NewRunInput): Promise<JournaledRun> {
+  const id = newRunId();
+  const lock = acquireLock(input.projectDir, id, input.warn);
+  try {
+    const dir = await createRun(buildHeader({ ...input, id, options: input.flags }));
+    return journaled(id, await JournalSink.open(dir), lock);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
+
+/** Continue run `id`'s journal: a `resume` marker, then the new attempt's events. */
+export async function continueRun(
+  projectDir: string,
+  id: string,
+  marker: { argv: string[]; from?: string; force?: boolean },
+  warn: (message: string) => void,
+): Promise<JournaledRun> {
+  const lock = acquireLock(projectDir, id, warn);
+  try {
+    const cut = await trimPartialLine(projectDir, id);
+    if (cut !== undefined) warn(`the journal of run ${id} ended in a partial record (the controller died mid-write); it was dropped`);
+    const sink = await JournalSink.open(runDir(projectDir, id));
+    await sink.append({ type: 'resume', pid: process.pid, time: new Date().toISOString(), ...marker });
+    return journaled(id, sink, lock);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
+
+function journaled(id: string, sink: JournalSink, lock: Lock): JournaledRun {
+  return {
+    id,
+    sink,
+    lock,
+    async end() {
+      try {
+        await sink.close();
+      } finally {
+        lock.release();
+      }
+    },
+  };
+}
+
+/**
+ * Ctrl-C: the first aborts the returned signal (steps in flight finish and are journaled, nothing
+ * new starts); the second exits at once. Either way the journal stays consistent and resumable:
+ * every record was fsynced before the action it describes. `dispose` restores default handling.
+ */
+export function interruptOnSigint(say: (message: string) => void): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (!controller.signal.aborted) {
+      say('interrupted: letting the steps in flight finish (Ctrl-C again to stop at once)');
+      controller.abort();
+      return;
+    }
+    say('stopped at once; the run can still be resumed');
+    process.exit(EXIT_INTERRUPTED);
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+}
+
+/** The command that goes on with a run that stopped. */
+export function resumeCommand(id: string): string {
+  return `runbook resume ${id}`;
+}
