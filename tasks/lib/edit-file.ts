@@ -1,0 +1,82 @@
+// Tasks that edit a text file in place (lineinfile, blockinfile, env, hosts_entry) compute the new
+// text from the old with a pure function; this runs it against the host: probe, edit, plan. The
+// edit sees null for a missing file and returns null to leave it missing.
+
+import { TaskError, z, type CheckResult, type HostShell } from 'runbook';
+import type { Attrs } from './attrs.js';
+import { planContent, probeContent, textOf, type ContentPlan, type ContentUndo, type Dest } from './content-file.js';
+
+export interface EditOptions {
+  attrs?: Attrs;
+  /** Create the file when it is missing (otherwise a missing file that needs lines is an error). */
+  create?: boolean;
+  backup?: boolean;
+}
+
+export async function checkEdit(
+  shell: HostShell,
+  dest: Dest,
+  edit: (text: string | null) => string | null,
+  options: EditOptions = {},
+): Promise<CheckResult<ContentPlan, ContentUndo>> {
+  const found = await probeContent(shell, dest);
+  const before = await textOf(shell, found);
+  const after = edit(before);
+  if (after === null) return { inSync: true, summary: `${found.path} does not exist; nothing to do` };
+  if (before === null && !options.create) {
+    throw new TaskError(`${found.path} does not exist`, { hint: 'set create: true to create it' });
+  }
+  return planContent(found, { content: Buffer.from(after, 'utf8'), attrs: options.attrs, backup: options.backup });
+}
+
+/** A file's lines without the final newline, so that joinLines(splitLines(t)) === t for texts ending in one. */
+export function splitLines(text: string | null): string[] {
+  if (!text) return [];
+  return text.replace(/\n$/, '').split('\n');
+}
+
+export function joinLines(lines: string[]): string {
+  return lines.length === 0 ? '' : lines.join('\n') + '\n';
+}
+
+/** Index of the last line matching re, or -1. */
+export function lastMatch(lines: string[], re: RegExp): number {
+  for (let i = lines.length - 1; i >= 0; i--) if (re.test(lines[i])) return i;
+  return -1;
+}
+
+/**
+ * Where new lines go, Ansible's way: after the last line matching `insertafter` or before the last
+ * line matching `insertbefore`; `EOF`/`BOF` name the ends; no match (or neither given) means EOF.
+ */
+export function insertionIndex(lines: string[], where: { insertafter?: string; insertbefore?: string }): number {
+  if (where.insertbefore !== undefined) {
+    if (where.insertbefore === 'BOF') return 0;
+    const i = lastMatch(lines, new RegExp(where.insertbefore));
+    return i >= 0 ? i : lines.length;
+  }
+  if (where.insertafter !== undefined && where.insertafter !== 'EOF') {
+    const i = lastMatch(lines, new RegExp(where.insertafter));
+    return i >= 0 ? i + 1 : lines.length;
+  }
+  return lines.length;
+}
+
+// A regular expression argument (JavaScript syntax), refused at plan time when it does not compile.
+export const regexArg = z.string().refine(
+  (s) => {
+    try {
+      new RegExp(s);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not a valid regular expression' },
+);
+
+/** insertafter / insertbefore: a regex, or EOF / BOF. */
+export const insertArgs = {
+  insertafter: regexArg.optional(),
+  insertbefore: regexArg.optional(),
+};

@@ -1,0 +1,74 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import lineinfile, { editLines } from '../../tasks/lineinfile.js';
+import { check, cleanup, converge, hostileValues, lifecycle, tempDir } from '../helpers/task-harness.js';
+
+test.after(cleanup);
+
+const base = 'a=1\n# comment\nb=2\n';
+// [name, file before (null: missing), args, file after (null: unchanged / still missing)]
+const table: Array<[string, string | null, Record<string, unknown>, string | null]> = [
+  ['appends a missing line at EOF', base, { line: 'c=3' }, 'a=1\n# comment\nb=2\nc=3\n'],
+  ['an existing line is left alone', base, { line: 'b=2' }, null],
+  ['regexp replaces the matching line', base, { regexp: '^b=', line: 'b=20' }, 'a=1\n# comment\nb=20\n'],
+  ['regexp replaces only the last match', 'x=1\nx=2\n', { regexp: '^x=', line: 'x=9' }, 'x=1\nx=9\n'],
+  ['regexp without a match inserts after insertafter', base, { regexp: '^z=', line: 'z=0', insertafter: '^a=' }, 'a=1\nz=0\n# comment\nb=2\n'],
+  ['insertbefore BOF', base, { line: 'first', insertbefore: 'BOF' }, 'first\na=1\n# comment\nb=2\n'],
+  ['insertbefore a regexp', base, { line: 'mid', insertbefore: '^b=' }, 'a=1\n# comment\nmid\nb=2\n'],
+  ['insertafter without a match means EOF', base, { line: 'end', insertafter: '^nothing' }, 'a=1\n# comment\nb=2\nend\n'],
+  ['a file without a final newline gets one before the new line', 'a=1', { line: 'b=2' }, 'a=1\nb=2\n'],
+  ['absent removes lines matching regexp', base, { state: 'absent', regexp: '^#' }, 'a=1\nb=2\n'],
+  ['absent removes an exact line', base, { state: 'absent', line: 'a=1' }, '# comment\nb=2\n'],
+  ['absent with nothing to remove changes nothing', base, { state: 'absent', line: 'zzz' }, null],
+  ['create makes a missing file', null, { line: 'only', create: true }, 'only\n'],
+  ['absent on a missing file is fine', null, { state: 'absent', line: 'x' }, null],
+];
+
+for (const [name, before, args, after] of table) {
+  test(`lineinfile: ${name}`, async () => {
+    const parsed = lineinfile.args.parse({ path: '/x', ...args });
+    assert.is(editLines(before, parsed), after ?? before);
+    const dir = tempDir();
+    const path = `${dir}/f.conf`;
+    if (before !== null) writeFileSync(path, before);
+    if (after === null) {
+      assert.ok((await check(lineinfile, { path, ...args })).inSync);
+      return;
+    }
+    await lifecycle(lineinfile, { path, ...args }, { root: dir });
+    await converge(lineinfile, { path, ...args });
+    assert.is(readFileSync(path, 'utf8'), after);
+  });
+}
+
+test('lineinfile: a missing file without create is a clear error; bad args are refused', async () => {
+  const dir = tempDir();
+  const err = await check(lineinfile, { path: `${dir}/nope`, line: 'x' }).catch((e) => e);
+  assert.match(String(err), /does not exist/);
+  assert.match(err.hint, /create: true/);
+  assert.throws(() => lineinfile.args.parse({ path: '/x', line: 'a\nb' }), /single line/);
+  assert.throws(() => lineinfile.args.parse({ path: '/x', line: 'a', regexp: '(' }), /regular expression/);
+  assert.throws(() => lineinfile.args.parse({ path: '/x' }), /needs line/);
+});
+
+test('lineinfile: owner/group/mode are applied with the line', async () => {
+  const dir = tempDir();
+  writeFileSync(`${dir}/f`, 'a\n', { mode: 0o644 });
+  await lifecycle(lineinfile, { path: `${dir}/f`, line: 'b', mode: '0600' }, { root: dir });
+});
+
+test('lineinfile: hostile lines and paths never execute', async () => {
+  const dir = tempDir();
+  const canary = `${dir}/CANARY`;
+  for (const [i, value] of hostileValues(canary).entries()) {
+    const line = value.replace(/\n/g, ' ');
+    const path = `${dir}/h${i}${value.replace(/\//g, '_')}`;
+    await lifecycle(lineinfile, { path, line, create: true }, { root: dir });
+    await converge(lineinfile, { path, line, create: true });
+    assert.is(readFileSync(path, 'utf8'), line + '\n');
+  }
+  assert.not.ok(existsSync(canary));
+});
+
+test.run();
