@@ -23,6 +23,8 @@ export interface InventoryHost {
   user?: string;
   /** Private key file path. */
   key?: string;
+  /** SSH password login (ansible_password / ansible_ssh_pass), only when the inventory gives one; never logged. */
+  password?: string;
   /** `[user@]host[:port]` or the name of another inventory host to jump through. */
   jumpHost?: string;
   /** Become root for every step on this host unless a step says otherwise (ansible_become). */

@@ -1,10 +1,14 @@
 // Opens the transport an inventory host asks for. The engine, rollback and the lab all come
 // through here, so how a host is reached is decided in one place.
 
+import { homedir, userInfo } from 'node:os';
+import { join } from 'node:path';
 import type { InventoryHost } from '../model.js';
 import { LocalTransport } from './local.js';
+import { SshTransport } from './ssh.js';
+import { readSshConfig } from './ssh-config.js';
+import { endpointForHost } from './ssh-endpoint.js';
 import type { Transport } from './types.js';
-import { userInfo } from 'node:os';
 
 export interface ConnectOptions {
   /** OpenSSH's StrictHostKeyChecking=accept-new: record unknown host keys instead of refusing. */
@@ -13,17 +17,40 @@ export interface ConnectOptions {
   knownHostsFile?: string;
   /** Other inventory hosts, to resolve a jump host given by inventory name. */
   lookupHost?: (name: string) => InventoryHost | undefined;
+  /** ssh config file instead of ~/.ssh/config. */
+  sshConfigFile?: string;
+  /** Channels open at once per SSH connection (default 8; keep below the server's MaxSessions). */
+  maxSessions?: number;
+  /** Time allowed for TCP connect plus SSH handshake, per attempt (default 15 s). */
+  connectTimeoutMs?: number;
 }
 
 export interface OpenedTransport {
   transport: Transport;
   /** The user the transport logs in as (become is a no-op when it is the wanted user). */
   loginUser: string;
+  /** sudo password for become, from RUNBOOK_BECOME_PASSWORD; never logged. */
+  becomePassword?: string;
 }
 
-export async function openTransport(host: InventoryHost, _options: ConnectOptions = {}): Promise<OpenedTransport> {
+export const BECOME_PASSWORD_ENV = 'RUNBOOK_BECOME_PASSWORD';
+
+export async function openTransport(host: InventoryHost, options: ConnectOptions = {}): Promise<OpenedTransport> {
+  const becomePassword = process.env[BECOME_PASSWORD_ENV];
+  const secrets = becomePassword === undefined ? {} : { becomePassword };
   if (host.connection === 'local') {
-    return { transport: new LocalTransport(host.name), loginUser: userInfo().username };
+    return { transport: new LocalTransport(host.name), loginUser: userInfo().username, ...secrets };
   }
-  throw new Error('the SSH transport is not built yet'); // replaced by the SSH transport (issue 3)
+  const endpoint = endpointForHost(host, { config: await readSshConfig(options.sshConfigFile), lookupHost: options.lookupHost });
+  const transport = new SshTransport(host.name, endpoint, {
+    knownHostsFiles: options.knownHostsFile
+      ? [options.knownHostsFile]
+      : [join(homedir(), '.ssh', 'known_hosts'), '/etc/ssh/ssh_known_hosts'],
+    acceptNewHostKeys: options.acceptNewHostKeys ?? false,
+    connectTimeoutMs: options.connectTimeoutMs ?? 15_000,
+    keepaliveIntervalMs: 15_000,
+    keepaliveCountMax: 3,
+    maxSessions: options.maxSessions ?? 8,
+  });
+  return { transport, loginUser: endpoint.user, ...secrets };
 }

@@ -1,0 +1,138 @@
+// Host key verification against OpenSSH known_hosts files. No maintained npm package reads them
+// (hashed names, `[host]:port`, negations, markers), so the format is read here, following
+// sshd(8) "SSH_KNOWN_HOSTS FILE FORMAT". Only what we need: plain keys and `@revoked`;
+// `@cert-authority` lines are skipped (host certificates are not supported).
+
+import { createHash, createHmac } from 'node:crypto';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+/** The name a host is recorded under: `host` on port 22, `[host]:port` otherwise. */
+export function knownHostsName(address: string, port: number): string {
+  return port === 22 ? address : `[${address}]:${port}`;
+}
+
+/** The key type written at the start of an SSH public key blob (`ssh-ed25519`, `ssh-rsa`...). */
+export function keyType(blob: Buffer): string {
+  const len = blob.readUInt32BE(0);
+  return blob.subarray(4, 4 + len).toString('latin1');
+}
+
+/** OpenSSH's fingerprint format: `SHA256:` and unpadded base64. */
+export function fingerprint(blob: Buffer): string {
+  return 'SHA256:' + createHash('sha256').update(blob).digest('base64').replace(/=+$/, '');
+}
+
+export interface KnownHostLine {
+  file: string;
+  line: number;
+  marker?: 'revoked' | 'cert-authority';
+  type: string;
+  key: Buffer;
+}
+
+export type HostKeyVerdict =
+  | { status: 'known'; entry: KnownHostLine }
+  /** A key of the same type is recorded for this name and it is another key. */
+  | { status: 'changed'; entry: KnownHostLine }
+  | { status: 'revoked'; entry: KnownHostLine }
+  | { status: 'unknown' };
+
+/** The entries of `files` (missing files count as empty) whose host patterns match `name`. */
+export async function entriesFor(files: string[], name: string): Promise<KnownHostLine[]> {
+  const found: KnownHostLine[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw e;
+    }
+    text.split('\n').forEach((raw, i) => {
+      const entry = parseLine(raw, file, i + 1);
+      if (entry && matches(entry.patterns, name)) found.push(entry.line);
+    });
+  }
+  return found;
+}
+
+/** What the known_hosts entries say about the key a server offered. */
+export function verdict(entries: KnownHostLine[], offered: Buffer): HostKeyVerdict {
+  const type = keyType(offered);
+  const revoked = entries.find((e) => e.marker === 'revoked' && e.key.equals(offered));
+  if (revoked) return { status: 'revoked', entry: revoked };
+  const plain = entries.filter((e) => e.marker === undefined);
+  const same = plain.find((e) => e.key.equals(offered));
+  if (same) return { status: 'known', entry: same };
+  const other = plain.find((e) => e.type === type);
+  if (other) return { status: 'changed', entry: other };
+  return { status: 'unknown' };
+}
+
+/**
+ * Host key algorithms to offer the server, those of the keys already recorded first: like
+ * OpenSSH, so a host known by its RSA key is not refused because it also has an ed25519 one.
+ */
+export function preferredHostKeyAlgorithms(entries: KnownHostLine[]): string[] {
+  const all = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+  const known = new Set(entries.filter((e) => e.marker === undefined).map((e) => e.type));
+  const wanted = (alg: string) => known.has(alg.startsWith('rsa-sha2-') ? 'ssh-rsa' : alg);
+  return [...all.filter(wanted), ...all.filter((a) => !wanted(a))];
+}
+
+/** Record a host key (accept-new), creating the file and its directory when missing. */
+export async function appendKnownHost(file: string, name: string, key: Buffer): Promise<void> {
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  let prefix = '';
+  try {
+    const existing = await readFile(file);
+    if (existing.length > 0 && existing[existing.length - 1] !== 0x0a) prefix = '\n';
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  await appendFile(file, `${prefix}${name} ${keyType(key)} ${key.toString('base64')}\n`, { mode: 0o600 });
+}
+
+function parseLine(raw: string, file: string, line: number): { patterns: string; line: KnownHostLine } | null {
+  const fields = raw.trim().split(/\s+/);
+  if (fields[0] === '' || fields[0].startsWith('#')) return null;
+  let marker: KnownHostLine['marker'];
+  if (fields[0] === '@revoked' || fields[0] === '@cert-authority') {
+    marker = fields[0] === '@revoked' ? 'revoked' : 'cert-authority';
+    fields.shift();
+  } else if (fields[0].startsWith('@')) {
+    return null;
+  }
+  const [patterns, type, base64] = fields;
+  if (!patterns || !type || !base64) return null;
+  const key = Buffer.from(base64, 'base64');
+  if (key.length < 4) return null;
+  return { patterns, line: { file, line, marker, type, key } };
+}
+
+/** OpenSSH host pattern lists: hashed `|1|salt|hash`, or comma-separated globs with `!` negation. */
+function matches(patterns: string, name: string): boolean {
+  if (patterns.startsWith('|1|')) {
+    const [, , salt, hash] = patterns.split('|');
+    if (!salt || !hash) return false;
+    return createHmac('sha1', Buffer.from(salt, 'base64')).update(name).digest('base64') === hash;
+  }
+  let matched = false;
+  for (const pattern of patterns.split(',')) {
+    const negated = pattern.startsWith('!');
+    if (!glob(negated ? pattern.slice(1) : pattern).test(name)) continue;
+    if (negated) return false;
+    matched = true;
+  }
+  return matched;
+}
+
+function glob(pattern: string): RegExp {
+  const body = pattern
+    .toLowerCase()
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${body}$`, 'i');
+}
