@@ -49,6 +49,8 @@ export type RunEvent =
       durationMs: number;
     }
   | { type: 'step-end'; stepId: string }
+  /** A progress line from a task (ctx.log), secrets redacted. */
+  | { type: 'host-log'; host: string; stepId: string; message: string }
   | { type: 'checkpoint'; name: string; hosts: string[] }
   | { type: 'run-end'; status: 'ok' | 'failed' | 'interrupted'; recap: Record<string, HostRecap>; durationMs: number };
 

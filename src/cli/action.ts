@@ -1,0 +1,29 @@
+// Every command action runs through here: a UserError is printed as the user's problem
+// (file:line:col, the line, a hint) with exit 1 and no stack; anything else is a bug in runbook,
+// printed with its stack, exit 250.
+
+import { isUserError } from '../errors.js';
+
+export const EXIT_BAD_INPUT = 1;
+export const EXIT_INTERNAL = 250;
+
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      const code = await fn(...args);
+      if (typeof code === 'number') process.exitCode = code;
+    } catch (e) {
+      process.exitCode = await report(e);
+    }
+  };
+}
+
+export async function report(e: unknown): Promise<number> {
+  if (isUserError(e)) {
+    const { formatUserError } = await import('../load/format-error.js');
+    process.stderr.write(formatUserError(e) + '\n');
+    return EXIT_BAD_INPUT;
+  }
+  process.stderr.write(`runbook: internal error (a bug; please report it):\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  return EXIT_INTERNAL;
+}

@@ -1,0 +1,27 @@
+// runbook doc <task>: a task's documentation and its argument schema.
+
+import type { Command } from 'commander';
+import { action } from '../action.js';
+
+export function register(program: Command): void {
+  program
+    .command('doc')
+    .description("show a task's documentation, with an example and its arguments")
+    .argument('<task>', 'task name, e.g. template')
+    .action(action((name: string) => doc(name)));
+}
+
+async function doc(name: string): Promise<void> {
+  const [{ openProject }, { UserError }, { z }] = await Promise.all([import('../context.js'), import('../../errors.js'), import('zod')]);
+  const { registry } = await openProject();
+  const task = registry.get(name);
+  if (!task) {
+    const near = registry.suggest(name);
+    throw new UserError('usage', `no task named ${JSON.stringify(name)}`, {
+      hint: near ? `did you mean ${near}? (\`runbook list\` shows every task)` : '`runbook list` shows every task',
+    });
+  }
+  const schema = z.toJSONSchema(task.args, { unrepresentable: 'any', io: 'input' });
+  const secret = task.secretArgs?.length ? `\nSecret arguments (masked in logs and the journal): ${task.secretArgs.join(', ')}\n` : '';
+  process.stdout.write(`${task.name}: ${task.description}\n\n${task.doc.trim()}\n${secret}\nArguments (JSON Schema):\n${JSON.stringify(schema, null, 2)}\n`);
+}

@@ -1,0 +1,98 @@
+// runbook play <runbook>: run a runbook over an inventory, journaled, with the terminal view (or
+// plain lines, or --json events) and the recap.
+
+import type { Command } from 'commander';
+import { action } from '../action.js';
+
+interface PlayFlags {
+  inventory?: string;
+  check?: boolean;
+  diff?: boolean;
+  limit?: string;
+  forks: string;
+  tags: string[];
+  skipTags: string[];
+  extraVars: string[];
+  json?: boolean;
+  acceptNewHostKeys?: boolean;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+const tagList = (value: string, previous: string[]) => [...previous, ...value.split(',').map((t) => t.trim()).filter(Boolean)];
+
+export function register(program: Command): void {
+  program
+    .command('play')
+    .description('run a runbook (a name in runbooks/ or a path) over the hosts of an inventory')
+    .argument('<runbook>', 'runbook name in runbooks/ (with or without .yaml) or a path')
+    .option('-i, --inventory <path>', 'inventory file (YAML or Ansible INI); default: localhost over connection local')
+    .option('-C, --check', 'only check: report what would change, change nothing')
+    .option('-D, --diff', 'show unified diffs of file changes')
+    .option('-l, --limit <pattern>', 'only these hosts (host, group or pattern)')
+    .option('-f, --forks <n>', 'at most this many hosts at once', '10')
+    .option('-t, --tags <tags>', 'only steps with these tags (comma-separated, repeatable)', tagList, [])
+    .option('--skip-tags <tags>', 'skip steps with these tags (comma-separated, repeatable)', tagList, [])
+    .option('-e, --extra-vars <vars>', 'key=value, a YAML/JSON mapping, or @file.yaml (repeatable; highest precedence)', collect, [])
+    .option('--json', 'write every event as NDJSON on stdout instead of the human view')
+    .option('--accept-new-host-keys', 'record host keys of hosts not yet in known_hosts (like StrictHostKeyChecking=accept-new)')
+    .addHelpText(
+      'after',
+      `
+Exit codes:
+  0    every host ok
+  1    bad input (runbook, inventory, template, arguments): nothing was run
+  2    a host failed
+  4    a host was unreachable (takes precedence over 2)
+  99   interrupted (Ctrl-C): in-flight steps finished; \`runbook resume\` goes on
+  250  internal error (a bug in runbook: the stack is printed)`,
+    )
+    .action(action((ref: string, flags: PlayFlags) => play(ref, flags)));
+}
+
+async function play(ref: string, flags: PlayFlags): Promise<number> {
+  const forks = Number(flags.forks);
+  if (!Number.isInteger(forks) || forks < 1) {
+    const { UserError } = await import('../../errors.js');
+    throw new UserError('usage', `--forks ${flags.forks}: expected a whole number of at least 1`);
+  }
+  const [{ openProject, loadPlayInput }, { parseExtraVars }, { runPlay }, session, sinks] = await Promise.all([
+    import('../context.js'),
+    import('../extra-vars.js'),
+    import('../../engine/run.js'),
+    import('../../journal/session.js'),
+    import('../sinks.js'),
+  ]);
+  const extraVars = await parseExtraVars(flags.extraVars);
+  const project = await openProject();
+  const { runbook, inventory } = await loadPlayInput(project, ref, flags.inventory);
+  const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
+  const options = {
+    checkMode: flags.check ?? false,
+    diff: flags.diff ?? false,
+    limit: flags.limit,
+    tags: flags.tags,
+    skipTags: flags.skipTags,
+    forks,
+  };
+  const run = await session.beginRun({ projectDir: project.dir, runbook, inventory, extraVars, flags: options, argv: process.argv.slice(2), warn });
+  const interrupt = session.interruptOnSigint((m) => process.stderr.write(`${m}\n`));
+  try {
+    const result = await runPlay({
+      runbook,
+      inventory,
+      registry: project.registry,
+      extraVars,
+      ...options,
+      sinks: [run.sink, sinks.terminalSink({ json: flags.json ?? false, strategy: runbook.strategy })],
+      signal: interrupt.signal,
+      projectDir: project.dir,
+      runId: run.id,
+      connect: { acceptNewHostKeys: flags.acceptNewHostKeys ?? false },
+    });
+    if (result.exitCode !== 0 && !options.checkMode) process.stderr.write(`to go on from where it stopped: ${session.resumeCommand(run.id)}\n`);
+    return result.exitCode;
+  } finally {
+    interrupt.dispose();
+    await run.end();
+  }
+}

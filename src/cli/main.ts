@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// The `runbook` command. Start-up stays fast: this file loads only commander and the command
+// modules, which import their heavy parts (yaml, zod, handlebars, listr2, ssh2) inside their
+// actions, so `runbook --help` pays for none of them.
+
+import { Command } from 'commander';
+import { register as play } from './commands/play.js';
+import { register as validate } from './commands/validate.js';
+import { register as show } from './commands/show.js';
+import { register as list } from './commands/list.js';
+import { register as doc } from './commands/doc.js';
+import { register as schema } from './commands/schema.js';
+
+const program = new Command('runbook')
+  .description('Ansible-style declarative runbooks over SSH: idempotent TypeScript tasks, check mode, diffs, journal, resume and rollback')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .addHelpText(
+    'after',
+    `
+Exit codes:
+  0    every host ok
+  1    bad input (runbook, inventory, template, arguments): nothing was run
+  2    a host failed
+  4    a host was unreachable
+  99   interrupted (Ctrl-C): resumable with \`runbook resume\`
+  250  internal error (a bug in runbook: the stack is printed)`,
+  );
+
+play(program);
+validate(program);
+show(program);
+list(program);
+doc(program);
+schema(program);
+
+await program.parseAsync(process.argv);

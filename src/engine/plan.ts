@@ -1,0 +1,222 @@
+// Planning: everything that can be decided before any host is touched. Hosts are matched, each
+// host's vars computed, and every step's args rendered and validated per host (per loop item), so
+// a missing variable or a bad arg fails with file:line:col before a single connection is opened.
+// Only what depends on run-time values (a `register`ed result) waits for the run.
+
+import { UserError, isUserError } from '../errors.js';
+import { matchHosts } from '../load/inventory.js';
+import { hostVars } from '../load/vars.js';
+import { resolveStepArgs } from '../load/args.js';
+import { evaluateCondition, renderValue } from '../template/index.js';
+import type { Inventory, Runbook, StepDecl, Vars } from '../model.js';
+import type { TaskRegistry } from '../task/registry.js';
+import { Redactor } from './redact.js';
+import { selectedByTags, type TagFilter } from './tags.js';
+
+export interface PlanOptions {
+  runbook: Runbook;
+  inventory: Inventory;
+  registry: TaskRegistry;
+  extraVars: Vars;
+  /** --limit host pattern. */
+  limit?: string;
+  tags: TagFilter;
+}
+
+/** One task invocation: a step without loop has one, a looping step one per item. */
+export interface Call {
+  args: unknown;
+  /** The loop item and its index; absent when the step does not loop. */
+  item?: { value: unknown; index: number };
+}
+
+export interface HostStepPlan {
+  /** The vars in force for this host and step (runbook, scope, inventory, extra vars). */
+  vars: Vars;
+  /** Set when `when` was decided at plan time and is false. */
+  skip?: string;
+  /** Rendered, validated calls; absent when they depend on run-time values (registered results). */
+  calls?: Call[];
+}
+
+export interface PlannedStep {
+  step: StepDecl;
+  handler: boolean;
+  /** Event id: the step's id, or `handler:<name>` for handlers. */
+  id: string;
+  /** Hosts the step runs on (after --limit), in inventory order. */
+  hosts: string[];
+  perHost: Map<string, HostStepPlan>;
+}
+
+export type PlannedItem =
+  | { kind: 'step'; planned: PlannedStep }
+  | { kind: 'checkpoint'; name: string }
+  | { kind: 'flush_handlers' };
+
+export interface Plan {
+  runbook: Runbook;
+  /** Every host some step runs on, in inventory order: the hosts batches are made of. */
+  hosts: string[];
+  items: PlannedItem[];
+  handlers: PlannedStep[];
+  /** Knows every secret value of every host: apply it to anything that leaves the engine. */
+  redactor: Redactor;
+  /** The vars of any inventory host under a step's scope (for peers). */
+  varsFor(host: string, scope: Vars): Vars;
+}
+
+export function planPlay(options: PlanOptions): Plan {
+  const { runbook, inventory, registry } = options;
+  const limited = options.limit === undefined ? undefined : new Set(matchHosts(inventory, options.limit));
+  const order = [...inventory.hosts.keys()];
+  const stepHosts = (step: StepDecl): string[] => {
+    const matched = new Set(matchHosts(inventory, step.hosts));
+    return order.filter((h) => matched.has(h) && (!limited || limited.has(h)));
+  };
+
+  const varsCache = new Map<Vars, Map<string, Vars>>();
+  const varsFor = (host: string, scope: Vars): Vars => {
+    let byHost = varsCache.get(scope);
+    if (!byHost) varsCache.set(scope, (byHost = new Map()));
+    const cached = byHost.get(host);
+    if (cached) return cached;
+    const vars = hostVars(runbook, inventory, host, options.extraVars, scope);
+    byHost.set(host, vars);
+    return vars;
+  };
+
+  const registered = registeredNames(runbook);
+  const handlerNames = new Set(runbook.handlers.flatMap((h) => [h.name, ...(h.listen ?? [])]));
+  const redactor = new Redactor();
+  const planStep = (step: StepDecl, hosts: string[], handler: boolean): PlannedStep => {
+    checkNotify(step, handlerNames);
+    const perHost = new Map<string, HostStepPlan>();
+    for (const host of hosts) {
+      const vars = varsFor(host, step.scope);
+      collectSecrets(runbook, vars, redactor);
+      try {
+        perHost.set(host, planHostStep(step, vars, registry, registered, redactor));
+      } catch (e) {
+        throw withHost(e, host, step);
+      }
+    }
+    return { step, handler, id: handler ? `handler:${step.name}` : step.id, hosts, perHost };
+  };
+
+  const items: PlannedItem[] = [];
+  const playHosts = new Set<string>();
+  for (const item of runbook.items) {
+    if (item.kind === 'checkpoint') items.push({ kind: 'checkpoint', name: item.name });
+    else if (item.kind === 'flush_handlers') items.push({ kind: 'flush_handlers' });
+    else if (selectedByTags(item.step.tags, options.tags)) {
+      const hosts = stepHosts(item.step);
+      hosts.forEach((h) => playHosts.add(h));
+      items.push({ kind: 'step', planned: planStep(item.step, hosts, false) });
+    }
+  }
+  const hosts = order.filter((h) => playHosts.has(h));
+  // A handler runs on whichever play host notified it.
+  const handlers = runbook.handlers.map((h) => planStep(h, hosts, true));
+  return { runbook, hosts, items, handlers, redactor, varsFor };
+}
+
+function planHostStep(
+  step: StepDecl,
+  vars: Vars,
+  registry: TaskRegistry,
+  registered: Set<string>,
+  redactor: Redactor,
+): HostStepPlan {
+  if (step.when !== undefined && !referencesAny(step.when, registered, true)) {
+    if (!evaluateCondition(step.when, vars, step.positions['when'] ?? step.pos)) return { vars, skip: falseWhen(step.when) };
+  }
+  if (referencesAny(step.args, registered, false) || referencesAny(step.loop, registered, false)) return { vars };
+  const calls = renderCalls(step, vars, registry);
+  for (const call of calls) collectSecretArgs(step, call.args, registry, redactor);
+  return { vars, calls };
+}
+
+/** Render a step's calls for one host: its loop, then its args per item. Used at run time too. */
+export function renderCalls(step: StepDecl, vars: Vars, registry: TaskRegistry): Call[] {
+  if (step.loop === undefined) return [{ args: resolveStepArgs(step, vars, registry) }];
+  const items = renderValue(step.loop, vars, { positions: step.positions, path: 'loop' });
+  if (!Array.isArray(items)) {
+    throw new UserError('schema', `loop must be a list, got ${typeof items}`, { pos: step.positions['loop'] ?? step.pos, step: step.name });
+  }
+  return items.map((value, index) => ({
+    args: resolveStepArgs(step, { ...vars, [step.loopVar]: value }, registry),
+    item: { value, index },
+  }));
+}
+
+export function falseWhen(expr: string): string {
+  return `when: ${expr} is false`;
+}
+
+export function collectSecretArgs(step: StepDecl, args: unknown, registry: TaskRegistry, redactor: Redactor): void {
+  const secretArgs = registry.get(step.task)?.secretArgs ?? [];
+  if (!args || typeof args !== 'object') return;
+  for (const name of secretArgs) redactor.add((args as Record<string, unknown>)[name]);
+}
+
+function collectSecrets(runbook: Runbook, vars: Vars, redactor: Redactor): void {
+  for (const [name, decl] of Object.entries(runbook.vars)) if (decl.secret) redactor.add(vars[name]);
+}
+
+function registeredNames(runbook: Runbook): Set<string> {
+  const names = new Set<string>();
+  const visit = (s: StepDecl) => s.register && names.add(s.register);
+  runbook.items.forEach((i) => i.kind === 'step' && visit(i.step));
+  runbook.handlers.forEach(visit);
+  return names;
+}
+
+/**
+ * Whether any template in `value` (or, for a condition, the bare expression) names one of
+ * `names`. Over-approximates (a quoted word counts): a false positive only moves rendering to
+ * run time.
+ */
+function referencesAny(value: unknown, names: Set<string>, isCondition: boolean): boolean {
+  if (names.size === 0 || value === undefined) return false;
+  const words = (text: string) => text.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? [];
+  const visit = (v: unknown): boolean => {
+    if (typeof v === 'string') {
+      const exprs = isCondition && !v.includes('{{') ? [v] : [...v.matchAll(/\{\{([\s\S]*?)\}\}/g)].map((m) => m[1]);
+      return exprs.some((e) => words(e).some((w) => names.has(w)));
+    }
+    if (Array.isArray(v)) return v.some(visit);
+    if (v && typeof v === 'object') return Object.values(v).some(visit);
+    return false;
+  };
+  return visit(value);
+}
+
+function checkNotify(step: StepDecl, handlerNames: Set<string>): void {
+  for (const name of step.notify) {
+    if (!handlerNames.has(name)) {
+      throw new UserError('schema', `step "${step.name}" notifies "${name}", but no handler has that name or listens to it`, {
+        pos: step.positions['notify'] ?? step.pos,
+        step: step.name,
+      });
+    }
+  }
+}
+
+function withHost(e: unknown, host: string, step: StepDecl): unknown {
+  if (!isUserError(e) || e.host) return e;
+  return new UserError(e.kind, `${e.message} (host ${host})`, { pos: e.pos ?? step.pos, host, step: step.name, hint: e.hint }, { cause: e });
+}
+
+/** Split the play's hosts into `serial` batches (a count or 'N%'; at least one host each). */
+export function batches(hosts: string[], serial: number | string | undefined): string[][] {
+  if (serial === undefined || hosts.length === 0) return [hosts];
+  const size =
+    typeof serial === 'string' && serial.endsWith('%')
+      ? Math.floor((Number(serial.slice(0, -1)) / 100) * hosts.length)
+      : Number(serial);
+  const n = Math.max(1, Number.isFinite(size) ? size : hosts.length);
+  const out: string[][] = [];
+  for (let i = 0; i < hosts.length; i += n) out.push(hosts.slice(i, i + n));
+  return out;
+}

@@ -1,0 +1,43 @@
+// Secrets (vars declared `secret: true`, a task's secretArgs) must never reach events, and so
+// never the journal, the terminal or `show`. Every string that leaves the engine goes through a
+// redactor that masks each known secret value wherever it appears.
+
+export const MASK = '********';
+
+// Shorter values would mask innocent text everywhere (a one-letter password is not a secret worth
+// that price); such values are still masked where they are whole values.
+const MIN_SUBSTRING = 4;
+
+export class Redactor {
+  private readonly secrets = new Set<string>();
+
+  add(value: unknown): void {
+    if (typeof value === 'string' && value !== '') this.secrets.add(value);
+    else if (typeof value === 'number') this.secrets.add(String(value));
+  }
+
+  text(s: string): string {
+    let out = s;
+    for (const secret of this.secrets) {
+      if (out === secret) return MASK;
+      if (secret.length >= MIN_SUBSTRING) out = out.split(secret).join(MASK);
+    }
+    return out;
+  }
+
+  /** A deep copy with every string redacted. */
+  value<T>(v: T): T {
+    if (this.secrets.size === 0) return v;
+    return this.walk(v) as T;
+  }
+
+  private walk(v: unknown): unknown {
+    if (typeof v === 'string') return this.text(v);
+    if (typeof v === 'number' && this.secrets.has(String(v))) return MASK;
+    if (Array.isArray(v)) return v.map((x) => this.walk(x));
+    if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, this.walk(x)]));
+    }
+    return v;
+  }
+}

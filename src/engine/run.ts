@@ -1,0 +1,272 @@
+// The executor. Plans the play (nothing touches a host until every step validated), opens one
+// connection per host, then runs the plan batch by batch (serial), in lock-step (linear: every
+// host finishes step k before any starts k+1) or with each host on its own (free), runs the
+// notified handlers, and reports every result as an event.
+
+import { UserError } from '../errors.js';
+import type { Inventory, Runbook, Vars } from '../model.js';
+import type { TaskRegistry } from '../task/registry.js';
+import type { ConnectOptions } from '../transport/connect.js';
+import { HostShell } from '../transport/host.js';
+import { ConnectionPool } from '../transport/pool.js';
+import { Emitter } from './emitter.js';
+import type { EventSink, HostRecap } from './events.js';
+import { FactsCache } from './facts.js';
+import { limiter, type Limiter } from './limit.js';
+import { batches, planPlay, type Plan, type PlannedItem, type PlannedStep } from './plan.js';
+import type { HostState, ResumeSource, RunState } from './state.js';
+import { executeStep } from './step.js';
+
+export interface PlayOptions {
+  runbook: Runbook;
+  inventory: Inventory;
+  registry: TaskRegistry;
+  /** --extra-vars: the highest precedence. */
+  extraVars?: Vars;
+  /** --check: only `check`, never `apply` (a step's check_mode overrides). */
+  checkMode?: boolean;
+  /** --diff: put file diffs into host-result events. */
+  diff?: boolean;
+  /** --limit host pattern. */
+  limit?: string;
+  /** --forks: at most this many hosts work at once (default 10). */
+  forks?: number;
+  tags?: string[];
+  skipTags?: string[];
+  sinks: EventSink[];
+  /** The interrupt: once aborted nothing new starts; in-flight host steps finish and are reported. */
+  signal?: AbortSignal;
+  projectDir: string;
+  runId: string;
+  connect?: Pick<ConnectOptions, 'acceptNewHostKeys'>;
+  /** Steps done in an earlier run (resume): not run again, their registered values restored. */
+  resume?: ResumeSource;
+  /** A step id or checkpoint name: items before it are skipped, and from it on nothing counts as done. */
+  fromStep?: string;
+}
+
+export interface PlayResult {
+  status: 'ok' | 'failed' | 'interrupted';
+  /** 0 all ok, 2 a host failed, 4 a host unreachable, 99 interrupted (see `runbook play --help`). */
+  exitCode: 0 | 2 | 4 | 99;
+  recap: Record<string, HostRecap>;
+  durationMs: number;
+}
+
+export const EXIT = { ok: 0, badInput: 1, failed: 2, unreachable: 4, interrupted: 99, internal: 250 } as const;
+
+/** Throws a UserError (before any event or connection) when the play does not plan. */
+export async function runPlay(options: PlayOptions): Promise<PlayResult> {
+  const plan = planPlay({
+    runbook: options.runbook,
+    inventory: options.inventory,
+    registry: options.registry,
+    extraVars: options.extraVars ?? {},
+    limit: options.limit,
+    tags: { only: options.tags ?? [], skip: options.skipTags ?? [] },
+  });
+  const fromIndex = options.fromStep === undefined ? 0 : findFrom(plan, options.fromStep);
+  const started = Date.now();
+  const emitter = new Emitter(options.sinks);
+  const pool = new ConnectionPool(options.inventory, options.connect ?? {});
+  const runOver = new AbortController();
+  const state: RunState = {
+    plan,
+    registry: options.registry,
+    emitter,
+    facts: new FactsCache(),
+    hosts: new Map(
+      plan.hosts.map((name) => [name, { name, inventoryHost: options.inventory.hosts.get(name)!, registered: {}, notified: new Set<string>() }]),
+    ),
+    recap: Object.fromEntries(plan.hosts.map((h) => [h, { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, ignored: 0 }])),
+    checkMode: options.checkMode ?? false,
+    diff: options.diff ?? false,
+    projectDir: options.projectDir,
+    runId: options.runId,
+    signal: options.signal ?? new AbortController().signal,
+    taskSignal: runOver.signal,
+    resume: options.resume,
+    fromIndex,
+    once: new Map(),
+    interrupted: false,
+  };
+  const limit = limiter(Math.max(1, options.forks ?? 10));
+  try {
+    await emitter.emit({
+      type: 'run-start',
+      runId: options.runId,
+      runbook: options.runbook.name,
+      hosts: plan.hosts,
+      checkMode: state.checkMode,
+      time: new Date(started).toISOString(),
+    });
+    await connectAll(state, pool, limit);
+    for (const batch of batches(plan.hosts, options.runbook.serial)) {
+      if (state.signal.aborted) {
+        state.interrupted = true;
+        break;
+      }
+      state.once.clear();
+      const hosts = batch.map((h) => state.hosts.get(h)!);
+      if (options.runbook.strategy === 'free') await runFree(state, hosts, limit);
+      else await runLinear(state, hosts, limit);
+      // As Ansible: when a whole batch failed, later batches do not start.
+      if (hosts.every((h) => h.stopped)) break;
+    }
+    const result = finish(state, started);
+    await emitter.emit({ type: 'run-end', status: result.status, recap: result.recap, durationMs: result.durationMs });
+    return result;
+  } finally {
+    runOver.abort();
+    await pool.closeAll();
+    await emitter.close();
+  }
+}
+
+function findFrom(plan: Plan, from: string): number {
+  const index = plan.items.findIndex((i) => (i.kind === 'step' ? i.planned.id === from || i.planned.step.name === from : i.kind === 'checkpoint' && i.name === from));
+  if (index < 0) throw new UserError('usage', `--from ${from}: no step or checkpoint with that id or name in the play`);
+  return index;
+}
+
+/** Open every play host's connection up front (tasks' peers() needs them); failures show at the host's first step. */
+async function connectAll(state: RunState, pool: ConnectionPool, limit: Limiter): Promise<void> {
+  await Promise.all(
+    [...state.hosts.values()].map((hs) =>
+      limit(async () => {
+        try {
+          const opened = await pool.get(hs.name);
+          hs.shell = new HostShell(opened.transport, opened.loginUser);
+        } catch (e) {
+          hs.connectError = e;
+        }
+      }),
+    ),
+  );
+}
+
+async function runLinear(state: RunState, hosts: HostState[], limit: Limiter): Promise<void> {
+  const { items } = state.plan;
+  for (let i = 0; i < items.length; i++) {
+    if (state.signal.aborted) {
+      state.interrupted = true;
+      return;
+    }
+    const item = items[i];
+    if (item.kind === 'step') await runStepOn(state, item.planned, hosts, limit, i < state.fromIndex);
+    else if (item.kind === 'flush_handlers') await runHandlersLinear(state, hosts, limit);
+    else await emitCheckpoint(state, item.name, hosts.filter((h) => !h.stopped));
+  }
+  await runHandlersLinear(state, hosts, limit);
+}
+
+async function runStepOn(state: RunState, planned: PlannedStep, hosts: HostState[], limit: Limiter, beforeFrom: boolean): Promise<void> {
+  const targets = hosts.filter((h) => !h.stopped && planned.perHost.has(h.name));
+  if (targets.length === 0) return;
+  await stepStart(state, planned, targets);
+  await Promise.all(targets.map((hs) => limit(() => executeStep(state, planned, hs, beforeFrom))));
+  await state.emitter.emit({ type: 'step-end', stepId: planned.id });
+}
+
+function stepStart(state: RunState, planned: PlannedStep, hosts: HostState[]): Promise<void> {
+  return state.emitter.emit({
+    type: 'step-start',
+    stepId: planned.id,
+    stepName: planned.step.name,
+    task: planned.step.task,
+    hosts: hosts.map((h) => h.name),
+    handler: planned.handler,
+  });
+}
+
+/** Each notified handler once, in declaration order, on the hosts that notified it. */
+async function runHandlersLinear(state: RunState, hosts: HostState[], limit: Limiter): Promise<void> {
+  for (const handler of state.plan.handlers) {
+    if (state.signal.aborted) {
+      if (hosts.some((h) => h.notified.size > 0)) state.interrupted = true;
+      return;
+    }
+    const notified = hosts.filter((h) => !h.stopped && h.notified.has(handler.id));
+    notified.forEach((h) => h.notified.delete(handler.id));
+    await runStepOn(state, handler, notified, limit, false);
+  }
+}
+
+function emitCheckpoint(state: RunState, name: string, reached: HostState[]): Promise<void> {
+  if (reached.length === 0) return Promise.resolve();
+  return state.emitter.emit({ type: 'checkpoint', name, hosts: reached.map((h) => h.name) });
+}
+
+/**
+ * strategy free: every host walks the plan on its own. A step's step-start goes out when its
+ * first host gets there and step-end when its last host is past it (or stopped); a checkpoint
+ * once every host of the batch reached it or stopped.
+ */
+async function runFree(state: RunState, hosts: HostState[], limit: Limiter): Promise<void> {
+  const { items } = state.plan;
+  const pending = items.map((item) => new Set(hostsOf(item, hosts).map((h) => h.name)));
+  const started = items.map(() => false);
+  const reached: string[][] = items.map(() => []);
+
+  // Called when `host` is past item i (done it, or will never do it); settles events in plan order.
+  const pass = async (i: number, host: string) => {
+    const left = pending[i];
+    if (!left.delete(host) || left.size > 0) return;
+    const item = items[i];
+    if (item.kind === 'step' && started[i]) await state.emitter.emit({ type: 'step-end', stepId: item.planned.id });
+    if (item.kind === 'checkpoint' && reached[i].length > 0) await state.emitter.emit({ type: 'checkpoint', name: item.name, hosts: reached[i] });
+  };
+
+  const walk = async (hs: HostState) => {
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (hs.stopped || state.signal.aborted) {
+        if (state.signal.aborted && !hs.stopped) state.interrupted = true;
+        for (let j = i; j < items.length; j++) await pass(j, hs.name);
+        return;
+      }
+      if (item.kind === 'step' && item.planned.perHost.has(hs.name)) {
+        if (!started[i]) {
+          started[i] = true;
+          await stepStart(state, item.planned, hosts.filter((h) => pending[i].has(h.name)));
+        }
+        await executeStep(state, item.planned, hs, i < state.fromIndex);
+      } else if (item.kind === 'checkpoint') {
+        reached[i].push(hs.name);
+      } else if (item.kind === 'flush_handlers') {
+        await runHandlersFree(state, hs);
+      }
+      await pass(i, hs.name);
+    }
+    await runHandlersFree(state, hs);
+  };
+  await Promise.all(hosts.map((hs) => limit(() => walk(hs))));
+}
+
+function hostsOf(item: PlannedItem, hosts: HostState[]): HostState[] {
+  return item.kind === 'step' ? hosts.filter((h) => item.planned.perHost.has(h.name)) : hosts;
+}
+
+async function runHandlersFree(state: RunState, hs: HostState): Promise<void> {
+  for (const handler of state.plan.handlers) {
+    if (hs.stopped || !hs.notified.has(handler.id)) continue;
+    if (state.signal.aborted) {
+      state.interrupted = true;
+      return;
+    }
+    hs.notified.delete(handler.id);
+    await stepStart(state, handler, [hs]);
+    await executeStep(state, handler, hs, false);
+    await state.emitter.emit({ type: 'step-end', stepId: handler.id });
+  }
+}
+
+function finish(state: RunState, started: number): PlayResult {
+  const recaps = Object.values(state.recap);
+  const unreachable = recaps.some((r) => r.unreachable > 0);
+  const failed = recaps.some((r) => r.failed > 0);
+  const durationMs = Date.now() - started;
+  if (state.interrupted) return { status: 'interrupted', exitCode: EXIT.interrupted, recap: state.recap, durationMs };
+  const exitCode = unreachable ? EXIT.unreachable : failed ? EXIT.failed : EXIT.ok;
+  return { status: exitCode === 0 ? 'ok' : 'failed', exitCode, recap: state.recap, durationMs };
+}

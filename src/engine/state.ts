@@ -1,0 +1,61 @@
+// The mutable state of one run, shared by the executor (run.ts) and the per-host step runner
+// (step.ts).
+
+import type { InventoryHost, Vars } from '../model.js';
+import type { TaskRegistry } from '../task/registry.js';
+import type { HostShell } from '../transport/host.js';
+import type { Emitter } from './emitter.js';
+import type { HostRecap, StepStatus } from './events.js';
+import type { FactsCache } from './facts.js';
+import type { Plan } from './plan.js';
+
+export interface HostState {
+  name: string;
+  inventoryHost: InventoryHost;
+  /** The login shell, once connected. */
+  shell?: HostShell;
+  /** Why the host could not be reached, when it could not. */
+  connectError?: unknown;
+  /** Set when the host's sequence is over: it failed or became unreachable. */
+  stopped?: 'failed' | 'unreachable';
+  /** Registered results, by register name. */
+  registered: Vars;
+  /** Ids of the handlers this host has notified and that have not run since. */
+  notified: Set<string>;
+}
+
+export interface StepOutcome {
+  status: StepStatus;
+  ignored: boolean;
+  /** The value `register` stored (for run_once copies). */
+  registered?: Record<string, unknown>;
+  host: string;
+}
+
+export interface ResumeSource {
+  done(host: string, stepId: string): { status: StepStatus; registered?: Record<string, unknown> } | undefined;
+}
+
+export interface RunState {
+  plan: Plan;
+  registry: TaskRegistry;
+  emitter: Emitter;
+  facts: FactsCache;
+  hosts: Map<string, HostState>;
+  recap: Record<string, HostRecap>;
+  checkMode: boolean;
+  diff: boolean;
+  projectDir: string;
+  runId: string;
+  /** The interrupt: once aborted, nothing new starts. */
+  signal: AbortSignal;
+  /** Given to tasks: aborted when the run is over, so nothing a task started outlives it. */
+  taskSignal: AbortSignal;
+  resume?: ResumeSource;
+  /** Plan item index --from starts at; items before it are skipped. */
+  fromIndex: number;
+  /** run_once results of the current batch, by step id. */
+  once: Map<string, Promise<StepOutcome>>;
+  /** Set when the interrupt left work undone. */
+  interrupted: boolean;
+}

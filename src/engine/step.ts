@@ -1,0 +1,399 @@
+// Runs one planned step on one host: resume/--from skipping, run_once, `when`, loop items,
+// check then (unless in check mode) journal the undo and apply, retries/until, changed_when and
+// failed_when, register, notify, and the host-result event with the host's recap.
+
+import { dirname } from 'node:path';
+import { isUnreachable, isUserError, TaskError } from '../errors.js';
+import { evaluateCondition, renderTemplateFile } from '../template/index.js';
+import type { Vars } from '../model.js';
+import type { FileDiff, TaskContext, TaskDefinition } from '../task/types.js';
+import type { HostShell } from '../transport/host.js';
+import type { EventError, RunEvent, StepStatus } from './events.js';
+import { collectSecretArgs, falseWhen, renderCalls, type Call, type PlannedStep } from './plan.js';
+import type { HostState, RunState, StepOutcome } from './state.js';
+import { resolveTemplatePath } from './templates.js';
+
+type HostResult = Extract<RunEvent, { type: 'host-result' }>;
+
+interface CallOutcome {
+  status: Exclude<StepStatus, 'unreachable'>;
+  /** Ansible-like result: changed, failed, skipped, msg, and the task's data (rc, stdout, ...). */
+  record: Record<string, unknown>;
+  summary?: string;
+  diff?: FileDiff[];
+  /** This call's undo record, when it changed the host. */
+  undo?: unknown;
+  /** The step's undo records for the event (set once the calls are combined). */
+  undoRecords?: HostResult['undo'];
+  reason?: string;
+  error?: unknown;
+}
+
+/**
+ * Run `planned` on `hs`. `beforeFrom`: the item lies before --from (skipped, with its earlier
+ * registered value restored when the journal has one).
+ */
+export async function executeStep(state: RunState, planned: PlannedStep, hs: HostState, beforeFrom: boolean): Promise<void> {
+  if (hs.stopped) return;
+  if (state.signal.aborted) {
+    state.interrupted = true;
+    return;
+  }
+  if (!planned.step.runOnce) {
+    await runOnHost(state, planned, hs, beforeFrom);
+    return;
+  }
+  // run_once: the first host to get here runs the step; the others take its result.
+  const first = state.once.get(planned.id);
+  if (!first) {
+    const running = runOnHost(state, planned, hs, beforeFrom);
+    state.once.set(planned.id, running);
+    await running;
+    return;
+  }
+  const outcome = await first;
+  if (planned.step.register && outcome.registered) hs.registered[planned.step.register] = outcome.registered;
+  if (outcome.status === 'failed' && !outcome.ignored) {
+    await report(state, planned, hs, Date.now(), {
+      status: 'failed',
+      error: { kind: 'task', message: `run_once step failed on ${outcome.host}` },
+    });
+  }
+}
+
+async function runOnHost(state: RunState, planned: PlannedStep, hs: HostState, beforeFrom: boolean): Promise<StepOutcome> {
+  const { step } = planned;
+  const started = Date.now();
+  const earlier = planned.handler ? undefined : state.resume?.done(hs.name, planned.id);
+  if (beforeFrom || (earlier && state.fromIndex === 0)) {
+    if (step.register && earlier?.registered) hs.registered[step.register] = earlier.registered;
+    if (earlier?.status === 'changed') notify(state, hs, step.notify, true);
+    const reason = earlier ? 'done in an earlier run' : 'before --from';
+    return report(state, planned, hs, started, { status: 'skipped', reason, registered: earlier?.registered });
+  }
+  if (!hs.shell) {
+    return report(state, planned, hs, started, { status: 'unreachable', error: eventError(hs.connectError) });
+  }
+  await state.emitter.emit({ type: 'host-start', host: hs.name, stepId: planned.id, stepName: step.name });
+  let outcome: CallOutcome;
+  try {
+    outcome = await runCalls(state, planned, hs, hs.shell);
+  } catch (e) {
+    if (isUnreachable(e)) return report(state, planned, hs, started, { status: 'unreachable', error: eventError(e) });
+    outcome = failure(e);
+  }
+  const registered = step.register ? outcome.record : undefined;
+  if (step.register) hs.registered[step.register] = outcome.record;
+  if (outcome.status === 'changed') notify(state, hs, step.notify, false);
+  const ignored = outcome.status === 'failed' && step.ignoreErrors;
+  return report(state, planned, hs, started, {
+    status: outcome.status,
+    reason: outcome.reason,
+    summary: outcome.summary,
+    diff: state.diff ? outcome.diff : undefined,
+    error: outcome.error === undefined ? undefined : eventError(outcome.error),
+    undo: outcome.undoRecords,
+    registered,
+    ignored: ignored || undefined,
+  });
+}
+
+/** Emit the host-result, count it in the recap, stop the host on failure. */
+async function report(
+  state: RunState,
+  planned: PlannedStep,
+  hs: HostState,
+  started: number,
+  r: Omit<HostResult, 'type' | 'host' | 'stepId' | 'stepName' | 'task' | 'durationMs'>,
+): Promise<StepOutcome> {
+  const redact = state.plan.redactor;
+  const event: HostResult = {
+    type: 'host-result',
+    host: hs.name,
+    stepId: planned.id,
+    stepName: planned.step.name,
+    task: planned.step.task,
+    status: r.status,
+    durationMs: Date.now() - started,
+  };
+  if (r.reason) event.reason = redact.text(r.reason);
+  if (r.summary) event.summary = redact.text(r.summary);
+  if (r.diff?.length) event.diff = redact.value(r.diff);
+  if (r.error) event.error = redact.value(r.error);
+  if (r.undo?.length) event.undo = r.undo;
+  if (r.registered) event.registered = redact.value(r.registered);
+  if (r.ignored) event.ignored = true;
+  await state.emitter.emit(event);
+
+  const recap = state.recap[hs.name];
+  const ignored = r.ignored === true;
+  if (r.status === 'ok' || r.status === 'changed' || ignored) recap.ok++;
+  if (r.status === 'changed') recap.changed++;
+  if (r.status === 'skipped') recap.skipped++;
+  if (r.status === 'unreachable') recap.unreachable++;
+  if (r.status === 'failed' && !ignored) recap.failed++;
+  if (ignored) recap.ignored++;
+  if (r.status === 'unreachable') hs.stopped = 'unreachable';
+  else if (r.status === 'failed' && !ignored) hs.stopped = 'failed';
+  return { status: r.status, ignored, registered: r.registered, host: hs.name };
+}
+
+/** Mark the handlers answering to `names` as notified. Restored (resumed) notifications skip handlers the earlier run already ran. */
+function notify(state: RunState, hs: HostState, names: string[], restored: boolean): void {
+  for (const handler of state.plan.handlers) {
+    const answers = [handler.step.name, ...(handler.step.listen ?? [])];
+    if (!names.some((n) => answers.includes(n))) continue;
+    if (restored && state.resume?.done(hs.name, handler.id)) continue;
+    hs.notified.add(handler.id);
+  }
+}
+
+async function runCalls(state: RunState, planned: PlannedStep, hs: HostState, loginShell: HostShell): Promise<CallOutcome> {
+  const { step } = planned;
+  const hp = planned.perHost.get(hs.name);
+  if (!hp) throw new Error(`host ${hs.name} was not planned for step ${planned.id}`);
+  if (hp.skip) return skipped(hp.skip);
+  const vars: Vars = { ...hp.vars, ...hs.registered };
+  if (step.when !== undefined && !evaluateCondition(step.when, vars, step.positions['when'] ?? step.pos)) {
+    return skipped(falseWhen(step.when));
+  }
+  let calls = hp.calls;
+  if (!calls) {
+    calls = renderCalls(step, vars, state.registry);
+    for (const call of calls) collectSecretArgs(step, call.args, state.registry, state.plan.redactor);
+  }
+  if (step.loop !== undefined && calls.length === 0) return skipped('no items in the loop');
+
+  const task = state.registry.get(step.task);
+  if (!task) throw new Error(`task ${step.task} vanished from the registry after planning`);
+  const shell = withStepBecome(loginShell, planned, hs, vars);
+  const outcomes: CallOutcome[] = [];
+  for (const call of calls) {
+    const callVars = call.item ? { ...vars, [step.loopVar]: call.item.value } : vars;
+    outcomes.push(await runCall(state, planned, hs, task, shell, call, callVars));
+  }
+  const combined = step.loop === undefined ? outcomes[0] : aggregate(outcomes, calls);
+  const undoRecords = outcomes.flatMap((o, i) =>
+    o.status === 'changed' && o.undo !== undefined ? [{ task: step.task, ...(calls[i].item ? { item: i } : {}), record: o.undo }] : [],
+  );
+  return { ...combined, undoRecords };
+}
+
+function withStepBecome(shell: HostShell, planned: PlannedStep, hs: HostState, vars: Vars): HostShell {
+  const { step } = planned;
+  const host = hs.inventoryHost;
+  if (!(step.become ?? host.become ?? false)) return shell;
+  const password = vars['ansible_become_password'] ?? vars['ansible_become_pass'];
+  return shell.withBecome({
+    user: step.becomeUser ?? host.becomeUser ?? 'root',
+    ...(typeof password === 'string' ? { password } : {}),
+  });
+}
+
+/** One call with its retries: `until` retries until it holds; `retries` alone retries failures. */
+async function runCall(
+  state: RunState,
+  planned: PlannedStep,
+  hs: HostState,
+  task: TaskDefinition,
+  shell: HostShell,
+  call: Call,
+  vars: Vars,
+): Promise<CallOutcome> {
+  const { step } = planned;
+  const retrying = step.until !== undefined || step.retries !== undefined;
+  const attempts = retrying ? Math.max(0, step.retries ?? 3) + 1 : 1;
+  for (let attempt = 1; ; attempt++) {
+    const outcome = await attemptCall(state, planned, hs, task, shell, call, vars);
+    if (retrying) outcome.record['attempts'] = attempt;
+    let satisfied = outcome.status !== 'failed';
+    if (step.until !== undefined) {
+      try {
+        satisfied = evaluateCondition(step.until, resultVars(vars, step.register, outcome.record), step.positions['until'] ?? step.pos);
+      } catch (e) {
+        return failure(e);
+      }
+    }
+    const last = attempt >= attempts || state.signal.aborted;
+    if (satisfied || last) {
+      if (!satisfied && step.until !== undefined && outcome.status !== 'failed') {
+        const error = new TaskError(`until: ${step.until} still false after ${attempt} attempt(s)`, { host: hs.name, step: step.name });
+        return { ...outcome, status: 'failed', error, record: { ...outcome.record, failed: true, msg: error.message } };
+      }
+      return outcome;
+    }
+    await sleep((step.delay ?? 5) * 1000, state.signal);
+  }
+}
+
+async function attemptCall(
+  state: RunState,
+  planned: PlannedStep,
+  hs: HostState,
+  task: TaskDefinition,
+  shell: HostShell,
+  call: Call,
+  vars: Vars,
+): Promise<CallOutcome> {
+  const { step } = planned;
+  const checkMode = step.checkMode ?? state.checkMode;
+  const ctx = taskContext(state, planned, hs, shell, call, vars, checkMode);
+  let outcome: CallOutcome;
+  try {
+    const checked = await task.check(ctx);
+    const base = { summary: checked.summary, diff: checked.diff };
+    if (checked.inSync) {
+      outcome = { ...base, status: 'ok', record: record('ok', checked.summary, checked.data) };
+    } else if (checkMode && checked.unknowableInCheck) {
+      const reason = checked.unknowableInCheck;
+      outcome = { status: 'skipped', reason, record: { ...record('skipped', reason, checked.data), skip_reason: reason } };
+    } else if (checkMode) {
+      outcome = { ...base, status: 'changed', record: record('changed', checked.summary, checked.data) };
+    } else {
+      // The undo record is durable before the host is touched: a crash inside apply stays undoable.
+      await state.emitter.emit({
+        type: 'host-undo',
+        host: hs.name,
+        stepId: planned.id,
+        task: step.task,
+        ...(call.item ? { item: call.item.index } : {}),
+        undo: checked.undo,
+      });
+      const applied = (await task.apply(ctx, checked.observed)) ?? {};
+      const status = applied.changed === false ? 'ok' : 'changed';
+      const data = { ...checked.data, ...applied.data };
+      outcome = { ...base, status, undo: applied.undo ?? checked.undo, record: record(status, checked.summary, data) };
+    }
+  } catch (e) {
+    if (isUnreachable(e)) throw e;
+    outcome = failure(e);
+  }
+  try {
+    return applyOverrides(step.changedWhen, step.failedWhen, outcome, vars, planned, hs.name);
+  } catch (e) {
+    return failure(e);
+  }
+}
+
+/** changed_when, then failed_when (which may turn a failure into success), as Ansible does. */
+function applyOverrides(
+  changedWhen: string | undefined,
+  failedWhen: string | undefined,
+  outcome: CallOutcome,
+  vars: Vars,
+  planned: PlannedStep,
+  host: string,
+): CallOutcome {
+  const { step } = planned;
+  const at = (key: string) => step.positions[key] ?? step.pos;
+  let out = outcome;
+  if (changedWhen !== undefined && out.status !== 'skipped' && out.status !== 'failed') {
+    const changed = evaluateCondition(changedWhen, resultVars(vars, step.register, out.record), at('changed_when'));
+    out = { ...out, status: changed ? 'changed' : 'ok', record: { ...out.record, changed } };
+  }
+  if (failedWhen !== undefined && out.status !== 'skipped') {
+    const failed = evaluateCondition(failedWhen, resultVars(vars, step.register, out.record), at('failed_when'));
+    if (failed && out.status !== 'failed') {
+      const error = new TaskError(`failed_when: ${failedWhen} is true`, { host, step: step.name });
+      out = { ...out, status: 'failed', error, record: { ...out.record, failed: true, msg: error.message } };
+    } else if (!failed && out.status === 'failed') {
+      out = { ...out, status: out.record['changed'] ? 'changed' : 'ok', error: undefined, record: { ...out.record, failed: false } };
+    }
+  }
+  return out;
+}
+
+function taskContext(
+  state: RunState,
+  planned: PlannedStep,
+  hs: HostState,
+  shell: HostShell,
+  call: Call,
+  vars: Vars,
+  checkMode: boolean,
+): TaskContext<unknown> {
+  const { step } = planned;
+  const runbookDir = dirname(step.pos.file);
+  return {
+    args: call.args,
+    host: hs.name,
+    vars,
+    shell,
+    checkMode,
+    log: (message) => {
+      void state.emitter.emit({ type: 'host-log', host: hs.name, stepId: planned.id, message: state.plan.redactor.text(message) }).catch(() => {});
+    },
+    facts: () => state.facts.get(hs.shell ?? shell),
+    renderTemplate: async (path, extraVars) => renderTemplateFile(await resolveTemplatePath(runbookDir, path), { ...vars, ...extraVars }),
+    peers: () =>
+      state.plan.hosts
+        .filter((name) => name !== hs.name)
+        .flatMap((name) => {
+          const peer = state.hosts.get(name);
+          if (!peer?.shell) return [];
+          const peerVars = { ...state.plan.varsFor(name, step.scope), ...peer.registered };
+          return [{ host: name, vars: peerVars, shell: peer.shell.withBecome(shell.become) }];
+        }),
+    controller: { projectDir: state.projectDir, runbookDir, cacheDir: `${state.projectDir}/.runbook/cache`, runId: state.runId },
+    signal: state.taskSignal,
+  };
+}
+
+function record(status: 'ok' | 'changed' | 'skipped', msg: string | undefined, data: Record<string, unknown> | undefined): Record<string, unknown> {
+  return { changed: status === 'changed', failed: false, skipped: status === 'skipped', msg: msg ?? '', ...data };
+}
+
+function failure(e: unknown): CallOutcome {
+  const rec: Record<string, unknown> = { changed: false, failed: true, skipped: false, msg: e instanceof Error ? e.message : String(e) };
+  // A CommandError (recognised by shape: task modules may carry their own copy of the class).
+  const c = e as { code?: unknown; stdout?: unknown; stderr?: unknown };
+  if (typeof c.code === 'number' && typeof c.stdout === 'string' && typeof c.stderr === 'string') {
+    Object.assign(rec, { rc: c.code, stdout: c.stdout, stderr: c.stderr });
+  }
+  return { status: 'failed', error: e, record: rec };
+}
+
+function skipped(reason: string): CallOutcome {
+  return { status: 'skipped', reason, record: { changed: false, failed: false, skipped: true, skip_reason: reason, msg: reason } };
+}
+
+function aggregate(outcomes: CallOutcome[], calls: Call[]): CallOutcome {
+  const results = outcomes.map((o, i) => ({ ...o.record, item: calls[i].item?.value }));
+  const failed = outcomes.find((o) => o.status === 'failed');
+  const changed = outcomes.some((o) => o.status === 'changed');
+  const allSkipped = outcomes.every((o) => o.status === 'skipped');
+  const status = failed ? 'failed' : changed ? 'changed' : allSkipped ? 'skipped' : 'ok';
+  const summaries = outcomes.map((o) => o.summary).filter((s): s is string => !!s);
+  return {
+    status,
+    summary: summaries.length ? summaries.join('; ') : undefined,
+    diff: outcomes.flatMap((o) => o.diff ?? []),
+    reason: allSkipped ? outcomes[0]?.reason : undefined,
+    error: failed?.error,
+    record: { changed, failed: !!failed, skipped: allSkipped, msg: failed ? failed.record['msg'] : summaries.join('; '), results },
+  };
+}
+
+function resultVars(vars: Vars, register: string | undefined, rec: Record<string, unknown>): Vars {
+  return register ? { ...vars, [register]: rec } : vars;
+}
+
+function eventError(e: unknown): EventError {
+  if (isUserError(e)) return { kind: e.kind, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
+  // A bug (in runbook or in a task module): keep the stack so it can be reported.
+  const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
+  return { kind: 'internal', message };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted || ms <= 0) return resolve();
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}

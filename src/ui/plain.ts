@@ -1,0 +1,29 @@
+// Output for pipes and CI: one line per result, diffs under it, the recap at the end.
+
+import type { EventSink, RunEvent } from '../engine/events.js';
+import { formatRecap } from './recap.js';
+import { diffText, resultLine } from './lines.js';
+
+export class PlainSink implements EventSink {
+  constructor(private readonly write: (text: string) => void) {}
+
+  emit(e: RunEvent): void {
+    switch (e.type) {
+      case 'run-start':
+        this.write(`PLAY [${e.runbook}] on ${e.hosts.join(', ') || 'no hosts'}${e.checkMode ? ' (check mode: nothing is changed)' : ''}\n`);
+        break;
+      case 'host-result':
+        this.write(resultLine(e) + '\n' + diffText(e));
+        break;
+      case 'host-log':
+        this.write(`  [${e.host}] ${e.message}\n`);
+        break;
+      case 'checkpoint':
+        this.write(`checkpoint: ${e.name} [${e.hosts.join(', ')}]\n`);
+        break;
+      case 'run-end':
+        this.write(`\n${formatRecap(e.recap)}${e.status === 'interrupted' ? 'interrupted: in-flight steps finished; nothing else was started\n' : ''}`);
+        break;
+    }
+  }
+}
