@@ -150,6 +150,12 @@ function conditionSource(expr: string): { source: string; shift: number } {
   return { source: `{{${expr}}}`, shift: -2 };
 }
 
+/** Checks a condition's syntax without evaluating it. */
+export function checkCondition(expr: string, pos: SourcePos): void {
+  const { source, shift } = conditionSource(expr);
+  compile(source, true, scalarLocator(pos, shift));
+}
+
 /**
  * Evaluates when/changed_when/failed_when/until. False for '', 'false', '0', false, 0, null,
  * undefined and an empty list.

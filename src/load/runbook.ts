@@ -1,0 +1,245 @@
+// A runbook file and everything it includes, as one Runbook: header checked, vars declared, steps
+// parsed and includes expanded (each included step carrying its scope and a stable id).
+
+import { stat, readdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
+import { isMap, isSeq, type Node } from 'yaml';
+import { UserError } from '../errors.js';
+import type { PlanItem, Runbook, SourcePos, StepDecl, VarDecl, Vars } from '../model.js';
+import type { TaskRegistry } from '../task/registry.js';
+import { throwCollected } from './errors.js';
+import { issueErrors } from './issues.js';
+import { checkpointStepSchema, flushHandlersStepSchema, includeStepSchema, runbookHeaderSchema } from './schema.js';
+import { mapEntries, parseTaskStep, type StepContext } from './step.js';
+import { didYouMean } from './suggest.js';
+import { defaultsOf, parseVarDecls } from './var-decls.js';
+import { collectPositions, readYamlFile, type YamlSource } from './yaml-source.js';
+
+interface RunbookFile {
+  source: YamlSource;
+  header: {
+    name?: string;
+    description?: string;
+    hosts?: string;
+    strategy?: 'linear' | 'free';
+    serial?: number | string;
+    on_failure?: 'stop' | 'rollback';
+  };
+  vars: Record<string, VarDecl>;
+  defaultPositions: Record<string, SourcePos>;
+  steps: Node[];
+  handlers: Node[];
+}
+
+interface Frame {
+  /** Id chain of the includes that led to this file (`top.yaml#3/`). */
+  idPrefix: string;
+  /** Files being expanded, outermost first: an include of one of them is a cycle. */
+  stack: string[];
+  scope: Vars;
+  scopePositions: Record<string, SourcePos>;
+  when: string[];
+  whenPos?: SourcePos;
+  tags: string[];
+  hosts: string;
+}
+
+const YAML_EXTS = ['.yaml', '.yml'];
+
+async function isFile(path: string): Promise<boolean> {
+  return stat(path).then((s) => s.isFile(), () => false);
+}
+
+async function firstFile(candidates: string[]): Promise<string | undefined> {
+  for (const c of candidates) if (await isFile(c)) return c;
+  return undefined;
+}
+
+const withExts = (base: string) => [base, ...YAML_EXTS.map((e) => base + e)];
+
+async function runbookNames(projectDir: string): Promise<string[]> {
+  const entries = await readdir(join(projectDir, 'runbooks')).catch(() => [] as string[]);
+  return entries.filter((e) => YAML_EXTS.includes(extname(e))).map((e) => basename(e, extname(e)));
+}
+
+/** A runbook ref: a name in <projectDir>/runbooks/ (with or without .yaml), or a path. */
+export async function resolveRunbookRef(ref: string, projectDir: string): Promise<string> {
+  const found = await firstFile([...withExts(resolve(projectDir, 'runbooks', ref)), resolve(ref)]);
+  if (found) return found;
+  const suggestion = didYouMean(ref, await runbookNames(projectDir));
+  throw new UserError('not-found', `no runbook "${ref}" (looked in ${join(projectDir, 'runbooks')} and for the path)`, { hint: suggestion });
+}
+
+export async function loadRunbook(ref: string, opts: { projectDir: string; registry: TaskRegistry }): Promise<Runbook> {
+  const file = await resolveRunbookRef(ref, opts.projectDir);
+  return new Expander(opts.projectDir, opts.registry, dirname(file)).load(file);
+}
+
+class Expander {
+  private readonly files = new Map<string, RunbookFile>();
+  private readonly items: PlanItem[] = [];
+  private readonly handlers: StepDecl[] = [];
+  private readonly errors: UserError[] = [];
+  /** Required vars of included runbooks that no include supplies: the play must. */
+  private readonly required: Record<string, VarDecl> = {};
+
+  constructor(
+    private readonly projectDir: string,
+    private readonly registry: TaskRegistry,
+    private readonly topDir: string,
+  ) {}
+
+  async load(file: string): Promise<Runbook> {
+    const top = await this.parseFile(file);
+    const hosts = top.header.hosts ?? 'all';
+    await this.expand(top, { idPrefix: '', stack: [file], scope: {}, scopePositions: {}, when: [], tags: [], hosts });
+    throwCollected(this.errors);
+    const hash = createHash('sha256');
+    for (const f of this.files.values()) hash.update(f.source.hash);
+    return {
+      file,
+      hash: hash.digest('hex'),
+      name: top.header.name ?? basename(file, extname(file)),
+      description: top.header.description,
+      hosts,
+      strategy: top.header.strategy ?? 'linear',
+      serial: top.header.serial,
+      onFailure: top.header.on_failure ?? 'stop',
+      vars: { ...this.required, ...top.vars },
+      items: this.items,
+      handlers: this.handlers,
+      dir: this.topDir,
+    };
+  }
+
+  private async parseFile(file: string): Promise<RunbookFile> {
+    const cached = this.files.get(file);
+    if (cached) return cached;
+    const source = await readYamlFile(file);
+    const root = source.doc.contents as Node | null;
+    if (!isMap(root)) throw new UserError('schema', 'a runbook is a mapping (name:, vars:, steps:, ...)', { pos: source.pos(root) });
+    const positions: Record<string, SourcePos> = {};
+    collectPositions(source, root, '', positions);
+    const parsed = runbookHeaderSchema.safeParse(source.value(root));
+    if (!parsed.success) throwCollected(issueErrors(parsed.error, { positions, prefix: '', keyNoun: 'runbook key', schema: runbookHeaderSchema }));
+    const node = (key: string) => mapEntries(root).find((e) => e.key === key)?.value;
+    const vars = parseVarDecls(source, node('vars'));
+    throwCollected(vars.errors);
+    const items = (key: string) => {
+      const n = node(key);
+      return isSeq(n) ? (n.items as Node[]) : [];
+    };
+    const result: RunbookFile = {
+      source,
+      header: parsed.data!,
+      vars: vars.decls,
+      defaultPositions: vars.defaultPositions,
+      steps: items('steps'),
+      handlers: items('handlers'),
+    };
+    this.files.set(file, result);
+    return result;
+  }
+
+  private label(file: string): string {
+    const rel = relative(this.topDir, file);
+    return rel.startsWith('..') ? basename(file) : rel;
+  }
+
+  private async expand(rb: RunbookFile, frame: Frame): Promise<void> {
+    const { source } = rb;
+    const prefix = frame.idPrefix + this.label(source.file);
+    const ctx: StepContext = {
+      source,
+      registry: this.registry,
+      idPrefix: prefix,
+      hosts: frame.hosts,
+      scope: frame.scope,
+      scopePositions: frame.scopePositions,
+      when: frame.when,
+      whenPos: frame.whenPos,
+      tags: frame.tags,
+      handler: false,
+    };
+    for (const [i, node] of rb.steps.entries()) {
+      const keys = isMap(node) ? mapEntries(node).map((e) => e.key) : [];
+      if (keys.includes('include')) await this.include(rb, node, i, frame, prefix);
+      else if (keys.includes('checkpoint')) this.marker(rb, node, 'checkpoint');
+      else if (keys.includes('flush_handlers')) this.marker(rb, node, 'flush_handlers');
+      else this.collect(parseTaskStep(node, i, ctx), this.items);
+    }
+    rb.handlers.forEach((node, i) => this.collect(parseTaskStep(node, i, { ...ctx, idPrefix: `${prefix}/handlers`, handler: true }), this.handlers));
+  }
+
+  private collect(result: ReturnType<typeof parseTaskStep>, into: PlanItem[] | StepDecl[]): void {
+    this.errors.push(...result.errors);
+    if (!result.step) return;
+    if (into === this.items) this.items.push({ kind: 'step', step: result.step });
+    else this.handlers.push(result.step);
+  }
+
+  private validate<T>(rb: RunbookFile, node: Node, schema: { safeParse(v: unknown): { success: boolean; data?: T; error?: unknown } }, noun: string): T | undefined {
+    const positions: Record<string, SourcePos> = {};
+    collectPositions(rb.source, node, '', positions);
+    const parsed = schema.safeParse(rb.source.value(node));
+    if (parsed.success) return parsed.data;
+    this.errors.push(...issueErrors(parsed.error as never, { positions, prefix: '', keyNoun: noun, schema: schema as never }));
+    return undefined;
+  }
+
+  private marker(rb: RunbookFile, node: Node, kind: 'checkpoint' | 'flush_handlers'): void {
+    const pos = rb.source.pos(node);
+    if (kind === 'checkpoint') {
+      const step = this.validate(rb, node, checkpointStepSchema, 'key of a checkpoint');
+      if (step) this.items.push({ kind, name: step.checkpoint, pos });
+    } else if (this.validate(rb, node, flushHandlersStepSchema, 'key of flush_handlers')) {
+      this.items.push({ kind, pos });
+    }
+  }
+
+  private async include(rb: RunbookFile, node: Node, index: number, frame: Frame, prefix: string): Promise<void> {
+    const step = this.validate(rb, node, includeStepSchema, 'key of an include');
+    if (!step) return;
+    const entries = isMap(node) ? mapEntries(node) : [];
+    const entry = (key: string) => entries.find((e) => e.key === key);
+    const pos = rb.source.pos(entry('include')?.value);
+    const fromDir = dirname(rb.source.file);
+    const target = await firstFile([...withExts(resolve(fromDir, step.include)), ...withExts(resolve(this.projectDir, 'runbooks', step.include))]);
+    if (!target) {
+      this.errors.push(new UserError('include', `cannot find included runbook "${step.include}"`, { pos, hint: `looked beside ${rb.source.file} and in ${join(this.projectDir, 'runbooks')}` }));
+      return;
+    }
+    if (frame.stack.includes(target)) {
+      const chain = [...frame.stack.slice(frame.stack.indexOf(target)), target].map((f) => this.label(f)).join(' → ');
+      this.errors.push(new UserError('include', `include cycle: ${chain}`, { pos, hint: 'a runbook cannot include itself, directly or through others' }));
+      return;
+    }
+    let included: RunbookFile;
+    try {
+      included = await this.parseFile(target);
+    } catch (e) {
+      this.errors.push(e as UserError);
+      return;
+    }
+    const includeVarPositions: Record<string, SourcePos> = {};
+    collectPositions(rb.source, entry('vars')?.value, 'scope', includeVarPositions);
+    delete includeVarPositions.scope;
+    const includeVars = step.vars ?? {};
+    const scope = { ...defaultsOf(included.vars), ...frame.scope, ...includeVars };
+    for (const [name, decl] of Object.entries(included.vars)) {
+      if (decl.required && !(name in scope)) this.required[name] ??= decl;
+    }
+    const when = step.when === undefined ? [] : (Array.isArray(step.when) ? step.when : [step.when]).map(String);
+    await this.expand(included, {
+      idPrefix: `${prefix}#${index + 1}/`,
+      stack: [...frame.stack, target],
+      scope,
+      scopePositions: { ...included.defaultPositions, ...frame.scopePositions, ...includeVarPositions },
+      when: [...frame.when, ...when],
+      whenPos: entry('when') ? rb.source.pos(entry('when')!.value) : frame.whenPos,
+      tags: [...frame.tags, ...(step.tags === undefined ? [] : Array.isArray(step.tags) ? step.tags : [step.tags])],
+      hosts: step.hosts ?? included.header.hosts ?? frame.hosts,
+    });
+  }
+}

@@ -1,0 +1,74 @@
+// The zod schemas of the runbook format: the loader validates with them and json-schema.ts turns
+// them into the JSON Schema editors read. Task args schemas come from the tasks themselves.
+
+import { z } from 'zod';
+
+const stringOrList = z.union([z.string(), z.array(z.string())]);
+const condition = z.union([z.string(), z.boolean()]);
+const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable name (letters, digits, _)');
+
+export const VAR_TYPES = ['string', 'number', 'boolean', 'list', 'map', 'any'] as const;
+
+export const varDeclSchema = z
+  .object({
+    type: z.enum(VAR_TYPES).optional(),
+    default: z.unknown().optional(),
+    description: z.string().optional(),
+    secret: z.boolean().optional(),
+    required: z.boolean().optional(),
+  })
+  .strict();
+
+export const runbookHeaderSchema = z
+  .object({
+    name: z.string().optional(),
+    description: z.string().optional(),
+    hosts: z.string().optional().describe('Default host pattern for steps that name none (default: all)'),
+    vars: z.record(z.string(), z.unknown()).optional().describe('Var defaults: a plain value, or {type, default, description, secret, required}'),
+    strategy: z.enum(['linear', 'free']).optional(),
+    serial: z.union([z.number().int().positive(), z.string().regex(/^\d+%$/, 'a count or a percentage like "30%"')]).optional(),
+    on_failure: z.enum(['stop', 'rollback']).optional(),
+    steps: z.array(z.unknown()).optional(),
+    handlers: z.array(z.unknown()).optional(),
+  })
+  .strict();
+
+/** Keywords every task step may carry beside its one task key. */
+export const stepKeywordSchemas = {
+  name: z.string(),
+  hosts: z.string(),
+  when: z.union([condition, z.array(condition)]),
+  become: z.boolean(),
+  become_user: z.string(),
+  register: identifier,
+  notify: stringOrList,
+  retries: z.number().int().nonnegative(),
+  delay: z.number().nonnegative(),
+  until: z.string(),
+  tags: stringOrList,
+  run_once: z.boolean(),
+  loop: z.union([z.array(z.unknown()), z.string()]),
+  loop_control: z.object({ loop_var: identifier }).strict(),
+  ignore_errors: z.boolean(),
+  check_mode: z.boolean(),
+  changed_when: condition,
+  failed_when: condition,
+  undo: z.array(z.record(z.string(), z.unknown())).describe('Steps that reverse this one (for tasks without an undo of their own)'),
+} as const;
+
+export const handlerKeywordSchemas = { ...stepKeywordSchemas, listen: stringOrList } as const;
+
+export const includeStepSchema = z
+  .object({
+    include: z.string().describe('A runbook name or a path relative to this file'),
+    name: z.string().optional(),
+    vars: z.record(z.string(), z.unknown()).optional(),
+    when: stepKeywordSchemas.when.optional(),
+    tags: stringOrList.optional(),
+    hosts: z.string().optional(),
+  })
+  .strict();
+
+export const checkpointStepSchema = z.object({ checkpoint: z.string(), name: z.string().optional() }).strict();
+
+export const flushHandlersStepSchema = z.object({ flush_handlers: z.literal(true), name: z.string().optional() }).strict();
