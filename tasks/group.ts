@@ -1,0 +1,63 @@
+// group: a local group. The undo record says whether the group existed (and with which gid), so
+// undo deletes a group the step created, or puts back a gid it changed or a group it removed.
+
+import { defineTask, z, sh, raw } from 'runbook';
+import { accountName } from './user.js';
+
+const groupArgs = z.strictObject({
+  name: accountName,
+  state: z.enum(['present', 'absent']).default('present'),
+  gid: z.coerce.number().int().nonnegative().optional(),
+  system: z.boolean().default(false),
+});
+
+type GroupUndo = { name: string; gid: number | null };
+
+/** The gid in a `getent group` line, or null when the group does not exist (empty output). */
+export function parseGroupGid(line: string): number | null {
+  const f = line.trim().split(':');
+  return f.length >= 3 ? Number(f[2]) : null;
+}
+
+export default defineTask({
+  name: 'group',
+  description: 'Create, change or remove a local group',
+  doc: `Manages a group with groupadd/groupmod/groupdel: \`name\`, \`state\` (\`present\`/\`absent\`),
+\`gid\`, \`system\` (used at creation). Undo deletes a group the step created, restores a changed
+gid, and re-creates a removed group with its old gid.
+
+\`\`\`yaml
+- name: Group for the services
+  become: true
+  group:
+    name: kafka
+    system: true
+\`\`\``,
+  args: groupArgs,
+  async check(ctx) {
+    const { args } = ctx;
+    const r = await ctx.shell.run(sh`getent group ${args.name} || true`);
+    const gid = parseGroupGid(r.stdout);
+    const undo = { name: args.name, gid };
+    if (args.state === 'absent') return gid === null ? { inSync: true } : { inSync: false, undo, summary: `remove group ${args.name}` };
+    if (gid === null) return { inSync: false, undo, summary: `create group ${args.name}` };
+    if (args.gid !== undefined && args.gid !== gid) return { inSync: false, undo, summary: `group ${args.name}: gid ${gid} → ${args.gid}` };
+    return { inSync: true, data: { gid } };
+  },
+  async apply(ctx) {
+    const { args } = ctx;
+    const gid = args.gid === undefined ? raw('') : sh`--gid ${args.gid}`;
+    const script =
+      args.state === 'absent'
+        ? sh`groupdel ${args.name}`
+        : sh`if getent group ${args.name} >/dev/null; then groupmod ${gid} ${args.name}; else groupadd ${args.system ? raw('--system') : raw('')} ${gid} ${args.name}; fi`;
+    await ctx.shell.run(script);
+  },
+  async undo(ctx, record) {
+    const script =
+      record.gid === null
+        ? sh`if getent group ${record.name} >/dev/null; then groupdel ${record.name}; fi`
+        : sh`if getent group ${record.name} >/dev/null; then groupmod --gid ${record.gid} ${record.name}; else groupadd --gid ${record.gid} ${record.name}; fi`;
+    await ctx.shell.run(script);
+  },
+});

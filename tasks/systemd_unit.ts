@@ -1,0 +1,140 @@
+// systemd_unit: a unit file in /etc/systemd/system, from inline content or a template, checked
+// before it is installed, with `systemctl daemon-reload` only when the file changed.
+//
+// Checking: `systemd-analyze verify` on a temp copy (when the host has it) catches syntax errors
+// and unknown keys, but not a misspelt unit name in WantedBy= (the manual's `multi-user.targe`
+// passes it on systemd 252 and the unit then silently never starts at boot), so dependency
+// settings are also linted here. Complaints about missing dependency units or ExecStart binaries
+// are not errors: an earlier step of the same run may be what installs them.
+
+import { posix } from 'node:path';
+import { defineTask, z, sh, TaskError, type HostShell } from 'runbook';
+import { applyContent, planContent, undoContent, type ContentPlan, type ContentUndo } from './lib/content-file.js';
+import { parsePathState, PROBE_FUNCTION, probeScript, splitSections } from './lib/probe.js';
+import { priorOf } from './lib/prior.js';
+
+export const UNIT_SUFFIXES = ['service', 'socket', 'target', 'device', 'mount', 'automount', 'swap', 'timer', 'path', 'slice', 'scope'];
+const unitName = z
+  .string()
+  .regex(/^[A-Za-z0-9:_.\\@-]+$/, 'a unit name like kafka.service')
+  .transform((n) => (UNIT_SUFFIXES.some((s) => n.endsWith(`.${s}`)) ? n : `${n}.service`));
+
+const unitArgs = z
+  .strictObject({
+    name: unitName,
+    content: z.string().optional(),
+    /** Handlebars template, relative to the runbook's directory (templates/ is searched too by the engine). */
+    src: z.string().optional(),
+    state: z.enum(['present', 'absent']).default('present'),
+  })
+  .refine((a) => a.state === 'absent' || (a.content === undefined) !== (a.src === undefined), 'give exactly one of content or src');
+
+const DEPENDENCY_KEYS = new Set([
+  'Requires', 'Requisite', 'Wants', 'BindsTo', 'PartOf', 'Upholds', 'Conflicts', 'Before', 'After', 'OnFailure', 'OnSuccess',
+  'PropagatesReloadTo', 'ReloadPropagatedFrom', 'WantedBy', 'RequiredBy', 'UpheldBy', 'Also',
+]);
+
+/** Problems a unit file has that systemd would not report at write time; `file:line: message` each. */
+export function lintUnit(text: string, file: string): string[] {
+  const problems: string[] = [];
+  let section = '';
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) return;
+    const header = /^\[([^\]]+)\]$/.exec(line);
+    if (header) return void (section = header[1]);
+    const eq = line.indexOf('=');
+    if (eq < 0) return void problems.push(`${file}:${i + 1}: not a Key=Value line: ${line}`);
+    if (!section) return void problems.push(`${file}:${i + 1}: setting outside of any [Section]`);
+    const key = line.slice(0, eq).trim();
+    if (!DEPENDENCY_KEYS.has(key)) return;
+    for (const name of line.slice(eq + 1).trim().split(/\s+/).filter(Boolean)) {
+      const suffix = name.includes('.') ? name.slice(name.lastIndexOf('.') + 1) : '';
+      if (!UNIT_SUFFIXES.includes(suffix)) {
+        const guess = UNIT_SUFFIXES.find((s) => s.startsWith(suffix) || suffix.startsWith(s));
+        problems.push(`${file}:${i + 1}: ${key}=${name} is not a unit name (unknown suffix .${suffix})${guess ? `; did you mean ${name.slice(0, name.length - suffix.length)}${guess}?` : ''}`);
+      }
+    }
+  });
+  return problems;
+}
+
+/** The lines of `systemd-analyze verify` output that are about the file's own text (`path:line: ...`). */
+export function verifyErrors(output: string, path: string): string[] {
+  return output.split('\n').filter((l) => l.startsWith(`${path}:`));
+}
+
+type UnitObserved = { plan?: ContentPlan; remove?: string };
+
+async function probeAndVerify(shell: HostShell, path: string, content: string | undefined) {
+  const verify =
+    content === undefined
+      ? sh`:`
+      : sh`rb_section verify
+if command -v systemd-analyze >/dev/null 2>&1; then
+  d=$(mktemp -d); cat > "$d"/${posix.basename(path)}
+  echo "tmp=$d/"${posix.basename(path)}
+  SYSTEMD_LOG_COLOR=0 systemd-analyze verify "$d"/${posix.basename(path)} 2>&1; rm -rf -- "$d"
+fi`;
+  const r = await shell.run(sh`${PROBE_FUNCTION}
+${probeScript('unit', path, { follow: true })}
+${verify}`, { stdin: content ?? '' });
+  const sections = splitSections(r.stdout);
+  const verified = sections.get('verify') ?? '';
+  const tmp = /^tmp=(.*)$/m.exec(verified)?.[1];
+  return { found: parsePathState(sections.get('unit')), verifyErrors: tmp ? verifyErrors(verified, tmp).map((l) => path + l.slice(tmp.length)) : [] };
+}
+
+export default defineTask({
+  name: 'systemd_unit',
+  description: 'Install a systemd unit file (checked, daemon-reload only on change)',
+  doc: `Writes \`/etc/systemd/system/<name>\` from \`content\` or the template \`src\`, and runs
+\`systemctl daemon-reload\` only when the file changed (notify a handler to restart the service).
+\`name\` without a suffix gets \`.service\`. \`state: absent\` removes the file.
+
+Before anything is written the new unit is checked: \`systemd-analyze verify\` on a temp copy
+(syntax, unknown keys) where the host has it, and every unit named in Requires=, After=,
+WantedBy=... must have a real unit suffix, so the classic \`WantedBy=multi-user.targe\` fails the
+step (with a hint) instead of leaving a service that never starts at boot. Missing ExecStart
+binaries or dependency units are not errors: an earlier step may install them.
+
+Undo puts the previous file back (or removes a new one) and reloads systemd.
+
+\`\`\`yaml
+- name: Write /etc/systemd/system/kafka.service
+  become: true
+  systemd_unit:
+    name: kafka.service
+    src: kafka.service.hbs
+  notify: restart kafka
+\`\`\``,
+  args: unitArgs,
+  async check(ctx) {
+    const { args } = ctx;
+    const path = `/etc/systemd/system/${args.name}`;
+    if (args.state === 'absent') {
+      const { found } = await probeAndVerify(ctx.shell, path, undefined);
+      const undo: ContentUndo = { prior: priorOf(found) };
+      if (found.type === 'absent') return { inSync: true, undo };
+      return { inSync: false, observed: { remove: path }, undo, summary: `remove ${path}`, diff: found.type === 'file' && found.content ? [{ path, before: found.content.toString('utf8'), after: null }] : [] };
+    }
+    const content = args.content ?? (await ctx.renderTemplate(args.src!));
+    const problems = lintUnit(content, path);
+    const { found, verifyErrors: parse } = await probeAndVerify(ctx.shell, path, content);
+    problems.push(...parse);
+    if (problems.length) {
+      throw new TaskError(`the unit ${args.name} is not valid:\n${problems.join('\n')}`, { hint: 'fix the unit text (or its template); nothing was written' });
+    }
+    const result = planContent(found, { content: Buffer.from(content), attrs: { mode: '0644' } });
+    return { ...result, observed: result.observed ? { plan: result.observed } : undefined, data: { path } };
+  },
+  async apply(ctx, observed: UnitObserved | undefined) {
+    if (observed?.plan) await applyContent(ctx.shell, observed.plan);
+    if (observed?.remove) await ctx.shell.run(sh`rm -f -- ${observed.remove}`);
+    await ctx.shell.run(sh`systemctl daemon-reload`);
+  },
+  async undo(ctx, record: ContentUndo) {
+    await undoContent(ctx.shell, record);
+    await ctx.shell.run(sh`systemctl daemon-reload`);
+  },
+});

@@ -1,0 +1,158 @@
+// user: a local account (service users above all). One round trip reads the passwd entry and the
+// groups; apply runs useradd/usermod/userdel. The undo record is the account as found, so undo
+// deletes an account the step created (with the home directory only if the step made it) or
+// puts back the fields it changed.
+
+import { defineTask, z, sh, raw, type CheckResult, type HostShell } from 'runbook';
+
+// shadow-utils' own rule for names (NAME_REGEX), so nothing odd reaches useradd.
+export const accountName = z.string().regex(/^[a-z_][a-z0-9_-]*\$?$/, 'a user or group name: lower-case letters, digits, _ and -').max(32);
+const absolutePath = z.string().regex(/^\//, 'an absolute path').refine((s) => !/[\n:]/.test(s), 'no newline or colon');
+
+const userArgs = z.strictObject({
+  name: accountName,
+  state: z.enum(['present', 'absent']).default('present'),
+  system: z.boolean().default(false),
+  home: absolutePath.optional(),
+  shell: absolutePath.optional(),
+  create_home: z.boolean().default(true),
+  /** Primary group (must exist). */
+  group: accountName.optional(),
+  /** Supplementary groups: exactly these, or added to the current ones with append. */
+  groups: z.array(accountName).optional(),
+  append: z.boolean().default(false),
+});
+type UserArgs = z.output<typeof userArgs>;
+
+export interface Account {
+  uid: number;
+  group: string;
+  home: string;
+  shell: string;
+  groups: string[];
+}
+
+export type UserUndo =
+  | { existed: false; name: string; homeCreated: boolean }
+  | { existed: true; name: string; account: Account };
+
+interface UserObserved {
+  found: Account | null;
+  homeExists: boolean;
+}
+
+/** Parses `@@passwd <getent passwd line>`, `@@group <primary>`, `@@groups <names>`, `@@home 0|1`. */
+export function parseAccount(out: string): UserObserved {
+  const get = (k: string) => out.split('\n').find((l) => l.startsWith(`@@${k} `))?.slice(k.length + 3);
+  const passwd = get('passwd');
+  const homeExists = get('home') === '1';
+  if (!passwd) return { found: null, homeExists };
+  const f = passwd.split(':');
+  return {
+    found: { uid: Number(f[2]), group: get('group') ?? '', home: f[5], shell: f[6], groups: (get('groups') ?? '').split(' ').filter(Boolean) },
+    homeExists,
+  };
+}
+
+function changes(args: UserArgs, a: Account): string[] {
+  const out: string[] = [];
+  if (args.home !== undefined && args.home !== a.home) out.push(`home ${a.home} → ${args.home}`);
+  if (args.shell !== undefined && args.shell !== a.shell) out.push(`shell ${a.shell} → ${args.shell}`);
+  if (args.group !== undefined && args.group !== a.group) out.push(`group ${a.group} → ${args.group}`);
+  if (args.groups !== undefined) {
+    const supplementary = a.groups.filter((g) => g !== a.group);
+    const missing = args.groups.filter((g) => !supplementary.includes(g));
+    const extra = args.append ? [] : supplementary.filter((g) => !args.groups!.includes(g));
+    if (missing.length || extra.length) out.push(`groups ${supplementary.join(',') || '(none)'} → ${(args.append ? [...supplementary, ...missing] : args.groups).join(',') || '(none)'}`);
+  }
+  return out;
+}
+
+async function probe(shell: HostShell, name: string, home?: string): Promise<UserObserved> {
+  const r = await shell.run(sh`if e=$(getent passwd ${name}); then
+  printf '@@passwd %s\\n@@group %s\\n@@groups %s\\n' "$e" "$(id -gn ${name})" "$(id -Gn ${name})"
+  h=$(printf '%s' "$e" | cut -d: -f6)
+else h=${home ?? ''}; fi
+if [ -n "$h" ] && [ -d "$h" ]; then echo '@@home 1'; else echo '@@home 0'; fi`);
+  return parseAccount(r.stdout);
+}
+
+export default defineTask({
+  name: 'user',
+  description: 'Create, change or remove a local user account',
+  doc: `Manages an account with useradd/usermod/userdel.
+
+- \`name\`, \`state\` (\`present\`/\`absent\`), \`system\` (a system account: uid below 1000, used at creation),
+  \`home\`, \`shell\`, \`create_home\` (default true), \`group\` (primary group, must exist),
+  \`groups\` (supplementary groups: exactly these, or added to the current ones with \`append: true\`).
+
+\`state: absent\` keeps the home directory (like Ansible's default \`remove: false\`).
+Undo deletes an account the step created (and its home directory only if the step created it),
+restores changed fields, and re-creates a removed account with its uid, home, shell and groups.
+
+\`\`\`yaml
+- name: Create the service user
+  become: true
+  user:
+    name: kafka
+    system: true
+    shell: /bin/bash
+    home: /home/kafka
+\`\`\``,
+  args: userArgs,
+  async check(ctx): Promise<CheckResult<UserObserved, UserUndo>> {
+    const { args } = ctx;
+    const seen = await probe(ctx.shell, args.name, args.home);
+    const a = seen.found;
+    if (args.state === 'absent') {
+      if (!a) return { inSync: true };
+      return { inSync: false, observed: seen, undo: { existed: true, name: args.name, account: a }, summary: `remove user ${args.name}` };
+    }
+    if (!a) {
+      const homeCreated = args.create_home && !seen.homeExists;
+      return { inSync: false, observed: seen, undo: { existed: false, name: args.name, homeCreated }, summary: `create ${args.system ? 'system ' : ''}user ${args.name}` };
+    }
+    const diff = changes(args, a);
+    if (!diff.length) return { inSync: true, data: { uid: a.uid, home: a.home } };
+    return { inSync: false, observed: seen, undo: { existed: true, name: args.name, account: a }, summary: `user ${args.name}: ${diff.join(', ')}` };
+  },
+  async apply(ctx, observed) {
+    const { args } = ctx;
+    const a = observed!.found;
+    if (args.state === 'absent') {
+      await ctx.shell.run(sh`userdel ${args.name}`);
+      return;
+    }
+    if (!a) {
+      await ctx.shell.run(
+        sh`useradd ${args.system ? raw('--system') : raw('')} ${args.create_home ? raw('--create-home') : raw('--no-create-home')} ${opt('--home-dir', args.home)} ${opt('--shell', args.shell)} ${opt('--gid', args.group)} ${opt('--groups', args.groups?.join(','))} -- ${args.name}`,
+      );
+    } else {
+      const groups = args.groups === undefined ? undefined : args.append ? sh`--append --groups ${args.groups.join(',')}` : sh`--groups ${args.groups.join(',')}`;
+      await ctx.shell.run(
+        sh`usermod ${opt('--home', args.home !== a.home ? args.home : undefined)} ${opt('--shell', args.shell !== a.shell ? args.shell : undefined)} ${opt('--gid', args.group !== a.group ? args.group : undefined)} ${groups ?? raw('')} -- ${args.name}`,
+      );
+    }
+    const after = await probe(ctx.shell, args.name);
+    return { data: { uid: after.found?.uid, home: after.found?.home } };
+  },
+  async undo(ctx, record) {
+    if (!record.existed) {
+      const exists = await ctx.shell.run(sh`getent passwd ${record.name}`, { check: false });
+      if (exists.code === 0) await ctx.shell.run(sh`userdel ${record.homeCreated ? raw('--remove') : raw('')} -- ${record.name}`);
+      return;
+    }
+    const a = record.account;
+    const supplementary = a.groups.filter((g) => g !== a.group).join(',');
+    const exists = await ctx.shell.run(sh`getent passwd ${record.name}`, { check: false });
+    if (exists.code === 0) {
+      await ctx.shell.run(sh`usermod --home ${a.home} --shell ${a.shell} --gid ${a.group} --groups ${supplementary} -- ${record.name}`);
+    } else {
+      await ctx.shell.run(sh`useradd --no-create-home --uid ${a.uid} --home-dir ${a.home} --shell ${a.shell} --gid ${a.group} ${supplementary ? sh`--groups ${supplementary}` : raw('')} -- ${record.name}`);
+    }
+  },
+});
+
+function opt(flag: string, value: string | undefined) {
+  return value === undefined ? raw('') : sh`${flag} ${value}`;
+}
