@@ -4,7 +4,7 @@
 // Only what depends on run-time values (a `register`ed result) waits for the run.
 
 import { UserError, isUserError } from '../errors.js';
-import { matchHosts } from '../load/inventory.js';
+import { matchHosts } from '../load/patterns.js';
 import { hostVars } from '../load/vars.js';
 import { resolveStepArgs } from '../load/args.js';
 import { evaluateCondition, renderValue } from '../template/index.js';
@@ -68,10 +68,13 @@ export interface Plan {
 
 export function planPlay(options: PlanOptions): Plan {
   const { runbook, inventory, registry } = options;
-  const limited = options.limit === undefined ? undefined : new Set(matchHosts(inventory, options.limit));
+  const limited = options.limit === undefined ? undefined : new Set(matchHosts(options.limit, inventory));
+  if (limited?.size === 0) {
+    throw new UserError('usage', `--limit ${options.limit} matches no host of the inventory`, { hint: 'name hosts or groups of the inventory; `runbook show` lists them' });
+  }
   const order = [...inventory.hosts.keys()];
   const stepHosts = (step: StepDecl): string[] => {
-    const matched = new Set(matchHosts(inventory, step.hosts));
+    const matched = new Set(matchHosts(step.hosts, inventory));
     return order.filter((h) => matched.has(h) && (!limited || limited.has(h)));
   };
 

@@ -55,10 +55,11 @@ async function play(ref: string, flags: PlayFlags): Promise<number> {
     const { UserError } = await import('../../errors.js');
     throw new UserError('usage', `--forks ${flags.forks}: expected a whole number of at least 1`);
   }
-  const [{ openProject, loadPlayInput }, { parseExtraVars }, { runPlay }, session, sinks] = await Promise.all([
+  const [{ openProject, loadPlayInput }, { parseExtraVars }, { runPlay }, { planPlay }, session, sinks] = await Promise.all([
     import('../context.js'),
     import('../extra-vars.js'),
     import('../../engine/run.js'),
+    import('../../engine/plan.js'),
     import('../../journal/session.js'),
     import('../sinks.js'),
   ]);
@@ -74,6 +75,9 @@ async function play(ref: string, flags: PlayFlags): Promise<number> {
     skipTags: flags.skipTags,
     forks,
   };
+  // Plan errors (a missing variable, a bad arg) must not leave a run behind: check before the run
+  // directory is made. runPlay plans again, which costs little next to a single connection.
+  planPlay({ runbook, inventory, registry: project.registry, extraVars, limit: options.limit, tags: { only: options.tags, skip: options.skipTags } });
   const run = await session.beginRun({ projectDir: project.dir, runbook, inventory, extraVars, flags: options, argv: process.argv.slice(2), warn });
   const interrupt = session.interruptOnSigint((m) => process.stderr.write(`${m}\n`));
   try {
