@@ -1,0 +1,42 @@
+// The lab's inventory (Ansible's YAML format, which runbook reads as is) and known_hosts.
+
+import { writeFile } from 'node:fs/promises';
+import { stringify } from 'yaml';
+import type { LabState } from './state.js';
+
+export function inventoryYaml(state: LabState): string {
+  const hosts = Object.fromEntries(
+    state.hosts.map((h, i) => [
+      h.name,
+      {
+        ansible_host: h.address,
+        ansible_user: 'root',
+        ansible_ssh_private_key_file: state.privateKey,
+        myid: i + 1,
+        broker_id: i + 1,
+      },
+    ]),
+  );
+  const members = Object.fromEntries(state.hosts.map((h) => [h.name, {}]));
+  const doc = {
+    all: {
+      vars: {
+        known_hosts_file: state.knownHosts,
+        lab_mirror_url: state.mirrorUrl,
+        lab_apt_proxy: state.aptProxyUrl,
+      },
+      hosts,
+      children: {
+        zookeeper: { hosts: members },
+        kafka: { hosts: members },
+      },
+    },
+  };
+  return `# Written by \`runbook lab up --name ${state.name}\`; rewritten on every up.\n${stringify(doc, { aliasDuplicateObjects: false })}`;
+}
+
+export async function writeInventory(state: LabState, hostKeys: Map<string, string>): Promise<void> {
+  await writeFile(state.inventory, inventoryYaml(state));
+  const lines = state.hosts.map((h) => `${h.name},${h.address} ${hostKeys.get(h.name)}`);
+  await writeFile(state.knownHosts, lines.join('\n') + '\n');
+}
