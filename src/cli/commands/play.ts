@@ -57,7 +57,7 @@ async function play(ref: string, flags: PlayFlags): Promise<number> {
   }
   const [{ openProject, loadPlayInput }, { parseExtraVars }, { runPlay }, { planPlay }, session, sinks] = await Promise.all([
     import('../context.js'),
-    import('../extra-vars.js'),
+    import('../../load/extra-vars.js'),
     import('../../engine/run.js'),
     import('../../engine/plan.js'),
     import('../../journal/session.js'),

@@ -1,41 +1,49 @@
 // `runbook runs`: the project's run history; `runbook runs show <id>`: one run, host by host.
 
 import type { Command } from 'commander';
-import { loadRun, loadRuns, type LoadedRun } from '../../journal/history.js';
-import { hostOutcomes } from '../../journal/state.js';
+import type { LoadedRun } from '../../journal/history.js';
+import { action } from '../action.js';
 
 export function register(program: Command): void {
   const runs = program
     .command('runs')
     .description('list the runs of this project: id, runbook, start, duration, status, hosts ok/failed')
-    .option('-C, --project-dir <dir>', 'project directory', process.cwd())
-    .action(async (opts: { projectDir: string }) => {
-      const all = await loadRuns(opts.projectDir);
-      if (all.length === 0) {
-        console.log('no runs yet');
-        return;
-      }
-      const rows = all.map((run) => {
-        const outcomes = [...hostOutcomes(run.state).values()];
-        return [
-          run.header.id,
-          run.header.kind === 'rollback' ? `rollback of ${run.header.rollbackOf}` : run.header.runbook.name,
-          run.header.startTime.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
-          formatDuration(run.state.durationMs),
-          run.state.status + (run.header.options.checkMode ? ' (check)' : ''),
-          `${outcomes.filter((o) => o === 'ok').length} ok / ${outcomes.filter((o) => o === 'failed').length} failed`,
-        ];
-      });
-      printTable(['ID', 'RUNBOOK', 'START', 'DURATION', 'STATUS', 'HOSTS'], rows);
-    });
+    .action(
+      action(async () => {
+        const [{ findProjectDir }, { loadRuns }, { hostOutcomes }] = await Promise.all([
+          import('../project.js'),
+          import('../../journal/history.js'),
+          import('../../journal/state.js'),
+        ]);
+        const all = await loadRuns(await findProjectDir());
+        if (all.length === 0) {
+          console.log('no runs yet');
+          return;
+        }
+        const rows = all.map((run) => {
+          const outcomes = [...hostOutcomes(run.state).values()];
+          return [
+            run.header.id,
+            run.header.kind === 'rollback' ? `rollback of ${run.header.rollbackOf}` : run.header.runbook.name,
+            run.header.startTime.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+            formatDuration(run.state.durationMs),
+            run.state.status + (run.header.options.checkMode ? ' (check)' : ''),
+            `${outcomes.filter((o) => o === 'ok').length} ok / ${outcomes.filter((o) => o === 'failed').length} failed`,
+          ];
+        });
+        printTable(['ID', 'RUNBOOK', 'START', 'DURATION', 'STATUS', 'HOSTS'], rows);
+      }),
+    );
 
   runs
     .command('show <id>')
     .description("show each host's steps and their states in one run")
-    .action(async (id: string, _opts: unknown, cmd: Command) => {
-      const { projectDir } = cmd.parent!.opts<{ projectDir: string }>();
-      printRun(await loadRun(projectDir, id));
-    });
+    .action(
+      action(async (id: string) => {
+        const [{ findProjectDir }, { loadRun }] = await Promise.all([import('../project.js'), import('../../journal/history.js')]);
+        printRun(await loadRun(await findProjectDir(), id));
+      }),
+    );
 }
 
 function printRun(run: LoadedRun): void {
@@ -59,7 +67,7 @@ function printTable(head: string[], rows: string[][]): void {
   for (const row of [head, ...rows]) console.log(row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
 }
 
-export function formatDuration(ms: number): string {
+function formatDuration(ms: number): string {
   if (ms < 1000) return `${ms}ms`;
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s}s`;

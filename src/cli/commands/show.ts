@@ -31,7 +31,7 @@ async function show(ref: string, flags: ShowFlags): Promise<void> {
   const [{ openProject, loadPlayInput }, { planPlay }, { parseExtraVars }, { formatPlan }] = await Promise.all([
     import('../context.js'),
     import('../../engine/plan.js'),
-    import('../extra-vars.js'),
+    import('../../load/extra-vars.js'),
     import('../../ui/plan.js'),
   ]);
   const project = await openProject();

@@ -20,7 +20,7 @@ async function validate(refs: string[], flags: { inventory?: string; extraVars: 
     import('../../load/runbook.js'),
     import('../../load/inventory.js'),
     import('../../engine/plan.js'),
-    import('../extra-vars.js'),
+    import('../../load/extra-vars.js'),
     import('node:fs/promises'),
     import('node:path'),
   ]);
