@@ -14,8 +14,12 @@ export class UserErrors extends UserError {
   }
 }
 
-/** Throws the collected errors: the only one as itself, several as one UserErrors. */
+/** One error for several found together: the only one as itself, several as one UserErrors. */
+export function collected(errors: UserError[]): UserError {
+  return errors.length === 1 ? errors[0] : new UserErrors(errors);
+}
+
+/** Throws the errors found, if any. */
 export function throwCollected(errors: UserError[]): void {
-  if (errors.length === 1) throw errors[0];
-  if (errors.length > 1) throw new UserErrors(errors);
+  if (errors.length > 0) throw collected(errors);
 }

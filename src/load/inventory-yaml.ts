@@ -1,0 +1,60 @@
+// Ansible's YAML inventory: `all: {hosts, vars, children}` with nested groups; host vars directly
+// in the host's mapping. Top-level keys other than `all` are groups too.
+
+import { isMap, type Node } from 'yaml';
+import { UserError } from '../errors.js';
+import { ensureGroup, addHost, type RawInventory } from './inventory-ini.js';
+import { mapEntries } from './step.js';
+import { didYouMean } from './suggest.js';
+import type { YamlSource } from './yaml-source.js';
+
+const GROUP_KEYS = ['hosts', 'vars', 'children'];
+
+export function parseYamlInventory(source: YamlSource): RawInventory {
+  const inv: RawInventory = { hosts: new Map(), groups: new Map() };
+  const root = source.doc.contents as Node | null;
+  if (root === null) return inv;
+  if (!isMap(root)) throw new UserError('inventory', 'an inventory is a mapping of groups (all: {hosts, vars, children})', { pos: source.pos(root) });
+
+  const mapping = (node: Node | null, what: string): Record<string, unknown> => {
+    const value = source.value(node);
+    if (value === null) return {};
+    if (typeof value !== 'object' || Array.isArray(value)) throw new UserError('inventory', `${what} must be a mapping`, { pos: source.pos(node) });
+    return value as Record<string, unknown>;
+  };
+
+  const group = (name: string, node: Node | null, keyNode: Node) => {
+    const g = ensureGroup(inv, name, source.pos(keyNode));
+    if (node === null || source.value(node) === null) return;
+    if (!isMap(node)) throw new UserError('inventory', `group "${name}" must be a mapping of hosts, vars, children`, { pos: source.pos(node) });
+    for (const e of mapEntries(node)) {
+      if (!GROUP_KEYS.includes(e.key)) {
+        throw new UserError('inventory', `unknown key "${e.key}" in group "${name}"`, {
+          pos: source.pos(e.keyNode),
+          hint: didYouMean(e.key, GROUP_KEYS) ?? 'a group has hosts, vars and children; host vars go under the host',
+        });
+      }
+      if (e.key === 'vars') Object.assign(g.vars, mapping(e.value, `vars of group "${name}"`));
+      if (e.key === 'hosts') {
+        if (e.value && source.value(e.value) !== null && !isMap(e.value)) {
+          throw new UserError('inventory', `hosts of group "${name}" must be a mapping (host: its vars)`, { pos: source.pos(e.value) });
+        }
+        for (const h of isMap(e.value) ? mapEntries(e.value) : []) {
+          addHost(inv, name, h.key, mapping(h.value, `vars of host "${h.key}"`), source.pos(h.keyNode));
+        }
+      }
+      if (e.key === 'children') {
+        if (e.value && source.value(e.value) !== null && !isMap(e.value)) {
+          throw new UserError('inventory', `children of group "${name}" must be a mapping of groups`, { pos: source.pos(e.value) });
+        }
+        for (const c of isMap(e.value) ? mapEntries(e.value) : []) {
+          if (!g.children.includes(c.key)) g.children.push(c.key);
+          group(c.key, c.value, c.keyNode);
+        }
+      }
+    }
+  };
+
+  for (const e of mapEntries(root)) group(e.key, e.value, e.keyNode);
+  return inv;
+}

@@ -1,0 +1,105 @@
+// Inventories: Ansible's YAML (.yaml/.yml/.json) and INI (anything else) formats, with our
+// friendly aliases (address, port, user, key, connection, jump_host, become, become_user) beside
+// the ansible_* connection vars. Connection settings may come from any level (all, group, host).
+
+import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { homedir } from 'node:os';
+import { dirname, extname, resolve } from 'node:path';
+import { UserError } from '../errors.js';
+import type { Inventory, InventoryGroup, InventoryHost, Vars } from '../model.js';
+import { parseIniInventory, type RawInventory } from './inventory-ini.js';
+import { inventoryVars } from './inventory-query.js';
+import { parseYamlInventory } from './inventory-yaml.js';
+import { parseYamlText } from './yaml-source.js';
+
+/** `~/x` → home/x; a relative path resolves from the inventory's directory. */
+function expandPath(path: string, baseDir: string): string {
+  if (path === '~' || path.startsWith('~/')) return resolve(homedir(), path.slice(2));
+  return resolve(baseDir, path);
+}
+
+function asBool(value: unknown): boolean | undefined {
+  if (value === undefined || typeof value === 'boolean') return value;
+  const s = String(value).toLowerCase();
+  if (['yes', 'true', 'on', '1'].includes(s)) return true;
+  if (['no', 'false', 'off', '0'].includes(s)) return false;
+  return undefined;
+}
+
+function implicitInventory(): Inventory {
+  const localhost: InventoryHost = { name: 'localhost', connection: 'local', address: 'localhost', vars: {} };
+  return {
+    hash: createHash('sha256').update('').digest('hex'),
+    hosts: new Map([['localhost', localhost]]),
+    groups: new Map([
+      ['all', { name: 'all', hosts: ['localhost'], children: [], vars: {} }],
+      ['ungrouped', { name: 'ungrouped', hosts: ['localhost'], children: [], vars: {} }],
+    ]),
+  };
+}
+
+export async function loadInventory(path: string | undefined): Promise<Inventory> {
+  if (path === undefined) return implicitInventory();
+  const file = resolve(path);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (e) {
+    throw new UserError('inventory', `cannot read inventory ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {}, { cause: e });
+  }
+  const hash = createHash('sha256').update(bytes).digest('hex');
+  const text = bytes.toString('utf8');
+  const raw = ['.yaml', '.yml', '.json'].includes(extname(file)) ? parseYamlInventory(parseYamlText(file, text, hash)) : parseIniInventory(file, text);
+  return buildInventory(file, hash, raw);
+}
+
+function buildInventory(file: string, hash: string, raw: RawInventory): Inventory {
+  const groups = new Map<string, InventoryGroup>();
+  const all = raw.groups.get('all') ?? { name: 'all', hosts: [], children: [], vars: {} };
+  const childOfSome = new Set([...raw.groups.values()].flatMap((g) => g.children));
+  const topLevel = [...raw.groups.keys()].filter((g) => g !== 'all' && g !== 'ungrouped' && !childOfSome.has(g));
+  for (const [name, g] of raw.groups) {
+    for (const child of g.children) {
+      if (!raw.groups.has(child)) throw new UserError('inventory', `group "${name}" names child group "${child}", which has no entry`, { pos: g.pos });
+    }
+  }
+  groups.set('all', { ...all, hosts: [...raw.hosts.keys()], children: [...new Set([...all.children, ...topLevel])] });
+  for (const [name, g] of raw.groups) if (name !== 'all') groups.set(name, g);
+  const grouped = new Set([...groups.values()].filter((g) => g.name !== 'all' && g.name !== 'ungrouped').flatMap((g) => g.hosts));
+  const ungrouped = groups.get('ungrouped') ?? { name: 'ungrouped', hosts: [], children: [], vars: {} };
+  groups.set('ungrouped', { ...ungrouped, hosts: [...raw.hosts.keys()].filter((h) => !grouped.has(h)) });
+
+  const inventory: Inventory = { file, hash, hosts: new Map(), groups };
+  const baseDir = dirname(file);
+  for (const [name, h] of raw.hosts) inventory.hosts.set(name, { name, connection: 'ssh', address: name, vars: h.vars, pos: h.pos });
+  for (const host of inventory.hosts.values()) Object.assign(host, connectionOf(host, inventoryVars(inventory, host.name), baseDir));
+  const knownHosts = groups.get('all')!.vars.known_hosts_file;
+  if (knownHosts !== undefined) inventory.knownHostsFile = expandPath(String(knownHosts), baseDir);
+  return inventory;
+}
+
+function connectionOf(host: InventoryHost, vars: Vars, baseDir: string): Partial<InventoryHost> {
+  const pick = (alias: string, ansible: string) => vars[alias] ?? vars[ansible];
+  const fail = (message: string) => new UserError('inventory', `host ${host.name}: ${message}`, { pos: host.pos, host: host.name });
+  const connection = String(pick('connection', 'ansible_connection') ?? 'ssh');
+  if (connection !== 'ssh' && connection !== 'local') throw fail(`connection must be ssh or local, not "${connection}"`);
+  const portValue = pick('port', 'ansible_port');
+  const port = portValue === undefined ? undefined : Number(portValue);
+  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw fail(`port must be a number from 1 to 65535, not "${String(portValue)}"`);
+  const becomeValue = pick('become', 'ansible_become');
+  const become = asBool(becomeValue);
+  if (becomeValue !== undefined && become === undefined) throw fail(`become must be true or false, not "${String(becomeValue)}"`);
+  const text = (v: unknown) => (v === undefined ? undefined : String(v));
+  const key = text(pick('key', 'ansible_ssh_private_key_file'));
+  return {
+    connection,
+    address: text(pick('address', 'ansible_host')) ?? host.name,
+    port,
+    user: text(pick('user', 'ansible_user')),
+    key: key === undefined ? undefined : expandPath(key, baseDir),
+    jumpHost: text(vars.jump_host),
+    become,
+    becomeUser: text(pick('become_user', 'ansible_become_user')),
+  };
+}

@@ -1,0 +1,78 @@
+// The vars a step sees on a host. Precedence, lowest first: runbook defaults < the step's scope
+// (included runbooks' defaults and include vars) < inventory all < groups (parents before
+// children) < host < extra vars. Plus Ansible's magic vars: inventory_hostname, groups,
+// group_names, hostvars.
+
+import { UserError } from '../errors.js';
+import type { Inventory, Runbook, Vars } from '../model.js';
+import { groupHosts, hostGroups, inventoryVars } from './inventory-query.js';
+import { defaultsOf, matchesType } from './var-decls.js';
+
+interface PlayView {
+  defaults: Vars;
+  groups: Record<string, string[]>;
+  /** Per host: everything but the step scope and the magic vars. */
+  base: Map<string, Vars>;
+  hostvars: Record<string, Vars>;
+}
+
+// Steps ask for the same host many times: the scope-free part is computed once per play.
+const views = new WeakMap<Runbook, WeakMap<Inventory, WeakMap<Vars, PlayView>>>();
+
+function playView(runbook: Runbook, inventory: Inventory, extraVars: Vars): PlayView {
+  let byInventory = views.get(runbook);
+  if (!byInventory) views.set(runbook, (byInventory = new WeakMap()));
+  let byExtra = byInventory.get(inventory);
+  if (!byExtra) byInventory.set(inventory, (byExtra = new WeakMap()));
+  let view = byExtra.get(extraVars);
+  if (view) return view;
+  const groups = Object.fromEntries([...inventory.groups.keys()].map((g) => [g, groupHosts(inventory, g)]));
+  const defaults = defaultsOf(runbook.vars);
+  const base = new Map<string, Vars>();
+  const hostvars: Record<string, Vars> = {};
+  for (const host of inventory.hosts.keys()) {
+    const merged = { ...inventoryVars(inventory, host), ...extraVars };
+    checkDeclared(runbook, host, merged);
+    base.set(host, merged);
+    hostvars[host] = { ...defaults, ...merged, inventory_hostname: host, group_names: groupNames(inventory, host) };
+  }
+  view = { defaults, groups, base, hostvars };
+  byExtra.set(extraVars, view);
+  return view;
+}
+
+function groupNames(inventory: Inventory, host: string): string[] {
+  return hostGroups(inventory, host).filter((g) => g !== 'all' && g !== 'ungrouped');
+}
+
+/** Required vars must be set, and set values must have their declared type. */
+function checkDeclared(runbook: Runbook, host: string, vars: Vars): void {
+  for (const [name, decl] of Object.entries(runbook.vars)) {
+    if (!(name in vars)) {
+      if (decl.required) {
+        throw new UserError('vars', `required var "${name}" is not set for host ${host}`, {
+          pos: decl.pos,
+          host,
+          hint: `set it in the inventory (host or group vars) or with -e ${name}=...`,
+        });
+      }
+    } else if (!matchesType(vars[name], decl.type)) {
+      throw new UserError('vars', `var "${name}" must be a ${decl.type}, got ${JSON.stringify(vars[name])} for host ${host}`, { pos: decl.pos, host });
+    }
+  }
+}
+
+export function hostVars(runbook: Runbook, inventory: Inventory, host: string, extraVars: Vars, scope: Vars = {}): Vars {
+  const view = playView(runbook, inventory, extraVars);
+  const base = view.base.get(host);
+  if (!base) throw new Error(`hostVars: no host ${host} in the inventory`);
+  return {
+    ...view.defaults,
+    ...scope,
+    ...base,
+    inventory_hostname: host,
+    groups: view.groups,
+    group_names: view.hostvars[host].group_names,
+    hostvars: view.hostvars,
+  };
+}
