@@ -10,6 +10,10 @@ import { register as show } from './commands/show.js';
 import { register as list } from './commands/list.js';
 import { register as doc } from './commands/doc.js';
 import { register as schema } from './commands/schema.js';
+import { register as resume } from './commands/resume.js';
+import { register as rollback } from './commands/rollback.js';
+import { register as runs } from './commands/runs.js';
+import { register as lab } from './commands/lab.js';
 
 const program = new Command('runbook')
   .description('Ansible-style declarative runbooks over SSH: idempotent TypeScript tasks, check mode, diffs, journal, resume and rollback')
@@ -33,5 +37,9 @@ show(program);
 list(program);
 doc(program);
 schema(program);
+resume(program);
+rollback(program);
+runs(program);
+lab(program);
 
 await program.parseAsync(process.argv);
