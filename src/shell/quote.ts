@@ -20,9 +20,19 @@ export function argv(words: ReadonlyArray<string | number>): string {
   return words.map(quote).join(' ');
 }
 
+const SHELL_TEXT = Symbol.for('runbook.ShellText');
+
 /** A value that is already shell text and must not be quoted again (the result of `sh`). */
 export class ShellText {
+  readonly [SHELL_TEXT] = true;
   constructor(readonly text: string) {}
+
+  // Recognised by a brand, not by identity: task modules loaded at run time (tsx's tsImport) get
+  // their own copy of this module, and their `sh` results must still count as shell text here.
+  static [Symbol.hasInstance](v: unknown): boolean {
+    return typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[SHELL_TEXT] === true;
+  }
+
   toString(): string {
     return this.text;
   }
