@@ -14,5 +14,5 @@ export function resolveStepArgs(step: StepDecl, vars: Vars, registry: TaskRegist
   const parsed = task.args.safeParse(rendered);
   if (parsed.success) return parsed.data;
   const host = typeof vars.inventory_hostname === 'string' ? vars.inventory_hostname : undefined;
-  throw collected(issueErrors(parsed.error, { positions: step.positions, prefix: 'args', keyNoun: `argument of task "${task.name}"`, schema: task.args, step: step.name, host }));
+  throw collected(issueErrors(parsed.error, { positions: step.positions, prefix: 'args', keyNoun: `argument of task "${task.name}"`, subject: `task "${task.name}"`, schema: task.args, step: step.name, host }));
 }

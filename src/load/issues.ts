@@ -15,6 +15,8 @@ export interface IssueContext {
   prefix: string;
   /** What a key of the value is called in messages: `argument of task "copy"`, `runbook key`. */
   keyNoun: string;
+  /** Prefix for messages about values: `task "copy"`. */
+  subject?: string;
   schema: z.ZodType;
   step?: string;
   host?: string;
@@ -51,8 +53,8 @@ export function issueErrors(error: z.ZodError, ctx: IssueContext): UserError[] {
       const branch = unionBranch(issue);
       if (branch) return branch.forEach((i) => visit(i, path));
     }
-    const where = path.length ? `${path.map(String).join('.')}: ` : '';
-    out.push(located(path, `${where}${issue.message}`));
+    const where = [ctx.subject, path.length ? path.map(String).join('.') : undefined].filter(Boolean).join(' ');
+    out.push(located(path, where ? `${where}: ${issue.message}` : issue.message));
   };
   error.issues.forEach((issue) => visit(issue, []));
   return out;

@@ -112,7 +112,7 @@ export function parseTaskStep(node: Node, index: number, ctx: StepContext): { st
   if (!hasTemplate(args)) {
     const parsed = task.args.safeParse(args);
     if (!parsed.success) {
-      errors.push(...issueErrors(parsed.error, { positions, prefix: 'args', keyNoun: `argument of task "${task.name}"`, schema: task.args, step: stepName }));
+      errors.push(...issueErrors(parsed.error, { positions, prefix: 'args', keyNoun: `argument of task "${task.name}"`, subject: `task "${task.name}"`, schema: task.args, step: stepName }));
     }
   }
   if (errors.length) return { errors };

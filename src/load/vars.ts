@@ -50,14 +50,14 @@ function checkDeclared(runbook: Runbook, host: string, vars: Vars): void {
   for (const [name, decl] of Object.entries(runbook.vars)) {
     if (!(name in vars)) {
       if (decl.required) {
-        throw new UserError('vars', `required var "${name}" is not set for host ${host}`, {
+        throw new UserError('vars', `required var "${name}" is not set`, {
           pos: decl.pos,
           host,
           hint: `set it in the inventory (host or group vars) or with -e ${name}=...`,
         });
       }
     } else if (!matchesType(vars[name], decl.type)) {
-      throw new UserError('vars', `var "${name}" must be a ${decl.type}, got ${JSON.stringify(vars[name])} for host ${host}`, { pos: decl.pos, host });
+      throw new UserError('vars', `var "${name}" must be a ${decl.type}, got ${JSON.stringify(vars[name])}`, { pos: decl.pos, host });
     }
   }
 }

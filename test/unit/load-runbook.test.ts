@@ -1,0 +1,259 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { join, resolve } from 'node:path';
+import { loadTaskRegistry, type TaskRegistry } from '../../src/task/registry.js';
+import { loadRunbook } from '../../src/load/runbook.js';
+import { loadInventory } from '../../src/load/inventory.js';
+import { hostVars } from '../../src/load/vars.js';
+import { resolveStepArgs } from '../../src/load/args.js';
+import { formatUserError } from '../../src/load/format-error.js';
+import { runbookJsonSchema } from '../../src/load/json-schema.js';
+import { renderValue } from '../../src/template/index.js';
+import { isUserError, type UserError } from '../../src/errors.js';
+import type { StepDecl } from '../../src/model.js';
+
+const fixtures = resolve('test/fixtures/load');
+const projectDir = join(fixtures, 'project');
+const errorsDir = join(projectDir, 'runbooks/errors');
+let registry: TaskRegistry;
+
+test.before(async () => {
+  registry = await loadTaskRegistry([join(fixtures, 'tasks')]);
+});
+
+async function loadError(ref: string): Promise<UserError> {
+  try {
+    await loadRunbook(ref, { projectDir, registry });
+  } catch (e) {
+    if (isUserError(e)) return e;
+    throw e;
+  }
+  throw new Error(`${ref} loaded without error`);
+}
+
+function where(e: UserError): string {
+  return `${e.pos?.file}:${e.pos?.line}:${e.pos?.col}`;
+}
+
+const steps = (items: { kind: string; step?: StepDecl }[]) => items.flatMap((i) => (i.kind === 'step' ? [i.step!] : []));
+
+test('registry loads the fixture tasks and suggests near names', () => {
+  assert.equal(registry.names(), ['echo', 'run', 'write_file']);
+  assert.is(registry.get('echo')?.description, 'Fixture: says something');
+  assert.is(registry.suggest('ecoh'), 'echo');
+  assert.is(registry.suggest('apt_repository'), undefined);
+});
+
+test('YAML syntax error: file:line:col from the parser', async () => {
+  const e = await loadError('errors/yaml-syntax');
+  assert.is(e.kind, 'yaml');
+  assert.is(where(e), `${errorsDir}/yaml-syntax.yaml:5:3`);
+});
+
+test('duplicate keys are errors at the second key', async () => {
+  const e = await loadError('errors/dup-key');
+  assert.is(e.message, 'YAML: duplicate key');
+  assert.is(where(e), `${errorsDir}/dup-key.yaml:6:7`);
+});
+
+test('schema error in a step arg points at the value', async () => {
+  const e = await loadError('errors/bad-arg');
+  assert.is(e.kind, 'schema');
+  assert.is(where(e), `${errorsDir}/bad-arg.yaml:7:13`);
+  assert.match(e.message, /task "write_file" mode: mode must be octal digits/);
+  assert.is(e.step, 'Write it');
+});
+
+test('unknown step key suggests the keyword', async () => {
+  const e = await loadError('errors/unknown-key');
+  assert.is(where(e), `${errorsDir}/unknown-key.yaml:5:5`);
+  assert.is(e.message, 'unknown step keyword "whne"');
+  assert.is(e.hint, 'did you mean "when"?');
+});
+
+test('unknown tasks: every one reported, each with a suggestion', async () => {
+  const e = (await loadError('errors/unknown-task')) as UserError & { errors: UserError[] };
+  assert.is(e.errors.length, 2);
+  assert.is(where(e.errors[0]), `${errorsDir}/unknown-task.yaml:4:5`);
+  assert.is(e.errors[0].message, 'unknown task "ecko"');
+  assert.is(e.errors[0].hint, 'did you mean "echo"?');
+  assert.is(where(e.errors[1]), `${errorsDir}/unknown-task.yaml:6:5`);
+  assert.is(e.errors[1].hint, 'did you mean "write_file"?');
+  const text = formatUserError(e);
+  assert.ok(text.includes('test/fixtures/load/project/runbooks/errors/unknown-task.yaml:4:5: unknown task "ecko"'), text);
+  assert.ok(text.includes('4 |     ecko: { msg: hi }\n  |     ^\nhint: did you mean "echo"?'), text);
+});
+
+test('a step with two task keys names them', async () => {
+  const e = await loadError('errors/two-tasks');
+  assert.is(where(e), `${errorsDir}/two-tasks.yaml:5:5`);
+  assert.match(e.message, /exactly one task.*echo, run/);
+});
+
+test('include cycle: the chain in the message, located at the include', async () => {
+  const e = await loadError('errors/cycle-a');
+  assert.is(e.message, 'include cycle: cycle-a.yaml → cycle-b.yaml → cycle-a.yaml');
+  assert.is(where(e), `${errorsDir}/cycle-b.yaml:5:14`);
+});
+
+test('an unknown runbook name suggests the nearest', async () => {
+  const e = await loadError('sites');
+  assert.is(e.kind, 'not-found');
+  assert.is(e.hint, 'did you mean "site"?');
+});
+
+test('missing template variable: named, at file:line:col inside the string', async () => {
+  const rb = await loadRunbook('errors/missing-var', { projectDir, registry });
+  const inventory = await loadInventory(undefined);
+  const [greet, block] = steps(rb.items);
+  const vars = hostVars(rb, inventory, 'localhost', {});
+  const fail = (step: StepDecl) => {
+    try {
+      resolveStepArgs(step, vars, registry);
+    } catch (e) {
+      return e as UserError;
+    }
+    throw new Error('no error');
+  };
+  const e1 = fail(greet);
+  assert.is(e1.kind, 'template');
+  assert.is(e1.message, 'undefined variable "nobody_set_this"');
+  assert.is(where(e1), `${errorsDir}/missing-var.yaml:5:22`);
+  const e2 = fail(block);
+  assert.is(e2.message, 'undefined variable "port_missing"');
+  assert.is(where(e2), `${errorsDir}/missing-var.yaml:11:17`);
+});
+
+test('missing required var: at its declaration, naming the host', async () => {
+  const rb = await loadRunbook('errors/needs-token', { projectDir, registry });
+  const inventory = await loadInventory(undefined);
+  try {
+    hostVars(rb, inventory, 'localhost', {});
+    assert.unreachable('no error');
+  } catch (e) {
+    const err = e as UserError;
+    assert.is(err.kind, 'vars');
+    assert.is(err.message, 'required var "token" is not set');
+    assert.is(err.host, 'localhost');
+    assert.is(where(err), `${errorsDir}/needs-token.yaml:3:3`);
+  }
+  assert.is(hostVars(rb, inventory, 'localhost', { token: 's3cret' }).token, 's3cret');
+});
+
+test('includes: ids, scope, hosts, when, tags, markers and handlers', async () => {
+  const rb = await loadRunbook('site', { projectDir, registry });
+  assert.is(rb.name, 'site');
+  assert.is(rb.dir, join(projectDir, 'runbooks'));
+  assert.equal(rb.items.map((i) => i.kind), ['step', 'step', 'step', 'checkpoint', 'flush_handlers', 'step']);
+  const [hello, configure, runZk, write] = steps(rb.items);
+  assert.is(hello.id, 'site.yaml#1:Say hello');
+  assert.equal(hello.scope, {});
+  assert.is(configure.id, 'site.yaml#2/zk.yaml#1:Configure zk');
+  assert.equal(configure.scope, { zk_port: 2281, zk_dir: '/opt/zk', zk_id: '{{ myid }}' });
+  assert.is(configure.hosts, 'zookeeper');
+  assert.equal(configure.tags, ['zk']);
+  assert.is(configure.when, 'and (eq role "zk") (__value zk_enabled)');
+  assert.is(runZk.when, 'eq role "zk"');
+  assert.is(configure.pos.file, join(projectDir, 'runbooks/zk.yaml'));
+  assert.equal(configure.positions['scope.zk_id'], { file: join(projectDir, 'runbooks/site.yaml'), line: 25, col: 14 });
+  assert.equal(configure.positions['args.path'], { file: join(projectDir, 'runbooks/zk.yaml'), line: 11, col: 13 });
+  assert.is(runZk.undo?.[0].id, 'site.yaml#2/zk.yaml#2:Run zk/undo#1:Stop zk');
+  assert.equal(rb.items[3], { kind: 'checkpoint', name: 'zookeeper-installed', pos: { file: rb.file, line: 27, col: 5 } });
+  assert.equal(write.notify, ['restart']);
+  assert.is(write.loopVar, 'h');
+  assert.is(write.hosts, 'all');
+  assert.is(rb.handlers[0].id, 'site.yaml/handlers#1:restart');
+  assert.equal(rb.handlers[0].listen, ['restart all']);
+  assert.is(rb.vars.token.required, true);
+  assert.is(rb.vars.token.secret, true);
+  assert.is(rb.vars.heap.type, 'string');
+  assert.is(rb.vars.zk_port.type, 'number');
+  assert.match(hello.hash, /^[0-9a-f]{64}$/);
+  assert.is.not(configure.hash, runZk.hash);
+  const again = await loadRunbook(join(projectDir, 'runbooks/site.yaml'), { projectDir, registry });
+  assert.is(again.hash, rb.hash);
+  assert.is(steps(again.items)[1].hash, configure.hash);
+});
+
+test('include vars render per host through renderValue at their own position', async () => {
+  const rb = await loadRunbook('site', { projectDir, registry });
+  const inventory = await loadInventory(join(fixtures, 'inventory/hosts.yaml'));
+  const configure = steps(rb.items)[1];
+  const vars = hostVars(rb, inventory, 'kafka02', { token: 't' }, configure.scope);
+  assert.is(renderValue(configure.scope.zk_id, vars, { positions: configure.positions, path: 'scope.zk_id' }), 2);
+  const args = resolveStepArgs(configure, { ...vars, zk_dir: '/srv/zk' }, registry);
+  assert.equal(args, { path: '/srv/zk/zoo.cfg', content: 'port=2281' });
+  const write = steps(rb.items)[3];
+  assert.equal(renderValue(write.loop, vars, { positions: write.positions, path: 'loop' }), ['local1', 'kafka01', 'kafka02']);
+});
+
+test('templated args are checked per host, at the arg', async () => {
+  const rb = await loadRunbook('site', { projectDir, registry });
+  const inventory = await loadInventory(undefined);
+  const write = steps(rb.items)[3];
+  const bad = { ...write, args: { ...(write.args as object), mode: '{{ mode }}' } };
+  try {
+    resolveStepArgs(bad, { ...hostVars(rb, inventory, 'localhost', { token: 't' }), mode: 'rwx' }, registry);
+    assert.unreachable('no error');
+  } catch (e) {
+    assert.is((e as UserError).kind, 'schema');
+    assert.equal((e as UserError).pos, write.positions['args.mode']);
+    assert.is((e as UserError).host, 'localhost');
+  }
+});
+
+test('var precedence: runbook < include vars < all < parent group < child group < host < extra', async () => {
+  const rb = await loadRunbook('errors/precedence', { projectDir, registry });
+  const [show] = steps(rb.items);
+  assert.equal(show.scope, { inner_default: 'inner', from_scope: 'include', level: 'include' });
+  const none = await loadInventory(undefined);
+  let v = hostVars(rb, none, 'localhost', {}, show.scope);
+  assert.is(v.level, 'include');
+  assert.is(v.from_runbook, 'runbook');
+  assert.is(v.from_scope, 'include');
+  assert.is(v.inner_default, 'inner');
+  const ini = await loadInventory(join(fixtures, 'inventory/hosts.ini'));
+  assert.is(hostVars(rb, ini, 'bastion', {}, show.scope).level, 'all');
+  assert.is(hostVars(rb, ini, 'zk1', {}, show.scope).level, 'cluster');
+  assert.is(hostVars(rb, ini, 'kafka02', {}, show.scope).level, 'kafka');
+  v = hostVars(rb, { ...ini, hosts: new Map([...ini.hosts].map(([n, h]) => [n, { ...h, vars: { ...h.vars, level: 'host' } }])) }, 'kafka02', {}, show.scope);
+  assert.is(v.level, 'host');
+  v = hostVars(rb, ini, 'kafka02', { level: 'extra' }, show.scope);
+  assert.is(v.level, 'extra');
+  assert.is(v.inventory_hostname, 'kafka02');
+  assert.equal(v.group_names, ['cluster', 'brokers', 'kafka']);
+  assert.equal((v.groups as Record<string, string[]>).brokers, ['kafka01', 'kafka02', 'kafka03']);
+  assert.is((v.hostvars as Record<string, { broker_id: number }>).kafka03.broker_id, 3);
+});
+
+test('JSON schema: a step is one task (with its args schema), an include, a checkpoint or flush_handlers', () => {
+  const schema = runbookJsonSchema(registry) as { $schema: string; $defs: Record<string, { oneOf?: { properties?: Record<string, unknown>; required?: string[] }[] }>; properties: Record<string, unknown> };
+  assert.is(schema.$schema, 'https://json-schema.org/draft/2020-12/schema');
+  for (const name of registry.names()) {
+    assert.ok(schema.$defs[`task.${name}`], name);
+    const branch = schema.$defs.step.oneOf!.find((b) => b.required?.includes(name));
+    assert.ok(branch?.properties?.when, `${name} step has the common keywords`);
+    assert.equal(branch?.properties?.[name], { $ref: `#/$defs/task.${name}` });
+  }
+  const writeFile = schema.$defs['task.write_file'] as unknown as { required: string[] };
+  assert.equal(writeFile.required, ['path', 'content']);
+  const kinds = schema.$defs.step.oneOf!.flatMap((b) => b.required ?? []);
+  for (const k of ['include', 'checkpoint', 'flush_handlers']) assert.ok(kinds.includes(k), k);
+  assert.ok(schema.properties.steps);
+  JSON.stringify(schema);
+});
+
+test('formatUserError prints file:line:col, the line, a caret and the hint', async () => {
+  const e = await loadError('errors/unknown-key');
+  assert.is(
+    formatUserError(e),
+    [
+      'test/fixtures/load/project/runbooks/errors/unknown-key.yaml:5:5: unknown step keyword "whne" (step "Say")',
+      '5 |     whne: true',
+      '  |     ^',
+      'hint: did you mean "when"?',
+    ].join('\n'),
+  );
+});
+
+test.run();
