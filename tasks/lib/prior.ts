@@ -17,7 +17,7 @@ export const BACKUP_DIR = '/var/tmp/runbook/backups';
 /** Files up to this size travel inline in an undo record; bigger ones are backed up on the host. */
 export const INLINE_LIMIT = 64 * 1024;
 
-interface PriorOwner {
+export interface PriorOwner {
   path: string;
   /** Permission bits, '644' / '2755'. */
   mode: string;
@@ -30,7 +30,9 @@ export type Prior =
   | (PriorOwner & { type: 'file'; sha256: string; content?: string; backup?: string })
   | (PriorOwner & { type: 'link'; target: string })
   /** `backup`: a tar of the whole tree, for tasks that remove or replace the directory. */
-  | (PriorOwner & { type: 'directory'; backup?: string });
+  | (PriorOwner & { type: 'directory'; backup?: string })
+  /** Only owners and modes changed (chown/chmod, maybe recursive): each changed entry as it was. */
+  | { type: 'attrs'; path: string; entries: PriorOwner[] };
 
 /**
  * The record that restores `state`. `wholeTree`: the task will remove or replace a directory
@@ -54,21 +56,29 @@ export function priorOf(state: PathState, options: { wholeTree?: boolean } = {})
   }
 }
 
-/** Script text for apply to run before it changes anything: makes the backup the record names, if any. */
+/**
+ * Script text for apply to run before it changes anything: makes the backup the record names, if
+ * any. Run it under `set -e` and keep it free of `&&` lists, whose failures set -e ignores.
+ */
 export function backupScript(prior: Prior): ShellText {
   if (prior.type === 'file' && prior.backup) {
     return sh`${ensureBackupDir()}
-if [ ! -f ${prior.backup} ]; then cp -- ${prior.path} ${prior.backup + '.part'} && mv -f -- ${prior.backup + '.part'} ${prior.backup}; fi`;
+if [ ! -f ${prior.backup} ]; then
+  cp -- ${prior.path} ${prior.backup + '.part'}
+  mv -f -- ${prior.backup + '.part'} ${prior.backup}
+fi`;
   }
   if (prior.type === 'directory' && prior.backup) {
     return sh`${ensureBackupDir()}
-tar --numeric-owner -cpf ${prior.backup + '.part'} -C ${posix.dirname(prior.path)} ${'./' + posix.basename(prior.path)} && mv -f -- ${prior.backup + '.part'} ${prior.backup}`;
+tar --numeric-owner --no-unquote -cpf ${prior.backup + '.part'} -C ${posix.dirname(prior.path)} ${'./' + posix.basename(prior.path)}
+mv -f -- ${prior.backup + '.part'} ${prior.backup}`;
   }
   return raw(':');
 }
 
 function ensureBackupDir(): ShellText {
-  return sh`mkdir -p -- ${BACKUP_DIR} && chmod 0700 ${BACKUP_DIR}`;
+  return sh`mkdir -p -- ${BACKUP_DIR}
+chmod 0700 ${BACKUP_DIR}`;
 }
 
 /** chmod with the leading zero GNU chmod needs to also clear a directory's setgid bit. */
@@ -106,6 +116,9 @@ trap - EXIT`,
       );
       return;
     }
+    case 'attrs':
+      await restoreAttrs(shell, prior.entries);
+      return;
     case 'directory':
       if (prior.backup) {
         await shell.run(sh`set -e
@@ -119,4 +132,20 @@ chmod ${chmodMode(prior.mode)} ${path}`);
       }
       return;
   }
+}
+
+/**
+ * Owners and modes of many entries: the list goes through stdin (one `mode uid gid base64(path)`
+ * line each), since a script is limited to 128 KiB. chown first: it clears setuid bits.
+ */
+async function restoreAttrs(shell: HostShell, entries: PriorOwner[]): Promise<void> {
+  const lines = entries.map((e) => `${chmodMode(e.mode)} ${e.uid} ${e.gid} ${Buffer.from(e.path).toString('base64')}\n`).join('');
+  await shell.run(
+    raw(`while read -r m u g p; do
+  f=$(printf '%s' "$p" | base64 -d; echo x); f=\${f%x}
+  chown -h "$u:$g" -- "$f" || exit 1
+  if [ ! -L "$f" ]; then chmod "$m" -- "$f" || exit 1; fi
+done`),
+    { stdin: lines },
+  );
 }

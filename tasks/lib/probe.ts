@@ -101,7 +101,8 @@ export function parsePathState(section: string | undefined): PathState {
       ...(content !== undefined ? { content: Buffer.from(content, 'base64') } : {}),
     };
   }
-  if (type === 'link') return { ...owned, type, target: Buffer.from(kv.get('target') ?? '', 'base64').toString('utf8') };
+  // readlink ends its output with one newline of its own.
+  if (type === 'link') return { ...owned, type, target: Buffer.from(kv.get('target') ?? '', 'base64').toString('utf8').replace(/\n$/, '') };
   if (type === 'directory' || type === 'other') return { ...owned, type };
   throw new Error(`unexpected probe output: ${section.slice(0, 200)}`);
 }

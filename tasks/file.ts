@@ -1,0 +1,175 @@
+import { defineTask, raw, sh, TaskError, z, type CheckResult, type HostShell } from 'runbook';
+import { attrChanges, chownSpec, ownerArgs, type Attrs } from './lib/attrs.js';
+import { applyLink, checkLink, type LinkPlan } from './lib/link.js';
+import { backupScript, chmodMode, priorOf, restore, type Prior, type PriorOwner } from './lib/prior.js';
+import { parsePathState, PROBE_FUNCTION, probeScript, splitSections, type PathState } from './lib/probe.js';
+
+const args = z
+  .object({
+    path: z.string().min(1),
+    /** file: must exist (attributes only); touch: create empty if missing; directory: mkdir -p; link: see src; absent: rm -rf. */
+    state: z.enum(['file', 'directory', 'link', 'absent', 'touch']).default('file'),
+    /** state: link: what the link points to. */
+    src: z.string().min(1).optional(),
+    ...ownerArgs,
+    /** state: directory: apply owner/group/mode to everything below too (through a link to the directory). */
+    recurse: z.boolean().default(false),
+    /** state: link: replace a real file or directory at path. */
+    force: z.boolean().default(false),
+  })
+  .strict()
+  .refine((a) => (a.state === 'link') === (a.src !== undefined), { message: 'src goes with state: link (and state: link needs src)' })
+  .refine((a) => !a.recurse || a.state === 'directory', { message: 'recurse goes with state: directory' });
+
+type Args = z.output<typeof args>;
+
+type Plan =
+  | { kind: 'link'; link: LinkPlan }
+  | { kind: 'remove'; path: string; prior: Prior }
+  | { kind: 'create'; state: 'directory' | 'touch'; path: string; attrs: Attrs }
+  | { kind: 'attrs'; path: string; attrs: Attrs; recurse: boolean };
+
+const FIND_MARK = '\n@@tree\n';
+
+/** One round trip: the path (lstat), what it resolves to, the first missing ancestor, and for recurse the entries whose attributes differ. */
+async function observe(shell: HostShell, a: Args): Promise<{ self: PathState; real: PathState; top: string; differing: PriorOwner[] }> {
+  const attrs: Attrs = a;
+  const conditions: string[] = [];
+  if (attrs.owner !== undefined) conditions.push(sh`! -user ${attrs.owner}`.text);
+  if (attrs.group !== undefined) conditions.push(sh`! -group ${attrs.group}`.text);
+  if (attrs.mode !== undefined) conditions.push(sh`\\( ! -type l ! -perm ${attrs.mode} \\)`.text);
+  const find =
+    a.recurse && conditions.length > 0
+      ? raw(`printf '${FIND_MARK.replace(/\n/g, '\\n')}'; if [ -d "$rb_r" ]; then find "$rb_r" \\( ${conditions.join(' -o ')} \\) -printf '%m %U %G %p\\0'; fi`)
+      : raw(':');
+  const r = await shell.run(sh`${PROBE_FUNCTION}
+${probeScript('self', a.path)}
+${probeScript('real', a.path, { follow: true })}
+rb_section top; rb_d=${a.path}; rb_top=
+while [ ! -e "$rb_d" ] && [ ! -L "$rb_d" ] && [ "$rb_d" != / ]; do rb_top=$rb_d; rb_d=$(dirname -- "$rb_d"; echo x); rb_d=\${rb_d%?x}; done
+printf '%s' "$rb_top" | base64 -w0; echo
+${find}`);
+  const at = r.stdout.indexOf(FIND_MARK);
+  const head = at >= 0 ? r.stdout.slice(0, at) : r.stdout;
+  const sections = splitSections(head);
+  const differing = at < 0 ? [] : parseFind(r.stdout.slice(at + FIND_MARK.length));
+  return {
+    self: parsePathState(sections.get('self')),
+    real: parsePathState(sections.get('real')),
+    top: Buffer.from((sections.get('top') ?? '').trim(), 'base64').toString('utf8'),
+    differing,
+  };
+}
+
+function parseFind(out: string): PriorOwner[] {
+  return out
+    .split('\0')
+    .filter(Boolean)
+    .map((rec) => {
+      const [mode, uid, gid] = rec.split(' ', 3);
+      return { mode, uid: Number(uid), gid: Number(gid), path: rec.slice(mode.length + uid.length + gid.length + 3) };
+    });
+}
+
+async function check(ctx: { shell: HostShell; args: Args }): Promise<CheckResult<Plan, Prior>> {
+  const a = ctx.args;
+  const attrs: Attrs = { owner: a.owner, group: a.group, mode: a.mode };
+  if (a.state === 'link') {
+    const r = await checkLink(ctx.shell, { src: a.src!, dest: a.path, force: a.force });
+    return { ...r, observed: r.observed && { kind: 'link', link: r.observed } };
+  }
+  const { self, real, top, differing } = await observe(ctx.shell, a);
+  const path = a.path;
+
+  if (a.state === 'absent') {
+    if (self.type === 'absent') return { inSync: true, summary: `${path} is absent` };
+    const prior = priorOf(self, { wholeTree: true });
+    return { inSync: false, observed: { kind: 'remove', path, prior }, undo: prior, summary: `remove ${self.type} ${path}${self.type === 'directory' ? ' (recursively)' : ''}` };
+  }
+
+  if (real.type === 'absent') {
+    if (a.state === 'file') throw new TaskError(`${path} does not exist`, { hint: 'state: file only sets attributes; use state: touch or the copy task to create it' });
+    if (a.state === 'touch' && !real.parentExists) throw new TaskError(`cannot create ${path}: its directory does not exist`, { hint: 'create it first with state: directory' });
+    // A dangling link: create what it points to.
+    const createdTop = a.state === 'directory' && self.type === 'absent' ? top : real.path;
+    const prior: Prior = { type: 'absent', path: createdTop || real.path };
+    const what = a.state === 'directory' ? 'directory' : 'empty file';
+    return { inSync: false, observed: { kind: 'create', state: a.state, path: real.path, attrs }, undo: prior, summary: `create ${what} ${real.path}` };
+  }
+
+  const wantType = a.state === 'directory' ? 'directory' : 'file';
+  if (real.type !== wantType) {
+    throw new TaskError(`${path} is a ${real.type}${real.path !== path ? ` (${real.path})` : ''}, not a ${wantType}`, { hint: a.state === 'directory' ? 'remove it first (state: absent) if a directory belongs there' : undefined });
+  }
+  const via = real.path !== path ? ` (through the link to ${real.path})` : '';
+  if (a.recurse && differing.length > 0) {
+    const summary = `${real.path}${via}: ${[chownSpec(attrs) && `owner ${chownSpec(attrs)}`, attrs.mode && `mode ${attrs.mode}`].filter(Boolean).join(', ')} on ${differing.length} entr${differing.length === 1 ? 'y' : 'ies'} (recursively)`;
+    return { inSync: false, observed: { kind: 'attrs', path: real.path, attrs, recurse: true }, undo: { type: 'attrs', path: real.path, entries: differing }, summary };
+  }
+  const changes = real.type === 'directory' || real.type === 'file' ? attrChanges(attrs, real) : [];
+  if (changes.length === 0) return { inSync: true, summary: `${path} is as wanted` };
+  const entry: PriorOwner = { path: real.path, mode: real.mode, uid: real.uid, gid: real.gid };
+  return {
+    inSync: false,
+    observed: { kind: 'attrs', path: real.path, attrs, recurse: false },
+    undo: { type: 'attrs', path: real.path, entries: [entry] },
+    summary: `${real.path}${via}: ${changes.join(', ')}`,
+  };
+}
+
+export default defineTask<typeof args, Plan, Prior>({
+  name: 'file',
+  description: 'Directories, empty files, links and removal, with owner, group, mode (recursively through a link to a directory)',
+  doc: `Ansible's file task. \`state\`:
+- \`directory\`: \`mkdir -p\`; undo removes what it created. With \`recurse: true\`, \`owner\`/\`group\`/\`mode\`
+  apply to everything below (mode to files too, as in Ansible: prefer owner/group with recurse).
+  When \`path\` is a symlink to a directory, the directory it points to is what changes: the
+  manuals' \`chown -R user: zookeeper/\` trap (without the slash chown -R stops at the link) is
+  handled for you. Undo restores every entry's previous owner and mode.
+- \`file\` (default): the file must exist; sets owner/group/mode.
+- \`touch\`: creates an empty file if missing (an existing file's timestamps are left alone, so
+  the step stays idempotent).
+- \`link\`: \`path\` becomes a symlink to \`src\` (like the symlink task; \`force\` to replace a real file or directory).
+- \`absent\`: removes the path, recursively; undo restores it from a backup made on the host first
+  (a tar for directories, under /var/tmp/runbook/backups).
+
+\`\`\`yaml
+- name: ZooKeeper belongs to its user
+  file:
+    path: /opt/zookeeper          # a link to apache-zookeeper-3.7.1-bin
+    state: directory
+    owner: zookeeper
+    group: zookeeper
+    recurse: true
+\`\`\``,
+  args,
+  check,
+  async apply(ctx, plan) {
+    const shell = ctx.shell;
+    const p = plan!;
+    switch (p.kind) {
+      case 'link':
+        return applyLink(shell, p.link);
+      case 'remove':
+        await shell.run(sh`set -e
+${backupScript(p.prior)}
+rm -rf -- ${p.path}`);
+        return;
+      case 'create':
+      case 'attrs': {
+        const owner = chownSpec(p.attrs);
+        const r = p.kind === 'attrs' && p.recurse ? raw('-R') : raw('');
+        const create =
+          p.kind !== 'create' ? raw(':') : p.state === 'directory' ? sh`mkdir -p -- ${p.path}` : sh`: >> ${p.path}`;
+        await shell.run(sh`set -e
+${create}
+${owner ? sh`chown ${r} ${owner} -- ${p.path}` : raw(':')}
+${p.attrs.mode ? sh`chmod ${r} ${chmodMode(p.attrs.mode)} -- ${p.path}` : raw(':')}`);
+        return;
+      }
+    }
+  },
+  async undo(ctx, record) {
+    await restore(ctx.shell, record);
+  },
+});

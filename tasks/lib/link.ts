@@ -1,0 +1,52 @@
+// A symlink at `dest` pointing to `src`: shared by the symlink task and the file task's state: link.
+// A wrong link is replaced atomically (ln -s to a temp name, then rename over). A real file or
+// directory at dest is refused unless `force`, and then backed up first so undo can restore it.
+
+import { posix } from 'node:path';
+import { raw, sh, TaskError, type CheckResult, type HostShell } from 'runbook';
+import { backupScript, priorOf, type Prior } from './prior.js';
+import { parsePathState, PROBE_FUNCTION, probeScript, splitSections } from './probe.js';
+
+export interface LinkPlan {
+  src: string;
+  dest: string;
+  prior: Prior;
+}
+
+export async function checkLink(shell: HostShell, want: { src: string; dest: string; force: boolean }): Promise<CheckResult<LinkPlan, Prior>> {
+  const { src, dest } = want;
+  const r = await shell.run(sh`${PROBE_FUNCTION}
+${probeScript('dest', dest)}`);
+  const found = parsePathState(splitSections(r.stdout).get('dest'));
+  if (found.type === 'link' && found.target === src) return { inSync: true, undo: priorOf(found), summary: `${dest} → ${src}` };
+  if (found.type === 'absent' && !found.parentExists) {
+    throw new TaskError(`cannot create link ${dest}: directory ${posix.dirname(dest)} does not exist`, {
+      hint: 'create it first with the file task (state: directory)',
+    });
+  }
+  if (found.type === 'file' || found.type === 'directory' || found.type === 'other') {
+    if (!want.force) {
+      throw new TaskError(`refusing to replace the ${found.type === 'other' ? 'special file' : `real ${found.type}`} at ${dest} with a link to ${src}`, {
+        hint: `move it away, or set force: true to replace it (it is backed up first, and undo restores it)`,
+      });
+    }
+  }
+  const prior = priorOf(found, { wholeTree: true });
+  const summary =
+    found.type === 'absent'
+      ? `link ${dest} → ${src}`
+      : found.type === 'link'
+        ? `relink ${dest} → ${src} (was → ${found.target})`
+        : `replace ${found.type} ${dest} with a link → ${src}`;
+  return { inSync: false, observed: { src, dest, prior }, undo: prior, summary };
+}
+
+export async function applyLink(shell: HostShell, plan: LinkPlan): Promise<void> {
+  const { src, dest, prior } = plan;
+  const tmp = posix.join(posix.dirname(dest), `.runbook-link.${process.pid}.${Date.now()}`);
+  await shell.run(sh`set -e
+${backupScript(prior)}
+${prior.type === 'file' || prior.type === 'directory' ? sh`rm -rf -- ${dest}` : raw(':')}
+ln -s -- ${src} ${tmp}
+mv -Tf -- ${tmp} ${dest}`);
+}

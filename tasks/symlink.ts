@@ -1,0 +1,37 @@
+import { defineTask, z } from 'runbook';
+import { applyLink, checkLink, type LinkPlan } from './lib/link.js';
+import { restore, type Prior } from './lib/prior.js';
+
+const args = z
+  .object({
+    /** What the link points to, written as given (relative targets are relative to the link's directory). */
+    src: z.string().min(1),
+    /** The link's path. */
+    dest: z.string().min(1),
+    /** Replace a real file or directory at dest (backed up first; undo restores it). */
+    force: z.boolean().default(false),
+  })
+  .strict();
+
+export default defineTask<typeof args, LinkPlan, Prior>({
+  name: 'symlink',
+  description: 'Make dest a symbolic link to src, replacing a wrong link (never a real file or directory unless force)',
+  doc: `\`ln -s src dest\`, idempotently: a link already pointing to \`src\` is left alone, a link pointing
+elsewhere is replaced atomically (undo points it back). A real directory or file at \`dest\` is refused,
+naming it, unless \`force: true\` (then it is backed up on the host first, and undo restores it).
+
+\`\`\`yaml
+- name: Stable path for the ZooKeeper release
+  symlink:
+    src: /opt/apache-zookeeper-3.7.1-bin
+    dest: /opt/zookeeper
+\`\`\``,
+  args,
+  check: (ctx) => checkLink(ctx.shell, ctx.args),
+  async apply(ctx, plan) {
+    await applyLink(ctx.shell, plan!);
+  },
+  async undo(ctx, record) {
+    await restore(ctx.shell, record);
+  },
+});
