@@ -1,0 +1,188 @@
+// authorized_key: one or more public keys in a user's ~/.ssh/authorized_keys, line by line.
+//
+// Also the line-file helpers ssh_exchange uses for authorized_keys and known_hosts: the file is
+// found through the user's home on the host, written atomically (owner and 0600 when created,
+// ~/.ssh made 0700 when missing), and the undo record holds the lines added and removed, not the
+// whole file, so undoing one step does not revert another step's lines in the same file.
+
+import { posix } from 'node:path';
+import { defineTask, z, sh, raw, TaskError, type CheckResult, type HostShell, type ShellText } from 'runbook';
+import { applyContent, planContent, textOf, type ContentPlan } from './lib/content-file.js';
+import { joinLines, splitLines } from './lib/edit-file.js';
+import { parsePathState, PROBE_FUNCTION, probeScript, splitSections, type PathState } from './lib/probe.js';
+import { accountName } from './user.js';
+
+const KEY_TYPE = /^(ssh-(rsa|dss|ed25519)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)$/;
+
+/** `type blob` of a public key line (authorized_keys, known_hosts or a .pub file), or null. */
+export function keyId(line: string): string | null {
+  const words = line.trim().split(/\s+/);
+  const i = words.findIndex((w) => KEY_TYPE.test(w));
+  return i >= 0 && words[i + 1] ? `${words[i]} ${words[i + 1]}` : null;
+}
+
+/** A home-relative (or absolute) file of a user, as line-file helpers see it. */
+export interface HomeFile {
+  found: PathState;
+  text: string | null;
+}
+
+export interface UserFiles {
+  home: string;
+  group: string;
+  files: HomeFile[];
+  /** Extra sections the caller's script printed. */
+  sections: Map<string, string>;
+}
+
+/**
+ * One round trip: the user's home and login group, then each file (absolute, or relative to the
+ * home), plus whatever `extra` prints in its own sections.
+ */
+export async function probeUserFiles(shell: HostShell, user: string, paths: string[], extra: ShellText = raw(':')): Promise<UserFiles> {
+  const probes = paths.map((p, i) => probeScript(`f${i}`, p.startsWith('/') ? sh`${p}` : sh`"$h"/${p}`, { follow: true }).text).join('\n');
+  const r = await shell.run(sh`${PROBE_FUNCTION}
+e=$(getent passwd ${user}) || { echo "no such user: "${user} >&2; exit 7; }
+h=$(printf '%s' "$e" | cut -d: -f6)
+rb_section home; printf '%s\\n' "$h"
+rb_section group; id -gn ${user}
+${raw(probes)}
+${extra}`);
+  const sections = splitSections(r.stdout);
+  const files: HomeFile[] = [];
+  for (let i = 0; i < paths.length; i++) {
+    const found = parsePathState(sections.get(`f${i}`));
+    files.push({ found, text: await textOf(shell, found) });
+  }
+  return { home: (sections.get('home') ?? '').trim(), group: (sections.get('group') ?? '').trim(), files, sections };
+}
+
+export interface LinesUndo {
+  path: string;
+  added: string[];
+  removed: string[];
+  created: boolean;
+  /** The directory the step made (~/.ssh), removed by undo when empty. */
+  dirCreated?: string;
+}
+
+export interface LinesPlan {
+  plan: ContentPlan;
+  mkdir?: { dir: string; owner: string; group: string };
+}
+
+/** Lines of `after` not in `before` and the other way round (as multisets). */
+export function lineChanges(before: string[], after: string[]): { added: string[]; removed: string[] } {
+  const left = [...before];
+  const added: string[] = [];
+  for (const line of after) {
+    const i = left.indexOf(line);
+    if (i >= 0) left.splice(i, 1);
+    else added.push(line);
+  }
+  return { added, removed: left };
+}
+
+/** The plan that turns `file` into `lines`; new files (and a missing ~/.ssh) belong to the user. */
+export function planLines(file: HomeFile, lines: string[], owner: { user: string; group: string }): CheckResult<LinesPlan, LinesUndo> {
+  const before = splitLines(file.text);
+  const { added, removed } = lineChanges(before, lines);
+  const path = file.found.path;
+  if (!added.length && !removed.length) return { inSync: true };
+  const dirMissing = file.found.type === 'absent' && !file.found.parentExists;
+  const found: PathState = dirMissing ? { ...file.found, type: 'absent', parentExists: true } : file.found;
+  const created = found.type === 'absent';
+  const result = planContent(found, {
+    content: Buffer.from(joinLines(lines)),
+    attrs: created ? { owner: owner.user, group: owner.group, mode: '0600' } : {},
+  });
+  const dir = posix.dirname(path);
+  return {
+    inSync: false,
+    observed: { plan: result.observed!, ...(dirMissing ? { mkdir: { dir, owner: owner.user, group: owner.group } } : {}) },
+    undo: { path, added, removed, created, ...(dirMissing ? { dirCreated: dir } : {}) },
+    summary: `${path}: ${[added.length ? `add ${added.length} line${added.length > 1 ? 's' : ''}` : '', removed.length ? `remove ${removed.length}` : ''].filter(Boolean).join(', ')}`,
+    diff: result.diff,
+  };
+}
+
+export async function applyLines(shell: HostShell, observed: LinesPlan): Promise<void> {
+  if (observed.mkdir) {
+    const { dir, owner, group } = observed.mkdir;
+    await shell.run(sh`mkdir -p -m 0700 -- ${dir} && chown ${`${owner}:${group}`} ${dir}`);
+  }
+  await applyContent(shell, observed.plan);
+}
+
+/** Takes out the lines the step added and puts back the ones it removed; leaves other lines alone. */
+export async function undoLines(shell: HostShell, record: LinesUndo): Promise<void> {
+  const bytes = await shell.readFile(record.path);
+  const lines = splitLines(bytes === null ? null : bytes.toString('utf8'));
+  for (const line of record.added) {
+    const i = lines.indexOf(line);
+    if (i >= 0) lines.splice(i, 1);
+  }
+  lines.push(...record.removed);
+  if (lines.length === 0 && record.created) await shell.run(sh`rm -f -- ${record.path}`);
+  else if (bytes !== null || lines.length) await shell.writeFile(record.path, joinLines(lines));
+  if (record.dirCreated) await shell.run(sh`rmdir -- ${record.dirCreated} 2>/dev/null || true`);
+}
+
+/** Wanted key lines in, existing lines out: a key already there (same type and blob) is replaced by the wanted line. */
+export function editKeys(lines: string[], keys: string[], state: 'present' | 'absent'): string[] {
+  const ids = new Map(keys.map((k) => [keyId(k)!, k]));
+  const out: string[] = [];
+  const placed = new Set<string>();
+  for (const line of lines) {
+    const id = keyId(line);
+    if (id === null || !ids.has(id)) out.push(line);
+    else if (state === 'present' && !placed.has(id)) {
+      out.push(ids.get(id)!);
+      placed.add(id);
+    }
+  }
+  if (state === 'present') for (const [id, k] of ids) if (!placed.has(id)) out.push(k);
+  return out;
+}
+
+const keyLine = z
+  .string()
+  .refine((k) => k.split('\n').every((l) => l.trim() === '' || keyId(l) !== null), 'each line must be an SSH public key (type, base64 blob, optional comment)');
+
+const args = z.strictObject({
+  user: accountName,
+  /** One key, or several one per line (as a .pub file or GitHub's /<user>.keys serves them). */
+  key: keyLine,
+  state: z.enum(['present', 'absent']).default('present'),
+  /** Another file than ~/.ssh/authorized_keys (absolute, or relative to the user's home). */
+  path: z.string().min(1).optional(),
+});
+
+export default defineTask({
+  name: 'authorized_key',
+  description: "Add or remove SSH public keys in a user's authorized_keys",
+  doc: `Adds (\`state: present\`) or removes (\`state: absent\`) public keys in the user's
+\`~/.ssh/authorized_keys\` (or \`path\`), line by line: other lines are left as they are. A key
+already there with other options or comment (same type and blob) is replaced by the given line.
+A missing \`~/.ssh\` (0700) and file (0600) are created, owned by the user. Undo takes out the lines
+the step added and puts back the ones it removed.
+
+\`\`\`yaml
+- name: Let the deploy key in
+  become: true
+  authorized_key:
+    user: kafka
+    key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI... deploy@ci"
+\`\`\``,
+  args,
+  async check(ctx) {
+    const { args } = ctx;
+    const keys = args.key.split('\n').map((l) => l.trim()).filter(Boolean);
+    if (!keys.length) throw new TaskError('key is empty');
+    const u = await probeUserFiles(ctx.shell, args.user, [args.path ?? '.ssh/authorized_keys']);
+    const file = u.files[0];
+    return planLines(file, editKeys(splitLines(file.text), keys, args.state), { user: args.user, group: u.group });
+  },
+  apply: (ctx, observed) => applyLines(ctx.shell, observed!),
+  undo: (ctx, record) => undoLines(ctx.shell, record),
+});
