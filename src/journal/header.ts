@@ -1,6 +1,7 @@
 // Builds a run's header from what the play was started with: enough to run the same play again
 // (resume) and to undo it (rollback), with every secret redacted.
 
+import { resolve } from 'node:path';
 import type { Inventory, Runbook, StepDecl, Vars } from '../model.js';
 import type { PlayFlags, RunHeader, StepSummary } from './records.js';
 import { redactArgv, redactVars } from './redact.js';
@@ -25,8 +26,9 @@ export function buildHeader(input: HeaderInput): RunHeader {
     kind: input.kind ?? 'play',
     ...(input.rollbackOf ? { rollbackOf: input.rollbackOf } : {}),
     projectDir: input.projectDir,
-    runbook: { file: input.runbook.file, hash: input.runbook.hash, name: input.runbook.name },
-    inventory: { ...(input.inventory.file ? { file: input.inventory.file } : {}), hash: input.inventory.hash },
+    // Absolute: resume and rollback may be started from another directory.
+    runbook: { file: resolve(input.runbook.file), hash: input.runbook.hash, name: input.runbook.name },
+    inventory: { ...(input.inventory.file ? { file: resolve(input.inventory.file) } : {}), hash: input.inventory.hash },
     extraVars: vars,
     redactedVars: redacted,
     options: input.options,

@@ -47,7 +47,7 @@ export function acquireLock(projectDir: string, runId: string, warn: (message: s
     }
     warn(
       owner
-        ? `taking over a stale lock from run ${owner.runId} (pid ${owner.pid} is gone); \`runbook resume ${owner.runId}\` continues that run`
+        ? `taking over a stale lock of ${owner.runId} (pid ${owner.pid} is gone)`
         : `taking over an unreadable lock file ${path}`,
     );
     // Two controllers taking over the same stale lock at the same instant could both succeed;

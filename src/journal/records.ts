@@ -37,6 +37,8 @@ export interface PlayFlags {
   tags?: string[];
   skipTags?: string[];
   forks?: number;
+  /** --rollback-on-failure: roll failed hosts back to their last checkpoint. */
+  rollbackOnFailure?: boolean;
 }
 
 export interface StepSummary {

@@ -71,3 +71,4 @@ export async function listRunIds(projectDir: string): Promise<string[]> {
     throw e;
   }
 }
+

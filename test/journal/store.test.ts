@@ -177,7 +177,7 @@ test('lock: exclusive while the owner lives, stale lock taken over with a warnin
   writeFileSync(lockPath(project), JSON.stringify({ pid: deadPid, runId: 'dead-run' }));
   const taken = acquireLock(project, 'run-3', (m) => warnings.push(m));
   assert.is(warnings.length, 1);
-  assert.match(warnings[0], /stale lock from run dead-run/);
+  assert.match(warnings[0], /stale lock of dead-run/);
   assert.equal(JSON.parse(readFileSync(lockPath(project), 'utf8')), { pid: process.pid, runId: 'run-3' });
   taken.release();
   assert.not.ok(existsSync(lockPath(project)));

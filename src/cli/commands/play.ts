@@ -15,6 +15,7 @@ interface PlayFlags {
   extraVars: string[];
   json?: boolean;
   acceptNewHostKeys?: boolean;
+  rollbackOnFailure?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -34,6 +35,7 @@ export function register(program: Command): void {
     .option('--skip-tags <tags>', 'skip steps with these tags (comma-separated, repeatable)', tagList, [])
     .option('-e, --extra-vars <vars>', 'key=value, a YAML/JSON mapping, or @file.yaml (repeatable; highest precedence)', collect, [])
     .option('--json', 'write every event as NDJSON on stdout instead of the human view')
+    .option('--rollback-on-failure', "when a host fails, undo its changes back to the last checkpoint it reached (as the runbook's on_failure: rollback)")
     .option('--accept-new-host-keys', 'record host keys of hosts not yet in known_hosts (like StrictHostKeyChecking=accept-new)')
     .addHelpText(
       'after',
@@ -55,12 +57,12 @@ async function play(ref: string, flags: PlayFlags): Promise<number> {
     const { UserError } = await import('../../errors.js');
     throw new UserError('usage', `--forks ${flags.forks}: expected a whole number of at least 1`);
   }
-  const [{ openProject, loadPlayInput }, { parseExtraVars }, { runPlay }, { planPlay }, session, sinks] = await Promise.all([
+  const [{ openProject, loadPlayInput }, { parseExtraVars }, { planPlay }, session, { playJournaled }, sinks] = await Promise.all([
     import('../context.js'),
     import('../../load/extra-vars.js'),
-    import('../../engine/run.js'),
     import('../../engine/plan.js'),
     import('../../journal/session.js'),
+    import('../../journal/journaled-play.js'),
     import('../sinks.js'),
   ]);
   const extraVars = await parseExtraVars(flags.extraVars);
@@ -74,29 +76,24 @@ async function play(ref: string, flags: PlayFlags): Promise<number> {
     tags: flags.tags,
     skipTags: flags.skipTags,
     forks,
+    rollbackOnFailure: flags.rollbackOnFailure ?? false,
   };
   // Plan errors (a missing variable, a bad arg) must not leave a run behind: check before the run
   // directory is made. runPlay plans again, which costs little next to a single connection.
   planPlay({ runbook, inventory, registry: project.registry, extraVars, limit: options.limit, tags: { only: options.tags, skip: options.skipTags } });
-  const run = await session.beginRun({ projectDir: project.dir, runbook, inventory, extraVars, flags: options, argv: process.argv.slice(2), warn });
-  const interrupt = session.interruptOnSigint((m) => process.stderr.write(`${m}\n`));
-  try {
-    const result = await runPlay({
-      runbook,
-      inventory,
-      registry: project.registry,
-      extraVars,
-      ...options,
-      sinks: [run.sink, sinks.terminalSink({ json: flags.json ?? false, strategy: runbook.strategy })],
-      signal: interrupt.signal,
-      projectDir: project.dir,
-      runId: run.id,
-      connect: { acceptNewHostKeys: flags.acceptNewHostKeys ?? false },
-    });
-    if (result.exitCode !== 0 && !options.checkMode) process.stderr.write(`to go on from where it stopped: ${session.resumeCommand(run.id)}\n`);
-    return result.exitCode;
-  } finally {
-    interrupt.dispose();
-    await run.end();
-  }
+  const argv = process.argv.slice(2);
+  const run = await session.beginRun({ projectDir: project.dir, runbook, inventory, extraVars, flags: options, argv, warn });
+  // The journal runs the play: Ctrl-C handling, then on failure a rollback or the resume command.
+  const result = await playJournaled({
+    session: run,
+    context: { runbook, inventory, registry: project.registry, extraVars },
+    flags: options,
+    projectDir: project.dir,
+    sinks: [sinks.terminalSink({ json: flags.json ?? false, strategy: runbook.strategy })],
+    connect: { acceptNewHostKeys: flags.acceptNewHostKeys ?? false },
+    rollbackOnFailure: options.rollbackOnFailure,
+    argv,
+    say: (m) => void process.stderr.write(`${m}\n`),
+  });
+  return result.exitCode;
 }

@@ -1,0 +1,29 @@
+// Everything a run was started with, loaded again from its header: the runbook and inventory
+// files it names, and its extra vars (secrets given again by the user, since the
+// header keeps them only redacted).
+
+import { UserError } from '../errors.js';
+import { loadInventory } from '../load/inventory.js';
+import { loadRunbook } from '../load/runbook.js';
+import type { Inventory, Runbook, Vars } from '../model.js';
+import type { TaskRegistry } from '../task/registry.js';
+import type { RunHeader } from './records.js';
+
+export interface RunContext {
+  registry: TaskRegistry;
+  runbook: Runbook;
+  inventory: Inventory;
+  extraVars: Vars;
+}
+
+export async function reloadContext(header: RunHeader, given: Vars, registry: TaskRegistry): Promise<RunContext> {
+  const missing = header.redactedVars.filter((name) => !(name in given));
+  if (missing.length) {
+    throw new UserError('usage', `run ${header.id} had secret vars that are not journaled: ${missing.join(', ')}`, {
+      hint: `give them again: ${missing.map((n) => `-e ${n}=...`).join(' ')}`,
+    });
+  }
+  const runbook = await loadRunbook(header.runbook.file, { projectDir: header.projectDir, registry });
+  const inventory = await loadInventory(header.inventory.file);
+  return { registry, runbook, inventory, extraVars: { ...header.extraVars, ...given } };
+}

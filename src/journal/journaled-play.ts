@@ -1,0 +1,89 @@
+// A play (or a resume) with the journal attached: the engine's events go to the run's journal
+// as well as to the UI; Ctrl-C becomes the engine's abort signal; a failed play is either rolled
+// back to each failed host's last checkpoint (`on_failure: rollback` / --rollback-on-failure) or
+// left for `runbook resume`, whose exact command is printed.
+
+import type { EventSink } from '../engine/events.js';
+import { runPlay, type PlayResult } from '../engine/run.js';
+import type { ConnectOptions } from '../transport/connect.js';
+import type { RunContext } from './context.js';
+import type { PlayFlags } from './records.js';
+import type { DoneSteps } from './resume.js';
+import { rollbackRun } from './rollback.js';
+import { interruptOnSigint, resumeCommand, type JournaledRun } from './session.js';
+import { undoStepsRunner } from './undo-steps.js';
+
+export interface JournaledPlayInput {
+  session: JournaledRun;
+  context: RunContext;
+  flags: PlayFlags;
+  projectDir: string;
+  /** The UI's sinks (terminal tree, plain lines, --json). */
+  sinks: EventSink[];
+  connect?: Pick<ConnectOptions, 'acceptNewHostKeys'>;
+  resume?: DoneSteps;
+  fromStep?: string;
+  rollbackOnFailure: boolean;
+  argv: string[];
+  /** Where the journal's own messages go (stderr, so --json stdout stays clean). */
+  say(message: string): void;
+}
+
+export async function playJournaled(input: JournaledPlayInput): Promise<PlayResult> {
+  const { session, context, flags } = input;
+  const interrupt = interruptOnSigint(input.say);
+  let result: PlayResult;
+  try {
+    result = await runPlay({
+      runbook: context.runbook,
+      inventory: context.inventory,
+      registry: context.registry,
+      extraVars: context.extraVars,
+      checkMode: flags.checkMode,
+      diff: flags.diff,
+      limit: flags.limit,
+      forks: flags.forks,
+      tags: flags.tags,
+      skipTags: flags.skipTags,
+      sinks: [session.sink, ...input.sinks],
+      signal: interrupt.signal,
+      projectDir: input.projectDir,
+      runId: session.id,
+      connect: input.connect,
+      resume: input.resume,
+      fromStep: input.fromStep,
+    });
+    if (result.status === 'interrupted') {
+      input.say(`run ${session.id} interrupted; go on with: ${resumeCommand(session.id)}`);
+    } else if (result.status === 'failed' && !flags.checkMode) {
+      const failedHosts = Object.entries(result.recap)
+        .filter(([, r]) => r.failed > 0)
+        .map(([host]) => host);
+      if ((input.rollbackOnFailure || context.runbook.onFailure === 'rollback') && failedHosts.length) {
+        input.say(`run ${session.id} failed on ${failedHosts.join(', ')}: rolling back to their last checkpoint`);
+        const rollback = await rollbackRun({
+          projectDir: input.projectDir,
+          runId: session.id,
+          to: { lastReached: true },
+          hosts: failedHosts,
+          check: false,
+          force: false,
+          ...context,
+          connect: input.connect ?? {},
+          runUndoSteps: undoStepsRunner({ ...context, projectDir: input.projectDir, runId: session.id, connect: input.connect ?? {} }),
+          argv: input.argv,
+          signal: interrupt.signal,
+          out: input.say,
+        });
+        if (rollback.failed + rollback.blocked > 0) input.say(`the rollback did not finish: see \`runbook runs show ${rollback.id}\``);
+      } else {
+        input.say(`run ${session.id} failed; after fixing the cause, go on with: ${resumeCommand(session.id)}`);
+      }
+    }
+  } finally {
+    interrupt.dispose();
+    await session.end();
+  }
+  return result;
+}
+

@@ -1,0 +1,41 @@
+// A step whose task cannot undo itself (command, shell) is reversed by its `undo:` steps, run on
+// the one host through the engine like any play: same conditions, become, loops and templates.
+
+import type { RunEvent } from '../engine/events.js';
+import { runPlay } from '../engine/run.js';
+import type { Inventory, Runbook, Vars } from '../model.js';
+import type { TaskRegistry } from '../task/registry.js';
+import type { ConnectOptions } from '../transport/connect.js';
+import type { UndoStepsRunner } from './rollback.js';
+
+export function undoStepsRunner(context: {
+  runbook: Runbook;
+  inventory: Inventory;
+  registry: TaskRegistry;
+  extraVars: Vars;
+  projectDir: string;
+  runId: string;
+  connect: Pick<ConnectOptions, 'acceptNewHostKeys'>;
+}): UndoStepsRunner {
+  return async (host, steps, signal) => {
+    const failures: string[] = [];
+    const collect = (e: RunEvent) => {
+      if (e.type === 'host-result' && (e.status === 'failed' || e.status === 'unreachable') && !e.ignored) {
+        failures.push(`undo step "${e.stepName}": ${e.error?.message ?? e.status}`);
+      }
+    };
+    const result = await runPlay({
+      runbook: { ...context.runbook, items: steps.map((step) => ({ kind: 'step' as const, step })), handlers: [], serial: undefined },
+      inventory: context.inventory,
+      registry: context.registry,
+      extraVars: context.extraVars,
+      limit: host,
+      sinks: [{ emit: collect }],
+      signal,
+      projectDir: context.projectDir,
+      runId: context.runId,
+      connect: context.connect,
+    });
+    if (result.status !== 'ok') throw new Error(failures.join('; ') || `undo steps ${result.status}`);
+  };
+}
