@@ -1,0 +1,46 @@
+import { defineTask, z } from 'runbook';
+import { checkGuards, guardArgs, runCommand, splitWords } from './lib/command.js';
+
+const args = z
+  .object({
+    /** The command: a string split into words like sh would (no expansion), or a list of words. */
+    cmd: z.string().min(1).optional(),
+    argv: z.array(z.string()).min(1).optional(),
+    ...guardArgs,
+  })
+  .strict()
+  .refine((a) => (a.cmd === undefined) !== (a.argv === undefined), { message: 'give exactly one of cmd or argv' })
+  .refine(
+    (a) => {
+      try {
+        if (a.cmd !== undefined) splitWords(a.cmd);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'cmd has an unclosed quote' },
+  );
+
+export default defineTask({
+  name: 'command',
+  description: 'Run a program (no shell), guarded by creates/removes/unless; rc, stdout, stderr for register',
+  doc: `Runs a program directly, without a shell: no pipes, redirections or \`$VAR\` expansion (use
+\`shell\` for those). \`cmd\` is split into words like sh does (blanks separate; '...' and "..." group;
+backslash escapes), or give \`argv\` as a list. Guards make it idempotent: \`creates\` (skip when the
+path exists), \`removes\` (skip when it does not), \`unless\` (a shell command whose success means
+it is already done; it runs under --check too, so keep it read-only). Without a guard it always
+runs, and \`--check\` reports it as skipped (unknowable). Also \`chdir\`, \`env\`, \`stdin\`. Register
+gives \`rc\`, \`stdout\`, \`stderr\`, \`stdout_lines\`, \`stderr_lines\`; a non-zero exit fails the step
+unless \`failed_when\` says otherwise. No undo of its own: give the step an \`undo:\` block.
+
+\`\`\`yaml
+- name: Create the chroot znode
+  command:
+    argv: [/opt/zookeeper/bin/zkCli.sh, -server, localhost:2181, create, /kafka]
+    unless: /opt/zookeeper/bin/zkCli.sh -server localhost:2181 stat /kafka
+\`\`\``,
+  args,
+  check: (ctx) => checkGuards(ctx.shell, ctx.args, ctx.args.cmd ?? ctx.args.argv!.join(' ')),
+  apply: (ctx) => runCommand(ctx.shell, ctx.args.argv ?? splitWords(ctx.args.cmd!), ctx.args, ctx.signal),
+});

@@ -1,0 +1,86 @@
+// What command and shell share: the creates / removes / unless guards, decided on the host in one
+// round trip, and running the command with chdir, env and stdin, returning Ansible's register
+// data (rc, stdout, stderr, stdout_lines, stderr_lines).
+
+import { CommandError, raw, sh, z, type ApplyResult, type CheckResult, type HostShell, type ShellText } from 'runbook';
+
+export const guardArgs = {
+  /** A path: when it exists, the command is not run (it already did its work). */
+  creates: z.string().min(1).optional(),
+  /** A path: when it does not exist, the command is not run. */
+  removes: z.string().min(1).optional(),
+  /** A shell command whose success means the work is already done. It runs under --check too: keep it read-only. */
+  unless: z.string().min(1).optional(),
+  /** Directory to run in (guards' relative paths resolve from here too). */
+  chdir: z.string().min(1).optional(),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not a valid environment variable name'), z.string()).optional(),
+  /** Text fed to the command's standard input. */
+  stdin: z.string().optional(),
+};
+
+type GuardArgs = { creates?: string; removes?: string; unless?: string; chdir?: string; env?: Record<string, string> };
+
+/** In sync when a guard says the work is done; unknowable in --check when there is no guard. */
+export async function checkGuards(shell: HostShell, a: GuardArgs, what: string): Promise<CheckResult> {
+  if (a.creates === undefined && a.removes === undefined && a.unless === undefined) {
+    return { inSync: false, summary: `run ${what}`, unknowableInCheck: 'no creates/removes/unless guard tells whether it would change anything' };
+  }
+  const script = sh`${a.creates !== undefined ? sh`if [ -e ${a.creates} ]; then echo ${`${a.creates} exists`}; exit 0; fi` : raw(':')}
+${a.removes !== undefined ? sh`if [ ! -e ${a.removes} ]; then echo ${`${a.removes} does not exist`}; exit 0; fi` : raw(':')}
+${a.unless !== undefined ? sh`if sh -c ${a.unless} >/dev/null 2>&1 </dev/null; then echo 'unless command succeeded'; exit 0; fi` : raw(':')}`;
+  const r = await shell.run(script, { chdir: a.chdir, env: a.env });
+  const reason = r.stdout.trim();
+  if (reason) return { inSync: true, summary: `not run: ${reason}`, data: { rc: 0, stdout: '', stderr: '', stdout_lines: [], stderr_lines: [] } };
+  return { inSync: false, summary: `run ${what}` };
+}
+
+/** Runs it; a non-zero exit throws CommandError (failed_when can still accept it: the engine reads its rc/stdout/stderr). */
+export async function runCommand(shell: HostShell, command: string[] | ShellText, a: GuardArgs & { stdin?: string }, signal: AbortSignal): Promise<ApplyResult> {
+  const r = await shell.run(command, { chdir: a.chdir, env: a.env, stdin: a.stdin, check: false, signal });
+  const data = { rc: r.code, stdout: r.stdout, stderr: r.stderr, stdout_lines: lines(r.stdout), stderr_lines: lines(r.stderr) };
+  if (r.code !== 0) throw new CommandError(Array.isArray(command) ? command.join(' ') : command.text, r.code, r.stdout, r.stderr, shell.host);
+  return { data };
+}
+
+function lines(text: string): string[] {
+  return text === '' ? [] : text.replace(/\n$/, '').split('\n');
+}
+
+/**
+ * Splits a command string into words the way sh would, without expanding anything: blanks separate
+ * words, '...' keeps everything literally, "..." keeps everything but \" and \\, and a backslash
+ * outside quotes keeps the next character. `$`, `*`, `|`, `;` are ordinary characters here.
+ */
+export function splitWords(command: string): string[] {
+  const words: string[] = [];
+  let word: string | null = null;
+  for (let i = 0; i < command.length; i++) {
+    const c = command[i];
+    if (c === ' ' || c === '\t' || c === '\n') {
+      if (word !== null) words.push(word);
+      word = null;
+      continue;
+    }
+    word ??= '';
+    if (c === "'") {
+      const end = command.indexOf("'", i + 1);
+      if (end < 0) throw new Error(`unclosed ' in: ${command}`);
+      word += command.slice(i + 1, end);
+      i = end;
+    } else if (c === '"') {
+      let j = i + 1;
+      for (; j < command.length && command[j] !== '"'; j++) {
+        if (command[j] === '\\' && (command[j + 1] === '"' || command[j + 1] === '\\')) j++;
+        word += command[j];
+      }
+      if (j >= command.length) throw new Error(`unclosed " in: ${command}`);
+      i = j;
+    } else if (c === '\\' && i + 1 < command.length) {
+      word += command[++i];
+    } else {
+      word += c;
+    }
+  }
+  if (word !== null) words.push(word);
+  return words;
+}

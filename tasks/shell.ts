@@ -1,0 +1,30 @@
+import { defineTask, raw, z } from 'runbook';
+import { checkGuards, guardArgs, runCommand } from './lib/command.js';
+
+const args = z
+  .object({
+    /** A sh script: pipes, redirections, variables and all. */
+    cmd: z.string().min(1),
+    ...guardArgs,
+  })
+  .strict();
+
+export default defineTask({
+  name: 'shell',
+  description: 'Run a sh script, guarded by creates/removes/unless; rc, stdout, stderr for register',
+  doc: `Runs \`cmd\` as a /bin/sh script (pipes, redirections, \`$VAR\`). The script is yours and runs as
+written: put values from variables in it with care (prefer \`command\` with \`argv\`, or pass them
+through \`env\` and refer to \`"$NAME"\`). Guards, \`chdir\`, \`env\`, \`stdin\`, register data and
+--check behaviour are those of \`command\`.
+
+\`\`\`yaml
+- name: Brokers registered in ZooKeeper
+  shell:
+    cmd: /opt/zookeeper/bin/zkCli.sh -server localhost:2181 ls /kafka/brokers/ids | tail -1
+  register: ids
+\`\`\``,
+  args,
+  check: (ctx) => checkGuards(ctx.shell, ctx.args, ctx.args.cmd.split('\n')[0]),
+  // The script is the user's own code: it runs as given, never with values pasted into it.
+  apply: (ctx) => runCommand(ctx.shell, raw(ctx.args.cmd), ctx.args, ctx.signal),
+});
