@@ -35,6 +35,7 @@ export function splitWords(line: string): { word: string; col: number; quoted: b
  * get their types, except where that would change what was written (`3.10`, `007` stay strings).
  */
 export function parseScalar(text: string): unknown {
+  if (text.trim() === '') return text;
   let value: unknown;
   try {
     value = parse(text);

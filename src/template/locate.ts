@@ -11,7 +11,7 @@ export function locateInScalar(start: SourcePos, line: number, col0: number): So
   try {
     lines = readFileSync(start.file, 'utf8').split(/\r?\n/);
   } catch {
-    return start;
+    lines = []; // unreadable: assume a plain scalar
   }
   const first = lines[start.line - 1] ?? '';
   const indicator = first[start.col - 1];

@@ -1,0 +1,134 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadInventory } from '../../src/load/inventory.js';
+import { matchHosts } from '../../src/load/patterns.js';
+import { parseExtraVars } from '../../src/load/extra-vars.js';
+import { expandHostRange } from '../../src/load/inventory-ini.js';
+import type { UserError } from '../../src/errors.js';
+
+const dir = resolve('test/fixtures/load/inventory');
+
+test('INI inventory: groups, ranges, children, [g:vars], [g:children], all:vars', async () => {
+  const inv = await loadInventory(join(dir, 'hosts.ini'));
+  assert.equal([...inv.hosts.keys()], ['bastion', 'zk1', 'zk2', 'zk3', 'kafka01', 'kafka02', 'kafka03']);
+  assert.equal(inv.groups.get('all')!.hosts, [...inv.hosts.keys()]);
+  assert.equal(inv.groups.get('ungrouped')!.hosts, ['bastion']);
+  assert.equal(inv.groups.get('zookeeper')!.hosts, ['zk1', 'zk2', 'zk3']);
+  assert.equal(inv.groups.get('cluster')!.children, ['zookeeper', 'brokers']);
+  assert.equal(inv.groups.get('brokers')!.vars, { level: 'brokers', kafka_version: '3.10' });
+  assert.equal(inv.groups.get('cluster')!.vars, { heap: '1g', level: 'cluster' });
+  const k2 = inv.hosts.get('kafka02')!;
+  assert.is(k2.address, '10.0.0.12');
+  assert.is(k2.port, 2222);
+  assert.is(k2.user, 'deploy');
+  assert.is(k2.connection, 'ssh');
+  assert.is(k2.key, join(homedir(), '.ssh/id_lab'));
+  assert.equal(k2.vars, { ansible_host: '10.0.0.12', broker_id: 2, myid: 2, ansible_port: 2222, ansible_connection: 'ssh' });
+  assert.equal(k2.pos, { file: join(dir, 'hosts.ini'), line: 9, col: 1 });
+  assert.is(inv.hosts.get('kafka03')!.become, true);
+  assert.is(inv.hosts.get('bastion')!.user, 'admin');
+  assert.is(inv.hosts.get('zk2')!.address, 'zk2');
+  assert.is(inv.hosts.get('zk2')!.vars.role, 'zk');
+  assert.is(inv.knownHostsFile, join(dir, 'known_hosts'));
+  assert.is(inv.hash, createHash('sha256').update(readFileSync(join(dir, 'hosts.ini'))).digest('hex'));
+});
+
+test('YAML inventory: nested groups, host vars merged across groups, aliases', async () => {
+  const inv = await loadInventory(join(dir, 'hosts.yaml'));
+  assert.equal([...inv.hosts.keys()], ['local1', 'kafka01', 'kafka02']);
+  assert.equal(inv.groups.get('all')!.children, ['zookeeper', 'kafka']);
+  assert.equal(inv.groups.get('ungrouped')!.hosts, ['local1']);
+  assert.is(inv.hosts.get('local1')!.connection, 'local');
+  const k2 = inv.hosts.get('kafka02')!;
+  assert.equal(k2.vars, { myid: 2, address: '10.0.0.12', broker_id: 2, port: 2200, user: 'ops', key: 'keys/id_ed25519', jump_host: 'bastion', become: true, become_user: 'kafka' });
+  assert.equal(
+    { address: k2.address, port: k2.port, user: k2.user, key: k2.key, jumpHost: k2.jumpHost, become: k2.become, becomeUser: k2.becomeUser },
+    { address: '10.0.0.12', port: 2200, user: 'ops', key: join(dir, 'keys/id_ed25519'), jumpHost: 'bastion', become: true, becomeUser: 'kafka' },
+  );
+  assert.is(inv.hosts.get('kafka01')!.user, 'deploy');
+  assert.is(inv.knownHostsFile, undefined);
+});
+
+test('implicit inventory: localhost over the local connection', async () => {
+  const inv = await loadInventory(undefined);
+  assert.equal([...inv.hosts.keys()], ['localhost']);
+  assert.is(inv.hosts.get('localhost')!.connection, 'local');
+  assert.equal(inv.groups.get('all')!.hosts, ['localhost']);
+});
+
+test('a bad connection value is located at the host', async () => {
+  try {
+    await loadInventory(join(dir, 'bad-port.yaml'));
+    assert.unreachable('no error');
+  } catch (e) {
+    const err = e as UserError;
+    assert.is(err.kind, 'inventory');
+    assert.match(err.message, /port must be a number/);
+    assert.equal(err.pos, { file: join(dir, 'bad-port.yaml'), line: 3, col: 5 });
+  }
+});
+
+test('INI errors are located', async () => {
+  const tmp = await mkdtemp(join(tmpdir(), 'rb-inv-'));
+  try {
+    await writeFile(join(tmp, 'hosts'), '[web]\nweb1 ansible_port=22 oops\n');
+    await loadInventory(join(tmp, 'hosts'));
+    assert.unreachable('no error');
+  } catch (e) {
+    assert.equal((e as UserError).pos, { file: join(tmp, 'hosts'), line: 2, col: 22 });
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+});
+
+test('host ranges', () => {
+  assert.equal(expandHostRange('kafka[01:03]'), ['kafka01', 'kafka02', 'kafka03']);
+  assert.equal(expandHostRange('n-[a:c].lab'), ['n-a.lab', 'n-b.lab', 'n-c.lab']);
+  assert.equal(expandHostRange('plain'), ['plain']);
+});
+
+test('host patterns: Ansible semantics, inventory order', async () => {
+  const inv = await loadInventory(join(dir, 'hosts.ini'));
+  const m = (p: string) => matchHosts(p, inv);
+  const everyone = [...inv.hosts.keys()];
+  assert.equal(m('all'), everyone);
+  assert.equal(m('*'), everyone);
+  assert.equal(m('kafka'), ['kafka01', 'kafka02', 'kafka03']);
+  assert.equal(m('brokers'), ['kafka01', 'kafka02', 'kafka03']);
+  assert.equal(m('kafka02'), ['kafka02']);
+  assert.equal(m('kafka0*'), ['kafka01', 'kafka02', 'kafka03']);
+  assert.equal(m('kafka02:zookeeper'), ['zk1', 'zk2', 'zk3', 'kafka02']);
+  assert.equal(m('kafka02,zk1'), ['zk1', 'kafka02']);
+  assert.equal(m('cluster:&kafka'), ['kafka01', 'kafka02', 'kafka03']);
+  assert.equal(m('cluster:!kafka01'), ['zk1', 'zk2', 'zk3', 'kafka02', 'kafka03']);
+  assert.equal(m('all:!cluster'), ['bastion']);
+  assert.equal(m('zk*:&cluster:!zk2'), ['zk1', 'zk3']);
+  assert.equal(m('~kafka0[13]'), ['kafka01', 'kafka03']);
+  assert.equal(m('nosuch'), []);
+  assert.equal(m('nosuch:kafka01'), ['kafka01']);
+});
+
+test('extra vars: key=value, flow maps, @file, later wins', async () => {
+  const tmp = await mkdtemp(join(tmpdir(), 'rb-ev-'));
+  try {
+    await writeFile(join(tmp, 'vars.yaml'), 'heap: 2g\nlist: [a, b]\nport: 1\n');
+    const vars = await parseExtraVars(['port=9092 version=3.10 debug=true', 'msg="hello world"', '{"list": [1, 2], "port": 9093}', `@${join(tmp, 'vars.yaml')}`, 'empty=']);
+    assert.equal(vars, { port: 1, version: '3.10', debug: true, msg: 'hello world', list: ['a', 'b'], heap: '2g', empty: '' });
+    assert.equal(await parseExtraVars(['{a: 1, b: x}']), { a: 1, b: 'x' });
+    try {
+      await parseExtraVars(['novalue']);
+      assert.unreachable('no error');
+    } catch (e) {
+      assert.is((e as UserError).kind, 'extra-vars');
+    }
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+});
+
+test.run();
