@@ -90,8 +90,9 @@ export async function systemState(host: LabHostState): Promise<string> {
   try {
     return (await run('nsenter', [...enterArgs(host), 'systemctl', 'is-system-running'], { timeoutMs: 30_000 })).trim();
   } catch (e) {
-    // is-system-running exits non-zero for every state but `running`, still printing the state.
-    if (e instanceof LabCommandError && e.stdout.trim()) return e.stdout.trim();
+    // is-system-running exits non-zero for every state but `running`, still printing the state;
+    // it prints nothing while systemd has not yet opened its bus socket.
+    if (e instanceof LabCommandError) return e.stdout.trim() || 'offline';
     throw e;
   }
 }

@@ -150,7 +150,7 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabInfo> {
   if (existing) {
     const status = await statusOf(existing);
     const healthy = status.aptProxyRunning && status.mirrorRunning && status.hosts.every((h) => h.state === 'running' || h.state === 'degraded');
-    if (healthy && existing.hosts.length === count) {
+    if (healthy && existing.ready && existing.hosts.length === count) {
       log(`lab '${name}' is already up`);
       return info(existing);
     }
@@ -218,6 +218,7 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabInfo> {
       log(`${host.name} ${host.address}: ${booted}`);
     });
     await writeInventory(state, hostKeys);
+    state.ready = true;
     await save();
     log(`inventory: ${state.inventory}`);
     return info(state);

@@ -37,6 +37,8 @@ export interface LabState {
   inventory: string;
   knownHosts: string;
   privateKey: string;
+  /** Set once every host booted and the inventory was written: a lab without it is half made. */
+  ready?: boolean;
 }
 
 export function statePath(name: string): string {
