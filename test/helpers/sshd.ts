@@ -35,6 +35,8 @@ export interface Sshd {
   connections(): number;
   /** SIGKILL sshd and every process it forked (sessions included), as a crashed host would. */
   kill(): Promise<void>;
+  /** Kill it, then start it again on the same port with the same keys. */
+  restart(): Promise<void>;
   /** Stop it and remove its files. */
   stop(): Promise<void>;
 }
@@ -91,9 +93,14 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   writeFileSync(knownHosts, knownHostsLine + '\n');
 
   let log = '';
-  const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', configFile], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
-  child.stderr!.on('data', (b: Buffer) => (log += b.toString()));
-  await waitFor(() => log.includes('Server listening on'), child, () => log);
+  let child: ChildProcess;
+  const launch = async () => {
+    const started = log.length;
+    child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', configFile], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    child.stderr!.on('data', (b: Buffer) => (log += b.toString()));
+    await waitFor(() => log.includes('Server listening on', started), child, () => log);
+  };
+  await launch();
 
   const kill = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -119,6 +126,10 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     log: () => log,
     connections: () => log.split('\n').filter((l) => l.includes('Connection from')).length,
     kill,
+    async restart() {
+      await kill();
+      await launch();
+    },
     async stop() {
       await kill();
       rmSync(dir, { recursive: true, force: true });
