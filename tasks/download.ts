@@ -1,0 +1,224 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { defineTask, raw, sh, TaskError, z, type HostShell } from 'runbook';
+import { chownSpec, ownerArgs, type Attrs } from './lib/attrs.js';
+import { checksumUrlSpec, parseChecksumFile, parseChecksumSpec, type Algorithm, type ChecksumSpec } from './lib/checksum.js';
+import { applyContent, type ContentPlan } from './lib/content-file.js';
+import { backupScript, chmodMode, priorOf, restore, type Prior } from './lib/prior.js';
+import { parsePathState, PROBE_FUNCTION, probeScript, splitSections } from './lib/probe.js';
+
+const url = z.string().regex(/^(https?|ftp|file):\/\/\S+$/, 'not an http(s), ftp or file URL');
+
+const args = z
+  .object({
+    /** One URL, or mirrors tried in order (Apache: dlcdn first, archive.apache.org after). */
+    url: z.union([url, z.array(url).min(1)]).transform((u) => (Array.isArray(u) ? u : [u])),
+    /** The file to write; ending in `/`, a directory that keeps the URL's file name. */
+    dest: z.string().min(1),
+    checksum: z
+      .string()
+      .refine((c) => parseChecksumSpec(c) !== null, { message: 'checksum must be sha256:<hex>, sha512:<hex> or sha512:<url of a checksum file>' })
+      .optional(),
+    /** A checksum file URL (Apache's .sha512 beside each release); the extension names the algorithm. */
+    checksum_url: url.optional(),
+    ...ownerArgs,
+    /** Attempts per URL after the first, for transient failures. */
+    retries: z.number().int().min(0).default(3),
+    /** Seconds: connect timeout, and how long a transfer may stall before it is abandoned. */
+    timeout: z.number().positive().default(30),
+    /** host: the host downloads (curl or wget); controller: the controller downloads once, caches it by checksum, uploads. */
+    via: z.enum(['host', 'controller']).default('host'),
+  })
+  .strict()
+  .refine((a) => !(a.checksum && a.checksum_url), { message: 'give checksum or checksum_url, not both' })
+  .refine((a) => a.via === 'host' || a.checksum || a.checksum_url, { message: 'via: controller needs a checksum (the cache is keyed by it)' });
+
+type Args = z.output<typeof args>;
+
+interface Observed {
+  dest: string;
+  prior: Prior;
+  /** Expected digest, when a checksum was given. */
+  expected?: { algo: Algorithm; hex: string };
+}
+
+function destOf(a: Args): string {
+  return a.dest.endsWith('/') ? posix.join(a.dest, posix.basename(new URL(a.url[0]).pathname)) : a.dest;
+}
+
+function specOf(a: Args): ChecksumSpec | undefined {
+  if (a.checksum) return parseChecksumSpec(a.checksum)!;
+  if (a.checksum_url) return checksumUrlSpec(a.checksum_url);
+  return undefined;
+}
+
+/** sh function `rb_fetch URL FILE`: curl, else wget, with the task's retries and timeouts. */
+function fetchFunction(a: Args): ReturnType<typeof sh> {
+  const t = String(Math.ceil(a.timeout));
+  return sh`rb_fetch() {
+  if command -v curl >/dev/null 2>&1; then curl -fsSL --retry ${a.retries} --retry-delay 1 --connect-timeout ${t} --speed-limit 1 --speed-time ${t} -o "$2" --url "$1"
+  elif command -v wget >/dev/null 2>&1; then wget -q --tries=${a.retries + 1} --timeout=${t} -O "$2" -- "$1"
+  else echo 'neither curl nor wget is installed on the host' >&2; return 127; fi
+}`;
+}
+
+export default defineTask<typeof args, Observed, Prior>({
+  name: 'download',
+  description: 'Download a file (mirrors, sha256/sha512 or an Apache .sha512 file), atomically; skipped when dest matches',
+  doc: `Fetches \`url\` (or the first of a list of mirrors that works) to \`dest\`, atomically: into a temp
+file beside dest, verified, then renamed. A checksum mismatch fails and leaves dest as it was.
+Skipped when dest already matches the checksum (without a checksum: when dest exists). \`--check\`
+compares dest's digest with the checksum and downloads nothing (a checksum URL is read, that is all).
+
+- \`checksum\`: \`sha256:<hex>\`, \`sha512:<hex>\`, or \`sha512:<url>\` of a checksum file;
+  \`checksum_url\`: the same as a URL alone (Apache's \`.sha512\`; both of Apache's formats,
+  \`<hex>  <name>\` and \`<name>: <HEX IN GROUPS>\`, are read).
+- \`retries\` (per URL, default 3), \`timeout\` (seconds to connect, and the longest stall, default 30).
+- \`via: host\` (default: curl, else wget, on the host) or \`controller\`: the controller downloads once
+  into its cache (keyed by checksum, which is then required) and uploads to hosts without internet.
+- \`owner\`, \`group\`, \`mode\`. Undo puts back what dest was (removes a new file).
+
+\`\`\`yaml
+- name: Download ZooKeeper
+  download:
+    url:
+      - https://dlcdn.apache.org/zookeeper/zookeeper-3.7.1/apache-zookeeper-3.7.1-bin.tar.gz
+      - https://archive.apache.org/dist/zookeeper/zookeeper-3.7.1/apache-zookeeper-3.7.1-bin.tar.gz
+    checksum: sha512:https://archive.apache.org/dist/zookeeper/zookeeper-3.7.1/apache-zookeeper-3.7.1-bin.tar.gz.sha512
+    dest: /opt/
+\`\`\``,
+  args,
+  async check(ctx) {
+    const a = ctx.args;
+    const dest = destOf(a);
+    const spec = specOf(a);
+    const name = posix.basename(new URL(a.url[0]).pathname);
+    const algo = spec?.algo ?? 'sha256';
+    const readSum = spec && 'url' in spec && a.via === 'host' ? sh`rb_section sum; rb_fetch ${spec.url} - || exit 69` : raw(':');
+    const r = await ctx.shell.run(
+      sh`${PROBE_FUNCTION}
+${fetchFunction(a)}
+${readSum}
+${probeScript('dest', dest)}
+rb_section digest; if [ -f ${dest} ] && [ ! -L ${dest} ]; then ${raw(algo)}sum < ${dest} | cut -d' ' -f1; fi`,
+      { check: false },
+    );
+    if (r.code === 69) throw new TaskError(`cannot read the checksum file ${(spec as { url: string }).url}: ${r.stderr.trim()}`);
+    if (r.code !== 0) throw new TaskError(`cannot look at ${dest}: ${r.stderr.trim()}`);
+    const sections = splitSections(r.stdout);
+    let expected: Observed['expected'];
+    if (spec) {
+      const text = 'url' in spec ? (a.via === 'host' ? sections.get('sum') ?? '' : await fetchText(spec.url, a.timeout, ctx.signal)) : undefined;
+      const hex = 'hex' in spec ? spec.hex : parseChecksumFile(text!, spec.algo, name);
+      if (!hex) throw new TaskError(`no ${spec.algo} checksum for ${name} in ${(spec as { url: string }).url}`);
+      expected = { algo: spec.algo, hex };
+    }
+    const found = parsePathState(sections.get('dest'));
+    if (found.type === 'directory') throw new TaskError(`${dest} is a directory`, { hint: 'end dest with / to download into it, keeping the file name' });
+    if (found.type === 'link' || found.type === 'other') throw new TaskError(`${dest} is a ${found.type}, not a file`);
+    if (found.type === 'absent' && !found.parentExists) throw new TaskError(`cannot download to ${dest}: its directory does not exist`, { hint: 'create it first with the file task (state: directory)' });
+    const digest = (sections.get('digest') ?? '').trim();
+    if (found.type === 'file' && (!expected || digest === expected.hex)) {
+      return { inSync: true, summary: expected ? `${dest} matches its ${expected.algo}` : `${dest} exists (no checksum to compare)` };
+    }
+    const prior = priorOf(found);
+    const why = found.type === 'absent' ? 'download' : `re-download (${expected!.algo} differs)`;
+    return { inSync: false, observed: { dest, prior, expected }, undo: prior, summary: `${why} ${a.url[0]} → ${dest}${a.via === 'controller' ? ' via the controller' : ''}` };
+  },
+
+  async apply(ctx, observed) {
+    const o = observed!;
+    const a = ctx.args;
+    const attrs: Attrs = { owner: a.owner, group: a.group, mode: a.mode };
+    if (a.via === 'controller') {
+      const cached = await cachedDownload(a, o.expected!, ctx.controller.cacheDir, ctx.signal);
+      const plan: ContentPlan = { path: o.dest, prior: o.prior, attrs: { ...attrs, mode: attrs.mode ?? '0644' } };
+      await applyContent(ctx.shell, plan, createReadStream(cached));
+      return;
+    }
+    await downloadOnHost(ctx.shell, a, o, attrs);
+  },
+
+  async undo(ctx, record) {
+    await restore(ctx.shell, record);
+  },
+});
+
+async function downloadOnHost(shell: HostShell, a: Args, o: Observed, attrs: Attrs): Promise<void> {
+  const { dest, expected } = o;
+  const owner = chownSpec(attrs);
+  const verify = expected
+    ? sh`rb_got=$(${raw(expected.algo)}sum < "$t" | cut -d' ' -f1)
+if [ "$rb_got" != ${expected.hex} ]; then echo "checksum mismatch for $rb_ok: expected "${expected.hex}", got $rb_got" >&2; exit 66; fi`
+    : raw(':');
+  const r = await shell.run(
+    sh`set -e
+${fetchFunction(a)}
+${backupScript(o.prior)}
+t=$(mktemp -- ${posix.join(posix.dirname(dest), '.runbook-download.XXXXXX')})
+trap 'rm -f -- "$t"' EXIT
+rb_ok=
+for rb_u in ${a.url}; do
+  if rb_fetch "$rb_u" "$t"; then rb_ok=$rb_u; break; fi
+  echo "download failed: $rb_u" >&2
+done
+if [ -z "$rb_ok" ]; then exit 22; fi
+${verify}
+${owner ? sh`chown ${owner} "$t"` : raw(':')}
+chmod ${chmodMode(attrs.mode ?? '0644')} "$t"
+mv -f -- "$t" ${dest}
+trap - EXIT`,
+    { check: false },
+  );
+  if (r.code === 66) throw new TaskError(r.stderr.trim().split('\n').pop()!, { hint: 'the file at the URL is not the one the checksum names; nothing was written to dest' });
+  if (r.code === 22) throw new TaskError(`download failed from every URL:\n${r.stderr.trim()}`, { hint: 'check the URL, or add a mirror (archive.apache.org keeps old releases)' });
+  if (r.code !== 0) throw new TaskError(`download to ${dest} failed (exit ${r.code}): ${r.stderr.trim()}`);
+}
+
+/** The file in the controller's cache (downloaded once, verified), named by its checksum. */
+async function cachedDownload(a: Args, expected: { algo: Algorithm; hex: string }, cacheDir: string, signal: AbortSignal): Promise<string> {
+  const path = join(cacheDir, `${expected.algo}-${expected.hex}`);
+  if (await stat(path).then(() => true, () => false)) return path;
+  await mkdir(cacheDir, { recursive: true });
+  const failures: string[] = [];
+  for (const u of a.url) {
+    for (let attempt = 0; attempt <= a.retries; attempt++) {
+      const tmp = `${path}.${randomUUID()}.part`;
+      try {
+        const res = await fetch(u, { signal: AbortSignal.any([signal, AbortSignal.timeout(a.timeout * 1000)]) });
+        if (!res.ok || !res.body) {
+          failures.push(`${u}: HTTP ${res.status}`);
+          if (res.status >= 400 && res.status < 500) break; // not transient: next mirror
+          continue;
+        }
+        const hash = createHash(expected.algo);
+        const tap = new Transform({ transform: (chunk, _enc, done) => (hash.update(chunk), done(null, chunk)) });
+        await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), tap, createWriteStream(tmp));
+        const got = hash.digest('hex');
+        if (got !== expected.hex) {
+          throw new TaskError(`checksum mismatch for ${u}: expected ${expected.hex}, got ${got}`, { hint: 'nothing was written to dest' });
+        }
+        await rename(tmp, path);
+        return path;
+      } catch (e) {
+        if (e instanceof TaskError) throw e;
+        failures.push(`${u}: ${e instanceof Error ? e.message : String(e)}`);
+      } finally {
+        await rm(tmp, { force: true });
+      }
+    }
+  }
+  throw new TaskError(`download failed from every URL:\n${failures.join('\n')}`, { hint: 'check the URL, or add a mirror' });
+}
+
+async function fetchText(u: string, timeout: number, signal: AbortSignal): Promise<string> {
+  const res = await fetch(u, { signal: AbortSignal.any([signal, AbortSignal.timeout(timeout * 1000)]) }).catch((e: Error) => {
+    throw new TaskError(`cannot read the checksum file ${u}: ${e.message}`);
+  });
+  if (!res.ok) throw new TaskError(`cannot read the checksum file ${u}: HTTP ${res.status}`);
+  return res.text();
+}
