@@ -12,7 +12,7 @@ import type { InventoryHost } from '../../src/model.js';
 export interface SshdOptions {
   /** sshd's MaxSessions (channels per connection). */
   maxSessions?: number;
-  /** More sshd_config lines. */
+  /** More sshd_config lines; they win over the defaults. */
   config?: string[];
   /** Authorize this public key file instead of generating a user key. */
   authorizedKey?: string;
@@ -68,7 +68,9 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${userKey}.pub`));
 
   const port = await freePort();
+  // sshd keeps the first value it reads for a keyword, so the caller's lines come first.
   const config = [
+    ...(options.config ?? []),
     `Port ${port}`,
     'ListenAddress 127.0.0.1',
     `HostKey ${hostKey}`,
@@ -82,7 +84,6 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     `MaxSessions ${options.maxSessions ?? 10}`,
     'MaxStartups 100',
     'LogLevel VERBOSE',
-    ...(options.config ?? []),
   ];
   const configFile = join(dir, 'sshd_config');
   writeFileSync(configFile, config.join('\n') + '\n');
