@@ -1,78 +1,16 @@
-// Drives the built CLI (`node dist/cli/main.js`) in temp project directories, as a user would.
+// For the journal's CLI scenarios: temp projects, file-tree digests, journals read back, and a
+// controller started in the background to be killed.
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readJournal } from '../../src/journal/reader.js';
+import { listRunIds } from '../../src/journal/store.js';
+import { root } from '../cli/helpers.js';
 
-export const repo = fileURLToPath(new URL('../..', import.meta.url));
-export const cli = join(repo, 'dist', 'cli', 'main.js');
-
-/** Compile src/ to dist/ unless it is up to date; suites running side by side build once. */
-export function ensureBuilt(): void {
-  const lock = join(tmpdir(), 'runbook-journal-tests-build.lock');
-  for (;;) {
-    try {
-      closeSync(openSync(lock, 'wx'));
-      break;
-    } catch {
-      spawnSync('sleep', ['0.5']);
-    }
-  }
-  try {
-    if (newest(join(repo, 'src')) > mtime(cli)) {
-      // Others' work in progress may not type-check; tsc still emits, and that is what runs.
-      spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: repo, stdio: 'ignore' });
-    }
-  } finally {
-    unlinkSync(lock);
-  }
-}
-
-function mtime(path: string): number {
-  try {
-    return statSync(path).mtimeMs;
-  } catch {
-    return 0;
-  }
-}
-
-function newest(dir: string): number {
-  return Math.max(
-    0,
-    ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : mtime(join(dir, e.name)))),
-  );
-}
-
-export interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-export function runCli(project: string, args: string[]): Result {
-  const r = spawnSync(process.execPath, [cli, ...args], {
-    cwd: project,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', CI: '1' },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-export function startCli(project: string, args: string[]): ChildProcess {
-  return spawn(process.execPath, [cli, ...args], {
-    cwd: project,
-    stdio: 'ignore',
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', CI: '1' },
-  });
-}
-
-/** `output` for assertion messages. */
-export function output(r: Result): string {
-  return `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
-}
+export { ensureBuilt, runbook, type Ran } from '../cli/helpers.js';
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -82,10 +20,9 @@ export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** A project directory with `runbooks/<name>.yaml`. */
+/** A project directory holding `runbooks/<name>.yaml` for each entry. */
 export function makeProject(runbooks: Record<string, string>): string {
   const project = tempDir('runbook-journal-cli-');
-  mkdirSync(join(project, 'runbooks'));
   for (const [name, text] of Object.entries(runbooks)) writeText(join(project, 'runbooks', `${name}.yaml`), text);
   return project;
 }
@@ -95,25 +32,41 @@ export function writeText(path: string, text: string): void {
   writeFileSync(path, text);
 }
 
+/** The CLI in the background, for killing it mid-run. */
+export function startRunbook(args: string[], cwd: string): ChildProcess {
+  const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
+  delete env['NODE_OPTIONS'];
+  return spawn(process.execPath, [join(root, 'dist/cli/main.js'), ...args], { cwd, env, stdio: 'ignore' });
+}
+
 /**
- * A digest of everything under `dir`: each entry's path, type, mode, and content or link
- * target. Two trees with the same digest are the same to a user.
+ * Everything under `dir`, one line per entry (path, type, mode, sha256 of the content or the link
+ * target): equal listings mean trees a user cannot tell apart.
  */
-export function treeDigest(dir: string): string {
+export function treeListing(dir: string): string {
   const lines: string[] = [];
   const walk = (rel: string) => {
     for (const name of readdirSync(join(dir, rel)).sort()) {
-      const path = join(dir, rel, name);
+      const id = join(rel, name);
+      const path = join(dir, id);
       const st = lstatSync(path);
       const mode = (st.mode & 0o7777).toString(8);
-      const id = join(rel, name);
-      if (st.isSymbolicLink()) lines.push(`${id} link ${readlinkSync(path)}`);
+      if (st.isSymbolicLink()) lines.push(`${id} link -> ${readlinkSync(path)}`);
       else if (st.isDirectory()) {
         lines.push(`${id} dir ${mode}`);
         walk(id);
-      } else lines.push(`${id} file ${mode} ${createHash('sha256').update(readFileSync(path)).digest('hex')}`);
+      } else lines.push(`${id} file ${mode} ${createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 16)}`);
     }
   };
   walk('');
-  return createHash('sha256').update(lines.join('\n')).digest('hex') + `\n${lines.join('\n')}`;
+  return lines.join('\n');
+}
+
+/** The ids of the project's runs, oldest first. */
+export function runIds(project: string): Promise<string[]> {
+  return listRunIds(project);
+}
+
+export async function journalOf(project: string, id: string) {
+  return readJournal(project, id);
 }

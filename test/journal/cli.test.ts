@@ -1,0 +1,168 @@
+// The journal from the command line, as a user drives it: resume after a failure runs only what
+// is left, rollback restores every touched path exactly and a second rollback does nothing, and a
+// resume after the runbook was edited is refused, naming the steps that changed.
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureBuilt, journalOf, makeProject, removeDir, runbook, runIds, treeListing, writeText, type Ran } from './cli-helpers.js';
+
+const projects: string[] = [];
+const show = (r: Ran) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+
+test.before(async () => {
+  await ensureBuilt();
+});
+
+test.after(() => projects.forEach(removeDir));
+
+function project(runbooks: Record<string, string>): { dir: string; out: string } {
+  const dir = makeProject(runbooks);
+  projects.push(dir);
+  const out = join(dir, 'out');
+  mkdirSync(out);
+  return { dir, out };
+}
+
+const FLAKY = `name: flaky
+vars:
+  out: { type: string, required: true }
+steps:
+  - name: First file
+    copy: { dest: "{{out}}/one", content: "1\\n" }
+  - name: Second file
+    copy: { dest: "{{out}}/two", content: "2\\n" }
+  - name: Needs the flag
+    copy: { dest: "{{out}}/three", src: flag.txt }
+  - name: Fourth file
+    copy: { dest: "{{out}}/four", content: "4\\n" }
+`;
+
+test('a failed step: play stops there; once fixed, resume runs only it and the steps after', async () => {
+  const { dir, out } = project({ flaky: FLAKY });
+  const play = await runbook(['play', 'flaky', '-e', `out=${out}`], dir);
+  assert.is(play.code, 2, show(play));
+  const [id] = await runIds(dir);
+  assert.match(play.stderr, `runbook resume ${id}`);
+  assert.ok(existsSync(join(out, 'two')));
+  assert.not.ok(existsSync(join(out, 'three')));
+
+  const runs = await runbook(['runs'], dir);
+  assert.match(runs.stdout, new RegExp(`${id}\\s+flaky\\s+.*failed\\s+0 ok / 1 failed`), show(runs));
+
+  writeFileSync(join(dir, 'runbooks', 'flag.txt'), '3\n');
+  const resume = await runbook(['resume'], dir);
+  assert.is(resume.code, 0, show(resume));
+  assert.is(readFileSync(join(out, 'three'), 'utf8'), '3\n');
+  assert.is(readFileSync(join(out, 'four'), 'utf8'), '4\n');
+
+  const { records, damaged } = await journalOf(dir, id);
+  assert.is(damaged.length, 0);
+  const marker = records.findIndex((r) => r.type === 'resume');
+  assert.ok(marker > 0, 'the resume continues the same journal');
+  const after = records.slice(marker);
+  const started = after.flatMap((r) => (r.type === 'host-start' ? [r.stepName] : []));
+  assert.equal(started, ['Needs the flag', 'Fourth file'], 'only the failed step and the ones after it ran again');
+  const undos = after.flatMap((r) => (r.type === 'host-undo' ? [r.stepId] : []));
+  assert.ok(undos.every((s) => !/First file|Second file/.test(s)), 'earlier steps were not re-applied');
+  for (const name of ['First file', 'Second file']) {
+    const r = after.find((x) => x.type === 'host-result' && x.stepName === name);
+    assert.ok(r && r.type === 'host-result' && r.status === 'skipped', `${name} reported as skipped`);
+  }
+  const shown = await runbook(['runs', 'show', id], dir);
+  assert.match(shown.stdout, /status ok/);
+  assert.match(shown.stdout, /changed\s+Needs the flag/);
+
+  const again = await runbook(['resume'], dir);
+  assert.is(again.code, 1, 'nothing left to resume');
+  assert.match(again.stderr, /no failed or interrupted run/);
+});
+
+test('resume after editing the runbook is refused and names the changed steps; --force goes on', async () => {
+  const { dir, out } = project({ flaky: FLAKY });
+  const play = await runbook(['play', 'flaky', '-e', `out=${out}`], dir);
+  assert.is(play.code, 2, show(play));
+  const file = join(dir, 'runbooks', 'flaky.yaml');
+  writeFileSync(
+    file,
+    FLAKY.replace('content: "4\\n"', 'content: "four\\n"') + '  - name: Fifth file\n    copy: { dest: "{{out}}/five", content: "5\\n" }\n',
+  );
+  writeFileSync(join(dir, 'runbooks', 'flag.txt'), '3\n');
+  const refused = await runbook(['resume'], dir);
+  assert.is(refused.code, 1, show(refused));
+  assert.match(refused.stderr, /changed steps: "Fourth file"/);
+  assert.match(refused.stderr, /added steps: "Fifth file"/);
+  assert.not.match(refused.stderr, /First file|Second file|Needs the flag/);
+  assert.not.ok(existsSync(join(out, 'three')), 'nothing ran');
+
+  const forced = await runbook(['resume', '--force'], dir);
+  assert.is(forced.code, 0, show(forced));
+  assert.is(readFileSync(join(out, 'four'), 'utf8'), 'four\n');
+  assert.ok(existsSync(join(out, 'five')));
+});
+
+test('rollback after a full play restores every touched path byte for byte; a second rollback is a no-op', async () => {
+  const { dir, out } = project({
+    touch: `name: touch
+vars:
+  out: { type: string, required: true }
+steps:
+  - name: Overwrite a file
+    copy: { dest: "{{out}}/existing.txt", content: "new content\\n", mode: '0644' }
+  - name: New file
+    copy: { dest: "{{out}}/new.txt", content: "brand new\\n" }
+  - checkpoint: files-written
+  - name: Edit a line
+    lineinfile: { path: "{{out}}/conf.properties", regexp: "^b=", line: "b=3" }
+  - name: New directory
+    file: { path: "{{out}}/newdir", state: directory, mode: '0750' }
+  - name: File in the new directory
+    copy: { dest: "{{out}}/newdir/inner.txt", content: "inner\\n" }
+  - name: Repoint a link
+    symlink: { src: new.txt, dest: "{{out}}/link", force: true }
+  - name: New link
+    symlink: { src: existing.txt, dest: "{{out}}/newlink" }
+  - name: Change a mode
+    file: { path: "{{out}}/script.sh", state: file, mode: '0755' }
+`,
+  });
+  writeFileSync(join(out, 'existing.txt'), 'original\n\u0000binary\u00ff tail without newline');
+  chmodSync(join(out, 'existing.txt'), 0o640);
+  writeFileSync(join(out, 'conf.properties'), 'a=1\nb=2\nc=3\n');
+  writeFileSync(join(out, 'script.sh'), '#!/bin/sh\n');
+  chmodSync(join(out, 'script.sh'), 0o600);
+  symlinkSync('existing.txt', join(out, 'link'));
+  const before = treeListing(out);
+
+  const play = await runbook(['play', 'touch', '-e', `out=${out}`], dir);
+  assert.is(play.code, 0, show(play));
+  const played = treeListing(out);
+  assert.is.not(played, before);
+  assert.match(played, /link link -> new\.txt/);
+
+  const check = await runbook(['rollback', '--check'], dir);
+  assert.is(check.code, 0, show(check));
+  assert.match(check.stdout, /would undo "Change a mode"/);
+  assert.is(treeListing(out), played, '--check changes nothing');
+
+  const partial = await runbook(['rollback', '--to', 'files-written'], dir);
+  assert.is(partial.code, 0, show(partial));
+  assert.ok(existsSync(join(out, 'new.txt')), 'changes before the checkpoint stay');
+  assert.not.ok(existsSync(join(out, 'newdir')), 'changes after the checkpoint are undone');
+  assert.is(readFileSync(join(out, 'conf.properties'), 'utf8'), 'a=1\nb=2\nc=3\n');
+
+  const full = await runbook(['rollback'], dir);
+  assert.is(full.code, 0, show(full));
+  assert.is(treeListing(out), before);
+  assert.is(readFileSync(join(out, 'existing.txt'), 'latin1'), Buffer.from('original\n\u0000binary\u00ff tail without newline').toString('latin1'));
+
+  const second = await runbook(['rollback'], dir);
+  assert.is(second.code, 0, show(second));
+  assert.match(second.stdout, /nothing to undo/);
+  assert.is(treeListing(out), before);
+  const ids = await runIds(dir);
+  assert.is(ids.length, 3, 'the play and two rollbacks are journaled; the no-op and --check made no run');
+});
+
+test.run();
