@@ -124,7 +124,7 @@ trap - EXIT`,
         await shell.run(sh`set -e
 rm -rf -- ${path}
 mkdir -p -- ${posix.dirname(path)}
-tar --numeric-owner -xpf ${prior.backup} -C ${posix.dirname(path)}`);
+tar --no-unquote --numeric-owner -xpf ${prior.backup} -C ${posix.dirname(path)}`);
       } else {
         await shell.run(sh`set -e
 chown ${`${prior.uid}:${prior.gid}`} ${path}

@@ -1,0 +1,184 @@
+import { randomUUID } from 'node:crypto';
+import { posix } from 'node:path';
+import { defineTask, raw, sh, TaskError, z } from 'runbook';
+import { chownSpec } from './lib/attrs.js';
+import { parseTarDiff, parseTarListing, parseZipListing, refusal, stripped, topmost, type ArchiveEntry } from './lib/archive.js';
+import { BACKUP_DIR } from './lib/prior.js';
+import { parsePathState, PROBE_FUNCTION, probeScript, splitSections } from './lib/probe.js';
+
+const args = z
+  .object({
+    /** The archive, on the host (e.g. where download put it). */
+    src: z.string().min(1),
+    /** The directory to extract into (created when its parent exists). */
+    dest: z.string().min(1),
+    /** tar's --strip-components: drop this many leading path components. */
+    strip_components: z.number().int().min(0).default(0),
+    /** When this path exists, the archive counts as extracted (a fast no-op check). */
+    creates: z.string().min(1).optional(),
+    owner: z.string().min(1).optional(),
+    group: z.string().min(1).optional(),
+  })
+  .strict();
+
+type Args = z.output<typeof args>;
+
+interface Observed {
+  format: 'tar' | 'zip';
+  createDest: boolean;
+  /** Existing entries extraction will overwrite: backed up first. */
+  overwritten: string[];
+  tops: string[];
+  /** Where the overwritten entries are backed up (the undo record names it too). */
+  backup?: string;
+}
+
+export interface ExtractUndo {
+  dest: string;
+  createdDest: boolean;
+  /** Shallowest entries (relative to dest) that did not exist before. */
+  created: string[];
+  /** tar of the entries extraction overwrote. */
+  backup?: string;
+}
+
+function formatOf(src: string): 'tar' | 'zip' {
+  return /\.zip$/i.test(src) ? 'zip' : 'tar';
+}
+
+export default defineTask<typeof args, Observed, ExtractUndo>({
+  name: 'extract',
+  description: 'Unpack a tar.gz/tgz/tar/zip on the host into dest, refusing entries that would land outside it',
+  doc: `Extracts \`src\` (an archive already on the host: .tar.gz, .tgz, .tar, .tar.xz, .tar.bz2 with tar;
+.zip with unzip) into \`dest\`. Before anything is written the listing is checked, and the archive
+is refused, naming the entries, when one has an absolute path, a \`..\` component, or is a link
+pointing outside dest (zip: symlinks are refused). In sync when every entry is there with the
+archive's content (\`tar --diff\`; for zip, when every entry exists); \`creates\` makes the check a
+single test. \`strip_components\` (tar only), \`owner\`/\`group\` (applied to what was extracted).
+Undo removes what extraction created and puts back files it overwrote.
+
+\`\`\`yaml
+- name: Unpack Kafka
+  extract:
+    src: /opt/kafka_2.13-3.5.1.tgz
+    dest: /opt
+    creates: /opt/kafka_2.13-3.5.1/bin/kafka-server-start.sh
+\`\`\``,
+  args,
+  async check(ctx) {
+    const a = ctx.args;
+    const { src, dest } = a;
+    const format = formatOf(src);
+    if (format === 'zip' && a.strip_components > 0) throw new TaskError('strip_components works with tar archives only');
+    const listing =
+      format === 'tar'
+        ? sh`rb_section tv; tar --no-unquote -tvf ${src} || exit 71
+rb_section t; tar --no-unquote -tf ${src} || exit 71
+rb_section diff; if [ -d ${dest} ]; then tar --no-unquote -d --strip-components=${a.strip_components} -f ${src} -C ${dest} 2>&1; fi`
+        : sh`rb_section tv; unzip -Z ${src} || exit 71
+rb_section t; unzip -Z1 ${src} || exit 71
+rb_section missing; if [ -d ${dest} ]; then unzip -Z1 ${src} | while IFS= read -r n; do if [ ! -e ${dest}/"$n" ] && [ ! -L ${dest}/"$n" ]; then printf '%s\\n' "$n"; fi; done; fi`;
+    const r = await ctx.shell.run(
+      sh`${PROBE_FUNCTION}
+${a.creates !== undefined ? sh`if [ -e ${a.creates} ]; then rb_section creates; exit 0; fi` : raw(':')}
+if [ ! -f ${src} ]; then echo "archive not found: "${src} >&2; exit 70; fi
+${probeScript('dest', dest)}
+${listing}
+true`,
+      { check: false },
+    );
+    if (r.code === 70) throw new TaskError(`archive not found: ${src}`, { hint: 'download it first (download task), to the path given as src' });
+    if (r.code !== 0) throw new TaskError(`cannot list ${src}: ${r.stderr.trim()}`);
+    const sections = splitSections(r.stdout);
+    if (sections.has('creates')) return { inSync: true, summary: `${a.creates} exists` };
+
+    const entries: ArchiveEntry[] = format === 'tar' ? parseTarListing(sections.get('tv')!, sections.get('t')!) : parseZipListing(sections.get('tv')!, sections.get('t')!);
+    const refused = entries.flatMap((e) => {
+      const why = refusal(e, a.strip_components, format);
+      return why ? [`${e.name}: ${why}`] : [];
+    });
+    if (refused.length > 0) {
+      throw new TaskError(`refusing to extract ${src}: ${refused.length} entr${refused.length === 1 ? 'y' : 'ies'} would land outside ${dest}:\n  ${refused.join('\n  ')}`, {
+        hint: 'the archive is not safe to unpack; get it from a trusted source',
+      });
+    }
+    const names = entries.flatMap((e) => {
+      const s = stripped(e.name, a.strip_components);
+      return s === null ? [] : [{ name: s.replace(/\/$/, ''), type: e.type }];
+    });
+
+    const found = parsePathState(sections.get('dest'));
+    if (found.type !== 'absent' && found.type !== 'directory') throw new TaskError(`${dest} is a ${found.type}, not a directory`);
+    if (found.type === 'absent' && !found.parentExists) throw new TaskError(`cannot extract into ${dest}: its parent directory does not exist`, { hint: 'create it first with the file task (state: directory)' });
+    const createDest = found.type === 'absent';
+
+    let missing: string[];
+    let differing: string[];
+    if (createDest) {
+      missing = names.map((n) => n.name);
+      differing = [];
+    } else if (format === 'tar') {
+      const diff = parseTarDiff(sections.get('diff') ?? '');
+      missing = names.filter((n) => diff.get(n.name) === 'missing').map((n) => n.name);
+      differing = names.filter((n) => diff.get(n.name) === 'differs' && n.type !== 'd').map((n) => n.name);
+    } else {
+      const gone = new Set((sections.get('missing') ?? '').split('\n').filter(Boolean).map((n) => n.replace(/\/$/, '')));
+      missing = names.filter((n) => gone.has(n.name)).map((n) => n.name);
+      differing = [];
+    }
+    if (missing.length === 0 && differing.length === 0) return { inSync: true, summary: `${src} is extracted in ${dest}` };
+
+    // zip overwrites every existing file it holds; tar only rewrites what differs.
+    const overwritten = format === 'zip' ? names.filter((n) => n.type !== 'd' && !missing.includes(n.name)).map((n) => n.name) : differing;
+    const undo: ExtractUndo = {
+      dest,
+      createdDest: createDest,
+      created: createDest ? [] : topmost(missing),
+      ...(overwritten.length > 0 ? { backup: posix.join(BACKUP_DIR, `extract-${randomUUID()}.tar`) } : {}),
+    };
+    const tops = [...new Set(names.map((n) => n.name.split('/')[0]))];
+    const parts = [missing.length > 0 && `${missing.length} missing`, differing.length > 0 && `${differing.length} different`].filter(Boolean).join(', ');
+    return {
+      inSync: false,
+      observed: { format, createDest, overwritten, tops, ...(undo.backup ? { backup: undo.backup } : {}) },
+      undo,
+      summary: `extract ${src} into ${dest}${createDest ? ' (new directory)' : ''} (${parts})`,
+    };
+  },
+
+  async apply(ctx, observed) {
+    const a = ctx.args;
+    const o = observed!;
+    const { src, dest } = a;
+    const owner = chownSpec(a);
+    const backup = o.backup
+      ? sh`mkdir -p -- ${BACKUP_DIR}
+chmod 0700 ${BACKUP_DIR}
+tar --no-unquote --verbatim-files-from --numeric-owner -cpf ${o.backup + '.part'} -C ${dest} -T -
+mv -f -- ${o.backup + '.part'} ${o.backup}`
+      : raw(':');
+    const unpack = o.format === 'tar' ? sh`tar --no-unquote -xf ${src} -C ${dest} --strip-components=${a.strip_components}` : sh`unzip -o -q ${src} -d ${dest}`;
+    await ctx.shell.run(
+      sh`set -e
+${o.createDest ? sh`mkdir -- ${dest}` : raw(':')}
+${backup}
+${unpack}
+${owner ? sh`chown -hR ${owner} -- ${o.tops.map((t) => posix.join(dest, t))}` : raw(':')}`,
+      { stdin: o.overwritten.map((n) => n + '\n').join('') },
+    );
+  },
+
+  async undo(ctx, record) {
+    const { dest } = record;
+    await ctx.shell.run(
+      sh`set -e
+while IFS= read -r p; do
+  f=$(printf '%s' "$p" | base64 -d; echo x); f=\${f%x}
+  rm -rf -- ${dest}/"$f"
+done
+${record.backup ? sh`tar --no-unquote --numeric-owner -xpf ${record.backup} -C ${dest}` : raw(':')}
+${record.createdDest ? sh`rm -rf -- ${dest}` : raw(':')}`,
+      { stdin: record.created.map((n) => Buffer.from(n).toString('base64') + '\n').join('') },
+    );
+  },
+});
