@@ -1,0 +1,110 @@
+import { defineTask, raw, sh, TaskError, z, type HostShell } from 'runbook';
+import { regexArg } from './lib/edit-file.js';
+
+const args = z
+  .object({
+    /** With port: the address to connect to, from the host itself. */
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(1).max(65535).optional(),
+    path: z.string().min(1).optional(),
+    /** port: started (open) / stopped (closed); path: present / absent. started = present, stopped = absent. */
+    state: z.enum(['started', 'stopped', 'present', 'absent']).default('started'),
+    /** With path: wait until the file has a line matching this (Perl-compatible, grep -P) regex. */
+    search_regex: regexArg.optional(),
+    /** Seconds to wait in all before failing. */
+    timeout: z.number().positive().default(300),
+    /** Seconds to wait before the first look. */
+    delay: z.number().min(0).default(0),
+    /** Seconds between looks. */
+    sleep: z.number().positive().default(1),
+  })
+  .strict()
+  .refine((a) => (a.port === undefined) !== (a.path === undefined), { message: 'give port or path' })
+  .refine((a) => a.search_regex === undefined || (a.path !== undefined && (a.state === 'started' || a.state === 'present')), {
+    message: 'search_regex goes with path and state present',
+  });
+
+type Args = z.output<typeof args>;
+
+/**
+ * Is the port open, from the host? nc when installed; else bash's /dev/tcp (dash has none); else,
+ * for a loopback address, a listening socket in /proc/net/tcp{,6} (state 0A) on that port.
+ */
+const PORT_FUNCTION = raw(`rb_port_open() {
+  if command -v nc >/dev/null 2>&1; then nc -z -w 2 "$1" "$2" >/dev/null 2>&1 && return 0; return 1; fi
+  if command -v bash >/dev/null 2>&1; then timeout 3 bash -c 'exec 3<>"/dev/tcp/$1/$2"' rb "$1" "$2" 2>/dev/null && return 0; return 1; fi
+  case $1 in
+    127.*|localhost|::1) awk -v p="$(printf '%04X' "$2")" 'FNR > 1 && $4 == "0A" && substr($2, length($2) - 3) == p { found = 1 } END { exit !found }' /proc/net/tcp /proc/net/tcp6 2>/dev/null && return 0; return 1 ;;
+  esac
+  echo "cannot test a TCP port on this host: neither nc nor bash is installed" >&2; return 3
+}`);
+
+function condition(a: Args): ReturnType<typeof sh> {
+  const want = a.state === 'started' || a.state === 'present';
+  if (a.port !== undefined) return want ? sh`rb_port_open ${a.host} ${a.port}` : sh`rb_port_open ${a.host} ${a.port}; case $? in 0) false ;; 1) true ;; *) exit 3 ;; esac`;
+  const path = a.path!;
+  if (a.search_regex !== undefined) return sh`[ -f ${path} ] && grep -q -P -- ${a.search_regex} ${path}`;
+  return want ? sh`[ -e ${path} ]` : sh`[ ! -e ${path} ] && [ ! -L ${path} ]`;
+}
+
+function describe(a: Args): string {
+  if (a.port !== undefined) return `${a.host}:${a.port} to be ${a.state === 'started' || a.state === 'present' ? 'open' : 'closed'}`;
+  if (a.search_regex !== undefined) return `${a.path} to match /${a.search_regex}/`;
+  return `${a.path} to be ${a.state === 'started' || a.state === 'present' ? 'present' : 'absent'}`;
+}
+
+/** One look: true when the condition holds now (exit 0), false when not (1); 3: it cannot be tested. */
+async function holds(shell: HostShell, a: Args): Promise<boolean> {
+  const r = await shell.run(
+    sh`${PORT_FUNCTION}
+if ${condition(a)}; then exit 0; else rb_s=$?; if [ "$rb_s" -eq 3 ]; then exit 3; fi; exit 1; fi`,
+    { check: false },
+  );
+  if (r.code === 0) return true;
+  if (r.code === 1) return false;
+  throw new TaskError(`cannot wait for ${describe(a)}: ${r.stderr.trim() || `exit code ${r.code}`}`);
+}
+
+function sleep(seconds: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, seconds * 1000);
+    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
+}
+
+export default defineTask({
+  name: 'wait_for',
+  description: 'Wait until a TCP port is open or closed, a file is present or absent, or a file matches a regex',
+  doc: `Polls from the host until the condition holds, failing after \`timeout\` seconds (default 300).
+\`port\` (+ \`host\`, default 127.0.0.1) with \`state: started\` (open) or \`stopped\` (closed); or \`path\`
+with \`state: present\` / \`absent\`, and \`search_regex\` (grep -P) to wait for a line in the file.
+\`delay\` before the first look, \`sleep\` between looks. Ports are tested with nc, else bash's
+/dev/tcp, else (loopback only) /proc/net/tcp. In --check the condition is looked at once: already
+true is ok, otherwise it reports that it would wait. It never changes the host.
+
+\`\`\`yaml
+- name: ZooKeeper is listening
+  wait_for:
+    port: 2181
+    timeout: 60
+\`\`\``,
+  args,
+  async check(ctx) {
+    const a = ctx.args;
+    if (await holds(ctx.shell, a)) return { inSync: true, summary: `${describe(a).replace(' to be ', ' is ').replace(' to match ', ' matches ')}` };
+    return { inSync: false, summary: `wait for ${describe(a)}` };
+  },
+  async apply(ctx) {
+    const a = ctx.args;
+    const deadline = Date.now() + a.timeout * 1000;
+    await sleep(a.delay, ctx.signal);
+    for (;;) {
+      if (await holds(ctx.shell, a)) return { changed: false };
+      if (ctx.signal.aborted) throw new TaskError(`interrupted while waiting for ${describe(a)}`);
+      if (Date.now() + a.sleep * 1000 > deadline) {
+        throw new TaskError(`timed out after ${a.timeout}s waiting for ${describe(a)}`, { hint: 'is the service running? look at its logs' });
+      }
+      await sleep(a.sleep, ctx.signal);
+    }
+  },
+});
