@@ -6,17 +6,17 @@
 //   // check in --check mode changed nothing, apply converged, a second check is in sync,
 //   // undo restored the tree exactly; run.check is the first check's result.
 //
-// Nothing is faked: commands really run, templates really render, facts are really gathered.
+// Nothing is faked: commands really run, templates render with the loader's renderer, facts are
+// gathered by the engine's FactsCache.
 
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import Handlebars from 'handlebars';
 import * as assert from 'uvu/assert';
 import type { z } from 'zod';
 import { FactsCache } from '../../src/engine/facts.js';
+import { renderTemplateFile } from '../../src/template/index.js';
 import type { Vars } from '../../src/model.js';
 import type { ApplyResult, CheckResult, ControllerInfo, TaskContext, TaskDefinition, UndoContext } from '../../src/task/types.js';
 import { HostShell } from '../../src/transport/host.js';
@@ -61,7 +61,7 @@ export function context<S extends z.ZodType>(task: TaskDefinition<S>, rawArgs: u
     checkMode: options.checkMode ?? false,
     log: () => {},
     facts: () => facts.get(shell),
-    renderTemplate: (path, extraVars) => renderTemplate(isAbsolute(path) ? path : resolve(runbookDir, path), { ...vars, ...extraVars }),
+    renderTemplate: (path, extraVars) => renderTemplateFile(isAbsolute(path) ? path : resolve(runbookDir, path), { ...vars, ...extraVars }),
     peers: () => [],
     controller: controllerInfo(options),
     signal: controller.signal,
@@ -75,14 +75,6 @@ function controllerInfo(options: ContextOptions): ControllerInfo {
 
 export function undoContext(): UndoContext {
   return { host: 'local', shell, vars: {}, log: () => {}, controller: controllerInfo({}), signal: controller.signal };
-}
-
-/** The loader's renderer once it exists (same strict handlebars settings either way). */
-async function renderTemplate(path: string, vars: Vars): Promise<string> {
-  const loaderModule = '../../src/template/index.js';
-  const loader = (await import(loaderModule).catch(() => null)) as { renderTemplateFile?: (p: string, v: Vars) => Promise<string> } | null;
-  if (loader?.renderTemplateFile) return loader.renderTemplateFile(path, vars);
-  return Handlebars.compile(await readFile(path, 'utf8'), { strict: true, noEscape: true })(vars);
 }
 
 export async function check<S extends z.ZodType>(task: TaskDefinition<S>, args: unknown, options: ContextOptions = {}): Promise<CheckResult> {
