@@ -208,7 +208,7 @@ function checkNotify(step: StepDecl, handlerNames: Set<string>): void {
 
 function withHost(e: unknown, host: string, step: StepDecl): unknown {
   if (!isUserError(e) || e.host) return e;
-  return new UserError(e.kind, `${e.message} (host ${host})`, { pos: e.pos ?? step.pos, host, step: step.name, hint: e.hint }, { cause: e });
+  return new UserError(e.kind, e.message, { pos: e.pos ?? step.pos, host, step: step.name, hint: e.hint }, { cause: e });
 }
 
 /** Split the play's hosts into `serial` batches (a count or 'N%'; at least one host each). */

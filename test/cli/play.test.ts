@@ -15,6 +15,7 @@ test.before(async () => {
   out = join(project, 'out');
   await mkdir(join(project, 'runbooks', 'templates'), { recursive: true });
   await mkdir(out);
+  await writeFile(join(project, 'local.yaml'), 'all:\n  hosts:\n    localhost:\n      ansible_connection: local\n');
   await writeFile(join(project, 'runbooks', 'templates', 'a.conf.hbs'), 'port={{port}}\nhost={{inventory_hostname}}\n');
   await writeFile(join(project, 'runbooks', 'templates', 'b.conf.hbs'), 'name={{name}}\nlines:\n{{#each items}}- {{this}}\n{{/each}}');
   await writeFile(
@@ -75,7 +76,7 @@ test('first play changes, second changes nothing, --check --diff shows exactly a
   assert.match(check.stdout, /check mode/);
   assert.match(check.stdout, /ok: \[localhost\] Write a\.conf/);
   assert.match(check.stdout, /changed: \[localhost\] Write b\.conf/);
-  const diffLines = check.stdout.split('\n').filter((l) => /^[-+](?![-+])/.test(l));
+  const diffLines = check.stdout.split('\n').filter((l) => /^[-+]/.test(l) && !/^(---|\+\+\+) /.test(l));
   assert.equal(diffLines, ['-- TWO by hand', '+- two']);
   assert.match(check.stdout, /localhost\s*: ok=2 changed=1/);
   assert.is(await readFile(join(out, 'b.conf'), 'utf8'), edited);
@@ -116,14 +117,15 @@ for (const [what, c] of Object.entries(bad)) {
     assert.not.match(r.stderr, /\n\s+at /, 'no stack trace for a user error');
     assert.not.match(r.stdout, /PLAY|changed|ok:/);
     assert.equal(await readdir(join(project, '.runbook', 'runs')).catch(() => []), runsBefore, 'no run was started');
-    const v = await runbook(['validate', 'bad'], project);
-    assert.is(v.code, 1);
+    const v = await runbook(['validate', 'bad', '-i', 'local.yaml', '-e', `out=${out}`], project);
+    assert.is(v.code, 1, v.stdout + v.stderr);
+    assert.match(v.stderr, c.where);
     await rm(join(project, 'runbooks', 'bad.yaml'));
   });
 }
 
 test('validate passes a good runbook; list and doc describe runbooks and tasks', async () => {
-  const v = await runbook(['validate', 'site'], project);
+  const v = await runbook(['validate', 'site', '-i', 'local.yaml', '-e', `out=${out}`], project);
   assert.is(v.code, 0, v.stderr);
   const l = await runbook(['list'], project);
   assert.is(l.code, 0, l.stderr);
