@@ -131,6 +131,9 @@ async function handshake(endpoint: SshEndpoint, settings: SshSettings, sock?: Cl
         verify(false);
       },
     });
+    // Each exec is several small request/reply packets: Nagle's algorithm would hold them back
+    // waiting for delayed ACKs (tens of ms per round trip).
+    client.setNoDelay(true);
   });
 }
 

@@ -10,12 +10,15 @@
 
 import { constants } from 'node:os';
 import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client, ClientChannel } from 'ssh2';
 import { TaskError, UnreachableError } from '../errors.js';
 import { quote, sh } from '../shell/quote.js';
 import { describe, openClient, type SshSettings } from './ssh-connect.js';
 import type { SshEndpoint } from './ssh-endpoint.js';
 import type { ExecOptions, ExecResult, Transport } from './types.js';
+
+const SESSION_RETRY_DELAYS_MS = [10, 25, 50, 100, 200, 400];
 
 export interface SshTransportOptions extends SshSettings {
   /** Channels open at once on the connection; keep below the server's MaxSessions. */
@@ -149,8 +152,7 @@ class Connection {
         timer = setTimeout(() => stop(new TaskError(`command timed out after ${options.timeoutMs} ms`, { host: this.host })), options.timeoutMs);
       }
 
-      this.client.exec(wrap(script), (err, ch) => {
-        if (err) return settle(this.lost ?? new UnreachableError(this.host, `${describe(this.endpoint)} refused a session channel: ${err.message}`, { cause: err }));
+      this.openSession(wrap(script), (ch) => {
         channel = ch;
         ch.stderr.on('data', (b: Buffer) => {
           const known = stderr.pid !== undefined;
@@ -170,8 +172,40 @@ class Connection {
           else settle(undefined);
         });
         feed(ch, options.stdin, stop);
-      });
+      }).catch(settle);
     });
+  }
+
+  /**
+   * Open a session channel running `command`. sshd frees a closed session only after it has read
+   * the packets queued behind the close, so a channel opened right after another closed can be
+   * refused although fewer than MaxSessions are open: such refusals are retried briefly.
+   * `attach` runs synchronously in ssh2's callback: ssh2 may emit the channel's exit event in the
+   * same tick, before a promise continuation would have added the listener.
+   */
+  private async openSession(command: string, attach: (channel: ClientChannel) => void): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.lost) throw this.lost;
+      try {
+        return await new Promise<void>((resolve, reject) =>
+          this.client.exec(command, (err, ch) => {
+            if (err) return reject(err);
+            attach(ch);
+            resolve();
+          }),
+        );
+      } catch (e) {
+        if (this.lost) throw this.lost;
+        const err = e as Error;
+        if (attempt >= SESSION_RETRY_DELAYS_MS.length) {
+          throw new UnreachableError(this.host, `${describe(this.endpoint)} refused a session channel: ${err.message}`, {
+            hint: "lower the channel cap (maxSessions) below the server's MaxSessions",
+            cause: err,
+          });
+        }
+        await sleep(SESSION_RETRY_DELAYS_MS[attempt]);
+      }
+    }
   }
 
   /**

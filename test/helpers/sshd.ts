@@ -3,7 +3,7 @@
 // suite starts its own, so suites can run in parallel. Needs root (sshd) and openssh-server.
 
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -65,7 +65,9 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   let userKey = join(dir, 'user_ed25519');
   if (options.authorizedKey) userKey = options.authorizedKey.replace(/\.pub$/, '');
   else keygen(userKey);
-  writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${userKey}.pub`));
+  // sshd reads authorized_keys as the login user, who may not be root (the bench logs in as another user).
+  chmodSync(dir, 0o755);
+  writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${userKey}.pub`), { mode: 0o644 });
 
   const port = await freePort();
   // sshd keeps the first value it reads for a keyword, so the caller's lines come first.

@@ -122,7 +122,7 @@ test('20 concurrent execs on MaxSessions 10 all succeed, never more than 8 chann
 test('without the cap, the same load overruns MaxSessions (the cap is what prevents it)', async () => {
   const { transport: uncapped } = await openTransport(inventoryHost(sshd), { knownHostsFile: sshd.knownHosts, maxSessions: 20 });
   try {
-    const settled = await Promise.allSettled(Array.from({ length: 20 }, () => uncapped.exec('sleep 0.3')));
+    const settled = await Promise.allSettled(Array.from({ length: 20 }, () => uncapped.exec('sleep 3')));
     const refused = settled.filter((s) => s.status === 'rejected').map((s) => String((s as PromiseRejectedResult).reason.message));
     assert.ok(refused.length > 0, 'some channels were refused');
     assert.match(refused[0], 'refused a session channel');
