@@ -3,36 +3,22 @@
 //
 //   node --conditions=development --import tsx bench/ssh-roundtrips.ts
 //
-// Needs root and openssh-server. Logs in as a system user `runbook-bench` with /bin/sh as its
-// shell (created if missing): root's ~/.bashrc on a developer machine (pyenv, cargo...) is sourced
-// by bash for every SSH command and would be measured instead of the transport. Lab hosts log in
-// with Debian's stock shell setup.
+// Needs root and openssh-server; logs in as `runbook-bench` (bench/ssh-user.ts says why).
 
-import { execFileSync } from 'node:child_process';
 import { openTransport } from '../src/transport/connect.js';
 import { inventoryHost, startSshd } from '../test/helpers/sshd.js';
+import { BENCH_USER, ensureBenchUser } from './ssh-user.js';
 
 const ROUND_TRIPS = 1000;
-const USER = 'runbook-bench';
-
-function ensureUser(): void {
-  try {
-    execFileSync('id', [USER], { stdio: 'ignore' });
-  } catch {
-    execFileSync('useradd', ['--system', '--no-create-home', '--home-dir', '/tmp', '--shell', '/bin/sh', USER]);
-  }
-  // `*`: no password, but not locked (sshd without PAM refuses locked accounts even for keys).
-  execFileSync('usermod', ['--password', '*', USER]);
-}
 
 const ms = (ns: bigint) => Number(ns) / 1e6;
 let peakRss = process.memoryUsage().rss;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
 
-ensureUser();
+ensureBenchUser();
 const sshd = await startSshd();
 try {
-  const { transport } = await openTransport(inventoryHost(sshd, 'bench', { user: USER }), { knownHostsFile: sshd.knownHosts });
+  const { transport } = await openTransport(inventoryHost(sshd, 'bench', { user: BENCH_USER }), { knownHostsFile: sshd.knownHosts });
   let t = process.hrtime.bigint();
   await transport.connect();
   const connectMs = ms(process.hrtime.bigint() - t);
