@@ -4,6 +4,7 @@
 // stops that host's rollback before it, unless forced past. The rollback is a run of its own,
 // journaled like a play, and re-running it skips what an earlier rollback already undid.
 
+import type { HostRecap } from '../engine/events.js';
 import { UserError } from '../errors.js';
 import { hostVars } from '../load/vars.js';
 import type { Inventory, Runbook, StepDecl, Vars } from '../model.js';
@@ -101,17 +102,31 @@ export async function rollbackRun(options: RollbackOptions): Promise<RollbackRes
   await journal.append({ type: 'run-start', runId: id, runbook: run.header.runbook.name, hosts, checkMode: false, time: new Date().toISOString() });
   const pool = new ConnectionPool(options.inventory, options.connect);
   const result: RollbackResult = { id, undone: 0, failed: 0, blocked: 0 };
-  const recap: Record<string, { ok: number; changed: number; failed: number; skipped: number; unreachable: number; ignored: number }> = {};
+  const recap: Record<string, HostRecap> = {};
   try {
     await Promise.all(
       hosts.map(async (host) => {
         recap[host] = { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, ignored: 0 };
         const outcome = await rollbackHost(host, plan.get(host)!, run, options, pool, async (marker) => {
           await journal.append(marker);
-          if (marker.status === 'undone') (result.undone++, recap[host].changed++);
-          if (marker.status === 'failed') (result.failed++, recap[host].failed++);
-          if (marker.status === 'not-reversible') (result.blocked++, recap[host].failed++);
-          if (marker.status === 'skipped') recap[host].skipped++;
+          const counts = recap[host];
+          switch (marker.status) {
+            case 'undone':
+              result.undone++;
+              counts.changed++;
+              break;
+            case 'failed':
+              result.failed++;
+              counts.failed++;
+              break;
+            case 'not-reversible':
+              result.blocked++;
+              counts.failed++;
+              break;
+            case 'skipped':
+              counts.skipped++;
+              break;
+          }
         });
         if (outcome === 'unreachable') recap[host].unreachable++;
       }),

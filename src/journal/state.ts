@@ -52,6 +52,16 @@ export interface RunState {
   recap?: Record<string, HostRecap>;
 }
 
+/** A host-undo not yet followed by its step's result: the change is being applied. */
+interface PendingUndo {
+  line: number;
+  host: string;
+  stepId: string;
+  task: string;
+  item?: number;
+  undo: unknown;
+}
+
 const UNDO_STATUS: Record<UndoMarker['status'], StepStatus> = {
   undone: 'changed',
   failed: 'failed',
@@ -69,7 +79,7 @@ export function foldJournal(header: RunHeader, records: NumberedLine[], isAlive 
   const checkpoints = new Map<string, Map<string, number>>();
   const changes: Change[] = [];
   const stepNames = new Map(header.steps.map((s) => [s.id, s.name]));
-  let pending = new Map<string, { line: number; host: string; stepId: string; task: string; item?: number; undo: unknown }>();
+  let pending = new Map<string, PendingUndo>();
   let ended: RunStatus | undefined;
   let pid = header.pid;
   let attempts = 1;
@@ -90,7 +100,7 @@ export function foldJournal(header: RunHeader, records: NumberedLine[], isAlive 
       if (keep) changes.push(unfinishedChange(p));
     }
   };
-  const unfinishedChange = (p: typeof pending extends Map<string, infer V> ? V : never): Change => ({
+  const unfinishedChange = (p: PendingUndo): Change => ({
     key: String(p.line),
     host: p.host,
     stepId: p.stepId,

@@ -165,4 +165,39 @@ steps:
   assert.is(ids.length, 3, 'the play and two rollbacks are journaled; the no-op and --check made no run');
 });
 
+test('a command without undo stops the rollback before it (--force skips it); an undo: block reverses one', async () => {
+  const { dir, out } = project({
+    commands: `name: commands
+vars:
+  out: { type: string, required: true }
+steps:
+  - name: Reversible command
+    shell: { cmd: "echo made > {{out}}/made", creates: "{{out}}/made" }
+    undo:
+      - name: Remove what it made
+        file: { path: "{{out}}/made", state: absent }
+  - name: Irreversible command
+    shell: { cmd: "echo x > {{out}}/marker", creates: "{{out}}/marker" }
+  - name: Plain file
+    copy: { dest: "{{out}}/plain", content: "p\\n" }
+`,
+  });
+  const play = await runbook(['play', 'commands', '-e', `out=${out}`], dir);
+  assert.is(play.code, 0, show(play));
+  const check = await runbook(['rollback', '--check'], dir);
+  assert.match(check.stdout, /would undo "Irreversible command" \(shell\) \(NOT REVERSIBLE/);
+  assert.match(check.stdout, /would undo "Reversible command" \(shell\) \(by its undo: steps\)/);
+
+  const stopped = await runbook(['rollback'], dir);
+  assert.is(stopped.code, 2, show(stopped));
+  assert.match(stopped.stdout, /stopped before "Irreversible command"/);
+  assert.not.ok(existsSync(join(out, 'plain')), 'newer changes were undone');
+  assert.ok(existsSync(join(out, 'made')), 'older ones are left in place');
+
+  const forced = await runbook(['rollback', '--force'], dir);
+  assert.is(forced.code, 0, show(forced));
+  assert.not.ok(existsSync(join(out, 'made')), 'the undo: block ran');
+  assert.ok(existsSync(join(out, 'marker')), 'the irreversible change stays');
+});
+
 test.run();

@@ -1,0 +1,148 @@
+// Ctrl-C and failures from the command line: the first Ctrl-C lets the step in flight finish and
+// exits 99 with a resumable run, a second one exits at once and the run is still resumable; a
+// runbook with `on_failure: rollback` undoes the failed host's changes back to its last
+// checkpoint; `resume --from` runs an earlier step again.
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { ensureBuilt, journalOf, makeProject, removeDir, runbook, runIds, startRunbook, type Ran } from './cli-helpers.js';
+
+const projects: string[] = [];
+const show = (r: Ran) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test.before(async () => {
+  await ensureBuilt();
+});
+test.after(() => projects.forEach(removeDir));
+
+function project(runbooks: Record<string, string>): { dir: string; out: string } {
+  const dir = makeProject(runbooks);
+  projects.push(dir);
+  const out = join(dir, 'out');
+  mkdirSync(out);
+  return { dir, out };
+}
+
+/** Ten file steps; the fourth takes a second, so a Ctrl-C surely lands while it is in flight. */
+function tenSteps(): string {
+  const steps = Array.from({ length: 10 }, (_, i) =>
+    i === 3
+      ? `  - name: slow\n    shell: { cmd: "sleep 1; echo 3 > {{out}}/f3", creates: "{{out}}/f3" }`
+      : `  - name: file ${i}\n    copy: { dest: "{{out}}/f${i}", content: "${i}\\n" }`,
+  );
+  return `name: ten\nvars:\n  out: { type: string, required: true }\nsteps:\n${steps.join('\n')}\n`;
+}
+
+function journalText(dir: string): string {
+  const runs = join(dir, '.runbook', 'runs');
+  if (!existsSync(runs)) return '';
+  const [id] = readdirSync(runs);
+  const path = id ? join(runs, id, 'journal.jsonl') : '';
+  return path && existsSync(path) ? readFileSync(path, 'utf8') : '';
+}
+
+/** Start a play, wait until the slow step started, then send SIGINT `times` times. */
+async function interrupt(dir: string, out: string, times: number): Promise<{ code: number | null; signal: string | null }> {
+  const child = startRunbook(['play', 'ten', '-e', `out=${out}`], dir);
+  const exited = once(child, 'exit');
+  while (!/"host-start","host":"localhost","stepId":"[^"]*","stepName":"slow"/.test(journalText(dir))) await sleep(5);
+  for (let i = 0; i < times; i++) {
+    child.kill('SIGINT');
+    // Signals do not queue: give the first one time to be handled.
+    await sleep(200);
+  }
+  const [code, signal] = (await exited) as [number | null, string | null];
+  return { code, signal };
+}
+
+test('first Ctrl-C: the step in flight finishes, exit 99, the run resumes to the end', async () => {
+  const { dir, out } = project({ ten: tenSteps() });
+  const { code } = await interrupt(dir, out, 1);
+  assert.is(code, 99);
+  const [id] = await runIds(dir);
+  const { records } = await journalOf(dir, id);
+  const end = records.at(-1);
+  assert.ok(end?.type === 'run-end' && end.status === 'interrupted', 'the run ended as interrupted');
+  const started = records.filter((r) => r.type === 'host-start').length;
+  const results = records.filter((r) => r.type === 'host-result').length;
+  assert.is(results, started, 'every step started was finished and journaled');
+  assert.is(started, 4, 'the slow step finished; nothing new started after the interrupt');
+  assert.ok(existsSync(join(out, 'f3')));
+
+  const runs = await runbook(['runs'], dir);
+  assert.match(runs.stdout, /interrupted/);
+  const resume = await runbook(['resume', id], dir);
+  assert.is(resume.code, 0, show(resume));
+  assert.is(readdirSync(out).length, 10);
+});
+
+test('second Ctrl-C: exits at once; the run is still resumable', async () => {
+  const { dir, out } = project({ ten: tenSteps() });
+  const { code } = await interrupt(dir, out, 2);
+  assert.is(code, 99);
+  const [id] = await runIds(dir);
+  const { records } = await journalOf(dir, id);
+  assert.ok(!records.some((r) => r.type === 'run-end'), 'no orderly end');
+  const resume = await runbook(['resume'], dir);
+  assert.is(resume.code, 0, show(resume));
+  assert.is(readdirSync(out).length, 10);
+});
+
+test('on_failure: rollback undoes the failed host back to its last checkpoint', async () => {
+  const { dir, out } = project({
+    guarded: `name: guarded
+on_failure: rollback
+vars:
+  out: { type: string, required: true }
+steps:
+  - name: Kept
+    copy: { dest: "{{out}}/kept", content: "kept\\n" }
+  - checkpoint: safe
+  - name: Undone
+    copy: { dest: "{{out}}/undone", content: "undone\\n" }
+  - name: Fails
+    copy: { dest: "{{out}}/never", src: missing-file }
+`,
+  });
+  const play = await runbook(['play', 'guarded', '-e', `out=${out}`], dir);
+  assert.is(play.code, 2, show(play));
+  assert.match(play.stderr, /rolling back to their last checkpoint/);
+  assert.equal(readdirSync(out), ['kept'], 'what came after the checkpoint is undone, what came before stays');
+  const ids = await runIds(dir);
+  assert.is(ids.length, 2, 'the play and its rollback');
+});
+
+test('resume --from an earlier step runs it and everything after again', async () => {
+  const { dir, out } = project({
+    flaky: `name: flaky
+vars:
+  out: { type: string, required: true }
+steps:
+  - name: First
+    copy: { dest: "{{out}}/one", content: "1\\n" }
+  - name: Second
+    copy: { dest: "{{out}}/two", content: "2\\n" }
+  - name: Needs the flag
+    copy: { dest: "{{out}}/three", src: flag.txt }
+`,
+  });
+  assert.is((await runbook(['play', 'flaky', '-e', `out=${out}`], dir)).code, 2);
+  writeFileSync(join(out, 'two'), 'edited by hand\n');
+  writeFileSync(join(dir, 'runbooks', 'flag.txt'), '3\n');
+  const resume = await runbook(['resume', '--from', 'Second'], dir);
+  assert.is(resume.code, 0, show(resume));
+  assert.is(readFileSync(join(out, 'two'), 'utf8'), '2\n', 'the step at --from ran again');
+  const [id] = await runIds(dir);
+  const { records } = await journalOf(dir, id);
+  const after = records.slice(records.findIndex((r) => r.type === 'resume'));
+  assert.equal(
+    after.flatMap((r) => (r.type === 'host-start' ? [r.stepName] : [])),
+    ['Second', 'Needs the flag'],
+  );
+});
+
+test.run();
