@@ -147,8 +147,11 @@ function hostKeyError(endpoint: SshEndpoint, name: string, found: HostKeyVerdict
       `REMOTE HOST IDENTIFICATION HAS CHANGED for ${describe(endpoint)}: it offered the host key ${offered}, ` +
         `which is not the one recorded for ${name}. Someone could be eavesdropping on you right now ` +
         `(possible man-in-the-middle attack), or the host key has just been changed. ` +
-        `Offending key in ${file}:${found.entry.line}`,
-      { host, hint: `if the change is expected (the host was rebuilt), remove the old key with \`ssh-keygen -f ${quote(file)} -R ${quote(name)}\` (line ${line}) and connect with --accept-new-host-keys` },
+        `Offending key in ${file}:${line}`,
+      {
+        host,
+        hint: `if the change is expected (the host was rebuilt), remove the old key with \`ssh-keygen -f ${quote(file)} -R ${quote(name)}\` and connect with --accept-new-host-keys`,
+      },
     );
   }
   if (found.status === 'revoked') {

@@ -67,6 +67,7 @@ class Connection {
   private lost: Error | undefined;
   private readonly inFlight = new Set<(e: Error) => void>();
   private readonly slots: Semaphore;
+  private readonly closed: Promise<void>;
 
   constructor(
     private readonly client: Client,
@@ -78,7 +79,13 @@ class Connection {
     // ssh2 emits 'end'/'close' on the client before it fails the channels, so every exec learns
     // the real reason (connection lost) rather than a bare closed channel.
     const onGone = (cause?: Error) => this.drop(cause);
-    client.on('error', onGone).on('end', () => onGone()).on('close', () => onGone());
+    client.on('error', onGone).on('end', () => onGone());
+    this.closed = new Promise((resolve) =>
+      client.on('close', () => {
+        onGone();
+        resolve();
+      }),
+    );
   }
 
   get ended(): boolean {
@@ -97,11 +104,9 @@ class Connection {
   }
 
   async close(): Promise<void> {
-    if (this.lost) return;
-    const closed = new Promise<void>((resolve) => this.client.once('close', () => resolve()));
     this.drop(new Error('closed by runbook'));
     this.client.end();
-    await closed;
+    await this.closed;
   }
 
   async exec(command: string, options: ExecOptions): Promise<ExecResult> {
