@@ -47,12 +47,20 @@ export async function chooseRun(
   return found;
 }
 
-/** Keys (`host\0changeKey`) of the changes of `runId` that earlier rollbacks already undid. */
-export async function undoneChanges(projectDir: string, runId: string): Promise<Set<string>> {
-  const done = new Set<string>();
+/**
+ * What rollbacks of `runId` undid: `changes` as `host\0changeKey` (rollback skips them), `steps` as
+ * `host\0stepId` (resume runs them again: their effect is gone).
+ */
+export async function undoneChanges(projectDir: string, runId: string): Promise<{ changes: Set<string>; steps: Set<string> }> {
+  const changes = new Set<string>();
+  const steps = new Set<string>();
   for (const run of await loadRuns(projectDir)) {
     if (run.header.kind !== 'rollback' || run.header.rollbackOf !== runId) continue;
-    for (const r of run.records) if (r.type === 'undo-result' && r.status === 'undone') done.add(`${r.host}\0${r.key}`);
+    for (const r of run.records) {
+      if (r.type !== 'undo-result' || r.status !== 'undone') continue;
+      changes.add(`${r.host}\0${r.key}`);
+      steps.add(`${r.host}\0${r.stepId}`);
+    }
   }
-  return done;
+  return { changes, steps };
 }

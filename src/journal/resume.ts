@@ -12,12 +12,15 @@ export interface DoneSteps {
   done(host: string, stepId: string): { status: StepStatus; registered?: Record<string, unknown> } | undefined;
 }
 
-/** Steps finished in the run so far, with what they registered (runPlay's `resume`). */
-export function doneSteps(state: RunState): DoneSteps {
+/**
+ * Steps finished in the run so far, with what they registered (runPlay's `resume`). A step a
+ * rollback undid (`host\0stepId` in `undone`) is not done any more.
+ */
+export function doneSteps(state: RunState, undone: Set<string> = new Set()): DoneSteps {
   return {
     done(host, stepId) {
       const s = state.hosts.get(host)?.get(stepId);
-      if (!isDone(s) || s!.status === 'started') return undefined;
+      if (!isDone(s) || s!.status === 'started' || undone.has(`${host}\0${stepId}`)) return undefined;
       return { status: s!.status, ...(s!.registered ? { registered: s!.registered } : {}) };
     },
   };

@@ -68,7 +68,7 @@ export async function rollbackRun(options: RollbackOptions): Promise<RollbackRes
   if (run.state.status === 'running') {
     throw new UserError('run', `run ${options.runId} is still running`, { hint: 'wait for it, or stop it first' });
   }
-  const undone = await undoneChanges(options.projectDir, options.runId);
+  const { changes: undone } = await undoneChanges(options.projectDir, options.runId);
   const plan = planRollback(run, options, undone);
   const total = [...plan.values()].reduce((n, list) => n + list.length, 0);
   if (total === 0) {

@@ -67,7 +67,7 @@ async function resume(id: string | undefined, flags: ResumeFlags): Promise<numbe
     flags: header.options,
     projectDir: project.dir,
     sinks: [terminalSink({ json: flags.json ?? false, strategy: context.runbook.strategy })],
-    resume: resumeLib.doneSteps(state),
+    resume: resumeLib.doneSteps(state, (await history.undoneChanges(project.dir, header.id)).steps),
     fromStep: flags.from,
     rollbackOnFailure: header.options.rollbackOnFailure ?? false,
     argv,
