@@ -34,7 +34,7 @@ export function buildHeader(input: HeaderInput): RunHeader {
     options: input.options,
     steps: planSteps(input.runbook),
     checkpoints: planCheckpoints(input.runbook),
-    argv: redactArgv(input.argv, redacted),
+    argv: redactArgv(input.argv, redacted, redacted.map((name) => input.extraVars[name])),
     startTime: new Date().toISOString(),
     pid: process.pid,
   };

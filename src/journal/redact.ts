@@ -25,11 +25,16 @@ export function redactVars(vars: Vars, runbook?: Pick<Runbook, 'vars'>): { vars:
   return { vars: out, redacted };
 }
 
-/** Command-line words with `name=value` secrets (as in `-e db_password=x`) redacted. */
-export function redactArgv(words: string[], secretNames: Iterable<string> = []): string[] {
+/**
+ * Command-line words with secrets redacted: `name=value` pairs whose name is secret (as in
+ * `-e db_password=x`), and every occurrence of a secret value (as in `-e '{"token": "x"}'`).
+ */
+export function redactArgv(words: string[], secretNames: Iterable<string>, secretValues: unknown[]): string[] {
   const names = new Set(secretNames);
+  const values = secretValues.filter((v): v is string | number => typeof v === 'string' || typeof v === 'number').map(String).filter((v) => v !== '');
   return words.map((word) => {
     const m = /^([A-Za-z_][\w.-]*)=/.exec(word);
-    return m && (isSecretName(m[1]) || names.has(m[1])) ? `${m[1]}=${REDACTED}` : word;
+    if (m && (isSecretName(m[1]) || names.has(m[1]))) return `${m[1]}=${REDACTED}`;
+    return values.reduce((w, v) => w.split(v).join(REDACTED), word);
   });
 }

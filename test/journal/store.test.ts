@@ -45,7 +45,7 @@ function header(projectDir: string, id = newRunId()): RunHeader {
     id, projectDir, runbook: runbook([step('a'), step('b'), step('c')]),
     inventory: { hash: 'invhash', hosts: new Map(), groups: new Map() },
     extraVars: { api_token: 's3cr3t-value', plain: 'declared-secret', region: 'eu' },
-    options: { checkMode: false }, argv: ['play', 'rb', '-e', 'api_token=s3cr3t-value', '-e', 'region=eu'],
+    options: { checkMode: false }, argv: ['play', 'rb', '-e', 'api_token=s3cr3t-value', '-e', 'region=eu', '-e', '{"plain": "declared-secret"}'],
   });
 }
 
@@ -70,6 +70,7 @@ test('header: private dir, secrets redacted, read back', async () => {
   assert.equal(back.redactedVars.sort(), ['api_token', 'plain']);
   assert.ok(back.argv.includes(`api_token=${REDACTED}`));
   assert.ok(back.argv.includes('region=eu'));
+  assert.ok(back.argv.includes(`{"plain": "${REDACTED}"}`));
   assert.equal(await listRunIds(project), [h.id]);
 });
 

@@ -26,7 +26,7 @@ export function register(program: Command): void {
 }
 
 async function resume(id: string | undefined, flags: ResumeFlags): Promise<number> {
-  const [{ openProject }, { parseExtraVars }, { terminalSink }, { UserError }, history, { reloadContext }, resumeLib, session, { playJournaled }] =
+  const [{ openProject }, { parseExtraVars }, { terminalSink }, { UserError }, history, { reloadContext }, resumeLib, session, { playJournaled }, redact] =
     await Promise.all([
       import('../context.js'),
       import('../../load/extra-vars.js'),
@@ -37,6 +37,7 @@ async function resume(id: string | undefined, flags: ResumeFlags): Promise<numbe
       import('../../journal/resume.js'),
       import('../../journal/session.js'),
       import('../../journal/journaled-play.js'),
+      import('../../journal/redact.js'),
     ]);
   const say = (m: string) => void process.stderr.write(`${m}\n`);
   const project = await openProject();
@@ -54,11 +55,13 @@ async function resume(id: string | undefined, flags: ResumeFlags): Promise<numbe
   if (state.status === 'running') throw new UserError('usage', `run ${header.id} is still running (pid ${header.pid})`);
   for (const d of run.damaged) say(`journal line ${d.line} of run ${header.id} is damaged (the controller died mid-write); ignored`);
 
-  const context = await reloadContext(header, await parseExtraVars(flags.extraVars), project.registry);
+  const given = await parseExtraVars(flags.extraVars);
+  const context = await reloadContext(header, given, project.registry);
   for (const problem of resumeLib.checkUnchanged(header, context.runbook, context.inventory, flags.force ?? false)) {
     say(`warning: --force: ${problem}`);
   }
-  const argv = process.argv.slice(2);
+  const secret = redact.redactVars(given, context.runbook).redacted;
+  const argv = redact.redactArgv(process.argv.slice(2), secret, secret.map((name) => given[name]));
   const journaled = await session.continueRun(project.dir, header.id, { argv, from: flags.from, force: flags.force }, (m) => say(`warning: ${m}`));
   say(`resuming run ${header.id}${flags.from ? ` from ${flags.from}` : ''}`);
   const result = await playJournaled({
