@@ -3,15 +3,17 @@
 // a missing variable or a bad arg fails with file:line:col before a single connection is opened.
 // Only what depends on run-time values (a `register`ed result) waits for the run.
 
+import { dirname } from 'node:path';
 import { UserError, isUserError } from '../errors.js';
 import { matchHosts } from '../load/patterns.js';
 import { hostVars } from '../load/vars.js';
 import { resolveStepArgs } from '../load/args.js';
-import { evaluateCondition, renderValue } from '../template/index.js';
+import { evaluateCondition, renderTemplateFile, renderValue } from '../template/index.js';
 import type { Inventory, Runbook, StepDecl, Vars } from '../model.js';
 import type { TaskRegistry } from '../task/registry.js';
 import { Redactor } from './redact.js';
 import { selectedByTags, type TagFilter } from './tags.js';
+import { resolveTemplatePath } from './templates.js';
 
 export interface PlanOptions {
   runbook: Runbook;
@@ -66,7 +68,7 @@ export interface Plan {
   varsFor(host: string, scope: Vars): Vars;
 }
 
-export function planPlay(options: PlanOptions): Plan {
+export async function planPlay(options: PlanOptions): Promise<Plan> {
   const { runbook, inventory, registry } = options;
   const limited = options.limit === undefined ? undefined : new Set(matchHosts(options.limit, inventory));
   if (limited?.size === 0) {
@@ -92,14 +94,16 @@ export function planPlay(options: PlanOptions): Plan {
   const registered = registeredNames(runbook);
   const handlerNames = new Set(runbook.handlers.flatMap((h) => [h.name, ...(h.listen ?? [])]));
   const redactor = new Redactor();
-  const planStep = (step: StepDecl, hosts: string[], handler: boolean): PlannedStep => {
+  const planStep = async (step: StepDecl, hosts: string[], handler: boolean): Promise<PlannedStep> => {
     checkNotify(step, handlerNames);
     const perHost = new Map<string, HostStepPlan>();
     for (const host of hosts) {
       const vars = varsFor(host, step.scope);
       collectSecrets(runbook, vars, redactor);
       try {
-        perHost.set(host, planHostStep(step, vars, registry, registered, redactor));
+        const hp = planHostStep(step, vars, registry, registered, redactor);
+        await checkTemplateFiles(step, hp, registry);
+        perHost.set(host, hp);
       } catch (e) {
         throw withHost(e, host, step);
       }
@@ -115,12 +119,13 @@ export function planPlay(options: PlanOptions): Plan {
     else if (selectedByTags(item.step.tags, options.tags)) {
       const hosts = stepHosts(item.step);
       hosts.forEach((h) => playHosts.add(h));
-      items.push({ kind: 'step', planned: planStep(item.step, hosts, false) });
+      items.push({ kind: 'step', planned: await planStep(item.step, hosts, false) });
     }
   }
   const hosts = order.filter((h) => playHosts.has(h));
   // A handler runs on whichever play host notified it.
-  const handlers = runbook.handlers.map((h) => planStep(h, hosts, true));
+  const handlers: PlannedStep[] = [];
+  for (const h of runbook.handlers) handlers.push(await planStep(h, hosts, true));
   return { runbook, hosts, items, handlers, redactor, varsFor };
 }
 
@@ -138,6 +143,17 @@ function planHostStep(
   const calls = renderCalls(step, vars, registry);
   for (const call of calls) collectSecretArgs(step, call.args, registry, redactor);
   return { vars, calls };
+}
+
+/** Render the template files each call names (task.templateFiles): a missing variable fails now. */
+async function checkTemplateFiles(step: StepDecl, hp: HostStepPlan, registry: TaskRegistry): Promise<void> {
+  const templateFiles = registry.get(step.task)?.templateFiles;
+  if (!templateFiles || !hp.calls) return;
+  const runbookDir = dirname(step.pos.file);
+  for (const call of hp.calls) {
+    const vars = call.item ? { ...hp.vars, [step.loopVar]: call.item.value } : hp.vars;
+    for (const path of templateFiles(call.args)) await renderTemplateFile(await resolveTemplatePath(runbookDir, path), vars);
+  }
 }
 
 /** Render a step's calls for one host: its loop, then its args per item. Used at run time too. */

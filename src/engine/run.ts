@@ -57,7 +57,7 @@ export const EXIT = { ok: 0, badInput: 1, failed: 2, unreachable: 4, interrupted
 
 /** Throws a UserError (before any event or connection) when the play does not plan. */
 export async function runPlay(options: PlayOptions): Promise<PlayResult> {
-  const plan = planPlay({
+  const plan = await planPlay({
     runbook: options.runbook,
     inventory: options.inventory,
     registry: options.registry,

@@ -2,6 +2,7 @@
 // check then (unless in check mode) journal the undo and apply, retries/until, changed_when and
 // failed_when, register, notify, and the host-result event with the host's recap.
 
+import { resolveBecome } from '../transport/become.js';
 import { dirname } from 'node:path';
 import { isUnreachable, isUserError, TaskError } from '../errors.js';
 import { evaluateCondition, renderTemplateFile } from '../template/index.js';
@@ -180,14 +181,8 @@ async function runCalls(state: RunState, planned: PlannedStep, hs: HostState, lo
 }
 
 function withStepBecome(shell: HostShell, planned: PlannedStep, hs: HostState, vars: Vars): HostShell {
-  const { step } = planned;
-  const host = hs.inventoryHost;
-  if (!(step.become ?? host.become ?? false)) return shell;
-  const password = vars['ansible_become_password'] ?? vars['ansible_become_pass'];
-  return shell.withBecome({
-    user: step.becomeUser ?? host.becomeUser ?? 'root',
-    ...(typeof password === 'string' ? { password } : {}),
-  });
+  const become = resolveBecome(planned.step, hs.inventoryHost, vars);
+  return become ? shell.withBecome(become) : shell;
 }
 
 /** One call with its retries: `until` retries until it holds; `retries` alone retries failures. */

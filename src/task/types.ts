@@ -117,6 +117,12 @@ export interface TaskDefinition<Schema extends z.ZodType = z.ZodType, Observed =
   apply(ctx: TaskContext<z.output<Schema>>, observed: Observed | undefined): Promise<ApplyResult<Undo> | void>;
   /** Restore the state the undo record describes. Absent: the task is not reversible on its own. */
   undo?(ctx: UndoContext, record: Undo): Promise<void>;
+  /**
+   * The template files (paths as given to ctx.renderTemplate) a call with these args renders. The
+   * engine renders them at plan time for every host, so a missing variable in a template file
+   * fails with its file:line:col before any host is touched.
+   */
+  templateFiles?(args: z.output<Schema>): string[];
 }
 
 /** Identity function that gives a task module its types. */

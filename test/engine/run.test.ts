@@ -307,6 +307,31 @@ test('plan errors (missing variable, unknown --limit pattern) throw before any e
   assert.not.ok(existsSync(log()));
 });
 
+test('template files: found in templates/ beside the runbook; a missing variable in one fails at plan time', async () => {
+  const { mkdir } = await import('node:fs/promises');
+  await mkdir(join(dir, 'templates'));
+  await writeFile(join(dir, 'templates', 'good.hbs'), 'host={{inventory_hostname}}\n');
+  await writeFile(join(dir, 'templates', 'bad.hbs'), 'line one\nvalue={{missing_var}}\n');
+  const pos = { file: join(dir, 'test.yaml'), line: 1, col: 1 };
+  const good = await play({ runbook: runbook([step('probe', { template: 'good.hbs' }, { name: 'good', register: 'p', pos })]), inventory: inventory(1) });
+  assert.is(good.exitCode, 0);
+  assert.is(good.results[0].registered!['rendered'], 'host=h1\n');
+
+  const events: RunEvent[] = [];
+  const rb = runbook([step('log', { path: log(), text: 'x' }, { name: 'first' }), step('probe', { template: 'bad.hbs' }, { name: 'bad', pos })]);
+  try {
+    await play({ runbook: rb, inventory: inventory(1), sinks: [{ emit: (e: RunEvent) => void events.push(e) }] });
+    assert.unreachable('should have thrown');
+  } catch (e) {
+    assert.ok(isUserError(e), String(e));
+    assert.match((e as Error).message, /missing_var/);
+    const pos = (e as { pos?: { file: string; line: number } }).pos;
+    assert.equal(pos && { file: pos.file, line: pos.line }, { file: join(dir, 'templates', 'bad.hbs'), line: 2 });
+  }
+  assert.is(events.length, 0);
+  assert.not.ok(existsSync(log()));
+});
+
 test('an unreachable host stops with status unreachable; exit code 4', async () => {
   const inv = inventory(2);
   inv.hosts.set('h2', { name: 'h2', connection: 'ssh', address: '127.0.0.1', port: 1, user: 'nobody', vars: {} });

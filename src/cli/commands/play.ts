@@ -80,7 +80,7 @@ async function play(ref: string, flags: PlayFlags): Promise<number> {
   };
   // Plan errors (a missing variable, a bad arg) must not leave a run behind: check before the run
   // directory is made. runPlay plans again, which costs little next to a single connection.
-  planPlay({ runbook, inventory, registry: project.registry, extraVars, limit: options.limit, tags: { only: options.tags, skip: options.skipTags } });
+  await planPlay({ runbook, inventory, registry: project.registry, extraVars, limit: options.limit, tags: { only: options.tags, skip: options.skipTags } });
   const argv = process.argv.slice(2);
   const run = await session.beginRun({ projectDir: project.dir, runbook, inventory, extraVars, flags: options, argv, warn });
   // The journal runs the play: Ctrl-C handling, then on failure a rollback or the resume command.

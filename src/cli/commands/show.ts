@@ -37,6 +37,6 @@ async function show(ref: string, flags: ShowFlags): Promise<void> {
   const project = await openProject();
   const extraVars = await parseExtraVars(flags.extraVars);
   const { runbook, inventory } = await loadPlayInput(project, ref, flags.inventory);
-  const plan = planPlay({ runbook, inventory, registry: project.registry, extraVars, limit: flags.limit, tags: { only: flags.tags, skip: flags.skipTags } });
+  const plan = await planPlay({ runbook, inventory, registry: project.registry, extraVars, limit: flags.limit, tags: { only: flags.tags, skip: flags.skipTags } });
   process.stdout.write(formatPlan(plan, inventory));
 }

@@ -36,7 +36,7 @@ async function validate(refs: string[], flags: { inventory?: string; extraVars: 
   for (const ref of names) {
     try {
       const runbook = await loadRunbook(ref, { projectDir: project.dir, registry: project.registry });
-      if (inventory) planPlay({ runbook, inventory, registry: project.registry, extraVars, tags: { only: [], skip: [] } });
+      if (inventory) await planPlay({ runbook, inventory, registry: project.registry, extraVars, tags: { only: [], skip: [] } });
       process.stdout.write(`ok: ${ref}\n`);
     } catch (e) {
       failed++;
