@@ -1,0 +1,162 @@
+// install-cluster end to end, on three fresh lab hosts with real ZooKeeper and Kafka, through the
+// built CLI (as a user runs it): a first run that fails at the download while the artifact mirror
+// is down, resumed once it is back; then no-op converges (play and --check), a hand-edited
+// server.properties that --check --diff shows and play restores by restarting only that broker,
+// and the rollback of the whole first run. Needs Linux and root (as CI runs it) and a build (dist/).
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { labDown, labSshArgs, labUp, type LabInfo } from '../../src/lab/index.js';
+import { labDir } from '../../src/lab/paths.js';
+import { startMirror } from '../../src/lab/services.js';
+import { loadState, saveState } from '../../src/lab/state.js';
+
+const NAME = 'e2e';
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CLI = join(ROOT, 'dist/cli/main.js');
+const HOSTS = ['kafka01', 'kafka02', 'kafka03'];
+
+let lab: LabInfo;
+let tmp: string;
+let labVars: string;
+/** The first run: failed at the download, then resumed to the end; rolled back last. */
+let firstRun: string;
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function exec(cmd: string, args: string[]): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { cwd: ROOT, maxBuffer: 64 << 20, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 255) : 0, stdout, stderr });
+    });
+  });
+}
+
+function runbook(...args: string[]): Promise<Result> {
+  return exec(process.execPath, [CLI, ...args]);
+}
+
+function play(...flags: string[]): Promise<Result> {
+  return runbook('play', 'install-cluster', '-i', lab.inventory, '-e', `@${labVars}`, ...flags);
+}
+
+async function onHost(host: string, command: string): Promise<string> {
+  const r = await exec('ssh', await labSshArgs(host, [command], NAME));
+  assert.is(r.code, 0, `ssh ${host} ${command}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/** `changed=N` per host from the PLAY RECAP. */
+function changedPerHost(output: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of output.matchAll(/^(\S+)\s*:\s*ok=\d+\s+changed=(\d+)/gm)) out[m[1]] = Number(m[2]);
+  return out;
+}
+
+function runIdOf(output: string): string {
+  const m = /runbook resume (\S+)/.exec(output) ?? /\brun (\d{8}T\d{6}Z-\w+)/.exec(output);
+  assert.ok(m, `no run id in:\n${output}`);
+  return m![1];
+}
+
+const brokerStarted = (host: string) => onHost(host, 'systemctl show -p ActiveEnterTimestampMonotonic --value kafka.service');
+
+test.before(async () => {
+  await labDown({ name: NAME });
+  lab = await labUp({ hosts: 3, name: NAME });
+  tmp = await mkdtemp(join(tmpdir(), 'install-cluster-'));
+  // The lab's override (runbooks/README.md): its mirror, and Debian's JRE for Corretto.
+  labVars = join(tmp, 'lab-vars.yaml');
+  await writeFile(labVars, `mirror: [${lab.mirrorUrl}]\njava_distribution: openjdk\njava_package: openjdk-17-jre-headless\n`);
+});
+
+test.after(async () => {
+  await labDown({ name: NAME });
+  await rm(tmp, { recursive: true, force: true });
+});
+
+test('mirror down: the first run fails at the download step with a clear error', async () => {
+  const state = (await loadState(NAME))!;
+  process.kill(state.mirror!.pid, 'SIGTERM');
+  const r = await play();
+  const output = r.stdout + r.stderr;
+  assert.is.not(r.code, 0, output);
+  assert.match(output, /failed: \[kafka0\d\] Download ZooKeeper/);
+  assert.match(output, new RegExp(lab.mirrorUrl.replace(/[.:/]/g, '\\$&')));
+  // Nothing after the download ran.
+  assert.not.match(output, /Extract ZooKeeper/);
+  firstRun = runIdOf(output);
+});
+
+test('mirror back: resume completes without re-running finished steps, and the smoke test passes', async () => {
+  const state = (await loadState(NAME))!;
+  const mirror = await startMirror(labDir(NAME), state.bridgeAddress);
+  await saveState({ ...state, mirror });
+  const r = await runbook('resume', firstRun);
+  const output = r.stdout + r.stderr;
+  assert.is(r.code, 0, output);
+  // base, java and the service user were done before the failure.
+  assert.not.match(output, /(ok|changed): \[kafka0\d\] (Update the package index|Install Java|Create the service user)/);
+  assert.match(output, /changed: \[kafka0\d\] Download ZooKeeper/);
+  assert.match(output, /ok: \[kafka0\d\] Check the ensemble has exactly one leader and the rest followers/);
+  assert.match(output, /ok: \[kafka0\d\] Check every broker id is registered under the chroot znode/);
+  assert.match(output, /ok: \[kafka0\d\] Produce on the first broker, consume from the beginning on the second/);
+  for (const host of HOSTS) {
+    assert.is(await onHost(host, 'systemctl is-active zookeeper kafka | sort -u'), 'active');
+    assert.is(await onHost(host, 'ps -o user= -C java | sort -u'), 'kafka');
+  }
+});
+
+test('play again: 0 changed; --check: 0 would change', async () => {
+  const again = await play();
+  assert.is(again.code, 0, again.stdout + again.stderr);
+  assert.equal(changedPerHost(again.stdout), { kafka01: 0, kafka02: 0, kafka03: 0 }, again.stdout);
+  const check = await play('--check');
+  assert.is(check.code, 0, check.stdout + check.stderr);
+  assert.equal(changedPerHost(check.stdout), { kafka01: 0, kafka02: 0, kafka03: 0 }, check.stdout);
+});
+
+test('a hand-edited server.properties: --check --diff shows exactly it; play restores it and restarts only that broker', async () => {
+  const conf = '/home/kafka/kafka/config/server.properties';
+  await onHost('kafka02', `sed -i 's/^num.partitions=3$/num.partitions=5/' ${conf}`);
+  const before = Object.fromEntries(await Promise.all(HOSTS.map(async (h) => [h, await brokerStarted(h)])));
+
+  const check = await play('--check', '--diff');
+  assert.is(check.code, 0, check.stdout + check.stderr);
+  assert.equal(changedPerHost(check.stdout), { kafka01: 0, kafka02: 1, kafka03: 0 }, check.stdout);
+  const diffLines = check.stdout.split('\n').filter((l) => /^[-+](?![-+])/.test(l));
+  assert.equal(diffLines, ['-num.partitions=5', '+num.partitions=3']);
+  assert.match(await onHost('kafka02', `grep ^num.partitions= ${conf}`), 'num.partitions=5');
+
+  const fix = await play();
+  assert.is(fix.code, 0, fix.stdout + fix.stderr);
+  assert.match(fix.stdout, /changed: \[kafka02\] Restart Kafka and wait until the broker is back in every ISR/);
+  assert.not.match(fix.stdout, /changed: \[kafka0[13]\] Restart/);
+  assert.is(await onHost('kafka02', `grep ^num.partitions= ${conf}`), 'num.partitions=3');
+  assert.is.not(await brokerStarted('kafka02'), before.kafka02);
+  assert.is(await brokerStarted('kafka01'), before.kafka01);
+  assert.is(await brokerStarted('kafka03'), before.kafka03);
+});
+
+test('rollback of the first run stops the services and leaves the hosts as it found them', async () => {
+  const r = await runbook('rollback', firstRun);
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  for (const host of HOSTS) {
+    assert.is(await onHost(host, 'systemctl is-active zookeeper kafka || true'), 'inactive\ninactive');
+    assert.is(await onHost(host, 'test -e /etc/systemd/system/kafka.service || test -e /etc/systemd/system/zookeeper.service && echo left || echo gone'), 'gone');
+    assert.is(await onHost(host, 'id kafka >/dev/null 2>&1 && echo left || echo gone'), 'gone');
+    assert.is(await onHost(host, 'test -e /home/kafka || test -e /var/lib/zookeeper || test -e /var/lib/kafka && echo left || echo gone'), 'gone');
+    assert.is(await onHost(host, 'command -v java >/dev/null && echo left || echo gone'), 'gone');
+  }
+});
+
+test.run();
