@@ -4,6 +4,7 @@
 // stops that host's rollback before it, unless forced past. The rollback is a run of its own,
 // journaled like a play, and re-running it skips what an earlier rollback already undid.
 
+import { resolveBecome } from '../transport/become.js';
 import type { HostRecap } from '../engine/events.js';
 import { UserError } from '../errors.js';
 import { hostVars } from '../load/vars.js';
@@ -259,13 +260,8 @@ function describe(change: Change): string {
 
 /** The step's become, as the engine applied it when the change was made. */
 function withBecome(shell: HostShell, step: StepSummary | undefined, inventory: Inventory, host: string, vars: Vars): HostShell {
-  const inv = inventory.hosts.get(host);
-  if (!(step?.become ?? inv?.become ?? false)) return shell;
-  const password = vars['ansible_become_password'] ?? vars['ansible_become_pass'];
-  return shell.withBecome({
-    user: step?.becomeUser ?? inv?.becomeUser ?? 'root',
-    ...(typeof password === 'string' ? { password } : {}),
-  });
+  const become = resolveBecome(step, inventory.hosts.get(host), vars);
+  return become ? shell.withBecome(become) : shell;
 }
 
 function stepsById(runbook: Runbook): Map<string, StepDecl> {

@@ -99,6 +99,7 @@ function connectionOf(host: InventoryHost, vars: Vars, baseDir: string): Partial
     user: text(pick('user', 'ansible_user')),
     key: key === undefined ? undefined : expandPath(key, baseDir),
     jumpHost: text(vars.jump_host),
+    password: text(vars.password ?? vars.ansible_password ?? vars.ansible_ssh_pass),
     become,
     becomeUser: text(pick('become_user', 'ansible_become_user')),
   };

@@ -29,17 +29,11 @@ export interface OpenedTransport {
   transport: Transport;
   /** The user the transport logs in as (become is a no-op when it is the wanted user). */
   loginUser: string;
-  /** sudo password for become, from RUNBOOK_BECOME_PASSWORD; never logged. */
-  becomePassword?: string;
 }
 
-export const BECOME_PASSWORD_ENV = 'RUNBOOK_BECOME_PASSWORD';
-
 export async function openTransport(host: InventoryHost, options: ConnectOptions = {}): Promise<OpenedTransport> {
-  const becomePassword = process.env[BECOME_PASSWORD_ENV];
-  const secrets = becomePassword === undefined ? {} : { becomePassword };
   if (host.connection === 'local') {
-    return { transport: new LocalTransport(host.name), loginUser: userInfo().username, ...secrets };
+    return { transport: new LocalTransport(host.name), loginUser: userInfo().username };
   }
   const endpoint = endpointForHost(host, { config: await readSshConfig(options.sshConfigFile), lookupHost: options.lookupHost });
   const transport = new SshTransport(host.name, endpoint, {
@@ -52,5 +46,5 @@ export async function openTransport(host: InventoryHost, options: ConnectOptions
     keepaliveCountMax: 3,
     maxSessions: options.maxSessions ?? 8,
   });
-  return { transport, loginUser: endpoint.user, ...secrets };
+  return { transport, loginUser: endpoint.user };
 }

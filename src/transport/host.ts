@@ -108,13 +108,8 @@ export class HostShell {
       });
       script = exports.join('\n') + '\n' + script;
     }
-    let stdin = options.stdin;
-    if (this.needsSudo()) {
-      const become = this.become!;
-      const flags = become.password === undefined ? '-n' : "-S -p ''";
-      script = `sudo ${flags} -H -u ${quote(become.user)} -- /bin/sh -c ${quote(script)}`;
-      if (become.password !== undefined) stdin = prependLine(become.password, stdin);
-    }
+    if (this.needsSudo()) script = sudoScript(this.become!, script);
+    const stdin = this.become?.password !== undefined && this.needsSudo() ? prependLine(this.become.password, options.stdin) : options.stdin;
     return this.transport.exec(script, { stdin, timeoutMs: options.timeoutMs, signal: options.signal });
   }
 
@@ -173,6 +168,25 @@ export function parseStat(out: string): FileStat | null {
         ? 'link'
         : 'other';
   return { type, mode, owner, group, size: Number(size), ...(type === 'link' ? { linkTarget: lines[1] } : {}) };
+}
+
+/**
+ * Wrap a script to run as another user. Without a password: `sudo -n` (fail rather than hang on a
+ * prompt). With one: the outer sh reads the password line off stdin, hands it to `sudo -S -v`
+ * (which caches the credential), and the real command then runs under `sudo -n` with the rest of
+ * stdin untouched. The password therefore never reaches the command's stdin, even when sudo
+ * would not have asked for it (NOPASSWD, root, a cached credential), and never appears in argv
+ * (printf is a shell builtin).
+ */
+export function sudoScript(become: Become, script: string): string {
+  const run = `sudo -n -H -u ${quote(become.user)} -- /bin/sh -c ${quote(script)}`;
+  if (become.password === undefined) return run;
+  return [
+    `IFS= read -r runbook_become_password || exit 1`,
+    `printf '%s\\n' "$runbook_become_password" | sudo -S -p '' -v 2>/dev/null || { unset runbook_become_password; echo 'sudo: the become password was refused' >&2; exit 1; }`,
+    `unset runbook_become_password`,
+    run,
+  ].join('\n');
 }
 
 function describe(command: ReadonlyArray<string> | ShellText): string {

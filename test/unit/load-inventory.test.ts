@@ -86,6 +86,19 @@ test('INI errors are located', async () => {
   }
 });
 
+test('a login password is read from ansible_password, ansible_ssh_pass or password', async () => {
+  const tmp = await mkdtemp(join(tmpdir(), 'rb-inv-'));
+  try {
+    await writeFile(join(tmp, 'hosts'), 'a ansible_password=s3cret\nb ansible_ssh_pass=other\nc\n');
+    const inv = await loadInventory(join(tmp, 'hosts'));
+    assert.is(inv.hosts.get('a')!.password, 's3cret');
+    assert.is(inv.hosts.get('b')!.password, 'other');
+    assert.is(inv.hosts.get('c')!.password, undefined);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+});
+
 test('host ranges', () => {
   assert.equal(expandHostRange('kafka[01:03]'), ['kafka01', 'kafka02', 'kafka03']);
   assert.equal(expandHostRange('n-[a:c].lab'), ['n-a.lab', 'n-b.lab', 'n-c.lab']);
