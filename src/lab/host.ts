@@ -13,6 +13,25 @@ import { portOpen } from './services.js';
 import type { LabHostState } from './state.js';
 import type { DebianMirror } from './debian-mirror.js';
 
+/**
+ * Every host's systemd, journald, logind and dbus each hold inotify instances, all counted
+ * against root's limit, which is 128 on a stock kernel: the 20th host or so then hangs in
+ * 'initializing'. Raise the limits (never lower them) before booting hosts.
+ */
+const INOTIFY_LIMITS: Record<string, number> = {
+  '/proc/sys/fs/inotify/max_user_instances': 8192,
+  '/proc/sys/fs/inotify/max_user_watches': 524288,
+};
+
+export async function raiseInotifyLimits(log: (line: string) => void): Promise<void> {
+  for (const [path, wanted] of Object.entries(INOTIFY_LIMITS)) {
+    const current = Number((await readFile(path, 'utf8')).trim());
+    if (current >= wanted) continue;
+    await writeFile(path, `${wanted}\n`);
+    log(`raised ${path.slice('/proc/sys/'.length).replaceAll('/', '.')} from ${current} to ${wanted} (lab hosts' systemd needs it)`);
+  }
+}
+
 export function hostRoot(host: LabHostState): string {
   return join(host.dir, 'root');
 }

@@ -12,7 +12,7 @@ import { ensureArtifacts } from './artifacts.js';
 import { ensureBase } from './base.js';
 import { run } from './command.js';
 import { controllerDebianMirror } from './debian-mirror.js';
-import { boot, destroyHostFiles, mountHostRoot, personalize, shutdown, systemState, waitReady } from './host.js';
+import { boot, destroyHostFiles, mountHostRoot, personalize, raiseInotifyLimits, shutdown, systemState, waitReady } from './host.js';
 import { writeInventory } from './inventory.js';
 import {
   chooseSubnet,
@@ -205,6 +205,7 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabInfo> {
       });
     }
     await save();
+    await raiseInotifyLimits(log);
     log(`booting ${count} host(s)`);
     await eachLimited(state.hosts, 4, async (host: LabHostState) => {
       await createHostNetwork(host.netns, host.veth, state.bridge, host.address);
