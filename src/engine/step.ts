@@ -196,6 +196,8 @@ async function runCall(
   vars: Vars,
 ): Promise<CallOutcome> {
   const { step } = planned;
+  // In check mode nothing changes between attempts, so retrying (or waiting for `until`) is moot.
+  if (step.checkMode ?? state.checkMode) return attemptCall(state, planned, hs, task, shell, call, vars);
   const retrying = step.until !== undefined || step.retries !== undefined;
   const attempts = retrying ? Math.max(0, step.retries ?? 3) + 1 : 1;
   for (let attempt = 1; ; attempt++) {

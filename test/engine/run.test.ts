@@ -181,8 +181,10 @@ test('check mode: only check runs; changes are reported with diffs, never applie
     step('unknowable', { path: join(dir, 'touched') }, { name: 'cmd' }),
     step('log', { path: log(), text: 'x' }, { name: 'forced', checkMode: false }),
   ]);
+  rb.items.push({ kind: 'step', step: step('counter', { path: join(dir, 'u'), doneAt: 3 }, { name: 'until', register: 'c', until: 'c.done', retries: 5, delay: 0 }) });
   const p = await play({ runbook: rb, inventory: inventory(1), checkMode: true, diff: true });
   assert.is(p.exitCode, 0);
+  assert.equal(statuses(p, 'until'), ['h1:changed']);
   assert.not.ok(existsSync(file));
   assert.not.ok(existsSync(join(dir, 'touched')));
   const content = p.results.find((r) => r.stepName === 'content')!;
