@@ -1,0 +1,25 @@
+// What kafka_topic and kafka_smoke share: finding the Kafka install on the host and the argument
+// shapes of the Kafka command-line tools.
+
+import { z, sh, type ShellText } from 'runbook';
+
+const hostPort = z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d+$/, 'host:port');
+export const bootstrapArg = z.union([hostPort, z.array(hostPort).min(1)]);
+export const kafkaHomeArg = z.string().regex(/^\//, 'an absolute path').optional();
+export const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "a Kafka topic name: letters, digits, '.', '_' and '-'");
+
+export function bootstrapList(v: string | string[]): string {
+  return Array.isArray(v) ? v.join(',') : v;
+}
+
+/**
+ * Sets `k` to the Kafka install: the given one, else $KAFKA_HOME, ~/kafka or /opt/kafka, whichever
+ * has bin/kafka-topics.sh; loads JAVA_HOME from /etc/profile.d/java.sh (the java task's) since
+ * non-interactive SSH shells do not read profiles.
+ */
+export function findKafka(home: string | undefined): ShellText {
+  return sh`if [ -r /etc/profile.d/java.sh ]; then . /etc/profile.d/java.sh; fi
+k=${home ?? ''}
+if [ -z "$k" ]; then for d in "\${KAFKA_HOME:-}" "$HOME/kafka" /opt/kafka; do if [ -n "$d" ] && [ -x "$d/bin/kafka-topics.sh" ]; then k=$d; break; fi; done; fi
+if [ ! -x "$k/bin/kafka-topics.sh" ]; then echo "no Kafka install found (looked for bin/kafka-topics.sh in \${k:-\\$KAFKA_HOME, ~/kafka, /opt/kafka}); give kafka_home" >&2; exit 66; fi`;
+}

@@ -1,0 +1,149 @@
+// zookeeper_status, kafka_topic and kafka_smoke against a real ZooKeeper 3.7.1 and Kafka 3.5.1
+// broker started here on loopback ports (jars from Maven Central through the lab's poms), with
+// bin/ scripts that run the same classes Apache's scripts run. No lab hosts needed; the lab suite
+// covers the cluster case. Everything started here is stopped by pid at the end.
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { join } from 'node:path';
+import kafkaSmoke from '../../tasks/kafka_smoke.js';
+import kafkaTopic from '../../tasks/kafka_topic.js';
+import zookeeperStatus from '../../tasks/zookeeper_status.js';
+import { check, cleanup, context, converge, hostileValues, tempDir, undo } from '../helpers/task-harness.js';
+
+const root = tempDir('runbook-kafka-loopback-');
+const ZK_PORT = 21000 + (process.pid % 1000);
+const KAFKA_PORT = ZK_PORT + 1000;
+const bootstrap = `127.0.0.1:${KAFKA_PORT}`;
+const home = join(root, 'kafka');
+const started: ChildProcess[] = [];
+
+function classpath(module: 'kafka' | 'zookeeper'): string {
+  const out = join(root, `${module}.cp`);
+  const pom = join(process.cwd(), 'src/lab/assets', module, 'pom.xml');
+  const args = ['-q', '-f', pom, 'dependency:build-classpath', `-Dmdep.outputFile=${out}`];
+  try {
+    execFileSync('mvn', ['-o', ...args], { stdio: 'ignore' });
+  } catch {
+    execFileSync('mvn', args, { stdio: 'ignore' });
+  }
+  return execFileSync('cat', [out]).toString().trim();
+}
+
+function start(name: string, cp: string, main: string, config: string): void {
+  const log = openSync(join(root, `${name}.log`), 'w');
+  const child = spawn('java', ['-Xmx384m', `-Dlog4j.configuration=file:${join(root, 'log4j.properties')}`, '-cp', cp, main, config], { stdio: ['ignore', log, log] });
+  started.push(child);
+}
+
+async function waitPort(port: number, seconds: number): Promise<void> {
+  for (let i = 0; i < seconds * 2; i++) {
+    const open = await new Promise<boolean>((resolve) => {
+      const s = createConnection({ host: '127.0.0.1', port }, () => (s.end(), resolve(true)));
+      s.on('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`nothing listens on ${port} after ${seconds}s`);
+}
+
+test.before(async () => {
+  const kafkaCp = classpath('kafka');
+  // ZooKeeper's runtime jars that its pom leaves out (Apache's tarball ships them in lib/).
+  const zkCp = [classpath('zookeeper'), ...kafkaCp.split(':').filter((j) => /snappy-java|dropwizard\/metrics\/metrics-core/.test(j))].join(':');
+  writeFileSync(join(root, 'log4j.properties'), 'log4j.rootLogger=WARN, C\nlog4j.appender.C=org.apache.log4j.ConsoleAppender\nlog4j.appender.C.Target=System.err\nlog4j.appender.C.layout=org.apache.log4j.PatternLayout\nlog4j.appender.C.layout.ConversionPattern=%p %m%n\n');
+  writeFileSync(join(root, 'zoo.cfg'), `tickTime=2000\ndataDir=${root}/zk\nclientPort=${ZK_PORT}\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n`);
+  writeFileSync(
+    join(root, 'server.properties'),
+    `broker.id=1\nlisteners=PLAINTEXT://${bootstrap}\nlog.dirs=${root}/kafka-logs\nzookeeper.connect=127.0.0.1:${ZK_PORT}/runbook-test\noffsets.topic.replication.factor=1\ngroup.initial.rebalance.delay.ms=0\n`,
+  );
+  mkdirSync(join(home, 'bin'), { recursive: true });
+  for (const [script, main] of [['kafka-topics.sh', 'kafka.admin.TopicCommand'], ['kafka-console-producer.sh', 'kafka.tools.ConsoleProducer'], ['kafka-console-consumer.sh', 'kafka.tools.ConsoleConsumer']]) {
+    writeFileSync(join(home, 'bin', script), `#!/bin/sh\nexec java -Xmx256m -Dlog4j.configuration=file:${root}/log4j.properties -cp '${kafkaCp}' ${main} "$@"\n`);
+    chmodSync(join(home, 'bin', script), 0o755);
+  }
+  start('zookeeper', zkCp, 'org.apache.zookeeper.server.ZooKeeperServerMain', join(root, 'zoo.cfg'));
+  await waitPort(ZK_PORT, 60);
+  start('kafka', kafkaCp, 'kafka.Kafka', join(root, 'server.properties'));
+  await waitPort(KAFKA_PORT, 120);
+});
+
+test.after(async () => {
+  for (const child of started.reverse()) {
+    child.kill('SIGKILL');
+    await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r)));
+  }
+  cleanup();
+});
+
+test('zookeeper_status: real srvr over bash /dev/tcp; expect_mode fails on a wrong mode; never a change', async () => {
+  const r = await check(zookeeperStatus, { port: ZK_PORT, expect_mode: 'standalone' });
+  assert.is(r.inSync, true);
+  assert.is(r.data!.mode, 'standalone');
+  assert.is(r.data!.version, '3.7.1');
+  await check(zookeeperStatus, { port: ZK_PORT, expect_mode: ['leader', 'follower'] }).then(
+    () => assert.unreachable('standalone is not leader or follower'),
+    (e: Error) => assert.match(e.message, /is standalone, expected leader or follower/),
+  );
+  await check(zookeeperStatus, { port: ZK_PORT + 7 }).then(
+    () => assert.unreachable('nothing listens there'),
+    (e: Error) => assert.match(e.message, /did not answer srvr/),
+  );
+});
+
+const topicArgs = { name: 'runbook.smoke', partitions: 3, replication_factor: 1, bootstrap_server: bootstrap, kafka_home: home, require_full_isr: true };
+
+test('kafka_topic: --check predicts, create, second run ok, other shape fails, undo deletes', async () => {
+  const dry = await check(kafkaTopic, topicArgs, { checkMode: true });
+  assert.is(dry.inSync, false);
+  assert.is(dry.summary, 'create topic runbook.smoke (3 partitions, replication factor 1)');
+  const run = await converge(kafkaTopic, topicArgs);
+  const described = (run.apply as { data: { partitions: Array<{ leader: number; isr: number[] }> } }).data;
+  assert.is(described.partitions.length, 3);
+  assert.ok(described.partitions.every((p) => p.leader === 1 && p.isr.join() === '1'));
+  const again = await check(kafkaTopic, topicArgs);
+  assert.is(again.inSync, true);
+  assert.is(again.data!.partition_count, 3);
+  await check(kafkaTopic, { ...topicArgs, partitions: 5 }).then(
+    () => assert.unreachable('a different shape must fail'),
+    (e: Error) => assert.match(e.message, /exists with 3 partitions and replication factor 1, not 5 and 1/),
+  );
+  await check(kafkaTopic, { ...topicArgs, name: 'runbookXsmoke' }).then((r) => assert.is(r.inSync, false, 'the dot in --topic is a regex; the task matches exactly'));
+  await undo(kafkaTopic, JSON.parse(JSON.stringify(run.undo)));
+  assert.is((await check(kafkaTopic, topicArgs)).data!.exists, false);
+});
+
+test('kafka_smoke: all N messages produced arrive at the consumer; skipped in --check', async () => {
+  await converge(kafkaTopic, { ...topicArgs, name: 'smoke' });
+  const args = { topic: 'smoke', messages: 50, bootstrap_server: bootstrap, consumer_bootstrap_server: bootstrap, consumer_host: 'local', kafka_home: home, timeout: 90 };
+  const ctx = context(kafkaSmoke, args);
+  const checked = await kafkaSmoke.check(context(kafkaSmoke, args, { checkMode: true }));
+  assert.ok(checked.unknowableInCheck);
+  const applied = (await kafkaSmoke.apply(ctx, undefined))!;
+  assert.is(applied.changed, false);
+  assert.is(applied.data!.consumed, 50);
+  // A second run has its own token: the 50 old messages do not count for it.
+  const second = (await kafkaSmoke.apply(ctx, undefined))!;
+  assert.is(second.data!.consumed, 50);
+  assert.is.not(second.data!.token, applied.data!.token);
+});
+
+test('hostile values never execute: refused by the schemas or quoted into the scripts', async () => {
+  const canary = join(root, 'pwned');
+  for (const v of hostileValues(canary)) {
+    assert.not.ok(kafkaSmoke.args.safeParse({ topic: v }).success);
+    assert.not.ok(kafkaTopic.args.safeParse({ name: v }).success);
+    await check(kafkaTopic, { name: 't', kafka_home: `/x${v}`, bootstrap_server: bootstrap }).then(
+      () => assert.unreachable('no Kafka there'),
+      (e: Error) => assert.match(e.message, /no Kafka install found/),
+    );
+    await check(zookeeperStatus, { port: ZK_PORT, zookeeper_home: `/x${v}` });
+  }
+  assert.not.ok(existsSync(canary));
+});
+
+test.run();
