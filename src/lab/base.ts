@@ -33,7 +33,14 @@ export async function ensureBase(mirror: DebianMirror, log: (line: string) => vo
     timeoutMs: 15 * 60_000,
   });
   await customize(tmp);
-  await rename(tmp, BASE_ROOTFS);
+  try {
+    await rename(tmp, BASE_ROOTFS);
+  } catch (e) {
+    // Another `lab up` finished building the base while this one was at it: use theirs.
+    const code = (e as NodeJS.ErrnoException).code;
+    if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || !(await baseExists())) throw e;
+    await rm(tmp, { recursive: true, force: true });
+  }
 }
 
 /** What every host shares: no host keys (each host gets its own), an `ops` sudoer, key-only sshd. */
