@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createConnection } from 'node:net';
 import { APT_CACHE_DIR, ARTIFACTS_DIR, ASSETS_DIR } from './paths.js';
 import { startDaemon, isAlive, type ProcessRef } from './process.js';
+import { UserError } from '../errors.js';
 
 export const APT_PROXY_PORT = 3142;
 export const MIRROR_PORT = 8080;
@@ -21,6 +22,17 @@ export function portOpen(address: string, port: number, timeoutMs = 1000): Promi
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
     socket.once('timeout', () => done(false));
+  });
+}
+
+/** Something else (the distro's apt-cacher-ng service on 0.0.0.0, say) already holds our port. */
+async function refuseTakenPort(what: string, address: string, port: number): Promise<void> {
+  if (!(await portOpen(address, port))) return;
+  throw new UserError('lab', `cannot start the lab's ${what}: something on this machine already listens on ${address}:${port}`, {
+    hint:
+      port === APT_PROXY_PORT
+        ? 'stop the distro\'s apt-cacher-ng service (`systemctl disable --now apt-cacher-ng`): the lab runs its own'
+        : `find it with \`ss -ltnp 'sport = :${port}'\` and stop it`,
   });
 }
 
@@ -55,6 +67,7 @@ export async function startAptProxy(stateDir: string, address: string): Promise<
     ].join('\n'),
   );
   const logFile = join(confDir, 'log', 'console.log');
+  await refuseTakenPort('apt proxy', address, APT_PROXY_PORT);
   const ref = await startDaemon('apt-cacher-ng', ['-c', confDir], logFile);
   await waitListening(ref, 'apt-cacher-ng', address, APT_PROXY_PORT, logFile);
   return ref;
@@ -63,6 +76,7 @@ export async function startAptProxy(stateDir: string, address: string): Promise<
 export async function startMirror(stateDir: string, address: string): Promise<ProcessRef> {
   await mkdir(ARTIFACTS_DIR, { recursive: true });
   const logFile = join(stateDir, 'mirror.log');
+  await refuseTakenPort('artifact mirror', address, MIRROR_PORT);
   const ref = await startDaemon(process.execPath, [join(ASSETS_DIR, 'mirror-server.mjs'), address, String(MIRROR_PORT), ARTIFACTS_DIR], logFile);
   await waitListening(ref, 'the artifact mirror', address, MIRROR_PORT, logFile);
   return ref;
