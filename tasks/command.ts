@@ -1,11 +1,11 @@
 import { defineTask, z } from 'runbook';
-import { checkGuards, guardArgs, runCommand, splitWords } from './lib/command.js';
+import { checkGuards, guardArgs, runCommand, scalarText, splitWords } from './lib/command.js';
 
 const args = z
   .object({
     /** The command: a string split into words like sh would (no expansion), or a list of words. */
     cmd: z.string().min(1).optional(),
-    argv: z.array(z.string()).min(1).optional(),
+    argv: z.array(scalarText).min(1).optional(),
     ...guardArgs,
   })
   .strict()

@@ -59,6 +59,14 @@ export const helpers: Record<string, Helper> = {
     const [a, b] = split(args).values;
     return Number(a) < Number(b);
   },
+  /** `{{concat "/kafka/" kafka_version "/"}}`: the values as one string (Jinja's `~`). */
+  concat: (...args) => split(args).values.map(String).join(''),
+  /** `{{suffix mirrors "/kafka/3.5.1/k.tgz"}}`: every string of a list with the text appended (mirror lists). */
+  suffix(...args) {
+    const [list, text] = split(args).values;
+    if (!Array.isArray(list)) throw new HelperError(`suffix: expected a list, got ${describe(list)}`);
+    return list.map((item) => `${String(item)}${String(text)}`);
+  },
   to_json: (...args) => JSON.stringify(split(args).values[0]),
   /** `{{indent 4 text}}` or `{{#indent 4}}...{{/indent}}`: every non-blank line indented by n spaces. */
   indent(this: unknown, ...args) {

@@ -4,6 +4,12 @@
 
 import { CommandError, raw, sh, z, type ApplyResult, type CheckResult, type HostShell, type ShellText } from 'runbook';
 
+/**
+ * A word or env value: numbers and booleans (a templated `"{{port}}"` renders as a number) become
+ * their text, as Ansible does for module args.
+ */
+export const scalarText = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+
 export const guardArgs = {
   /** A path: when it exists, the command is not run (it already did its work). */
   creates: z.string().min(1).optional(),
@@ -13,7 +19,7 @@ export const guardArgs = {
   unless: z.string().min(1).optional(),
   /** Directory to run in (guards' relative paths resolve from here too). */
   chdir: z.string().min(1).optional(),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not a valid environment variable name'), z.string()).optional(),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not a valid environment variable name'), scalarText).optional(),
   /** Text fed to the command's standard input. */
   stdin: z.string().optional(),
 };

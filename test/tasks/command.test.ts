@@ -33,6 +33,14 @@ test('command: runs argv without a shell, with chdir, env, stdin; register data'
   assert.equal(r && r.data, { rc: 0, stdout: `${dir}\nhi there|from stdin`, stderr: '', stdout_lines: [dir, 'hi there|from stdin'], stderr_lines: [] });
 });
 
+test('command: numbers and booleans in argv and env (a templated "{{port}}") arrive as text', async () => {
+  const ctx = context(command, { argv: ['printf', '%s %s|', 9092, true], env: { PORT: 2181 } });
+  const r = await command.apply(ctx, undefined);
+  assert.is(r && r.data && r.data.stdout, '9092 true|');
+  const withEnv = await command.apply(context(command, { cmd: `sh -c 'printf %s "$PORT"'`, env: { PORT: 2181 } }), undefined);
+  assert.is(withEnv && withEnv.data && withEnv.data.stdout, '2181');
+});
+
 test('command: a non-zero exit fails with rc/stdout/stderr on the error', async () => {
   const ctx = context(command, { argv: ['sh', '-c', 'echo out; echo err >&2; exit 3'] });
   const err = await command.apply(ctx, undefined).catch((e) => e);

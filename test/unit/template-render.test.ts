@@ -54,6 +54,9 @@ test('helpers: join, eq/ne, and/or/not, gt/lt, to_json, indent', () => {
   assert.is(render('{{indent 2 "a\nb"}}'), '  a\n  b');
   assert.is(render('{{#indent 4}}x\n\ny{{/indent}}'), '    x\n\n    y');
   assert.is(render('{{ eq a.b "1" }}'), true);
+  assert.equal(render('{{ suffix mirrors "/k.tgz" }}', { mirrors: ['http://a', 'http://b/dist'] }), ['http://a/k.tgz', 'http://b/dist/k.tgz']);
+  assert.throws(() => render('{{ suffix role "/x" }}'), /suffix: expected a list/);
+  assert.equal(render('{{ suffix list (concat "/v" a.b "/" role) }}'), ['1/v1/kafka', '2/v1/kafka']);
 });
 
 test('group_hosts writes one server.N line per ensemble member, in inventory order', async () => {
