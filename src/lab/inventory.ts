@@ -24,6 +24,13 @@ export function inventoryYaml(state: LabState): string {
         known_hosts_file: state.knownHosts,
         lab_mirror_url: state.mirrorUrl,
         lab_apt_proxy: state.aptProxyUrl,
+        // What the shipped runbooks need changed to run here, and nothing else (runbooks/README.md,
+        // "The lab override"): Apache is unreachable, so its tarballs come from the lab's mirror
+        // (laid out like archive.apache.org/dist), and Corretto's apt repository is unreachable, so
+        // Java is Debian's OpenJDK through the lab's apt proxy.
+        mirror: [state.mirrorUrl],
+        java_distribution: 'openjdk',
+        java_package: 'openjdk-17-jre-headless',
       },
       hosts,
       children: {

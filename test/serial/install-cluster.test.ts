@@ -7,8 +7,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { labDown, labSshArgs, labUp, type LabInfo } from '../../src/lab/index.js';
@@ -22,8 +20,6 @@ const CLI = join(ROOT, 'dist/cli/main.js');
 const HOSTS = ['kafka01', 'kafka02', 'kafka03'];
 
 let lab: LabInfo;
-let tmp: string;
-let labVars: string;
 /** The first run: failed at the download, then resumed to the end; rolled back last. */
 let firstRun: string;
 
@@ -46,7 +42,8 @@ function runbook(...args: string[]): Promise<Result> {
 }
 
 function play(...flags: string[]): Promise<Result> {
-  return runbook('play', 'install-cluster', '-i', lab.inventory, '-e', `@${labVars}`, ...flags);
+  // The lab's inventory carries the lab override itself (mirror, OpenJDK): played as a user would.
+  return runbook('play', 'install-cluster', '-i', lab.inventory, ...flags);
 }
 
 async function onHost(host: string, command: string): Promise<string> {
@@ -73,15 +70,10 @@ const brokerStarted = (host: string) => onHost(host, 'systemctl show -p ActiveEn
 test.before(async () => {
   await labDown({ name: NAME });
   lab = await labUp({ hosts: 3, name: NAME });
-  tmp = await mkdtemp(join(tmpdir(), 'install-cluster-'));
-  // The lab's override (runbooks/README.md): its mirror, and Debian's JRE for Corretto.
-  labVars = join(tmp, 'lab-vars.yaml');
-  await writeFile(labVars, `mirror: [${lab.mirrorUrl}]\njava_distribution: openjdk\njava_package: openjdk-17-jre-headless\n`);
 });
 
 test.after(async () => {
   await labDown({ name: NAME });
-  await rm(tmp, { recursive: true, force: true });
 });
 
 test('mirror down: the first run fails at the download step with a clear error', async () => {

@@ -81,6 +81,8 @@ test('the inventory is Ansible YAML with the hosts, groups, key and known_hosts'
   const inv = parse(await readFile(lab.inventory, 'utf8'));
   assert.is(inv.all.vars.known_hosts_file, lab.knownHosts);
   assert.is(inv.all.vars.lab_mirror_url, lab.mirrorUrl);
+  assert.equal(inv.all.vars.mirror, [lab.mirrorUrl]);
+  assert.is(inv.all.vars.java_package, 'openjdk-17-jre-headless');
   assert.equal(Object.keys(inv.all.hosts), ['kafka01', 'kafka02', 'kafka03']);
   assert.is(inv.all.hosts.kafka02.ansible_host, lab.hosts[1].address);
   assert.is(inv.all.hosts.kafka02.ansible_ssh_private_key_file, lab.privateKey);
