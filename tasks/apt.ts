@@ -234,7 +234,7 @@ export async function applyApt(shell: HostShell, observed: AptObserved): Promise
   const r = await shell.run(sh`set -e
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C
 echo @@before; ${DPKG_LIST}
-${steps.map((s) => s.text).join('\n')}
+${raw(steps.map((s) => s.text).join('\n'))}
 echo @@after; ${DPKG_LIST}`);
   const [, before = '', after = ''] = r.stdout.split(/^@@(?:before|after)$/m);
   const change = diffDpkgLists(parseDpkgList(before), parseDpkgList(after));
@@ -268,7 +268,7 @@ export async function undoApt(shell: HostShell, record: AptUndo): Promise<void> 
   if (!steps.length) return;
   await shell.run(sh`set -e
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C
-${steps.map((s) => s.text).join('\n')}`);
+${raw(steps.map((s) => s.text).join('\n'))}`);
 }
 
 export default defineTask({
