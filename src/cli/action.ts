@@ -2,10 +2,8 @@
 // (file:line:col, the line, a hint) with exit 1 and no stack; anything else is a bug in runbook,
 // printed with its stack, exit 250.
 
+import { EXIT } from '../engine/exit-codes.js';
 import { isUserError } from '../errors.js';
-
-export const EXIT_BAD_INPUT = 1;
-export const EXIT_INTERNAL = 250;
 
 export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
   return async (...args: A) => {
@@ -22,8 +20,8 @@ export async function report(e: unknown): Promise<number> {
   if (isUserError(e)) {
     const { formatUserError } = await import('../load/format-error.js');
     process.stderr.write(formatUserError(e) + '\n');
-    return EXIT_BAD_INPUT;
+    return EXIT.badInput;
   }
   process.stderr.write(`runbook: internal error (a bug; please report it):\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  return EXIT_INTERNAL;
+  return EXIT.internal;
 }

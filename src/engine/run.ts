@@ -10,6 +10,7 @@ import type { ConnectOptions } from '../transport/connect.js';
 import { HostShell } from '../transport/host.js';
 import { ConnectionPool } from '../transport/pool.js';
 import { Emitter } from './emitter.js';
+import { EXIT } from './exit-codes.js';
 import type { EventSink, HostRecap } from './events.js';
 import { FactsCache } from './facts.js';
 import { limiter, type Limiter } from './limit.js';
@@ -53,7 +54,7 @@ export interface PlayResult {
   durationMs: number;
 }
 
-export const EXIT = { ok: 0, badInput: 1, failed: 2, unreachable: 4, interrupted: 99, internal: 250 } as const;
+export { EXIT };
 
 /** Throws a UserError (before any event or connection) when the play does not plan. */
 export async function runPlay(options: PlayOptions): Promise<PlayResult> {

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureBuilt, runbook } from './helpers.js';
+import { ensureBuilt, root, runbook } from './helpers.js';
 
 let project: string;
 let out: string;
@@ -45,6 +45,23 @@ test.after(async () => {
 });
 
 const site = () => ['site', '-e', `out=${out}`];
+
+test('start-up: main.js statically loads commander and nothing else from node_modules', async () => {
+  const seen = new Set<string>();
+  const bare = new Set<string>();
+  const visit = async (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = await readFile(file, 'utf8');
+    for (const m of text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm)) {
+      const spec = m[1];
+      if (spec.startsWith('.')) await visit(join(file, '..', spec));
+      else if (!spec.startsWith('node:')) bare.add(spec);
+    }
+  };
+  await visit(join(root, 'dist', 'cli', 'main.js'));
+  assert.equal([...bare], ['commander']);
+});
 
 test('runbook --help lists the commands and the exit codes', async () => {
   const r = await runbook(['--help'], project);
@@ -170,9 +187,12 @@ hosts: cluster
 vars:
   out: /tmp
   port: 1
+  db_password: { type: string, secret: true, default: hunter2-secret }
 steps:
   - name: Config
     template: { src: templates/a.conf.hbs, dest: "{{out}}/{{cluster_name}}-{{inventory_hostname}}.conf" }
+  - name: Secret file
+    copy: { content: "password={{db_password}}", dest: "{{out}}/secret-{{inventory_hostname}}" }
 `,
   );
   const r = await runbook(['show', 'cluster', '-i', 'hosts.ini'], project);
@@ -194,6 +214,9 @@ steps:
   assert.match(sections.k1, /groups: .*kafka/);
   assert.match(sections.k1, /"dest":"\/tmp\/prod-k1\.conf"/);
   assert.not.ok(existsSync('/tmp/prod-k1.conf'));
+  assert.not.match(r.stdout, /hunter2/);
+  assert.match(sections.k1, /db_password: "\*{8}"/);
+  assert.match(sections.k1, /password=\*{8}/);
 });
 
 test.run();
