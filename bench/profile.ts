@@ -1,0 +1,85 @@
+// Where a runbook play's time goes: the start-up phases, then one play run in-process through
+// runPlay with every SSH exec counted and timed per step (SshTransport.prototype.exec wrapped
+// here, in bench code only).
+//
+//   node --conditions=development --import tsx bench/profile.ts [inventory] [runbook] [--check]
+//   (defaults: the `perf` lab's inventory, bench/runbooks/config.yaml)
+//
+// Needs the lab up (bench/run.ts brings it up) and the runbook already converged for a no-op.
+
+import { join } from 'node:path';
+import { runPlay } from '../src/engine/run.js';
+import type { RunEvent } from '../src/engine/events.js';
+import { labDir } from '../src/lab/paths.js';
+import { loadInventory } from '../src/load/inventory.js';
+import { loadRunbook } from '../src/load/runbook.js';
+import { builtinTaskDir, loadTaskRegistry } from '../src/task/registry.js';
+import { SshTransport } from '../src/transport/ssh.js';
+
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const checkMode = process.argv.includes('--check');
+const inventoryPath = args[0] ?? join(labDir('perf'), 'inventory.yaml');
+const runbookRef = args[1] ?? join(import.meta.dirname, 'runbooks/config.yaml');
+
+const stepOf = new Map<string, string>();
+const execs = new Map<string, { count: number; ms: number }>();
+let current = '(connect)';
+const exec = SshTransport.prototype.exec;
+SshTransport.prototype.exec = async function (this: SshTransport, ...a: Parameters<typeof exec>) {
+  const step = current;
+  const t = performance.now();
+  try {
+    return await exec.apply(this, a);
+  } finally {
+    const e = execs.get(step) ?? { count: 0, ms: 0 };
+    e.count++;
+    e.ms += performance.now() - t;
+    execs.set(step, e);
+  }
+};
+
+const phase = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+  const t = performance.now();
+  const r = await fn();
+  console.log(`${name}: ${(performance.now() - t).toFixed(0)} ms (rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB)`);
+  return r;
+};
+
+const registry = await phase('loadTaskRegistry', () => loadTaskRegistry([builtinTaskDir()]));
+const runbook = await phase('loadRunbook', () => loadRunbook(runbookRef, { projectDir: import.meta.dirname, registry }));
+const inventory = await phase('loadInventory', () => loadInventory(inventoryPath));
+
+const stepWall = new Map<string, number>();
+const hostMs = new Map<string, number[]>();
+let stepStart = 0;
+const sink = {
+  emit(e: RunEvent) {
+    if (e.type === 'step-start') {
+      current = e.stepName;
+      stepOf.set(e.stepId, e.stepName);
+      stepStart = performance.now();
+    } else if (e.type === 'step-end') {
+      stepWall.set(stepOf.get(e.stepId)!, performance.now() - stepStart);
+      current = '(between steps)';
+    } else if (e.type === 'host-result') {
+      hostMs.set(e.stepName, [...(hostMs.get(e.stepName) ?? []), e.durationMs]);
+    }
+  },
+};
+const result = await phase(`runPlay (${checkMode ? '--check' : 'play'})`, () =>
+  runPlay({ runbook, inventory, registry, sinks: [sink], projectDir: import.meta.dirname, runId: `profile-${Date.now()}`, checkMode, forks: 100 }),
+);
+
+const hosts = Object.keys(result.recap).length;
+console.log(`\n${hosts} hosts, status ${result.status}\n`);
+console.log('| step | wall | host durations (min-max) | execs per host | exec time per host |');
+console.log('|---|---|---|---|---|');
+for (const [name, wall] of stepWall) {
+  const d = hostMs.get(name) ?? [];
+  const e = execs.get(name) ?? { count: 0, ms: 0 };
+  console.log(`| ${name} | ${wall.toFixed(0)} ms | ${Math.min(...d).toFixed(0)}-${Math.max(...d).toFixed(0)} ms | ${(e.count / hosts).toFixed(1)} | ${(e.ms / hosts).toFixed(0)} ms |`);
+}
+for (const name of ['(connect)', '(between steps)']) {
+  const e = execs.get(name);
+  if (e) console.log(`| ${name} | | | ${(e.count / hosts).toFixed(1)} | ${(e.ms / hosts).toFixed(0)} ms |`);
+}
