@@ -2,7 +2,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import systemdUnit, { lintUnit, verifyErrors } from '../../tasks/systemd_unit.js';
 import { enablement, isActive, parseShow, plan } from '../../tasks/service.js';
-import { check } from '../helpers/task-harness.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import hostname from '../../tasks/hostname.js';
+import service from '../../tasks/service.js';
+import { check, cleanup, hostileValues, tempDir } from '../helpers/task-harness.js';
 
 // seeds/003's kafka.service, typo included.
 const manualUnit = `[Unit]
@@ -73,4 +77,17 @@ test('service: parse systemctl show and plan the verbs', () => {
   assert.equal(plan({ enabled: true }, parseShow('LoadState=loaded\nActiveState=inactive\nUnitFileState=static\n')), [], 'a static unit cannot be enabled');
 });
 
+test('hostile values: unit text is data (verified, never run); names are refused by the schemas', async () => {
+  const canary = join(tempDir(), 'pwned');
+  for (const v of hostileValues(canary)) {
+    const content = `[Unit]\nDescription=${v.replace(/\n/g, ' ')}\n\n[Service]\nExecStart=/bin/true\n`;
+    const r = await check(systemdUnit, { name: 'runbook-test-never-written', content });
+    assert.is(r.diff![0].after, content);
+    assert.not.ok(service.args.safeParse({ name: v, state: 'started' }).success);
+    assert.not.ok(hostname.args.safeParse({ name: v }).success);
+  }
+  assert.not.ok(existsSync(canary));
+});
+
+test.after(cleanup);
 test.run();
