@@ -129,10 +129,10 @@ function run(cmd: string, args: string[], cwd = BENCH): string {
 }
 
 /** The lab up (reused when already up with this size) and the untimed per-lab setup played. */
-function lab(name: string, hosts: number): string {
+function lab(name: string, hosts: number, withAnsible = true): string {
   run(process.execPath, [CLI, 'lab', 'up', '--hosts', String(hosts), '--name', name]);
   const inventory = join(labDir(name), 'inventory.yaml');
-  run(process.execPath, [CLI, 'play', 'runbooks/setup.yaml', '-i', inventory, '-f', String(hosts)]);
+  run(process.execPath, [CLI, 'play', 'runbooks/setup.yaml', '-i', inventory, '-f', String(hosts), '-e', `ansible_python=${withAnsible}`]);
   return inventory;
 }
 
@@ -184,12 +184,13 @@ for (const scenario of scenarios) {
     }
   } else if (scenario === 'scale') {
     const largest = Math.max(...SIZES);
-    const full = lab('perfscale', largest);
+    const withAnsible = process.env.BENCH_ANSIBLE_SCALE === '1';
+    const full = lab('perfscale', largest, withAnsible);
     run(process.execPath, [CLI, 'play', 'runbooks/config.yaml', '-i', full, '-f', String(largest)]);
     for (const n of SIZES) {
       const inv = n === largest ? full : subsetInventory(full, n);
       const commands = [runbook('runbook', ['play', 'runbooks/config.yaml', '-i', inv, '-f', String(n)])];
-      if (process.env.BENCH_ANSIBLE_SCALE === '1') commands.push(ansible('ansible', 'perfscale', n, ['-i', inv, 'config.yml']));
+      if (withAnsible) commands.push(ansible('ansible', 'perfscale', n, ['-i', inv, 'config.yml']));
       await pair(`no-op converge, ${n} hosts (config, 15 steps)`, commands);
     }
   } else {
