@@ -27,8 +27,9 @@ export class ShellText {
   readonly [SHELL_TEXT] = true;
   constructor(readonly text: string) {}
 
-  // Recognised by a brand, not by identity: task modules loaded at run time (tsx's tsImport) get
-  // their own copy of this module, and their `sh` results must still count as shell text here.
+  // Recognised by a brand, not by identity: code holding another copy of this module (src and
+  // dist side by side, e.g. a test or a task compiled against another runbook install) must
+  // still have its `sh` results count as shell text here.
   static [Symbol.hasInstance](v: unknown): boolean {
     return typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[SHELL_TEXT] === true;
   }

@@ -1,12 +1,12 @@
 // The tasks a runbook can name: every top-level `*.ts` module in the task directories (ours, then
-// the project's own), loaded at run time with tsx so task authors need no build step.
+// the project's own), compiled and cached on first use (compile.ts) so task authors need no build step.
 
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
+import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
 import { closest } from '../load/suggest.js';
+import { compiledTaskModules } from './compile.js';
 import type { TaskDefinition } from './types.js';
 
 export interface TaskRegistry {
@@ -23,12 +23,15 @@ export function builtinTaskDir(): string {
 /** Loads every task module of each dir; a later dir's task replaces an earlier one of the same name. */
 export async function loadTaskRegistry(dirs: string[]): Promise<TaskRegistry> {
   const tasks = new Map<string, TaskDefinition>();
-  for (const dir of dirs) {
-    for (const file of await taskFiles(dir)) {
-      const task = await importTask(file);
-      tasks.set(task.name, task);
-    }
+  const files = (await Promise.all(dirs.map(taskFiles))).flat();
+  let modules: string[];
+  try {
+    modules = await compiledTaskModules(files);
+  } catch (e) {
+    throw new UserError('task-module', `cannot compile the task modules: ${(e as Error).message}`, {}, { cause: e });
   }
+  const loaded = await Promise.all(files.map((file, i) => importTask(file, modules[i])));
+  for (const task of loaded) tasks.set(task.name, task);
   const sorted = [...tasks.keys()].sort();
   return {
     get: (name) => tasks.get(name),
@@ -51,16 +54,14 @@ async function taskFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
-async function importTask(file: string): Promise<TaskDefinition> {
+async function importTask(file: string, moduleUrl: string): Promise<TaskDefinition> {
   let module: { default?: unknown };
   try {
-    module = await tsImport(pathToFileURL(file).href, import.meta.url);
+    module = (await import(moduleUrl)) as { default?: unknown };
   } catch (e) {
     throw new UserError('task-module', `cannot load task module ${file}: ${(e as Error).message}`, {}, { cause: e });
   }
-  // tsImport of an ESM module may wrap the default export once more.
-  let task = module.default as Record<string, unknown> | undefined;
-  if (task && !('check' in task) && task.default) task = task.default as Record<string, unknown>;
+  const task = module.default as Record<string, unknown> | undefined;
   const valid =
     task &&
     typeof task.name === 'string' &&

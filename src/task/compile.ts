@@ -1,0 +1,139 @@
+// Task modules are TypeScript that their authors never build. Loading them through a TypeScript
+// loader on every command cost about a second (loader hooks on every import); instead they are
+// bundled once with esbuild (the compiler tsx itself uses) into plain ES modules kept in a cache,
+// keyed by the content of every file that went into them, and imported natively after that.
+//
+// Bare imports are resolved at bundle time to absolute paths, `runbook` to the API module of the
+// runbook that is running: tasks then share the engine's module instances, and a team's task
+// directory needs no node_modules of its own.
+
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { basename, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+interface Manifest {
+  /** sha256 of each input file, by absolute path. */
+  inputs: Record<string, string>;
+  /** Compiled module (file name in the cache dir) for each task file. */
+  outputs: Record<string, string>;
+}
+
+/** The running API module: src/api.ts under the TypeScript loader (tests), dist/api.js otherwise. */
+function apiModulePath(): string {
+  const self = fileURLToPath(import.meta.url);
+  return fileURLToPath(new URL(self.endsWith('.ts') ? '../api.ts' : '../api.js', import.meta.url));
+}
+
+function cacheRoot(): string {
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'runbook', 'tasks');
+}
+
+const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+
+/**
+ * Module URLs to import for the given task files (absolute paths), in the same order; compiled
+ * now only when a file that went into the cached build has changed since.
+ */
+export async function compiledTaskModules(files: string[]): Promise<string[]> {
+  if (files.length === 0) return [];
+  const api = apiModulePath();
+  const dir = join(cacheRoot(), sha256(JSON.stringify({ files, api, node: process.versions.modules })).slice(0, 32));
+  let manifest = await readManifest(dir);
+  if (!manifest || !(await inputsUnchanged(manifest))) manifest = await build(files, api, dir);
+  return files.map((f) => pathToFileURL(join(dir, manifest!.outputs[f])).href);
+}
+
+async function readManifest(dir: string): Promise<Manifest | undefined> {
+  try {
+    return JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+  } catch {
+    return undefined;
+  }
+}
+
+async function inputsUnchanged(manifest: Manifest): Promise<boolean> {
+  const checks = await Promise.all(
+    Object.entries(manifest.inputs).map(async ([path, hash]) => {
+      try {
+        return sha256(await readFile(path)) === hash;
+      } catch {
+        return false;
+      }
+    }),
+  );
+  return checks.every(Boolean);
+}
+
+async function build(files: string[], api: string, dir: string): Promise<Manifest> {
+  const esbuild = await import('esbuild');
+  const result = await esbuild.build({
+    entryPoints: files,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    outdir: dir,
+    // Content-hashed names: a process still importing the previous build never sees a file change.
+    entryNames: '[name]-[hash]',
+    chunkNames: 'chunk-[hash]',
+    outExtension: { '.js': '.mjs' },
+    sourcemap: 'inline',
+    metafile: true,
+    write: true,
+    logLevel: 'silent',
+    plugins: [
+      {
+        name: 'absolute-imports',
+        setup(b) {
+          b.onResolve({ filter: /^runbook$/ }, () => ({ path: pathToFileURL(api).href, external: true }));
+          // Other packages: resolved from the importing file, as Node would, then kept external.
+          b.onResolve({ filter: /^[^./]/ }, async (args) => {
+            if (args.path.startsWith('node:') || args.pluginData === 'resolving') return undefined;
+            const found = await b.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: 'resolving' });
+            if (found.errors.length || !found.path) return undefined;
+            return { path: found.external ? found.path : pathToFileURL(found.path).href, external: true };
+          });
+        },
+      },
+    ],
+  });
+  const inputs: Record<string, string> = {};
+  const cwd = process.cwd();
+  await Promise.all(
+    Object.keys(result.metafile.inputs).map(async (rel) => {
+      const path = rel.startsWith('/') ? rel : join(cwd, rel);
+      inputs[path] = sha256(await readFile(path));
+    }),
+  );
+  const outputs: Record<string, string> = {};
+  for (const [out, meta] of Object.entries(result.metafile.outputs)) {
+    if (!meta.entryPoint) continue;
+    const entry = meta.entryPoint.startsWith('/') ? meta.entryPoint : join(cwd, meta.entryPoint);
+    outputs[entry] = basename(out);
+  }
+  const manifest: Manifest = { inputs, outputs };
+  await mkdir(dir, { recursive: true });
+  const tmp = join(dir, `manifest.json.${process.pid}`);
+  await writeFile(tmp, JSON.stringify(manifest));
+  await rename(tmp, join(dir, 'manifest.json'));
+  await pruneOldBuilds(dir, new Set(Object.keys(result.metafile.outputs).map((o) => basename(o))));
+  return manifest;
+}
+
+/**
+ * Earlier builds' modules, now unreferenced. Only old ones: another runbook process may have just
+ * built (from files being edited) and not yet imported its own modules.
+ */
+async function pruneOldBuilds(dir: string, keep: Set<string>): Promise<void> {
+  const cutoff = Date.now() - 60 * 60_000;
+  for (const name of await readdir(dir)) {
+    if (!name.endsWith('.mjs') || keep.has(name)) continue;
+    const path = join(dir, name);
+    const modified = (await stat(path).catch(() => undefined))?.mtimeMs;
+    if (modified !== undefined && modified < cutoff) await rm(path, { force: true });
+  }
+}
