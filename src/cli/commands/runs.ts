@@ -40,8 +40,11 @@ export function register(program: Command): void {
     .description("show each host's steps and their states in one run")
     .action(
       action(async (id: string) => {
-        const [{ findProjectDir }, { loadRun }] = await Promise.all([import('../project.js'), import('../../journal/history.js')]);
-        printRun(await loadRun(await findProjectDir(), id));
+        const [{ findProjectDir }, { loadRun, loadRuns }] = await Promise.all([import('../project.js'), import('../../journal/history.js')]);
+        const projectDir = await findProjectDir();
+        printRun(await loadRun(projectDir, id));
+        const rollbacks = (await loadRuns(projectDir)).filter((r) => r.header.rollbackOf === id);
+        for (const r of rollbacks) console.log(`\nrolled back by ${r.header.id} (${r.state.status}): \`runbook runs show ${r.header.id}\``);
       }),
     );
 }
