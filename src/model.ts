@@ -106,6 +106,8 @@ export interface StepDecl {
   until?: string;
   tags: string[];
   runOnce: boolean;
+  /** At most this many hosts run the step at once (Ansible's `throttle`); unset: --forks alone. */
+  throttle?: number;
   loop?: unknown;
   /** Name of the loop variable (Ansible's loop_control.loop_var), default `item`. */
   loopVar: string;

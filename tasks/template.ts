@@ -26,6 +26,8 @@ mode, \`backup\`, \`validate\` (\`%s\` is the new file), \`force\`, and a diff u
     mode: '0644'
 \`\`\``,
   args,
+  // The planner renders it for every host before any connection: a missing variable fails first.
+  templateFiles: (a) => [a.src],
   async check(ctx) {
     const { src, dest } = ctx.args;
     const rendered = await ctx.renderTemplate(src);

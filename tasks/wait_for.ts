@@ -65,10 +65,16 @@ if ${condition(a)}; then exit 0; else rb_s=$?; if [ "$rb_s" -eq 3 ]; then exit 3
   throw new TaskError(`cannot wait for ${describe(a)}: ${r.stderr.trim() || `exit code ${r.code}`}`);
 }
 
+/** The abort listener goes when the sleep ends: a long wait polls many times on the run's one signal. */
 function sleep(seconds: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, seconds * 1000);
-    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, seconds * 1000);
+    signal.addEventListener('abort', done, { once: true });
   });
 }
 

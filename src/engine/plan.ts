@@ -39,6 +39,8 @@ export interface HostStepPlan {
   skip?: string;
   /** Rendered, validated calls; absent when they depend on run-time values (registered results). */
   calls?: Call[];
+  /** The step's become_user rendered with this host's vars. */
+  becomeUser?: string;
 }
 
 export interface PlannedStep {
@@ -139,10 +141,21 @@ function planHostStep(
   if (step.when !== undefined && !referencesAny(step.when, registered, true)) {
     if (!evaluateCondition(step.when, vars, step.positions['when'] ?? step.pos)) return { vars, skip: falseWhen(step.when) };
   }
-  if (referencesAny(step.args, registered, false) || referencesAny(step.loop, registered, false)) return { vars };
+  const becomeUser = renderBecomeUser(step, vars);
+  if (referencesAny(step.args, registered, false) || referencesAny(step.loop, registered, false)) return { vars, becomeUser };
   const calls = renderCalls(step, vars, registry);
   for (const call of calls) collectSecretArgs(step, call.args, registry, redactor);
-  return { vars, calls };
+  return { vars, calls, becomeUser };
+}
+
+/** become_user for one host (`become_user: "{{service_user}}"`): decided at plan time, like args. */
+function renderBecomeUser(step: StepDecl, vars: Vars): string | undefined {
+  if (step.becomeUser === undefined) return undefined;
+  const user = renderValue(step.becomeUser, vars, { positions: step.positions, path: 'become_user' });
+  if (typeof user !== 'string' && typeof user !== 'number') {
+    throw new UserError('schema', `become_user must render to a user name, got ${JSON.stringify(user)}`, { pos: step.positions['become_user'] ?? step.pos, step: step.name });
+  }
+  return String(user);
 }
 
 /** Render the template files each call names (task.templateFiles): a missing variable fails now. */

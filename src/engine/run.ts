@@ -71,23 +71,33 @@ export async function runPlay(options: PlayOptions): Promise<PlayResult> {
   const emitter = new Emitter(options.sinks);
   const pool = new ConnectionPool(options.inventory, options.connect ?? {});
   const runOver = new AbortController();
+  const interrupt = options.signal ?? new AbortController().signal;
   const state: RunState = {
     plan,
     registry: options.registry,
     emitter,
     facts: new FactsCache(),
     hosts: new Map(
-      plan.hosts.map((name) => [name, { name, inventoryHost: options.inventory.hosts.get(name)!, registered: {}, notified: new Set<string>() }]),
+      plan.hosts.map((name) => [
+        name,
+        {
+          name,
+          inventoryHost: options.inventory.hosts.get(name)!,
+          registered: {},
+          notified: new Set<string>(),
+          signals: { interrupt: AbortSignal.any([interrupt]), task: AbortSignal.any([runOver.signal]) },
+        },
+      ]),
     ),
     recap: Object.fromEntries(plan.hosts.map((h) => [h, { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, ignored: 0 }])),
     checkMode: options.checkMode ?? false,
     diff: options.diff ?? false,
     projectDir: options.projectDir,
     runId: options.runId,
-    signal: options.signal ?? new AbortController().signal,
-    taskSignal: runOver.signal,
+    signal: interrupt,
     resume: options.resume,
     fromIndex,
+    throttles: new Map(),
     once: new Map(),
     interrupted: false,
   };

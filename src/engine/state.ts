@@ -7,6 +7,7 @@ import type { HostShell } from '../transport/host.js';
 import type { Emitter } from './emitter.js';
 import type { HostRecap, StepStatus } from './events.js';
 import type { FactsCache } from './facts.js';
+import type { Limiter } from './limit.js';
 import type { Plan } from './plan.js';
 
 export interface HostState {
@@ -22,6 +23,12 @@ export interface HostState {
   registered: Vars;
   /** Ids of the handlers this host has notified and that have not run since. */
   notified: Set<string>;
+  /**
+   * This host's view of the run's signals (AbortSignal.any adds no listener to its source): the
+   * abort listeners of the host's execs and sleeps stay on it, not on one signal shared by every
+   * host of a big play.
+   */
+  signals: { interrupt: AbortSignal; task: AbortSignal };
 }
 
 export interface StepOutcome {
@@ -49,11 +56,11 @@ export interface RunState {
   runId: string;
   /** The interrupt: once aborted, nothing new starts. */
   signal: AbortSignal;
-  /** Given to tasks: aborted when the run is over, so nothing a task started outlives it. */
-  taskSignal: AbortSignal;
   resume?: ResumeSource;
   /** Plan item index --from starts at; items before it are skipped. */
   fromIndex: number;
+  /** The `throttle` limiter of each throttled step, by step id (shared by every host and batch). */
+  throttles: Map<string, Limiter>;
   /** run_once results of the current batch, by step id. */
   once: Map<string, Promise<StepOutcome>>;
   /** Set when the interrupt left work undone. */

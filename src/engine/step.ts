@@ -12,6 +12,7 @@ import type { HostShell } from '../transport/host.js';
 import type { EventError, RunEvent, StepStatus } from './events.js';
 import { collectSecretArgs, falseWhen, renderCalls, type Call, type PlannedStep } from './plan.js';
 import type { HostState, RunState, StepOutcome } from './state.js';
+import { limiter } from './limit.js';
 import { resolveTemplatePath } from './templates.js';
 
 type HostResult = Extract<RunEvent, { type: 'host-result' }>;
@@ -41,13 +42,13 @@ export async function executeStep(state: RunState, planned: PlannedStep, hs: Hos
     return;
   }
   if (!planned.step.runOnce) {
-    await runOnHost(state, planned, hs, beforeFrom);
+    await throttled(state, planned, () => runOnHost(state, planned, hs, beforeFrom));
     return;
   }
   // run_once: the first host to get here runs the step; the others take its result.
   const first = state.once.get(planned.id);
   if (!first) {
-    const running = runOnHost(state, planned, hs, beforeFrom);
+    const running = throttled(state, planned, () => runOnHost(state, planned, hs, beforeFrom));
     state.once.set(planned.id, running);
     await running;
     return;
@@ -60,6 +61,15 @@ export async function executeStep(state: RunState, planned: PlannedStep, hs: Hos
       error: { kind: 'task', message: `run_once step failed on ${outcome.host}` },
     });
   }
+}
+
+/** `throttle: N`: at most N hosts inside the step at once, on top of --forks. */
+function throttled<T>(state: RunState, planned: PlannedStep, run: () => Promise<T>): Promise<T> {
+  const max = planned.step.throttle;
+  if (max === undefined) return run();
+  let limit = state.throttles.get(planned.id);
+  if (!limit) state.throttles.set(planned.id, (limit = limiter(max)));
+  return limit(run);
 }
 
 async function runOnHost(state: RunState, planned: PlannedStep, hs: HostState, beforeFrom: boolean): Promise<StepOutcome> {
@@ -167,7 +177,7 @@ async function runCalls(state: RunState, planned: PlannedStep, hs: HostState, lo
 
   const task = state.registry.get(step.task);
   if (!task) throw new Error(`task ${step.task} vanished from the registry after planning`);
-  const shell = withStepBecome(loginShell, planned, hs, vars);
+  const shell = withStepBecome(loginShell, planned.step, hp.becomeUser, hs, vars);
   const outcomes: CallOutcome[] = [];
   for (const call of calls) {
     const callVars = call.item ? { ...vars, [step.loopVar]: call.item.value } : vars;
@@ -180,8 +190,8 @@ async function runCalls(state: RunState, planned: PlannedStep, hs: HostState, lo
   return { ...combined, undoRecords };
 }
 
-function withStepBecome(shell: HostShell, planned: PlannedStep, hs: HostState, vars: Vars): HostShell {
-  const become = resolveBecome(planned.step, hs.inventoryHost, vars);
+function withStepBecome(shell: HostShell, step: PlannedStep['step'], becomeUser: string | undefined, hs: HostState, vars: Vars): HostShell {
+  const become = resolveBecome({ become: step.become, becomeUser }, hs.inventoryHost, vars);
   return become ? shell.withBecome(become) : shell;
 }
 
@@ -219,7 +229,7 @@ async function runCall(
       }
       return outcome;
     }
-    await sleep((step.delay ?? 5) * 1000, state.signal);
+    await sleep((step.delay ?? 5) * 1000, hs.signals.interrupt);
   }
 }
 
@@ -332,7 +342,7 @@ function taskContext(
           return [{ host: name, vars: peerVars, shell: peer.shell.withBecome(shell.become) }];
         }),
     controller: { projectDir: state.projectDir, runbookDir, cacheDir: `${state.projectDir}/.runbook/cache`, runId: state.runId },
-    signal: state.taskSignal,
+    signal: hs.signals.task,
   };
 }
 

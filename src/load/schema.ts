@@ -47,6 +47,7 @@ export const stepKeywordSchemas = {
   until: z.string(),
   tags: stringOrList,
   run_once: z.boolean(),
+  throttle: z.number().int().positive().describe('At most this many hosts run the step at once (1: one host after the other, e.g. a rolling restart)'),
   loop: z.union([z.array(z.unknown()), z.string()]),
   loop_control: z.object({ loop_var: identifier }).strict(),
   ignore_errors: z.boolean(),

@@ -165,6 +165,7 @@ export function parseTaskStep(node: Node, index: number, ctx: StepContext): { st
     until: conditionText(raw.until),
     tags: [...new Set([...ctx.tags, ...list(raw.tags)])],
     runOnce: raw.run_once === true,
+    throttle: raw.throttle as number | undefined,
     loop: raw.loop,
     loopVar: loopControl?.loop_var ?? 'item',
     ignoreErrors: raw.ignore_errors === true,

@@ -47,11 +47,12 @@ function stepLines(plan: Plan, planned: PlannedStep, host: string, n: number): s
   const lines = [`    ${n}. ${step.name} [${step.task}]${hp.skip ? ` (skipped: ${hp.skip})` : ''}`];
   const flags = [
     step.when !== undefined && !hp.skip ? `when: ${step.when}` : '',
-    step.become !== undefined ? `become: ${step.become}${step.becomeUser ? ` (${step.becomeUser})` : ''}` : '',
+    step.become !== undefined ? `become: ${step.become}${hp.becomeUser ? ` (${hp.becomeUser})` : ''}` : '',
     step.tags.length ? `tags: ${step.tags.join(',')}` : '',
     step.register ? `register: ${step.register}` : '',
     step.notify.length ? `notify: ${step.notify.join(', ')}` : '',
     step.runOnce ? 'run_once' : '',
+    step.throttle !== undefined ? `throttle: ${step.throttle}` : '',
     step.until !== undefined ? `until: ${step.until} (retries ${step.retries ?? 3}, delay ${step.delay ?? 5}s)` : '',
     step.ignoreErrors ? 'ignore_errors' : '',
   ].filter(Boolean);

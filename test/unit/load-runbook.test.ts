@@ -226,6 +226,17 @@ test('var precedence: runbook < include vars < all < parent group < child group 
   assert.is((v.hostvars as Record<string, { broker_id: number }>).kafka03.broker_id, 3);
 });
 
+test('throttle: a positive count on steps and handlers, in the JSON schema too', async () => {
+  const rb = await loadRunbook('throttle', { projectDir, registry });
+  assert.is(rb.handlers[0].throttle, 1);
+  assert.is(steps(rb.items)[0].throttle, undefined);
+  const e = await loadError('errors/bad-throttle');
+  assert.is(e.kind, 'schema');
+  assert.is(where(e), `${errorsDir}/bad-throttle.yaml:4:15`);
+  const schema = runbookJsonSchema(registry) as { $defs: Record<string, { oneOf?: { properties?: Record<string, unknown> }[] }> };
+  assert.ok(schema.$defs.step.oneOf!.some((b) => b.properties?.throttle));
+});
+
 test('JSON schema: a step is one task (with its args schema), an include, a checkpoint or flush_handlers', () => {
   const schema = runbookJsonSchema(registry) as { $schema: string; $defs: Record<string, { oneOf?: { properties?: Record<string, unknown>; required?: string[] }[] }>; properties: Record<string, unknown> };
   assert.is(schema.$schema, 'https://json-schema.org/draft/2020-12/schema');
