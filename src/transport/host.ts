@@ -136,23 +136,70 @@ export class HostShell {
   /**
    * Write a file atomically: the bytes go to a temp file in the same directory, which gets its
    * mode and owner and is then renamed over the destination, so a reader never sees a half file
-   * and an interrupted write leaves the old file intact. Streams are piped, never buffered whole.
+   * and an interrupted write leaves the old file intact. A controller that dies mid-transfer
+   * closes stdin early, which `cat` cannot tell from the end of the data: so the temp file's size
+   * is checked against the bytes sent before the rename. Streams are piped, never buffered whole.
    */
   async writeFile(path: string, data: string | Buffer | Readable, options: WriteOptions = {}): Promise<void> {
     const mode = options.mode
       ? sh`chmod ${options.mode} "$t"`
       : sh`if [ -e ${path} ]; then chmod --reference=${path} "$t"; else chmod 0644 "$t"; fi`;
     const owner = options.owner || options.group ? sh`chown ${`${options.owner ?? ''}:${options.group ?? ''}`} "$t"` : sh`if [ -e ${path} ]; then chown --reference=${path} "$t"; fi`;
-    const script = sh`set -e
+    const finish = sh`${mode}
+${owner}
+mv -f -- "$t" ${path}`;
+    const receive = sh`set -e
 d=$(dirname -- ${path})
 t=$(mktemp -- "$d/.runbook-tmp.XXXXXX")
 trap 'rm -f -- "$t"' EXIT
-cat > "$t"
-${mode}
-${owner}
-mv -f -- "$t" ${path}
-trap - EXIT`;
-    await this.run(script, { stdin: data });
+cat > "$t"`;
+    if (!(data instanceof Readable)) {
+      const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+      await this.run(
+        sh`${receive}
+[ "$(wc -c < "$t")" -eq ${bytes.length} ] || { echo 'the transfer was cut off; the file was not replaced' >&2; exit 1; }
+${finish}
+trap - EXIT`,
+        { stdin: bytes },
+      );
+      return;
+    }
+    // A stream's length is known only once it has been read: the bytes go to a temp file, and the
+    // rename is a second command, sent only when every byte went out and the host holds them all.
+    let sent = 0;
+    let complete = false;
+    // A failing source (a download cut off) ends the host's stdin early instead of erroring the
+    // pipe, which transports need not handle; its error is thrown once the temp file is removed.
+    let sourceError: unknown;
+    const counted = Readable.from(
+      (async function* () {
+        try {
+          for await (const chunk of data) {
+            sent += (chunk as Buffer).length;
+            yield chunk as Buffer;
+          }
+          complete = true;
+        } catch (e) {
+          sourceError = e;
+        }
+      })(),
+    );
+    const received = await this.run(sh`${receive}
+trap - EXIT
+printf '%s\n' "$t"; wc -c < "$t"`, { stdin: counted });
+    const lines = received.stdout.replace(/\n$/, '').split('\n');
+    const size = Number(lines.pop());
+    const temp = lines.join('\n');
+    if (!complete || size !== sent) {
+      await this.run(sh`rm -f -- ${temp}`, { check: false });
+      if (sourceError !== undefined) throw sourceError;
+      throw new TaskError(`writing ${path}: the transfer was cut off (${size} of ${sent} bytes arrived); the file was not replaced`, { host: this.host });
+    }
+    await this.run(sh`set -e
+t=${temp}
+trap 'rm -f -- "$t"' EXIT
+${finish}
+trap - EXIT`);
   }
 }
 

@@ -76,6 +76,48 @@ test('writeFile streams a Readable and a failed write leaves the old file intact
   assert.equal(readdirSync(dir).filter((n) => n.startsWith('.runbook-tmp')), [], 'temp file removed');
 });
 
+/** A transport whose stdin stops halfway, as when the controller dies mid-transfer. */
+class CutOff extends LocalTransport {
+  override exec(script: string, options: Parameters<LocalTransport['exec']>[1] = {}) {
+    const stdin = options.stdin;
+    if (Buffer.isBuffer(stdin)) return super.exec(script, { ...options, stdin: stdin.subarray(0, stdin.length / 2) });
+    if (stdin instanceof Readable) {
+      const half = Readable.from((async function* () {
+        let n = 0;
+        for await (const chunk of stdin) { if (n++ % 2 === 0) yield chunk; }
+      })());
+      return super.exec(script, { ...options, stdin: half });
+    }
+    return super.exec(script, options);
+  }
+}
+
+test('a transfer cut off midway never replaces the file (buffer and stream)', async () => {
+  const target = join(dir, 'precious');
+  writeFileSync(target, 'old content\n');
+  const cut = new HostShell(new CutOff('cut'), userInfo().username);
+  const err = await cut.writeFile(target, Buffer.alloc(4096, 'x')).catch((e) => e);
+  assert.match(String(err?.message), /cut off/);
+  assert.is(readFileSync(target, 'utf8'), 'old content\n');
+  const streamErr = await cut.writeFile(target, Readable.from([Buffer.alloc(1024, 'a'), Buffer.alloc(1024, 'b')])).catch((e) => e);
+  assert.match(String(streamErr?.message), /cut off/);
+  assert.is(readFileSync(target, 'utf8'), 'old content\n');
+  assert.equal(readdirSync(dir).filter((n) => n.startsWith('.runbook-tmp')), [], 'temp files removed');
+});
+
+test('a source stream that fails midway leaves the file as it was', async () => {
+  const target = join(dir, 'precious2');
+  writeFileSync(target, 'old\n');
+  const failing = Readable.from((async function* () {
+    yield Buffer.from('partial');
+    throw new Error('download failed');
+  })());
+  const err = await shell.writeFile(target, failing).catch((e) => e);
+  assert.match(String(err?.message), /download failed/);
+  assert.is(readFileSync(target, 'utf8'), 'old\n');
+  assert.equal(readdirSync(dir).filter((n) => n.startsWith('.runbook-tmp')), [], 'temp file removed');
+});
+
 test('hostile file names are handled as data', async () => {
   const name = join(dir, `we'ird $(touch pwned) \`touch pwned\`\nname`);
   await shell.writeFile(name, 'data');
