@@ -3,7 +3,8 @@
 // here, in bench code only).
 //
 //   node --conditions=development --import tsx bench/profile.ts [inventory] [runbook] [--check]
-//   (defaults: the `perf` lab's inventory, bench/runbooks/config.yaml)
+//   (defaults: the `perf` lab's inventory, bench/runbooks/config.yaml; BENCH_EXTRA_VARS: a JSON
+//   object of extra vars, e.g. the lab mirror for bench/runbooks/converge.yaml)
 //
 // Needs the lab up (bench/run.ts brings it up) and the runbook already converged for a no-op.
 
@@ -67,7 +68,7 @@ const sink = {
   },
 };
 const result = await phase(`runPlay (${checkMode ? '--check' : 'play'})`, () =>
-  runPlay({ runbook, inventory, registry, sinks: [sink], projectDir: import.meta.dirname, runId: `profile-${Date.now()}`, checkMode, forks: 100 }),
+  runPlay({ runbook, inventory, registry, sinks: [sink], extraVars: JSON.parse(process.env.BENCH_EXTRA_VARS ?? '{}'), projectDir: import.meta.dirname, runId: `profile-${Date.now()}`, checkMode, forks: 100 }),
 );
 
 const hosts = Object.keys(result.recap).length;
