@@ -73,7 +73,8 @@ export async function rollbackRun(options: RollbackOptions): Promise<RollbackRes
   const plan = planRollback(run, options, undone);
   const total = [...plan.values()].reduce((n, list) => n + list.length, 0);
   if (total === 0) {
-    options.out(`nothing to undo for run ${options.runId}`);
+    const why = undone.size > 0 ? 'its changes are already undone' : 'it changed nothing';
+    options.out(`nothing to undo for run ${options.runId} (${why}); \`runbook runs\` lists the runs, \`runbook rollback <id>\` undoes another`);
     return { undone: 0, failed: 0, blocked: 0 };
   }
   if (options.check) {
