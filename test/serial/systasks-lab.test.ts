@@ -8,7 +8,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -313,6 +314,35 @@ echo started`),
 
   await undo(kafkaTopic, created, k1.name);
   assert.is((await kafkaTopic.check(ctx(kafkaTopic, topic, k1.name))).data!.exists, false);
+});
+
+test('java from a tarball: download (sha256) + extract + JAVA_HOME; undo removes all three', async () => {
+  const host = 'kafka03';
+  // A stand-in JDK (no route to a real one): the layout and `java -version` output of one.
+  const dir = mkdtempSync(join(tmpdir(), 'rb-jdk-'));
+  let server: Server | undefined;
+  try {
+    mkdirSync(join(dir, 'jdk-11.0.99+9', 'bin'), { recursive: true });
+    writeFileSync(join(dir, 'jdk-11.0.99+9', 'bin', 'java'), `#!/bin/sh\necho 'openjdk version "11.0.99" 2030-01-01' >&2\n`, { mode: 0o755 });
+    execFileSync('tar', ['czf', join(dir, 'jdk.tar.gz'), '-C', dir, 'jdk-11.0.99+9']);
+    const bytes = readFileSync(join(dir, 'jdk.tar.gz'));
+    const bridge = new URL(lab.mirrorUrl).hostname;
+    server = await new Promise<Server>((resolve) => {
+      const s = createServer((_q, res) => res.end(bytes)).listen(0, bridge, () => resolve(s));
+    });
+    const url = `http://${bridge}:${(server.address() as { port: number }).port}/jdk-11.0.99_linux-x64.tar.gz`;
+    const checksum = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    const args = { distribution: 'tarball', version: 11, url, checksum, dest: '/opt/jdk-11' };
+    const run = await converge(java, args, host);
+    assert.match(String(run.dry.summary), /extract the JDK into \/opt\/jdk-11; set JAVA_HOME/);
+    assert.equal({ home: run.data!.java_home, version: run.data!.version }, { home: '/opt/jdk-11', version: '11.0.99' });
+    assert.is(await sh(host, `bash -lc 'echo "$JAVA_HOME"; command -v java'`), '/opt/jdk-11\n/opt/jdk-11/bin/java');
+    await undo(java, run.undo, host);
+    assert.is(await sh(host, 'ls -d /opt/jdk-11 /opt/jdk-11.0.99_linux-x64.tar.gz /etc/profile.d/java.sh 2>/dev/null'), '');
+  } finally {
+    server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();
