@@ -12,6 +12,8 @@
 //              with BENCH_ANSIBLE_SCALE=1 (minutes per run on 2 cores)
 //   converge   no-op converge and --check of install-cluster without its smoke test
 //              (bench/runbooks/converge.yaml vs bench/ansible/converge.yml); plays it once first
+//   full3      runbook only: the whole install-cluster (smoke test included) again on the converged
+//              `perf` lab (run converge first)
 //
 // Peak RSS: the controller process's VmHWM from /proc/<pid>/status, read every 50 ms until it
 // exits (runbook is one process); "tree" is the largest sum of VmRSS over the process and its
@@ -182,6 +184,9 @@ for (const scenario of scenarios) {
         ansible('ansible', 'perf', 3, ['-i', inv, 'converge.yml', '-e', ansibleExtra, ...check]),
       ]);
     }
+  } else if (scenario === 'full3') {
+    const inv = lab('perf', 3);
+    await pair('install-cluster with smoke test, no-op, 3 hosts', [runbook('runbook', ['play', join(ROOT, 'runbooks/install-cluster.yaml'), '-i', inv, '-f', '3'])]);
   } else if (scenario === 'scale') {
     const largest = Math.max(...SIZES);
     const withAnsible = process.env.BENCH_ANSIBLE_SCALE === '1';
@@ -194,7 +199,7 @@ for (const scenario of scenarios) {
       await pair(`no-op converge, ${n} hosts (config, 15 steps)`, commands);
     }
   } else {
-    throw new Error(`unknown scenario ${scenario} (${[...ALL, 'converge'].join(', ')})`);
+    throw new Error(`unknown scenario ${scenario} (${[...ALL, 'converge', 'full3'].join(', ')})`);
   }
 }
 
