@@ -27,7 +27,7 @@ export function runbook(args: string[], cwd: string): Promise<Ran> {
 
 function exec(cmd: string, args: string[], cwd: string): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
     delete env['NODE_OPTIONS'];
     const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -34,7 +34,7 @@ export function writeText(path: string, text: string): void {
 
 /** The CLI in the background, for killing it mid-run. */
 export function startRunbook(args: string[], cwd: string): ChildProcess {
-  const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
   delete env['NODE_OPTIONS'];
   return spawn(process.execPath, [join(root, 'dist/cli/main.js'), ...args], { cwd, env, stdio: 'ignore' });
 }
