@@ -2,11 +2,13 @@
 // built CLI (as a user runs it): a first run that fails at the download while the artifact mirror
 // is down, resumed once it is back; then no-op converges (play and --check), a hand-edited
 // server.properties that --check --diff shows and play restores by restarting only that broker,
-// and the rollback of the whole first run. Needs Linux and root (as CI runs it) and a build (dist/).
+// the rollback of the whole first run, and a fresh converge on the rolled-back hosts. Needs Linux
+// and root (as CI runs it) and a build (dist/).
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { labDown, labSshArgs, labUp, type LabInfo } from '../../src/lab/index.js';
@@ -20,6 +22,17 @@ const CLI = join(ROOT, 'dist/cli/main.js');
 const HOSTS = ['kafka01', 'kafka02', 'kafka03'];
 
 let lab: LabInfo;
+/** Wall-clock seconds of each CLI run, printed at the end (bench/RESULTS.md quotes them). */
+const timings: Record<string, number> = {};
+
+async function timed<T>(label: string, run: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  try {
+    return await run();
+  } finally {
+    timings[label] = (Date.now() - started) / 1000;
+  }
+}
 /** The first run: failed at the download, then resumed to the end; rolled back last. */
 let firstRun: string;
 
@@ -37,8 +50,13 @@ function exec(cmd: string, args: string[]): Promise<Result> {
   });
 }
 
-function runbook(...args: string[]): Promise<Result> {
-  return exec(process.execPath, [CLI, ...args]);
+/** Node warnings any CLI run printed (a MaxListenersExceededWarning means a leaked listener). */
+const nodeWarnings: string[] = [];
+
+async function runbook(...args: string[]): Promise<Result> {
+  const r = await exec(process.execPath, [CLI, ...args]);
+  nodeWarnings.push(...r.stderr.split('\n').filter((l) => /\(node:\d+\) \w*Warning/.test(l)));
+  return r;
 }
 
 function play(...flags: string[]): Promise<Result> {
@@ -65,6 +83,23 @@ function runIdOf(output: string): string {
   return m![1];
 }
 
+type JournalEvent = { type: string; host?: string; stepId?: string; status?: string };
+
+async function journal(runId: string): Promise<JournalEvent[]> {
+  const text = await readFile(join(ROOT, '.runbook/runs', runId, 'journal.jsonl'), 'utf8');
+  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as JournalEvent);
+}
+
+/** host/step pairs that ran (ok or changed) both before and after the journal's resume marker. */
+function rerun(events: JournalEvent[]): string[] {
+  const resumedAt = events.findIndex((e) => e.type === 'resume');
+  assert.ok(resumedAt > 0, 'no resume marker in the journal');
+  const ran = (e: JournalEvent) => e.type === 'host-result' && (e.status === 'ok' || e.status === 'changed');
+  const before = new Set(events.slice(0, resumedAt).filter(ran).map((e) => `${e.host} ${e.stepId}`));
+  assert.ok(before.size > 0, 'nothing ran before the failure');
+  return events.slice(resumedAt).filter(ran).map((e) => `${e.host} ${e.stepId}`).filter((k) => before.has(k));
+}
+
 const brokerStarted = (host: string) => onHost(host, 'systemctl show -p ActiveEnterTimestampMonotonic --value kafka.service');
 
 test.before(async () => {
@@ -74,12 +109,13 @@ test.before(async () => {
 
 test.after(async () => {
   await labDown({ name: NAME });
+  console.log(`timings (s): ${Object.entries(timings).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
 });
 
 test('mirror down: the first run fails at the download step with a clear error', async () => {
   const state = (await loadState(NAME))!;
   process.kill(state.mirror!.pid, 'SIGTERM');
-  const r = await play();
+  const r = await timed('first run to the failed download', () => play());
   const output = r.stdout + r.stderr;
   assert.is.not(r.code, 0, output);
   assert.match(output, /failed: \[kafka0\d\] Download ZooKeeper/);
@@ -93,11 +129,12 @@ test('mirror back: resume completes without re-running finished steps, and the s
   const state = (await loadState(NAME))!;
   const mirror = await startMirror(labDir(NAME), state.bridgeAddress);
   await saveState({ ...state, mirror });
-  const r = await runbook('resume', firstRun);
+  const r = await timed('resume to the end', () => runbook('resume', firstRun));
   const output = r.stdout + r.stderr;
   assert.is(r.code, 0, output);
-  // base, java and the service user were done before the failure.
-  assert.not.match(output, /(ok|changed): \[kafka0\d\] (Update the package index|Install Java|Create the service user)/);
+  // base, java and the first service-user step were done before the failure: not run again.
+  assert.not.match(output, /(ok|changed): \[kafka0\d\] (Update the package index|Install Java)/);
+  assert.equal(rerun(await journal(firstRun)), [], 'steps done before the failure ran again');
   assert.match(output, /changed: \[kafka0\d\] Download ZooKeeper/);
   assert.match(output, /ok: \[kafka0\d\] Check the ensemble has exactly one leader and the rest followers/);
   assert.match(output, /ok: \[kafka0\d\] Check every broker id is registered under the chroot znode/);
@@ -109,10 +146,10 @@ test('mirror back: resume completes without re-running finished steps, and the s
 });
 
 test('play again: 0 changed; --check: 0 would change', async () => {
-  const again = await play();
+  const again = await timed('no-op play', () => play());
   assert.is(again.code, 0, again.stdout + again.stderr);
   assert.equal(changedPerHost(again.stdout), { kafka01: 0, kafka02: 0, kafka03: 0 }, again.stdout);
-  const check = await play('--check');
+  const check = await timed('no-op --check', () => play('--check'));
   assert.is(check.code, 0, check.stdout + check.stderr);
   assert.equal(changedPerHost(check.stdout), { kafka01: 0, kafka02: 0, kafka03: 0 }, check.stdout);
 });
@@ -129,7 +166,7 @@ test('a hand-edited server.properties: --check --diff shows exactly it; play res
   assert.equal(diffLines, ['-num.partitions=5', '+num.partitions=3']);
   assert.match(await onHost('kafka02', `grep ^num.partitions= ${conf}`), 'num.partitions=5');
 
-  const fix = await play();
+  const fix = await timed('play restoring one file (one broker restarted)', () => play());
   assert.is(fix.code, 0, fix.stdout + fix.stderr);
   assert.match(fix.stdout, /changed: \[kafka02\] Restart Kafka and wait until the broker is back in every ISR/);
   assert.not.match(fix.stdout, /changed: \[kafka0[13]\] Restart/);
@@ -140,15 +177,25 @@ test('a hand-edited server.properties: --check --diff shows exactly it; play res
 });
 
 test('rollback of the first run stops the services and leaves the hosts as it found them', async () => {
-  const r = await runbook('rollback', firstRun);
+  const r = await timed('rollback', () => runbook('rollback', firstRun));
   assert.is(r.code, 0, r.stdout + r.stderr);
-  for (const host of HOSTS) {
-    assert.is(await onHost(host, 'systemctl is-active zookeeper kafka || true'), 'inactive\ninactive');
-    assert.is(await onHost(host, 'test -e /etc/systemd/system/kafka.service || test -e /etc/systemd/system/zookeeper.service && echo left || echo gone'), 'gone');
-    assert.is(await onHost(host, 'id kafka >/dev/null 2>&1 && echo left || echo gone'), 'gone');
-    assert.is(await onHost(host, 'test -e /home/kafka || test -e /var/lib/zookeeper || test -e /var/lib/kafka && echo left || echo gone'), 'gone');
-    assert.is(await onHost(host, 'command -v java >/dev/null && echo left || echo gone'), 'gone');
-  }
+  const facts = async (host: string) => ({
+    services: await onHost(host, 'systemctl is-active zookeeper kafka || true'),
+    units: await onHost(host, 'test -e /etc/systemd/system/kafka.service || test -e /etc/systemd/system/zookeeper.service && echo left || echo gone'),
+    user: await onHost(host, 'id kafka >/dev/null 2>&1 && echo left || echo gone'),
+    dirs: await onHost(host, 'test -e /home/kafka || test -e /var/lib/zookeeper || test -e /var/lib/kafka && echo left || echo gone'),
+    java: await onHost(host, 'command -v java >/dev/null && echo left || echo gone'),
+  });
+  const found = Object.fromEntries(await Promise.all(HOSTS.map(async (h) => [h, await facts(h)])));
+  const clean = { services: 'inactive\ninactive', units: 'gone', user: 'gone', dirs: 'gone', java: 'gone' };
+  assert.equal(found, Object.fromEntries(HOSTS.map((h) => [h, { ...clean }])));
+});
+
+test('after the rollback, a fresh play converges again and the smoke test passes', async () => {
+  const r = await timed('first converge (after the rollback)', () => play());
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /ok: \[kafka0\d\] Produce on the first broker, consume from the beginning on the second/);
+  assert.equal(nodeWarnings, []);
 });
 
 test.run();
