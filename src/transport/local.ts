@@ -1,9 +1,19 @@
 // `connection: local`: scripts run on the controller itself with /bin/sh -c.
 
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { Readable } from 'node:stream';
 import type { ExecOptions, ExecResult, Transport } from './types.js';
+
+/**
+ * Commands die with the controller. Without this, a command in flight when the controller is
+ * killed (kill -9) runs on as an orphan, and a write it finishes after `runbook resume` has
+ * re-applied later steps puts stale content back. util-linux's setpriv sets the parent-death
+ * signal; where it is missing (not Linux), commands run as plain children.
+ */
+const SETPRIV = '/usr/bin/setpriv';
+const DIE_WITH_CONTROLLER = existsSync(SETPRIV) ? ['--pdeathsig', 'SIGKILL', '--'] : null;
 
 export class LocalTransport implements Transport {
   constructor(readonly host: string = 'localhost') {}
@@ -12,7 +22,10 @@ export class LocalTransport implements Transport {
 
   exec(script: string, options: ExecOptions = {}): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
-      const child = spawn('/bin/sh', ['-c', script], {
+      const [command, args] = DIE_WITH_CONTROLLER
+        ? [SETPRIV, [...DIE_WITH_CONTROLLER, '/bin/sh', '-c', script]]
+        : ['/bin/sh', ['-c', script]];
+      const child = spawn(command, args, {
         stdio: ['pipe', 'pipe', 'pipe'],
         signal: options.signal,
         timeout: options.timeoutMs,

@@ -1,0 +1,36 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { LocalTransport } from '../../src/transport/local.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'runbook-local-'));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('exec: stdout, stderr, exit code, stdin', async () => {
+  const r = await new LocalTransport().exec('cat; echo err >&2; exit 7', { stdin: 'in' });
+  assert.is(r.code, 7);
+  assert.is(r.stdout.toString(), 'in');
+  assert.is(r.stderr.toString(), 'err\n');
+});
+
+test('a command in flight dies with a controller killed by SIGKILL (no orphan writes after resume)', async () => {
+  const marker = join(dir, 'orphan-ran');
+  const controller = spawn(
+    process.execPath,
+    ['--conditions=development', '--import', 'tsx', '--input-type=module', '-e', `
+      import { LocalTransport } from ${JSON.stringify(new URL('../../src/transport/local.ts', import.meta.url).href)};
+      new LocalTransport().exec(${JSON.stringify(`sleep 1; echo ran > '${marker}'`)});
+      setTimeout(() => process.kill(process.pid, 'SIGKILL'), 300);
+    `],
+    { stdio: 'ignore' },
+  );
+  await once(controller, 'exit');
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.not.ok(existsSync(marker), 'the orphaned command did not run on');
+});
+
+test.run();
