@@ -1,5 +1,6 @@
 // throttle (at most N hosts inside a step at once, handlers too) and become_user rendered per
-// host, on local hosts: become really goes through sudo to a throwaway system user.
+// host, on local hosts: become really goes through sudo to a throwaway system user; abort
+// listeners per host, not on one signal every host shares.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -69,6 +70,20 @@ test('throttle on a handler: the notified hosts restart one at a time (strategy 
     assert.equal(got.filter((l) => l.endsWith(' start')).sort(), ['h1 restart start', 'h2 restart start', 'h3 restart start'], strategy);
     assert.is(maxInside(got), 1, strategy);
   }
+});
+
+test('many hosts in an exec at once add no listener to a shared signal (no MaxListenersExceededWarning)', async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+  process.on('warning', onWarning);
+  try {
+    const p = await play({ runbook: runbook([step('sleep', { seconds: 0.5 }, { name: 'sleep' })]), inventory: inventory(15), forks: 15 });
+    assert.is(p.exitCode, 0);
+    await new Promise((r) => setImmediate(r));
+  } finally {
+    process.off('warning', onWarning);
+  }
+  assert.equal(warnings, []);
 });
 
 const USER = 'rb-become-test';
