@@ -148,8 +148,11 @@ function planHostStep(
   return { vars, calls, becomeUser };
 }
 
-/** become_user for one host (`become_user: "{{service_user}}"`): decided at plan time, like args. */
-function renderBecomeUser(step: StepDecl, vars: Vars): string | undefined {
+/**
+ * become_user for one host (`become_user: "{{service_user}}"`): decided at plan time, like args.
+ * Rollback needs the same user the change was made as.
+ */
+export function renderBecomeUser(step: StepDecl, vars: Vars): string | undefined {
   if (step.becomeUser === undefined) return undefined;
   const user = renderValue(step.becomeUser, vars, { positions: step.positions, path: 'become_user' });
   if (typeof user !== 'string' && typeof user !== 'number') {
