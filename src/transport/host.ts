@@ -148,10 +148,12 @@ export class HostShell {
     const finish = sh`${mode}
 ${owner}
 mv -f -- "$t" ${path}`;
+    // A signal (the controller died) exits through the EXIT trap, so no temp file is left behind.
     const receive = sh`set -e
 d=$(dirname -- ${path})
 t=$(mktemp -- "$d/.runbook-tmp.XXXXXX")
 trap 'rm -f -- "$t"' EXIT
+trap 'exit 143' HUP INT TERM
 cat > "$t"`;
     if (!(data instanceof Readable)) {
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
@@ -198,6 +200,7 @@ printf '%s\n' "$t"; wc -c < "$t"`, { stdin: counted });
     await this.run(sh`set -e
 t=${temp}
 trap 'rm -f -- "$t"' EXIT
+trap 'exit 143' HUP INT TERM
 ${finish}
 trap - EXIT`);
   }

@@ -10,10 +10,11 @@ import type { ExecOptions, ExecResult, Transport } from './types.js';
  * Commands die with the controller. Without this, a command in flight when the controller is
  * killed (kill -9) runs on as an orphan, and a write it finishes after `runbook resume` has
  * re-applied later steps puts stale content back. util-linux's setpriv sets the parent-death
- * signal; where it is missing (not Linux), commands run as plain children.
+ * signal: SIGTERM, so scripts can clean up (HostShell.writeFile removes its temp file); where
+ * setpriv is missing (not Linux), commands run as plain children.
  */
 const SETPRIV = '/usr/bin/setpriv';
-const DIE_WITH_CONTROLLER = existsSync(SETPRIV) ? ['--pdeathsig', 'SIGKILL', '--'] : null;
+const DIE_WITH_CONTROLLER = existsSync(SETPRIV) ? ['--pdeathsig', 'SIGTERM', '--'] : null;
 
 export class LocalTransport implements Transport {
   constructor(readonly host: string = 'localhost') {}

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -31,6 +31,29 @@ test('a command in flight dies with a controller killed by SIGKILL (no orphan wr
   await once(controller, 'exit');
   await new Promise((r) => setTimeout(r, 1500));
   assert.not.ok(existsSync(marker), 'the orphaned command did not run on');
+});
+
+test('a write in flight when the controller dies leaves neither the new file nor a temp file', async () => {
+  const target = join(dir, 'target');
+  const controller = spawn(
+    process.execPath,
+    ['--conditions=development', '--import', 'tsx', '--input-type=module', '-e', `
+      import { userInfo } from 'node:os';
+      import { Readable } from 'node:stream';
+      import { HostShell } from ${JSON.stringify(new URL('../../src/transport/host.ts', import.meta.url).href)};
+      import { LocalTransport } from ${JSON.stringify(new URL('../../src/transport/local.ts', import.meta.url).href)};
+      const shell = new HostShell(new LocalTransport(), userInfo().username);
+      // A source that never ends: the write is in flight when the controller is killed.
+      const endless = new Readable({ read() { this.push(Buffer.alloc(1024, 'x')); } });
+      shell.writeFile(${JSON.stringify(target)}, endless);
+      setTimeout(() => process.kill(process.pid, 'SIGKILL'), 500);
+    `],
+    { stdio: 'ignore' },
+  );
+  await once(controller, 'exit');
+  await new Promise((r) => setTimeout(r, 500));
+  assert.not.ok(existsSync(target));
+  assert.equal(readdirSync(dir).filter((n) => n.startsWith('.runbook-tmp')), []);
 });
 
 test.run();
