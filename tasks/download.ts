@@ -4,7 +4,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { defineTask, raw, sh, TaskError, z, type HostShell } from 'runbook';
+import { defineTask, raw, sh, tempFileBeside, TaskError, z, type HostShell } from 'runbook';
 import { chownSpec, ownerArgs, type Attrs } from './lib/attrs.js';
 import { checksumUrlSpec, parseChecksumFile, parseChecksumSpec, type Algorithm, type ChecksumSpec } from './lib/checksum.js';
 import { applyContent, type ContentPlan } from './lib/content-file.js';
@@ -137,7 +137,7 @@ rb_section digest; if [ -f ${dest} ] && [ ! -L ${dest} ]; then ${raw(algo)}sum <
     if (a.via === 'controller') {
       const cached = await cachedDownload(a, o.expected!, ctx.controller.cacheDir, ctx.signal);
       const plan: ContentPlan = { path: o.dest, prior: o.prior, attrs: { ...attrs, mode: attrs.mode ?? '0644' } };
-      await applyContent(ctx.shell, plan, createReadStream(cached));
+      await applyContent(ctx.shell, plan, { stream: createReadStream(cached), size: (await stat(cached)).size });
       return;
     }
     await downloadOnHost(ctx.shell, a, o, attrs);
@@ -159,8 +159,7 @@ if [ "$rb_got" != ${expected.hex} ]; then echo "checksum mismatch for $rb_ok: ex
     sh`set -e
 ${fetchFunction(a)}
 ${backupScript(o.prior)}
-t=$(mktemp -- ${posix.join(posix.dirname(dest), '.runbook-download.XXXXXX')})
-trap 'rm -f -- "$t"' EXIT
+${tempFileBeside(dest, '.runbook-download')}
 rb_ok=
 for rb_u in ${a.url}; do
   if rb_fetch "$rb_u" "$t"; then rb_ok=$rb_u; break; fi

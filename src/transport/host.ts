@@ -148,18 +148,14 @@ export class HostShell {
     const finish = sh`${mode}
 ${owner}
 mv -f -- "$t" ${path}`;
-    // A signal (the controller died) exits through the EXIT trap, so no temp file is left behind.
     const receive = sh`set -e
-d=$(dirname -- ${path})
-t=$(mktemp -- "$d/.runbook-tmp.XXXXXX")
-trap 'rm -f -- "$t"' EXIT
-trap 'exit 143' HUP INT TERM
+${tempFileBeside(path)}
 cat > "$t"`;
     if (!(data instanceof Readable)) {
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
       await this.run(
         sh`${receive}
-[ "$(wc -c < "$t")" -eq ${bytes.length} ] || { echo 'the transfer was cut off; the file was not replaced' >&2; exit 1; }
+${expectSize(bytes.length)}
 ${finish}
 trap - EXIT`,
         { stdin: bytes },
@@ -201,9 +197,30 @@ printf '%s\n' "$t"; wc -c < "$t"`, { stdin: counted });
 t=${temp}
 trap 'rm -f -- "$t"' EXIT
 trap 'exit 143' HUP INT TERM
+${expectSize(sent)}
 ${finish}
 trap - EXIT`);
   }
+}
+
+/**
+ * Shell lines that make "$t" a temp file beside `path` (so the final `mv` is an atomic rename)
+ * and remove it however the script ends, also when the controller dies: the signal exits through
+ * the EXIT trap, and since sh runs pending traps before the next command, no rename follows.
+ * Every atomic replace (here and in tasks) starts with this.
+ */
+export function tempFileBeside(path: string, prefix = '.runbook-tmp'): ShellText {
+  return sh`t=$(mktemp -- "$(dirname -- ${path})/"${prefix}.XXXXXX)
+trap 'rm -f -- "$t"' EXIT
+trap 'exit 143' HUP INT TERM`;
+}
+
+/**
+ * Fails the script unless "$t" holds exactly `bytes` bytes: stdin cut short (the controller died
+ * mid-transfer) looks like a normal end of data to cat, and must never be renamed into place.
+ */
+export function expectSize(bytes: number): ShellText {
+  return sh`[ "$(wc -c < "$t")" -eq ${bytes} ] || { echo 'the transfer was cut off; the file was not replaced' >&2; exit 1; }`;
 }
 
 export function parseStat(out: string): FileStat | null {

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import { raw, sh, TaskError, type CheckResult, type FileDiff, type HostShell, type ShellText } from 'runbook';
+import { expectSize, raw, sh, tempFileBeside, TaskError, type CheckResult, type FileDiff, type HostShell, type ShellText } from 'runbook';
 import { attrChanges, chownSpec, type Attrs } from './attrs.js';
 import { backupScript, chmodMode, priorOf, restore, type Prior } from './prior.js';
 import { parsePathState, PROBE_FUNCTION, probeScript, splitSections, type PathState } from './probe.js';
@@ -125,9 +125,10 @@ function shownText(content: Buffer | undefined, size: number): string {
  * temp file beside the destination, validate it, give it its owner and mode, rename it into
  * place. `data` streams content that is not in the plan (a download relayed by the controller).
  */
-export async function applyContent(shell: HostShell, plan: ContentPlan, data?: Readable): Promise<void> {
+export async function applyContent(shell: HostShell, plan: ContentPlan, data?: { stream: Readable; size: number }): Promise<void> {
   const { path, attrs } = plan;
   const owner = chownSpec(attrs);
+  const size = data?.size ?? (plan.content !== undefined ? Buffer.byteLength(plan.content, 'base64') : undefined);
   if (plan.content === undefined && data === undefined) {
     await shell.run(sh`set -e
 ${owner ? sh`chown ${owner} ${path}` : raw(':')}
@@ -143,15 +144,15 @@ if ! sh -c ${plan.validate.replaceAll('%s', '"$1"')} validate "$vd"/${posix.base
     sh`set -e
 ${backupScript(plan.prior)}
 ${plan.backupFile ? sh`cp -p -- ${path} ${plan.backupFile}` : raw(':')}
-t=$(mktemp -- ${posix.join(posix.dirname(path), '.runbook-tmp.XXXXXX')})
-trap 'rm -f -- "$t"' EXIT
+${tempFileBeside(path)}
 ${plan.content !== undefined ? raw('base64 -d > "$t"') : raw('cat > "$t"')}
+${size !== undefined ? expectSize(size) : raw(':')}
 ${validate}
 ${owner ? sh`chown ${owner} "$t"` : sh`if [ -e ${path} ]; then chown --reference=${path} "$t"; fi`}
 ${attrs.mode ? sh`chmod ${chmodMode(attrs.mode)} "$t"` : sh`if [ -e ${path} ]; then chmod --reference=${path} "$t"; else chmod 0644 "$t"; fi`}
 mv -f -- "$t" ${path}
 trap - EXIT`,
-    { stdin: data ?? plan.content },
+    { stdin: data?.stream ?? plan.content },
   );
 }
 

@@ -9,7 +9,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { posix } from 'node:path';
-import { raw, sh, type HostShell, type ShellText } from 'runbook';
+import { expectSize, raw, sh, tempFileBeside, type HostShell, type ShellText } from 'runbook';
 import type { PathState } from './probe.js';
 
 /** Where apply keeps backups on the host (mode 0700). */
@@ -105,9 +105,9 @@ chown -h ${`${prior.uid}:${prior.gid}`} ${path}`);
       await shell.run(
         sh`set -e
 ${clearDir}
-t=$(mktemp -- ${posix.join(posix.dirname(path), '.runbook-tmp.XXXXXX')})
-trap 'rm -f -- "$t"' EXIT
+${tempFileBeside(path)}
 ${fill}
+${prior.content !== undefined ? expectSize(Buffer.byteLength(prior.content, 'base64')) : raw(':')}
 chown ${`${prior.uid}:${prior.gid}`} "$t"
 chmod ${chmodMode(prior.mode)} "$t"
 mv -f -- "$t" ${path}
