@@ -1,9 +1,10 @@
-// Rollback: undo a run's recorded changes, newest first, each host on its own (hosts in
-// parallel). A change is undone by its task's `undo` with the record journaled before the change,
+// Rollback: undo a run's recorded changes, newest first, hosts in lock-step as the play ran
+// (lockStepRounds). A change is undone by its task's `undo` with the record journaled before the change,
 // or, for tasks without one (command, shell), by the step's `undo:` steps. A change with neither
 // stops that host's rollback before it, unless forced past. The rollback is a run of its own,
 // journaled like a play, and re-running it skips what an earlier rollback already undid.
 
+import { renderBecomeUser } from '../engine/plan.js';
 import { resolveBecome } from '../transport/become.js';
 import type { HostRecap } from '../engine/events.js';
 import { UserError } from '../errors.js';
@@ -106,33 +107,38 @@ export async function rollbackRun(options: RollbackOptions): Promise<RollbackRes
   const result: RollbackResult = { id, undone: 0, failed: 0, blocked: 0 };
   const recap: Record<string, HostRecap> = {};
   try {
-    await Promise.all(
-      hosts.map(async (host) => {
-        recap[host] = { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, ignored: 0 };
-        const outcome = await rollbackHost(host, plan.get(host)!, run, options, pool, async (marker) => {
-          await journal.append(marker);
-          const counts = recap[host];
-          switch (marker.status) {
-            case 'undone':
-              result.undone++;
-              counts.changed++;
-              break;
-            case 'failed':
-              result.failed++;
-              counts.failed++;
-              break;
-            case 'not-reversible':
-              result.blocked++;
-              counts.failed++;
-              break;
-            case 'skipped':
-              counts.skipped++;
-              break;
-          }
-        });
-        if (outcome === 'unreachable') recap[host].unreachable++;
-      }),
-    );
+    const stopped = new Set<string>();
+    for (const round of lockStepRounds(plan)) {
+      if (options.signal.aborted) break;
+      await Promise.all(
+        [...round].filter(([host]) => !stopped.has(host)).map(async ([host, list]) => {
+          recap[host] ??= { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, ignored: 0 };
+          const outcome = await rollbackHost(host, list, run, options, pool, async (marker) => {
+            await journal.append(marker);
+            const counts = recap[host];
+            switch (marker.status) {
+              case 'undone':
+                result.undone++;
+                counts.changed++;
+                break;
+              case 'failed':
+                result.failed++;
+                counts.failed++;
+                break;
+              case 'not-reversible':
+                result.blocked++;
+                counts.failed++;
+                break;
+              case 'skipped':
+                counts.skipped++;
+                break;
+            }
+          });
+          if (outcome !== 'done') stopped.add(host);
+          if (outcome === 'unreachable') recap[host].unreachable++;
+        }),
+      );
+    }
   } finally {
     await pool.closeAll();
     const bad = result.failed + result.blocked + Object.values(recap).reduce((n, r) => n + r.unreachable, 0) > 0;
@@ -141,6 +147,26 @@ export async function rollbackRun(options: RollbackOptions): Promise<RollbackRes
     await journal.close();
   }
   return result;
+}
+
+/**
+ * The plan in lock-step, as the play ran: every host undoes a step before any host undoes the one
+ * before it (cluster steps depend on each other: a broker must stop while its ZooKeeper quorum is
+ * still up). A round is a run of consecutive journal changes of one step; each host keeps its own
+ * newest-first order, and a host that stops takes no part in later rounds.
+ */
+export function lockStepRounds(plan: Map<string, PlannedUndo[]>): Array<Map<string, PlannedUndo[]>> {
+  const all = [...plan].flatMap(([host, list]) => list.map((u) => ({ host, u })));
+  all.sort((a, b) => b.u.change.line - a.u.change.line || b.u.change.key.localeCompare(a.u.change.key, 'en', { numeric: true }));
+  const rounds: Array<Map<string, PlannedUndo[]>> = [];
+  let previous: string | undefined;
+  for (const { host, u } of all) {
+    if (u.change.stepId !== previous || rounds.length === 0) rounds.push(new Map());
+    previous = u.change.stepId;
+    const round = rounds[rounds.length - 1];
+    round.set(host, [...(round.get(host) ?? []), u]);
+  }
+  return rounds;
 }
 
 /** Per host, the changes to undo, newest first. */
@@ -231,7 +257,7 @@ async function rollbackHost(
         const task = options.registry.get(change.task)!;
         const ctx: UndoContext = {
           host,
-          shell: withBecome(login, steps.get(change.stepId), options.inventory, host, vars),
+          shell: withBecome(login, steps.get(change.stepId), decl, options.inventory, host, vars),
           vars,
           log: (m) => options.out(`${host}: ${m}`),
           controller: { projectDir: options.projectDir, runbookDir: options.runbook.dir, cacheDir: `${options.projectDir}/.runbook/cache`, runId: options.runId },
@@ -259,9 +285,10 @@ function describe(change: Change): string {
   return `"${change.stepName}"${item} (${change.task}${change.unfinished ? ', interrupted while applying' : ''})`;
 }
 
-/** The step's become, as the engine applied it when the change was made. */
-function withBecome(shell: HostShell, step: StepSummary | undefined, inventory: Inventory, host: string, vars: Vars): HostShell {
-  const become = resolveBecome(step, inventory.hosts.get(host), vars);
+/** The step's become, as the engine applied it when the change was made (become_user rendered for the host). */
+function withBecome(shell: HostShell, step: StepSummary | undefined, decl: StepDecl | undefined, inventory: Inventory, host: string, vars: Vars): HostShell {
+  const becomeUser = decl ? renderBecomeUser(decl, vars) : step?.becomeUser;
+  const become = resolveBecome(step && { become: step.become, becomeUser }, inventory.hosts.get(host), vars);
   return become ? shell.withBecome(become) : shell;
 }
 

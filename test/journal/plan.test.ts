@@ -6,7 +6,7 @@ import type { TaskDefinition } from '../../src/task/types.js';
 import type { LoadedRun } from '../../src/journal/history.js';
 import type { NumberedLine } from '../../src/journal/reader.js';
 import type { RunHeader } from '../../src/journal/records.js';
-import { planRollback } from '../../src/journal/rollback.js';
+import { lockStepRounds, planRollback } from '../../src/journal/rollback.js';
 import { doneSteps } from '../../src/journal/resume.js';
 import { foldJournal } from '../../src/journal/state.js';
 
@@ -62,6 +62,13 @@ test('newest first per host, with how each change is undone', () => {
   // h2 died while applying b: its journaled undo record is kept, marked unfinished.
   assert.equal(ways(plan, 'h2'), ['b:undo-steps', 'a:task']);
   assert.ok(plan.get('h2')![0].change.unfinished);
+});
+
+test('rollback runs in lock-step: every host undoes a step before any host undoes the one before it', () => {
+  const plan = planRollback(run, { registry, runbook }, new Set());
+  // Within a round hosts run in parallel: their order there does not matter.
+  const rounds = lockStepRounds(plan).map((round) => [...round].map(([host, list]) => `${host}:${list.map((u) => u.change.stepId).join(',')}`).sort());
+  assert.equal(rounds, [['h2:b'], ['h1:d'], ['h1:c'], ['h1:b'], ['h1:a', 'h2:a']]);
 });
 
 test('--to keeps what came before the checkpoint; hosts that never reached it are left alone', () => {
