@@ -210,9 +210,12 @@ trap - EXIT`);
  * Every atomic replace (here and in tasks) starts with this.
  */
 export function tempFileBeside(path: string, prefix = '.runbook-tmp'): ShellText {
-  return sh`t=$(mktemp -- "$(dirname -- ${path})/"${prefix}.XXXXXX)
-trap 'rm -f -- "$t"' EXIT
-trap 'exit 143' HUP INT TERM`;
+  // The traps come first: a signal arriving between mktemp and them would leave the file behind.
+  // A signal during the assignment is handled once it completes, with "$t" already set.
+  return sh`t=
+trap 'if [ -n "$t" ]; then rm -f -- "$t"; fi' EXIT
+trap 'exit 143' HUP INT TERM
+t=$(mktemp -- "$(dirname -- ${path})/"${prefix}.XXXXXX)`;
 }
 
 /**
