@@ -2,6 +2,7 @@
 
 import type { RunEvent } from '../engine/events.js';
 import { unifiedDiff } from './diff.js';
+import { formatRecap } from './recap.js';
 
 export type HostResult = Extract<RunEvent, { type: 'host-result' }>;
 
@@ -32,4 +33,14 @@ export function resultLine(e: HostResult): string {
 
 export function diffText(e: HostResult): string {
   return (e.diff ?? []).map(unifiedDiff).join('');
+}
+
+/** `checkpoint: name [hosts]`, shared by the renderers. */
+export function checkpointLine(e: Extract<RunEvent, { type: 'checkpoint' }>): string {
+  return `checkpoint: ${e.name} [${e.hosts.join(', ')}]\n`;
+}
+
+/** The recap that closes a run, and what an interrupt means for it. */
+export function endText(e: Extract<RunEvent, { type: 'run-end' }>): string {
+  return `\n${formatRecap(e.recap)}${e.status === 'interrupted' ? 'interrupted: in-flight steps finished; nothing else was started\n' : ''}`;
 }

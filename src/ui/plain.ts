@@ -1,8 +1,7 @@
 // Output for pipes and CI: one line per result, diffs under it, the recap at the end.
 
 import type { EventSink, RunEvent } from '../engine/events.js';
-import { formatRecap } from './recap.js';
-import { diffText, resultLine } from './lines.js';
+import { checkpointLine, diffText, endText, resultLine } from './lines.js';
 
 export class PlainSink implements EventSink {
   constructor(private readonly write: (text: string) => void) {}
@@ -19,10 +18,10 @@ export class PlainSink implements EventSink {
         this.write(`  [${e.host}] ${e.message}\n`);
         break;
       case 'checkpoint':
-        this.write(`checkpoint: ${e.name} [${e.hosts.join(', ')}]\n`);
+        this.write(checkpointLine(e));
         break;
       case 'run-end':
-        this.write(`\n${formatRecap(e.recap)}${e.status === 'interrupted' ? 'interrupted: in-flight steps finished; nothing else was started\n' : ''}`);
+        this.write(endText(e));
         break;
     }
   }

@@ -4,8 +4,7 @@
 
 import { Listr } from 'listr2';
 import type { EventSink, RunEvent } from '../engine/events.js';
-import { formatRecap } from './recap.js';
-import { diffText, outcome, type HostResult } from './lines.js';
+import { checkpointLine, diffText, endText, outcome, type HostResult } from './lines.js';
 
 interface OpenStep {
   /** Resolves a host's pending result; made before listr starts the host's item, so none is missed. */
@@ -45,10 +44,10 @@ export class TreeSink implements EventSink {
         }
         break;
       case 'checkpoint':
-        this.write(`checkpoint: ${e.name} [${e.hosts.join(', ')}]\n`);
+        this.write(checkpointLine(e));
         break;
       case 'run-end':
-        this.write(`\n${formatRecap(e.recap)}${e.status === 'interrupted' ? 'interrupted: in-flight steps finished; nothing else was started\n' : ''}`);
+        this.write(endText(e));
         break;
     }
   }
