@@ -4,7 +4,7 @@
 
 import { Readable } from 'node:stream';
 import { TaskError } from '../errors.js';
-import { argv, quote, sh, ShellText } from '../shell/quote.js';
+import { argv, quote, raw, sh, ShellText } from '../shell/quote.js';
 import type { ExecResult, Transport } from './types.js';
 
 export interface Become {
@@ -195,13 +195,20 @@ printf '%s\n' "$t"; wc -c < "$t"`, { stdin: counted });
     }
     await this.run(sh`set -e
 t=${temp}
-trap 'rm -f -- "$t"' EXIT
-trap 'exit 143' HUP INT TERM
+${REMOVE_TEMP_ON_EXIT}
 ${expectSize(sent)}
 ${finish}
 trap - EXIT`);
   }
 }
+
+/**
+ * Removes "$t" however the script ends. SIGPIPE is trapped too: when the controller dies its end
+ * of the pipes closes before the parent-death signal arrives, and a script writing an error to
+ * that stderr would otherwise die of SIGPIPE, which skips the EXIT trap and leaves the file.
+ */
+const REMOVE_TEMP_ON_EXIT = raw(`trap 'if [ -n "$t" ]; then rm -f -- "$t"; fi' EXIT
+trap 'exit 143' HUP INT TERM PIPE`);
 
 /**
  * Shell lines that make "$t" a temp file beside `path` (so the final `mv` is an atomic rename)
@@ -213,8 +220,7 @@ export function tempFileBeside(path: string, prefix = '.runbook-tmp'): ShellText
   // The traps come first: a signal arriving between mktemp and them would leave the file behind.
   // A signal during the assignment is handled once it completes, with "$t" already set.
   return sh`t=
-trap 'if [ -n "$t" ]; then rm -f -- "$t"; fi' EXIT
-trap 'exit 143' HUP INT TERM
+${REMOVE_TEMP_ON_EXIT}
 t=$(mktemp -- "$(dirname -- ${path})/"${prefix}.XXXXXX)`;
 }
 

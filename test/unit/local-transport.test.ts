@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { LocalTransport } from '../../src/transport/local.js';
+import { tempFileBeside } from '../../src/transport/host.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'runbook-local-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -53,6 +54,21 @@ test('a write in flight when the controller dies leaves neither the new file nor
   await once(controller, 'exit');
   await new Promise((r) => setTimeout(r, 500));
   assert.not.ok(existsSync(target));
+  assert.equal(readdirSync(dir).filter((n) => n.startsWith('.runbook-tmp')), []);
+});
+
+test('the temp file is removed when the script dies writing to a controller that is gone (SIGPIPE)', async () => {
+  // The controller's end of the pipes closes before the parent-death signal arrives: a script
+  // reporting an error then writes into a closed stderr.
+  const script = `${tempFileBeside(join(dir, 'target'))}
+sleep 0.3
+echo 'the transfer was cut off' >&2
+exit 1`;
+  const child = spawn('/bin/sh', ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.destroy();
+  child.stderr.destroy();
+  const [code, signal] = await once(child, 'close');
+  assert.equal([code, signal], [143, null], 'the script exits through its traps, not killed by SIGPIPE');
   assert.equal(readdirSync(dir).filter((n) => n.startsWith('.runbook-tmp')), []);
 });
 
