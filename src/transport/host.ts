@@ -2,6 +2,8 @@
 // writes, all built from sh scripts over a Transport's single `exec` verb. Values are quoted with
 // `quote`/`sh` only; nothing here concatenates unquoted values into shell text.
 
+import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { TaskError } from '../errors.js';
 import { argv, quote, raw, sh, ShellText } from '../shell/quote.js';
@@ -222,6 +224,16 @@ export function tempFileBeside(path: string, prefix = '.runbook-tmp'): ShellText
   return sh`t=
 ${REMOVE_TEMP_ON_EXIT}
 t=$(mktemp -- "$(dirname -- ${path})/"${prefix}.XXXXXX)`;
+}
+
+/**
+ * Shell lines that set "$t" to a fresh name beside `path`, with nothing there yet, for what mktemp
+ * cannot make (a symlink), removed however the script ends unless renamed into place.
+ */
+export function tempNameBeside(path: string, prefix: string): ShellText {
+  const name = posix.join(posix.dirname(path), `${prefix}.${randomBytes(6).toString('hex')}`);
+  return sh`t=${name}
+${REMOVE_TEMP_ON_EXIT}`;
 }
 
 /**

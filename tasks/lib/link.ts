@@ -3,7 +3,7 @@
 // directory at dest is refused unless `force`, and then backed up first so undo can restore it.
 
 import { posix } from 'node:path';
-import { raw, sh, TaskError, type CheckResult, type HostShell } from 'runbook';
+import { raw, sh, tempNameBeside, TaskError, type CheckResult, type HostShell } from 'runbook';
 import { backupScript, priorOf, type Prior } from './prior.js';
 import { parsePathState, PROBE_FUNCTION, probeScript, splitSections } from './probe.js';
 
@@ -43,10 +43,11 @@ ${probeScript('dest', dest)}`);
 
 export async function applyLink(shell: HostShell, plan: LinkPlan): Promise<void> {
   const { src, dest, prior } = plan;
-  const tmp = posix.join(posix.dirname(dest), `.runbook-link.${process.pid}.${Date.now()}`);
   await shell.run(sh`set -e
 ${backupScript(prior)}
 ${prior.type === 'file' || prior.type === 'directory' ? sh`rm -rf -- ${dest}` : raw(':')}
-ln -s -- ${src} ${tmp}
-mv -Tf -- ${tmp} ${dest}`);
+${tempNameBeside(dest, '.runbook-link')}
+ln -s -- ${src} "$t"
+mv -Tf -- "$t" ${dest}
+trap - EXIT`);
 }
