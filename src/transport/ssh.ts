@@ -1,12 +1,16 @@
-// `connection: ssh`: ONE ssh2 connection per host, every exec a session channel on it. The number
-// of channels open at once is capped below the server's MaxSessions (OpenSSH's default is 10) so
-// parallel work queues instead of failing. If the connection drops, every exec in flight or
-// queued on it fails at once with UnreachableError; connect() then opens a new one.
+// `connection: ssh`: ONE ssh2 connection per host. Scripts without stdin (nearly every check) go
+// to a long-lived shell on one session channel (ssh-shell.ts), which saves opening a channel per
+// exec; scripts with stdin, and any that arrive while the shell is busy, get a session channel of
+// their own. The number of channels open at once, the shell's included, is capped below the
+// server's MaxSessions (OpenSSH's default is 10) so parallel work queues instead of failing. If
+// the connection drops, every exec in flight or queued on it fails at once with UnreachableError;
+// connect() then opens a new one.
 //
 // OpenSSH ignores the SSH "signal" request and leaves a command running when its channel closes,
 // so a timed-out or aborted command is killed by process group from a second channel. sshd makes
 // each session's command a session (and group) leader; the wrapper below reports its pid as the
-// first line of stderr, and execs the script so the pid stays the group's.
+// first line of stderr, and execs the script so the pid stays the group's. The shell starts each
+// script under setsid and reports its pid the same way.
 
 import { constants } from 'node:os';
 import { Readable } from 'node:stream';
@@ -16,6 +20,7 @@ import { TaskError, UnreachableError } from '../errors.js';
 import { quote, sh } from '../shell/quote.js';
 import { describe, openClient, type SshSettings } from './ssh-connect.js';
 import type { SshEndpoint } from './ssh-endpoint.js';
+import { SHELL_COMMAND, ShellSession, type ShellJob } from './ssh-shell.js';
 import type { ExecOptions, ExecResult, Transport } from './types.js';
 
 const SESSION_RETRY_DELAYS_MS = [10, 25, 50, 100, 200, 400];
@@ -66,8 +71,14 @@ class Connection {
   /** Set once the connection is gone; execs after that fail with it. */
   private lost: Error | undefined;
   private readonly inFlight = new Set<(e: Error) => void>();
+  /** Channels for execs; the shell holds a slot of its own outside these. */
   private readonly slots: Semaphore;
   private readonly closed: Promise<void>;
+  /** The shell, once started; undefined while none runs. */
+  private shell: ShellSession | undefined;
+  private shellStarting: Promise<ShellSession | undefined> | undefined;
+  /** Set when the host cannot run the shell (e.g. no writable temp directory): channels only. */
+  private shellUnavailable: boolean;
 
   constructor(
     private readonly client: Client,
@@ -75,7 +86,8 @@ class Connection {
     private readonly endpoint: SshEndpoint,
     maxSessions: number,
   ) {
-    this.slots = new Semaphore(maxSessions);
+    this.shellUnavailable = maxSessions < 2;
+    this.slots = new Semaphore(this.shellUnavailable ? maxSessions : maxSessions - 1);
     // ssh2 emits 'end'/'close' on the client before it fails the channels, so every exec learns
     // the real reason (connection lost) rather than a bare closed channel.
     const onGone = (cause?: Error) => this.drop(cause);
@@ -104,6 +116,7 @@ class Connection {
   }
 
   async close(): Promise<void> {
+    this.shell?.close();
     this.drop(new Error('closed by runbook'));
     this.client.end();
     await this.closed;
@@ -112,40 +125,69 @@ class Connection {
   async exec(command: string, options: ExecOptions): Promise<ExecResult> {
     if (this.lost) throw this.lost;
     options.signal?.throwIfAborted();
+    if (options.stdin === undefined || (!(options.stdin instanceof Readable) && options.stdin.length === 0)) {
+      const shell = await this.idleShell();
+      // Checked again in the same tick as the claim: others waiting for the shell to start resume too.
+      if (shell?.idle) return this.track(options, (job) => shell.run(command, job));
+    }
     const release = await this.slots.acquire();
     try {
-      return await this.run(command, options);
+      return await this.track(options, (job) => this.runOnChannel(command, options.stdin, job));
     } finally {
       release();
     }
   }
 
-  private run(script: string, options: ExecOptions): Promise<ExecResult> {
+  /** The shell, started on first use; undefined when the host cannot run it. */
+  private async idleShell(): Promise<ShellSession | undefined> {
+    if (this.shellUnavailable || this.lost) return undefined;
+    if (!this.shell?.alive) this.shellStarting ??= this.startShell().finally(() => (this.shellStarting = undefined));
+    return this.shellStarting ? await this.shellStarting : this.shell;
+  }
+
+  private async startShell(): Promise<ShellSession | undefined> {
+    let session: ShellSession | undefined;
+    try {
+      await this.openSession(SHELL_COMMAND, (channel) => (session = new ShellSession(channel)));
+      await session!.started();
+      this.shell = session;
+      return session;
+    } catch {
+      // Channels work without the shell, only slower: a host that cannot run it is not an error.
+      if (!this.lost) this.shellUnavailable = true;
+      return undefined;
+    }
+  }
+
+  /**
+   * Runs one command through `start` with the timeout and abort handling both paths share: a
+   * stopped command is killed by process group once its pid is known, and settles at once.
+   */
+  private track(options: ExecOptions, start: (job: Job) => (() => void) | void): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
-      let channel: ClientChannel | undefined;
       let settled = false;
       let timer: NodeJS.Timeout | undefined;
-      const stdout: Buffer[] = [];
-      const stderr = new PidHeader();
-      let exitCode: number | undefined;
+      let pid: number | undefined;
+      let ended = false;
+      let killWanted = false;
+      let cancel: (() => void) | void;
 
-      const settle = (error: Error | undefined) => {
+      const settle = (error: Error | undefined, result?: ExecResult) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         options.signal?.removeEventListener('abort', onAbort);
         this.inFlight.delete(settle);
         if (error) reject(error);
-        else resolve({ code: exitCode!, stdout: Buffer.concat(stdout), stderr: stderr.body() });
+        else resolve(result!);
       };
-      let killWanted = false;
       const kill = () => {
-        if (stderr.pid !== undefined && exitCode === undefined) this.killGroup(stderr.pid);
+        if (pid !== undefined && !ended) this.killGroup(pid);
       };
       const stop = (error: Error) => {
         killWanted = true;
         kill();
-        channel?.close();
+        cancel?.();
         settle(error);
       };
       const onAbort = () => stop(abortError(options.signal!.reason));
@@ -156,29 +198,57 @@ class Connection {
       if (options.timeoutMs) {
         timer = setTimeout(() => stop(new TaskError(`command timed out after ${options.timeoutMs} ms`, { host: this.host })), options.timeoutMs);
       }
-
-      this.openSession(wrap(script), (ch) => {
-        channel = ch;
-        ch.stderr.on('data', (b: Buffer) => {
-          const known = stderr.pid !== undefined;
-          stderr.push(b);
-          if (!known && killWanted) kill();
+      try {
+        cancel = start({
+          get stopped() {
+            return settled;
+          },
+          started: (p) => {
+            pid = p;
+            // Stopped before the command started: it is killed as soon as its pid is known.
+            if (killWanted) kill();
+          },
+          ended: (result) => {
+            ended = true;
+            settle(undefined, result);
+          },
+          lost: () => settle(this.lost ?? new UnreachableError(this.host, `${describe(this.endpoint)} ended the session without an exit status`)),
+          failed: (e) => settle(this.lost ?? e),
+          stop,
         });
-        // Stopped before the channel opened: the command may start anyway, so it is killed as soon as its pid is known.
-        if (settled) return void ch.close();
-        ch.on('data', (b: Buffer) => stdout.push(b));
-        ch.on('exit', (code: number | null, signalName?: string) => {
-          exitCode = code ?? 128 + signalNumber(signalName);
-        });
-        ch.on('error', (e: Error) => settle(this.lost ?? e));
-        ch.on('close', () => {
-          // A channel closed without an exit status on a live connection: sshd lost the command.
-          if (exitCode === undefined) settle(this.lost ?? new UnreachableError(this.host, `${describe(this.endpoint)} closed the session without an exit status`));
-          else settle(undefined);
-        });
-        feed(ch, options.stdin, stop);
-      }).catch(settle);
+      } catch (e) {
+        settle(e as Error);
+      }
     });
+  }
+
+  /** Returns what closes the channel when the command is stopped. */
+  private runOnChannel(script: string, stdin: ExecOptions['stdin'], job: Job): () => void {
+    const stdout: Buffer[] = [];
+    const stderr = new PidHeader();
+    let exitCode: number | undefined;
+    let channel: ClientChannel | undefined;
+    this.openSession(wrap(script), (ch) => {
+      channel = ch;
+      ch.stderr.on('data', (b: Buffer) => {
+        const known = stderr.pid !== undefined;
+        stderr.push(b);
+        if (!known && stderr.pid !== undefined) job.started(stderr.pid);
+      });
+      if (job.stopped) return void ch.close();
+      ch.on('data', (b: Buffer) => stdout.push(b));
+      ch.on('exit', (code: number | null, signalName?: string) => {
+        exitCode = code ?? 128 + signalNumber(signalName);
+      });
+      ch.on('error', (e: Error) => job.failed(e));
+      ch.on('close', () => {
+        // A channel closed without an exit status on a live connection: sshd lost the command.
+        if (exitCode === undefined) job.lost();
+        else job.ended({ code: exitCode, stdout: Buffer.concat(stdout), stderr: stderr.body() });
+      });
+      feed(ch, stdin, job.stop);
+    }).catch((e: Error) => job.failed(e));
+    return () => channel?.close();
   }
 
   /**
@@ -229,6 +299,15 @@ class Connection {
       ch.end();
     });
   }
+}
+
+/** What a command reports to `track` as it runs, on a channel or on the shell. */
+interface Job extends ShellJob {
+  /** The exec has settled (stopped, timed out, aborted): a channel opening now is closed at once. */
+  readonly stopped: boolean;
+  failed(error: Error): void;
+  /** Stop the command and fail the exec with `error`. */
+  stop(error: Error): void;
 }
 
 /** The command sshd runs: report the pid (see the top of this file), then become the script. */

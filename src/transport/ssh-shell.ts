@@ -1,0 +1,176 @@
+// A long-lived sh on one session channel that runs scripts sent to it one at a time. Opening a
+// session channel costs a round trip plus sshd's fork, login shell and setup (9–58 ms,
+// bench/exec-vs-shell.ts); a script sent to this shell costs one round trip and the one fork and
+// exec of its own /bin/sh, which is all a channel would have run as well.
+//
+// The channel runs plain `/bin/sh` reading commands from its stdin. The controller first sends a
+// prologue that defines a function, then one line per script: `__runbook_run '<script>'`, the
+// script quoted by the one quoting function. The function runs the script as `/bin/sh -c`, stdin
+// from /dev/null (the shell's stdin is the command stream), and then ends its output with a
+// marker on each stream: `\n<key> <exit code>\n` on stdout, `\n<key>\n` on stderr. The key is 128
+// random bits sent on stdin and never exported: a script cannot print the marker by accident,
+// and it is not visible in argv. Nothing is written to disk on the host.
+//
+// Only stdin-less scripts come here (the SSH transport gives everything else a channel of its
+// own). A script started in the shell is in the shell's process group: stopping it (timeout,
+// abort) kills the group, the shell with it, and the next exec starts a new shell.
+
+import { randomBytes } from 'node:crypto';
+import type { ClientChannel } from 'ssh2';
+import { quote } from '../shell/quote.js';
+import type { ExecResult } from './types.js';
+
+/** A login shell's rc files may be slow (pyenv, conda); a shell silent for this long is given up. */
+const GREETING_TIMEOUT_MS = 15_000;
+
+/** The command the session channel runs. */
+export const SHELL_COMMAND = 'exec /bin/sh';
+
+/** One script in flight on the shell. */
+export interface ShellJob {
+  /** The process group that holds the script, for killing it. */
+  started(pid: number): void;
+  ended(result: ExecResult): void;
+  /** The shell went away with the job unfinished. */
+  lost(): void;
+}
+
+export class ShellSession {
+  private readonly key = randomBytes(16).toString('hex');
+  private readonly stdoutEnd: Buffer;
+  private readonly stderrEnd: Buffer;
+  private readonly stdout = new MarkedStream();
+  private readonly stderr = new MarkedStream();
+  /** The current job's output, each taken once its marker arrived. */
+  private out: { before: Buffer; rest: string } | undefined;
+  private err: { before: Buffer; rest: string } | undefined;
+  /** The shell's pid, which is also its process group: known once it has greeted. */
+  private pid: number | undefined;
+  private job: ShellJob | undefined;
+  private dead = false;
+  private readonly startup: Promise<void>;
+
+  constructor(private readonly channel: ClientChannel) {
+    this.stdoutEnd = Buffer.from(`\n${this.key} `);
+    this.stderrEnd = Buffer.from(`\n${this.key}\n`);
+    // Anything a login shell prints before the greeting (a .bashrc talking) is skipped.
+    const greeting = Buffer.from(`${this.key} R `);
+    const stderrGreeting = Buffer.from(`${this.key}\n`);
+    this.startup = new Promise((resolve, reject) => {
+      channel.on('data', (chunk: Buffer) => {
+        this.stdout.push(chunk);
+        if (this.pid === undefined) {
+          const greeted = this.stdout.take(greeting, true);
+          if (!greeted) return;
+          this.pid = Number(greeted.rest);
+          resolve();
+        }
+        this.settleJob();
+      });
+      let greeted = false;
+      channel.stderr.on('data', (chunk: Buffer) => {
+        this.stderr.push(chunk);
+        if (!greeted) greeted = this.stderr.take(stderrGreeting) !== undefined;
+        if (greeted) this.settleJob();
+      });
+      const gone = () => {
+        if (this.dead) return;
+        this.dead = true;
+        reject(new Error('the shell ended before it greeted'));
+        const job = this.job;
+        this.job = undefined;
+        job?.lost();
+      };
+      channel.on('error', gone);
+      channel.on('close', gone);
+    });
+    // A host whose sshd forces a command of its own never greets: the transport falls back to channels.
+    const silent = setTimeout(() => channel.close(), GREETING_TIMEOUT_MS).unref();
+    const stopTimer = () => clearTimeout(silent);
+    this.startup.then(stopTimer, stopTimer);
+    channel.write(
+      `__runbook_key=${this.key}
+__runbook_run() {
+  /bin/sh -c "$1" </dev/null
+  printf '\\n%s %s\\n' "$__runbook_key" "$?"
+  printf '\\n%s\\n' "$__runbook_key" >&2
+}
+printf '%s R %s\\n' "$__runbook_key" "$$"
+printf '%s\\n' "$__runbook_key" >&2
+`,
+    );
+  }
+
+  /** Resolves once the shell has greeted; rejects when it could not start. */
+  started(): Promise<void> {
+    return this.startup;
+  }
+
+  /** Accepts a script now (greeted, alive and not running another one). */
+  get idle(): boolean {
+    return this.pid !== undefined && !this.dead && this.job === undefined;
+  }
+
+  get alive(): boolean {
+    return !this.dead;
+  }
+
+  run(script: string, job: ShellJob): void {
+    if (!this.idle) throw new Error('the shell is busy');
+    this.job = job;
+    job.started(this.pid!);
+    this.channel.write(`__runbook_run ${quote(script)}\n`);
+  }
+
+  /** Ends the shell: it reads end of input and exits. */
+  close(): void {
+    if (!this.dead) this.channel.end();
+  }
+
+  /** Completes the job once both of its streams carry their end marker (in either order). */
+  private settleJob(): void {
+    if (!this.job) return;
+    this.out ??= this.stdout.take(this.stdoutEnd, true);
+    this.err ??= this.stderr.take(this.stderrEnd);
+    if (!this.out || !this.err) return;
+    const result = { code: Number(this.out.rest), stdout: this.out.before, stderr: this.err.before };
+    const job = this.job;
+    this.job = this.out = this.err = undefined;
+    job.ended(result);
+  }
+}
+
+/**
+ * A stream's bytes so far, cut at markers. Each stream looks for one marker at a time, so a search
+ * resumes where the last one stopped instead of rescanning a large output.
+ */
+class MarkedStream {
+  private chunks: Buffer[] = [];
+  private searched = 0;
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+  }
+
+  /**
+   * When `marker` has arrived (and with `line`, the rest of its line too): the bytes before it and
+   * the text after it up to the newline, both removed from the stream.
+   */
+  take(marker: Buffer, line = false): { before: Buffer; rest: string } | undefined {
+    const bytes = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+    this.chunks = [bytes];
+    const at = bytes.indexOf(marker, Math.max(0, this.searched - marker.length + 1));
+    if (at === -1) {
+      this.searched = bytes.length;
+      return undefined;
+    }
+    this.searched = at;
+    const after = at + marker.length;
+    const stop = line ? bytes.indexOf(0x0a, after) : after;
+    if (stop === -1) return undefined;
+    const rest = bytes.subarray(stop + (line ? 1 : 0));
+    this.chunks = rest.length ? [Buffer.from(rest)] : [];
+    this.searched = 0;
+    return { before: Buffer.from(bytes.subarray(0, at)), rest: bytes.subarray(after, stop).toString('latin1') };
+  }
+}

@@ -1,0 +1,142 @@
+// The long-lived shell the SSH transport runs stdin-less scripts on (src/transport/ssh-shell.ts),
+// against a real sshd: it saves a session per exec, and the results are exactly a channel's.
+
+import { randomBytes } from 'node:crypto';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { openTransport } from '../../src/transport/connect.js';
+import type { Transport } from '../../src/transport/types.js';
+import { inventoryHost, startSshd, type Sshd } from '../helpers/sshd.js';
+
+let sshd: Sshd;
+const others: Sshd[] = [];
+
+test.before(async () => {
+  sshd = await startSshd();
+});
+
+test.after(async () => {
+  await sshd?.stop();
+  for (const s of others) await s.stop();
+});
+
+const sessions = (server: Sshd) => server.log().split('\n').filter((l) => l.includes('Starting session:')).length;
+
+async function connected(server: Sshd): Promise<Transport> {
+  const { transport } = await openTransport(inventoryHost(server), { knownHostsFile: server.knownHosts });
+  await transport.connect();
+  return transport;
+}
+
+test('50 stdin-less execs run on one session, each a new process of the same shell', async () => {
+  const transport = await connected(sshd);
+  const before = sessions(sshd);
+  try {
+    const seen = new Set<string>();
+    const parents = new Set<string>();
+    for (let i = 0; i < 50; i++) {
+      const [pid, ppid] = (await transport.exec('echo $$ $PPID')).stdout.toString().trim().split(' ');
+      seen.add(pid);
+      parents.add(ppid);
+    }
+    assert.is(sessions(sshd) - before, 1, 'one session, the shell');
+    assert.is(seen.size, 50, 'every script is a process of its own');
+    assert.is(parents.size, 1, 'all started by the one shell');
+  } finally {
+    await transport.close();
+  }
+});
+
+test('bytes come back exact: binary stdout and stderr, no trailing newline, multi-byte and large scripts', async () => {
+  const transport = await connected(sshd);
+  try {
+    const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const octal = [...all].map((b) => `\\${b.toString(8).padStart(3, '0')}`).join('');
+    const r = await transport.exec(`printf '${octal}'; printf '${octal}' >&2; exit 7`);
+    assert.is(r.code, 7);
+    assert.ok(r.stdout.equals(all), 'stdout');
+    assert.ok(r.stderr.equals(all), 'stderr');
+
+    // The script is framed by its length in bytes, not characters.
+    const text = '안녕 ✓ ' + "it's \"quoted\" $HOME `x`";
+    assert.is((await transport.exec(`cat <<'EOF'\n${text}\nEOF`)).stdout.toString(), `${text}\n`);
+
+    // Larger than a pipe buffer, to make the shell read its script in many pieces (and below the
+    // kernel's 128 KiB limit on one argument, which holds for a script on a channel as well).
+    const blob = randomBytes(75_000).toString('base64');
+    const big = await transport.exec(`x='${blob}'; printf %s "$x" | wc -c`);
+    assert.is(big.stdout.toString().trim(), String(blob.length));
+
+    // A large output, then the shell is ready for the next script.
+    const mb = await transport.exec('head -c 3000000 /dev/zero');
+    assert.is(mb.stdout.length, 3_000_000);
+    assert.is((await transport.exec('echo next')).stdout.toString(), 'next\n');
+  } finally {
+    await transport.close();
+  }
+});
+
+test('execs with stdin, and execs that arrive while the shell is busy, run on channels; no output is mixed up', async () => {
+  const transport = await connected(sshd);
+  try {
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        i % 3 === 0 ? transport.exec('cat; echo " $$"', { stdin: `in${i}` }) : transport.exec(`sleep 0.1; echo out${i}; echo err${i} >&2`),
+      ),
+    );
+    results.forEach((r, i) => {
+      if (i % 3 === 0) assert.match(r.stdout.toString(), new RegExp(`^in${i} \\d+\\n$`));
+      else assert.equal([r.stdout.toString(), r.stderr.toString()], [`out${i}\n`, `err${i}\n`]);
+    });
+  } finally {
+    await transport.close();
+  }
+});
+
+test('the shell exits when the transport closes', async () => {
+  const transport = await connected(sshd);
+  const shellPid = (await transport.exec('echo $PPID')).stdout.toString().trim();
+  await transport.close();
+  const check = await connected(sshd);
+  try {
+    let gone = false;
+    for (let i = 0; i < 100 && !gone; i++) {
+      gone = (await check.exec(`kill -0 ${shellPid}`, { stdin: '' })).code !== 0;
+      if (!gone) await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(gone, `shell ${shellPid} is gone`);
+  } finally {
+    await check.close();
+  }
+});
+
+test('a timed-out script takes the shell with it; the next exec gets a new shell', async () => {
+  const transport = await connected(sshd);
+  try {
+    const first = (await transport.exec('echo $PPID')).stdout.toString().trim();
+    await transport.exec('sleep 30', { timeoutMs: 200 }).catch(() => undefined);
+    let next = first;
+    for (let i = 0; i < 100 && next === first; i++) next = (await transport.exec('echo $PPID')).stdout.toString().trim();
+    assert.is.not(next, first);
+    assert.is((await transport.exec(`kill -0 ${first} 2>/dev/null || echo gone`)).stdout.toString(), 'gone\n');
+  } finally {
+    await transport.close();
+  }
+});
+
+test('a host that will not run the shell (a forced command refuses it) is served over channels', async () => {
+  const refuse = `case "$SSH_ORIGINAL_COMMAND" in "exec /bin/sh") echo no shells here >&2; exit 1;; *) exec /bin/sh -c "$SSH_ORIGINAL_COMMAND";; esac`;
+  const server = await startSshd({ config: [`ForceCommand ${refuse}`] });
+  others.push(server);
+  const transport = await connected(server);
+  try {
+    const before = sessions(server);
+    for (let i = 0; i < 5; i++) assert.is((await transport.exec(`echo ${i}`)).stdout.toString(), `${i}\n`);
+    // The refused shell, then one channel per exec.
+    assert.is(sessions(server) - before, 6);
+  } finally {
+    await transport.close();
+  }
+});
+
+test.run();
