@@ -29,7 +29,8 @@ type Plan =
   | { kind: 'create'; state: 'directory' | 'touch'; path: string; attrs: Attrs }
   | { kind: 'attrs'; path: string; attrs: Attrs; recurse: boolean };
 
-const FIND_MARK = '\n@@tree\n';
+/** Holds a NUL, like a section header, so no path printed before it can fake it. */
+const FIND_MARK = '\n\0@@tree\n';
 
 /** One round trip: the path (lstat), what it resolves to, the first missing ancestor, and for recurse the entries whose attributes differ. */
 async function observe(shell: HostShell, a: Args): Promise<{ self: PathState; real: PathState; top: string; differing: PriorOwner[] }> {
@@ -40,14 +41,14 @@ async function observe(shell: HostShell, a: Args): Promise<{ self: PathState; re
   if (attrs.mode !== undefined) conditions.push(sh`\\( ! -type l ! -perm ${attrs.mode} \\)`.text);
   const find =
     a.recurse && conditions.length > 0
-      ? raw(`printf '${FIND_MARK.replace(/\n/g, '\\n')}'; if [ -d "$rb_r" ]; then find "$rb_r" \\( ${conditions.join(' -o ')} \\) -printf '%m %U %G %p\\0'; fi`)
+      ? raw(`printf '${FIND_MARK.replace(/\n/g, '\\n').replace(/\0/g, '\\000')}'; if [ -d "$rb_r" ]; then find "$rb_r" \\( ${conditions.join(' -o ')} \\) -printf '%m %U %G %p\\0'; fi`)
       : raw(':');
   const r = await shell.run(sh`${PROBE_FUNCTION}
 ${probeScript('self', a.path)}
 ${probeScript('real', a.path, { follow: true })}
 rb_section top; rb_d=${a.path}; rb_top=
 while [ ! -e "$rb_d" ] && [ ! -L "$rb_d" ] && [ "$rb_d" != / ]; do rb_top=$rb_d; rb_d=$(dirname -- "$rb_d"; echo x); rb_d=\${rb_d%?x}; done
-printf '%s' "$rb_top" | base64 -w0; echo
+printf '%s\\000\\n' "$rb_top"
 ${find}`);
   const at = r.stdout.indexOf(FIND_MARK);
   const head = at >= 0 ? r.stdout.slice(0, at) : r.stdout;
@@ -56,7 +57,7 @@ ${find}`);
   return {
     self: parsePathState(sections.get('self')),
     real: parsePathState(sections.get('real')),
-    top: Buffer.from((sections.get('top') ?? '').trim(), 'base64').toString('utf8'),
+    top: (sections.get('top') ?? '').split('\0')[0],
     differing,
   };
 }

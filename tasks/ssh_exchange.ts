@@ -9,7 +9,7 @@
 import { defineTask, z, sh, TaskError, type CheckResult, type HostShell } from 'runbook';
 import { applyLines, editKeys, keyId, planLines, probeUserFiles, undoLines, type LinesPlan, type LinesUndo } from './authorized_key.js';
 import { splitLines } from './lib/edit-file.js';
-import { splitSections } from './lib/probe.js';
+import { SECTION_FUNCTION, splitSections } from './lib/probe.js';
 import { accountName } from './user.js';
 
 const args = z.strictObject({
@@ -75,7 +75,7 @@ function parseKeys(sections: Map<string, string>): { pub: string | null; hostKey
 }
 
 async function peerKeys(shell: HostShell, user: string, path: string) {
-  const r = await shell.run(sh`rb_section() { printf '\\n@@%s\\n' "$1"; }
+  const r = await shell.run(sh`${SECTION_FUNCTION}
 ${keysScript(user, path)}`);
   return parseKeys(splitSections(r.stdout));
 }

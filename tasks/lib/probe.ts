@@ -1,9 +1,13 @@
 // Reading what is at a path on the host, in the same round trip as whatever else a check needs.
 // `probeScript` emits a section of `key=value` lines that `parsePathState` turns back into a
-// PathState. Names and link targets travel base64-encoded, so quotes, newlines or `$()` in a path
-// are data all the way through. Several probes can share one script: each prints its own section,
-// `splitSections` separates them.
+// PathState. Paths and link targets end with a NUL instead of a newline (no path holds a NUL), so
+// quotes, newlines or `$()` in a path are data all the way through. Several probes can share one
+// script: each prints its own section, `splitSections` separates them.
+//
+// Every check runs these, so they are written to fork as little as possible: shell builtins for
+// types and paths, one stat per path, and for a small file its content (the controller hashes it).
 
+import { createHash } from 'node:crypto';
 import { raw, sh, type ShellText } from 'runbook';
 
 /** File content read along with a probe (for diffs and line edits); bigger files are read on demand. */
@@ -27,27 +31,38 @@ export type PathState =
   | (Owned & { type: 'other' });
 
 /**
+ * `rb_section NAME` starts a section. Its header holds a NUL, which no path or value printed in a
+ * section can, so no file name can fake a section.
+ */
+export const SECTION_FUNCTION = raw(`rb_section() { printf '\\n\\000@@%s\\n' "$1"; }
+`);
+const SECTION_START = '\n\0@@';
+
+/** Keys whose values end with a NUL (then a newline), not at the first newline. */
+const NUL_ENDED = new Set(['path', 'target']);
+
+/**
  * The sh function every probe calls: `rb_probe PATH READ_LIMIT`. It prints `type=`, the stat
- * fields, and for a file its sha256 (and content when small), for a link its target.
+ * fields, and for a file its content when small (else its sha256), for a link its target.
  */
 export const PROBE_FUNCTION = raw(`rb_probe() {
   if [ -L "$1" ]; then rb_t=link; elif [ -d "$1" ]; then rb_t=directory; elif [ -f "$1" ]; then rb_t=file; elif [ -e "$1" ]; then rb_t=other
   else echo type=absent; if [ -d "$(dirname -- "$1")" ]; then echo parent=1; fi; return 0; fi
   echo "type=$rb_t"
-  stat -c 'mode=%a
+  rb_s=$(stat -c 'mode=%a
 uid=%u
 user=%U
 gid=%g
 group=%G
-size=%s' -- "$1"
+size=%s' -- "$1") || return 1
+  echo "$rb_s"
   case $rb_t in
-    link) printf 'target='; readlink -- "$1" | base64 -w0; echo ;;
-    file) printf 'sha256='; sha256sum < "$1" | cut -c1-64
-      if [ "$(stat -c %s -- "$1")" -le "$2" ]; then printf 'content='; base64 -w0 < "$1"; echo; fi ;;
+    link) rb_l=$(readlink -- "$1"; echo x); printf 'target=%s\\000\\n' "\${rb_l%?x}" ;;
+    file) if [ "\${rb_s##*size=}" -le "$2" ]; then printf 'content='; base64 -w0 < "$1"; echo
+      else printf 'sha256='; sha256sum < "$1"; fi ;;
   esac
 }
-rb_section() { printf '\\n@@%s\\n' "$1"; }
-`);
+${SECTION_FUNCTION.text}`);
 
 /**
  * Script text that prints a section named `name` describing `path`. With `follow`, a symlink at
@@ -55,16 +70,17 @@ rb_section() { printf '\\n@@%s\\n' "$1"; }
  */
 export function probeScript(name: string, path: string | ShellText, options: { follow?: boolean } = {}): ShellText {
   const p = typeof path === 'string' ? sh`${path}` : path;
-  if (!options.follow) return sh`rb_section ${name}; printf 'path='; printf '%s' ${p} | base64 -w0; echo; rb_probe ${p} ${READ_LIMIT}`;
-  // The trailing x keeps a newline that ends a path from being eaten by $(...).
-  return sh`rb_section ${name}; rb_p=${p}; if rb_r=$(readlink -f -- "$rb_p" && echo x); then rb_r=\${rb_r%?x}; else rb_r=$rb_p; fi
-printf 'path='; printf '%s' "$rb_r" | base64 -w0; echo; rb_probe "$rb_r" ${READ_LIMIT}`;
+  if (!options.follow) return sh`rb_section ${name}; printf 'path=%s\\000\\n' ${p}; rb_probe ${p} ${READ_LIMIT}`;
+  // Only a link needs resolving (the trailing x keeps a newline that ends a path from being eaten
+  // by $(...)); links among the parent directories need not be, the kernel follows those.
+  return sh`rb_section ${name}; rb_r=${p}; if [ -L "$rb_r" ] && rb_x=$(readlink -f -- "$rb_r" && echo x); then rb_r=\${rb_x%?x}; fi
+printf 'path=%s\\000\\n' "$rb_r"; rb_probe "$rb_r" ${READ_LIMIT}`;
 }
 
 /** Sections printed with `rb_section NAME` (or by probeScript), by name; text before the first is dropped. */
 export function splitSections(out: string): Map<string, string> {
   const sections = new Map<string, string>();
-  const parts = ('\n' + out).split('\n@@');
+  const parts = ('\n' + out).split(SECTION_START);
   for (const part of parts.slice(1)) {
     const nl = part.indexOf('\n');
     const name = nl < 0 ? part : part.slice(0, nl);
@@ -75,12 +91,8 @@ export function splitSections(out: string): Map<string, string> {
 
 export function parsePathState(section: string | undefined): PathState {
   if (section === undefined) throw new Error('probe output is missing a section');
-  const kv = new Map<string, string>();
-  for (const line of section.split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq > 0) kv.set(line.slice(0, eq), line.slice(eq + 1));
-  }
-  const path = Buffer.from(kv.get('path') ?? '', 'base64').toString('utf8');
+  const kv = parseValues(section);
+  const path = kv.get('path') ?? '';
   const type = kv.get('type');
   if (type === 'absent') return { type, path, parentExists: kv.get('parent') === '1' };
   const owned: Owned = {
@@ -92,17 +104,34 @@ export function parsePathState(section: string | undefined): PathState {
     group: kv.get('group') ?? '',
   };
   if (type === 'file') {
-    const content = kv.get('content');
-    return {
-      ...owned,
-      type,
-      size: Number(kv.get('size')),
-      sha256: kv.get('sha256') ?? '',
-      ...(content !== undefined ? { content: Buffer.from(content, 'base64') } : {}),
-    };
+    const encoded = kv.get('content');
+    const content = encoded !== undefined ? Buffer.from(encoded, 'base64') : undefined;
+    // sha256sum prints the hash, then the file name ("-").
+    const sha256 = content ? createHash('sha256').update(content).digest('hex') : (kv.get('sha256') ?? '').slice(0, 64);
+    return { ...owned, type, size: Number(kv.get('size')), sha256, ...(content ? { content } : {}) };
   }
-  // readlink ends its output with one newline of its own.
-  if (type === 'link') return { ...owned, type, target: Buffer.from(kv.get('target') ?? '', 'base64').toString('utf8').replace(/\n$/, '') };
+  if (type === 'link') return { ...owned, type, target: kv.get('target') ?? '' };
   if (type === 'directory' || type === 'other') return { ...owned, type };
   throw new Error(`unexpected probe output: ${section.slice(0, 200)}`);
+}
+
+/** `key=value` lines; the values of NUL_ENDED keys run to a NUL and may hold newlines. */
+function parseValues(section: string): Map<string, string> {
+  const kv = new Map<string, string>();
+  let at = 0;
+  while (at < section.length) {
+    const eq = section.indexOf('=', at);
+    const nl = section.indexOf('\n', at);
+    if (eq === -1 || (nl !== -1 && nl < eq)) {
+      if (nl === -1) break;
+      at = nl + 1;
+      continue;
+    }
+    const key = section.slice(at, eq);
+    const end = NUL_ENDED.has(key) ? section.indexOf('\0', eq) : nl;
+    const stop = end === -1 ? section.length : end;
+    kv.set(key, section.slice(eq + 1, stop));
+    at = NUL_ENDED.has(key) ? stop + 2 : stop + 1;
+  }
+  return kv;
 }

@@ -178,5 +178,7 @@ export function hostileValues(canary: string): string[] {
     `"; touch ${canary}; echo "`,
     `x\ntouch ${canary}\n`,
     `$(touch ${canary}) 'quoted' "double" \\back`,
+    // Looks like a check's own output (a section header and key=value lines).
+    `fake\n@@real\npath=/\ntype=directory\n`,
   ];
 }
