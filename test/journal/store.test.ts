@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunEvent } from '../../src/engine/events.js';
@@ -96,6 +97,39 @@ test('sink appends one whole line per event, even when emits overlap', async () 
   assert.equal(records.map((r) => r.type), ['run-start', 'host-start', 'host-undo', 'host-result']);
   const undo = records[2];
   assert.ok(undo.type === 'host-undo' && (undo.undo as { content: string }).content.length === 300_000);
+});
+
+test('overlapping emits share an fsync, and each resolves only once its record is in the file', async () => {
+  const project = tempProject();
+  const h = header(project);
+  const dir = await createRun(h);
+  const sink = await JournalSink.open(dir);
+  const probe = await open(join(dir, 'probe'), 'w');
+  const proto = Object.getPrototypeOf(probe) as { datasync(): Promise<void> };
+  await probe.close();
+  const datasync = proto.datasync;
+  let syncs = 0;
+  proto.datasync = function (this: unknown) {
+    syncs++;
+    return datasync.call(this);
+  };
+  try {
+    const journal = join(dir, 'journal.jsonl');
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        sink.emit({ type: 'host-start', host: `h${i}`, stepId: 'rb.yaml#0:a', stepName: 'a' }).then(() => {
+          assert.ok(readFileSync(journal, 'utf8').includes(`"host":"h${i}"`), `h${i} is in the file when its emit resolves`);
+        }),
+      ),
+    );
+    await sink.close();
+    assert.ok(syncs >= 1 && syncs < 50, `${syncs} fsyncs for 50 records`);
+    const { records, damaged } = await readJournal(project, h.id);
+    assert.is(damaged.length, 0);
+    assert.is(records.length, 50);
+  } finally {
+    proto.datasync = datasync;
+  }
 });
 
 test('reader drops and reports a truncated last line; trim makes the journal appendable', async () => {
