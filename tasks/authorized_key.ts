@@ -9,7 +9,7 @@ import { posix } from 'node:path';
 import { defineTask, z, sh, raw, TaskError, type CheckResult, type HostShell, type ShellText } from 'runbook';
 import { applyContent, planContent, textOf, type ContentPlan } from './lib/content-file.js';
 import { joinLines, splitLines } from './lib/edit-file.js';
-import { parsePathState, PROBE_FUNCTION, probeScript, splitSections, type PathState } from './lib/probe.js';
+import { homeScript, parsePathState, PROBE_FUNCTION, probeScript, splitSections, type PathState } from './lib/probe.js';
 import { accountName } from './user.js';
 
 const KEY_TYPE = /^(ssh-(rsa|dss|ed25519)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)$/;
@@ -42,8 +42,7 @@ export interface UserFiles {
 export async function probeUserFiles(shell: HostShell, user: string, paths: string[], extra: ShellText = raw(':')): Promise<UserFiles> {
   const probes = paths.map((p, i) => probeScript(`f${i}`, p.startsWith('/') ? sh`${p}` : sh`"$h"/${p}`, { follow: true }).text).join('\n');
   const r = await shell.run(sh`${PROBE_FUNCTION}
-e=$(getent passwd ${user}) || { echo "no such user: "${user} >&2; exit 7; }
-h=$(printf '%s' "$e" | cut -d: -f6)
+${homeScript(user)}
 rb_section home; printf '%s\\n' "$h"
 rb_section group; id -gn ${user}
 ${raw(probes)}

@@ -9,7 +9,7 @@
 import { defineTask, z, sh, TaskError, type CheckResult, type HostShell } from 'runbook';
 import { applyLines, editKeys, keyId, planLines, probeUserFiles, undoLines, type LinesPlan, type LinesUndo } from './authorized_key.js';
 import { splitLines } from './lib/edit-file.js';
-import { SECTION_FUNCTION, splitSections } from './lib/probe.js';
+import { homeScript, SECTION_FUNCTION, splitSections } from './lib/probe.js';
 import { accountName } from './user.js';
 
 const args = z.strictObject({
@@ -60,11 +60,10 @@ export function editKnownHosts(lines: string[], hosts: HostKeys[]): string[] {
   return out;
 }
 
-/** Script text that prints the user's public key and the host keys, in sections `pub` and `hostkeys`. */
-function keysScript(user: string, path: string) {
+/** Script text that prints the public key (under "$h", the user's home) and the host keys, in sections `pub` and `hostkeys`. */
+function keysScript(path: string) {
   const pub = path.startsWith('/') ? sh`${`${path}.pub`}` : sh`"$h"/${`${path}.pub`}`;
-  return sh`h=$(getent passwd ${user} | cut -d: -f6)
-rb_section pub; cat -- ${pub} 2>/dev/null || true
+  return sh`rb_section pub; cat -- ${pub} 2>/dev/null || true
 rb_section hostkeys; cat /etc/ssh/ssh_host_*_key.pub 2>/dev/null || true`;
 }
 
@@ -76,7 +75,8 @@ function parseKeys(sections: Map<string, string>): { pub: string | null; hostKey
 
 async function peerKeys(shell: HostShell, user: string, path: string) {
   const r = await shell.run(sh`${SECTION_FUNCTION}
-${keysScript(user, path)}`);
+${homeScript(user)}
+${keysScript(path)}`);
   return parseKeys(splitSections(r.stdout));
 }
 
@@ -111,7 +111,7 @@ Undo takes out the lines the step added and restores the ones it removed.
     const { user, path } = ctx.args;
     const peers = ctx.peers();
     const [self, ...others] = await Promise.all([
-      probeUserFiles(ctx.shell, user, ['.ssh/authorized_keys', '.ssh/known_hosts'], keysScript(user, path)),
+      probeUserFiles(ctx.shell, user, ['.ssh/authorized_keys', '.ssh/known_hosts'], keysScript(path)),
       ...peers.map((p) => peerKeys(p.shell, user, path)),
     ]);
     const mine = parseKeys(self.sections);

@@ -9,7 +9,7 @@
 
 import { posix } from 'node:path';
 import { defineTask, z, sh, TaskError, type HostShell } from 'runbook';
-import { applyContent, planContent, undoContent, type ContentPlan, type ContentUndo } from './lib/content-file.js';
+import { applyContent, planContent, sha256, undoContent, type ContentPlan, type ContentUndo } from './lib/content-file.js';
 import { parsePathState, PROBE_FUNCTION, probeScript, splitSections } from './lib/probe.js';
 import { priorOf } from './lib/prior.js';
 
@@ -67,24 +67,22 @@ export function verifyErrors(output: string, path: string): string[] {
 type UnitObserved = { plan?: ContentPlan; remove?: string };
 
 async function probeAndVerify(shell: HostShell, path: string, content: string | undefined) {
-  const verify =
-    content === undefined
-      ? sh`:`
-      : // systemd-analyze costs ~100 ms a host: only a unit that would change is verified.
-        sh`rb_section verify
-d=$(mktemp -d); cat > "$d"/${posix.basename(path)}
-if ! cmp -s "$d"/${posix.basename(path)} ${path} && command -v systemd-analyze >/dev/null 2>&1; then
-  echo "tmp=$d/"${posix.basename(path)}
-  SYSTEMD_LOG_COLOR=0 systemd-analyze verify "$d"/${posix.basename(path)} 2>&1
-fi
-rm -rf -- "$d"`;
   const r = await shell.run(sh`${PROBE_FUNCTION}
-${probeScript('unit', path, { follow: true })}
-${verify}`, { stdin: content ?? '' });
-  const sections = splitSections(r.stdout);
-  const verified = sections.get('verify') ?? '';
-  const tmp = /^tmp=(.*)$/m.exec(verified)?.[1];
-  return { found: parsePathState(sections.get('unit')), verifyErrors: tmp ? verifyErrors(verified, tmp).map((l) => path + l.slice(tmp.length)) : [] };
+${probeScript('unit', path, { follow: true })}`);
+  const found = parsePathState(splitSections(r.stdout).get('unit'));
+  // systemd-analyze costs ~100 ms a host: only a unit that would change is verified.
+  if (content === undefined || (found.type === 'file' && found.sha256 === sha256(Buffer.from(content)))) return { found, verifyErrors: [] };
+  const name = posix.basename(path);
+  const verified = await shell.run(
+    sh`command -v systemd-analyze >/dev/null 2>&1 || exit 0
+d=$(mktemp -d); trap 'rm -rf -- "$d"' EXIT
+cat > "$d"/${name}
+echo "tmp=$d/"${name}
+SYSTEMD_LOG_COLOR=0 systemd-analyze verify "$d"/${name} 2>&1 || true`,
+    { stdin: content },
+  );
+  const tmp = /^tmp=(.*)$/m.exec(verified.stdout)?.[1];
+  return { found, verifyErrors: tmp ? verifyErrors(verified.stdout, tmp).map((l) => path + l.slice(tmp.length)) : [] };
 }
 
 export default defineTask({

@@ -15,7 +15,7 @@ import type { Readable } from 'node:stream';
 import { expectSize, raw, sh, tempFileBeside, TaskError, type CheckResult, type FileDiff, type HostShell, type ShellText } from 'runbook';
 import { attrChanges, chownSpec, type Attrs } from './attrs.js';
 import { backupScript, chmodMode, priorOf, restore, type Prior } from './prior.js';
-import { parsePathState, PROBE_FUNCTION, probeScript, splitSections, type PathState } from './probe.js';
+import { homeScript, parsePathState, PROBE_FUNCTION, probeScript, splitSections, type PathState } from './probe.js';
 
 /** A path on the host, or one relative to a user's home directory (looked up with getent on the host). */
 export type Dest = string | { user: string; relative: string };
@@ -48,14 +48,9 @@ export interface WantedContent {
 
 /** What is at dest (following a symlink), in one round trip. */
 export async function probeContent(shell: HostShell, dest: Dest): Promise<PathState & { path: string }> {
-  const target: ShellText =
-    typeof dest === 'string'
-      ? sh`${dest}`
-      : sh`"$(getent passwd ${dest.user} | cut -d: -f6)"/${dest.relative}`;
-  const userCheck =
-    typeof dest === 'string' ? raw(':') : sh`getent passwd ${dest.user} >/dev/null || { echo "no such user: "${dest.user} >&2; exit 7; }`;
+  const target: ShellText = typeof dest === 'string' ? sh`${dest}` : sh`"$h"/${dest.relative}`;
   const r = await shell.run(sh`${PROBE_FUNCTION}
-${userCheck}
+${typeof dest === 'string' ? raw(':') : homeScript(dest.user)}
 ${probeScript('dest', target, { follow: true })}`);
   return parsePathState(splitSections(r.stdout).get('dest'));
 }

@@ -64,6 +64,13 @@ size=%s' -- "$1") || return 1
 }
 ${SECTION_FUNCTION.text}`);
 
+/** Lines that set "$h" to `user`'s home directory, or exit 7 saying there is no such user. */
+export function homeScript(user: string): ShellText {
+  // Field 6 of the passwd line, cut out by the shell itself (no fork for cut).
+  return sh`h=$(getent passwd ${user}) || { echo "no such user: "${user} >&2; exit 7; }
+h=\${h#*:*:*:*:*:}; h=\${h%%:*}`;
+}
+
 /**
  * Script text that prints a section named `name` describing `path`. With `follow`, a symlink at
  * path is resolved first (as `readlink -f` does) and the section says which real path it describes.
