@@ -63,3 +63,8 @@ export function isUserError(e: unknown): e is UserError {
 export function isUnreachable(e: unknown): e is UnreachableError {
   return isUserError(e) && e.kind === 'unreachable';
 }
+
+/** What a transport rejects with when an exec's AbortSignal fires (shaped like Node's own AbortError). */
+export function abortError(reason: unknown): Error {
+  return Object.assign(new Error('the command was aborted', { cause: reason }), { name: 'AbortError', code: 'ABORT_ERR' });
+}

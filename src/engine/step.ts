@@ -244,10 +244,13 @@ async function attemptCall(
 ): Promise<CallOutcome> {
   const { step } = planned;
   const checkMode = step.checkMode ?? state.checkMode;
-  const ctx = taskContext(state, planned, hs, shell, call, vars, checkMode);
+  const deadline = step.timeout === undefined ? undefined : AbortSignal.timeout(step.timeout * 1000);
+  const signal = deadline ? AbortSignal.any([hs.signals.task, deadline]) : hs.signals.task;
+  const ctx = taskContext(state, planned, hs, deadline ? shell.withSignal(signal) : shell, call, vars, checkMode, signal);
+  const timedOut = () => new TaskError(`timed out after ${step.timeout} s (timeout: ${step.timeout}); its commands were stopped`, { host: hs.name, step: step.name });
   let outcome: CallOutcome;
   try {
-    const checked = await task.check(ctx);
+    const checked = await withinDeadline(task.check(ctx), deadline, timedOut);
     const base = { summary: checked.summary, diff: checked.diff };
     if (checked.inSync) {
       outcome = { ...base, status: 'ok', record: record('ok', checked.summary, checked.data) };
@@ -266,20 +269,37 @@ async function attemptCall(
         ...(call.item ? { item: call.item.index } : {}),
         undo: checked.undo,
       });
-      const applied = (await task.apply(ctx, checked.observed)) ?? {};
+      const applied = (await withinDeadline(task.apply(ctx, checked.observed), deadline, timedOut)) ?? {};
       const status = applied.changed === false ? 'ok' : 'changed';
       const data = { ...checked.data, ...applied.data };
       outcome = { ...base, status, undo: applied.undo ?? checked.undo, record: record(status, checked.summary, data) };
     }
   } catch (e) {
-    if (isUnreachable(e)) throw e;
-    outcome = failure(e);
+    if (deadline?.aborted) outcome = failure(timedOut());
+    else if (isUnreachable(e)) throw e;
+    else outcome = failure(e);
   }
   try {
     return applyOverrides(step.changedWhen, step.failedWhen, outcome, vars, planned, hs.name);
   } catch (e) {
     return failure(e);
   }
+}
+
+/**
+ * `work`, failing with `timedOut()` once `deadline` aborts even if the task is busy elsewhere than
+ * in a command (the commands themselves are stopped through the shell's signal).
+ */
+function withinDeadline<T>(work: Promise<T>, deadline: AbortSignal | undefined, timedOut: () => Error): Promise<T> {
+  if (!deadline) return work;
+  work.catch(() => {});
+  let onAbort = () => {};
+  const expired = new Promise<never>((_, reject) => {
+    onAbort = () => reject(timedOut());
+    if (deadline.aborted) onAbort();
+    else deadline.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([work, expired]).finally(() => deadline.removeEventListener('abort', onAbort));
 }
 
 /** changed_when, then failed_when (which may turn a failure into success), as Ansible does. */
@@ -318,6 +338,7 @@ function taskContext(
   call: Call,
   vars: Vars,
   checkMode: boolean,
+  signal: AbortSignal,
 ): TaskContext<unknown> {
   const { step } = planned;
   const runbookDir = dirname(step.pos.file);
@@ -342,7 +363,7 @@ function taskContext(
           return [{ host: name, vars: peerVars, shell: peer.shell.withBecome(shell.become) }];
         }),
     controller: { projectDir: state.projectDir, runbookDir, cacheDir: `${state.projectDir}/.runbook/cache`, runId: state.runId },
-    signal: hs.signals.task,
+    signal,
   };
 }
 

@@ -51,6 +51,10 @@ export const stepKeywordSchemas = {
   loop: z.union([z.array(z.unknown()), z.string()]),
   loop_control: z.object({ loop_var: identifier }).strict(),
   ignore_errors: z.boolean(),
+  timeout: z
+    .number()
+    .positive()
+    .describe("Fail the step on a host when one attempt runs longer than this many seconds, killing its commands (Ansible's timeout); with retries, the next attempt starts"),
   check_mode: z.boolean(),
   changed_when: condition,
   failed_when: condition,

@@ -73,6 +73,8 @@ export class HostShell {
     /** The user the transport logs in as; become is a no-op when it already is that user. */
     readonly loginUser: string,
     readonly become: Become | null = null,
+    /** Aborts every command run through this shell (a step's `timeout`, the end of the run). */
+    readonly signal?: AbortSignal,
   ) {}
 
   get host(): string {
@@ -81,7 +83,12 @@ export class HostShell {
 
   /** The same host with other privileges (a step's become/become_user). */
   withBecome(become: Become | null): HostShell {
-    return new HostShell(this.transport, this.loginUser, become);
+    return new HostShell(this.transport, this.loginUser, become, this.signal);
+  }
+
+  /** The same host, its commands stopped when `signal` aborts. */
+  withSignal(signal: AbortSignal): HostShell {
+    return new HostShell(this.transport, this.loginUser, this.become, signal);
   }
 
   /** The user commands effectively run as. */
@@ -112,7 +119,8 @@ export class HostShell {
     }
     if (this.needsSudo()) script = sudoScript(this.become!, script);
     const stdin = this.become?.password !== undefined && this.needsSudo() ? prependLine(this.become.password, options.stdin) : options.stdin;
-    return this.transport.exec(script, { stdin, timeoutMs: options.timeoutMs, signal: options.signal });
+    const signal = options.signal && this.signal ? AbortSignal.any([options.signal, this.signal]) : (options.signal ?? this.signal);
+    return this.transport.exec(script, { stdin, timeoutMs: options.timeoutMs, signal });
   }
 
   private needsSudo(): boolean {

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { Readable } from 'node:stream';
+import { abortError, TaskError } from '../errors.js';
 import type { ExecOptions, ExecResult, Transport } from './types.js';
 
 /**
@@ -23,15 +24,26 @@ export class LocalTransport implements Transport {
 
   exec(script: string, options: ExecOptions = {}): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
+      options.signal?.throwIfAborted();
       const [command, args] = DIE_WITH_CONTROLLER
         ? [SETPRIV, [...DIE_WITH_CONTROLLER, '/bin/sh', '-c', script]]
         : ['/bin/sh', ['-c', script]];
-      const child = spawn(command, args, {
-        stdio: ['pipe', 'pipe', 'pipe'],
-        signal: options.signal,
-        timeout: options.timeoutMs,
-        killSignal: 'SIGKILL',
-      });
+      // Its own process group, so a timeout or an abort stops everything the script started, not
+      // only the sh (as the SSH transport does); and Ctrl-C on the controller's terminal reaches
+      // the controller alone, which lets in-flight steps finish as the engine intends.
+      const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+      let stopped: Error | undefined;
+      const stop = (error: Error) => {
+        stopped ??= error;
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      };
+      const onAbort = () => stop(abortError(options.signal!.reason));
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      const timer = options.timeoutMs ? setTimeout(() => stop(new TaskError(`command timed out after ${options.timeoutMs} ms`, { host: this.host })), options.timeoutMs) : undefined;
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -40,10 +52,9 @@ export class LocalTransport implements Transport {
       // A script that exits without reading all of stdin closes the pipe; that is not an error.
       child.stdin.on('error', () => {});
       child.on('close', (code, signal) => {
-        if (signal && options.timeoutMs && !options.signal?.aborted) {
-          reject(new Error(`command timed out after ${options.timeoutMs} ms`));
-          return;
-        }
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        if (stopped) return reject(stopped);
         resolve({
           code: code ?? 128 + (signal ? constants.signals[signal] : 0),
           stdout: Buffer.concat(out),

@@ -16,7 +16,7 @@ import { constants } from 'node:os';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client, ClientChannel } from 'ssh2';
-import { TaskError, UnreachableError } from '../errors.js';
+import { abortError, TaskError, UnreachableError } from '../errors.js';
 import { quote, sh } from '../shell/quote.js';
 import { describe, openClient, type SshSettings } from './ssh-connect.js';
 import type { SshEndpoint } from './ssh-endpoint.js';
@@ -351,10 +351,6 @@ function signalNumber(name: string | undefined): number {
   if (!name) return 0;
   const full = (name.startsWith('SIG') ? name : `SIG${name}`) as keyof typeof constants.signals;
   return constants.signals[full] ?? 0;
-}
-
-function abortError(reason: unknown): Error {
-  return Object.assign(new Error('the command was aborted', { cause: reason }), { name: 'AbortError', code: 'ABORT_ERR' });
 }
 
 /** At most `size` holders at once; waiters are served in order, and all fail if the connection does. */

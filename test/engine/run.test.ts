@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -102,6 +103,39 @@ test('until retries until the condition holds; retries alone retry failures; an 
   assert.equal(statuses(p, 'never'), ['h1:failed']);
   assert.is(await readFile(join(dir, 'n'), 'utf8'), '2');
   assert.is(p.exitCode, 2);
+});
+
+test('timeout fails an attempt that runs too long, kills its command, and retries start a fresh attempt', async () => {
+  const seconds = 37.25; // unique, to find the remote command with pgrep
+  const rb = runbook([
+    step('sleep', { seconds }, { name: 'slow command', register: 's', timeout: 0.3, retries: 1, delay: 0 }),
+  ]);
+  const started = Date.now();
+  const p = await play({ runbook: rb, inventory: inventory(1) });
+  assert.ok(Date.now() - started < 4000, 'the sleep was not waited for');
+  assert.equal(statuses(p, 'slow command'), ['h1:failed']);
+  const slow = p.results.find((r) => r.stepName === 'slow command')!;
+  assert.is(slow.registered!['attempts'], 2);
+  assert.match(String(slow.registered!['msg']), 'timed out after 0.3 s');
+  let gone = false;
+  for (let i = 0; i < 50 && !gone; i++) {
+    gone = spawnSync('pgrep', ['-f', `sleep ${seconds}`]).status === 1;
+    if (!gone) await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.ok(gone, 'the command is gone');
+  assert.is(p.exitCode, 2);
+});
+
+test('timeout: a task busy outside any command fails at the deadline too', async () => {
+  const rb = runbook([
+    step('log', { path: log(), text: 'x', sleepMs: 5000 }, { name: 'busy task', timeout: 0.2, ignoreErrors: true }),
+    step('log', { path: log(), text: 'done' }, { name: 'in time', timeout: 5 }),
+  ]);
+  const started = Date.now();
+  const p = await play({ runbook: rb, inventory: inventory(1) });
+  assert.ok(Date.now() - started < 4000, 'the busy task was not waited for');
+  assert.equal(statuses(p, 'busy task'), ['h1:failed']);
+  assert.equal(statuses(p, 'in time'), ['h1:changed']);
 });
 
 test('handlers run once, in declaration order, at flush_handlers and at the end; listen names work', async () => {

@@ -237,6 +237,15 @@ test('throttle: a positive count on steps and handlers, in the JSON schema too',
   assert.ok(schema.$defs.step.oneOf!.some((b) => b.properties?.throttle));
 });
 
+test('timeout: positive seconds, read onto the step; anything else is an error at the value', async () => {
+  const rb = await loadRunbook('throttle', { projectDir, registry });
+  assert.is(steps(rb.items)[0].timeout, 2.5);
+  assert.is(rb.handlers[0].timeout, undefined);
+  const e = await loadError('errors/bad-timeout');
+  assert.is(e.kind, 'schema');
+  assert.is(where(e), `${errorsDir}/bad-timeout.yaml:4:14`);
+});
+
 test('JSON schema: a step is one task (with its args schema), an include, a checkpoint or flush_handlers', () => {
   const schema = runbookJsonSchema(registry) as { $schema: string; $defs: Record<string, { oneOf?: { properties?: Record<string, unknown>; required?: string[] }[] }>; properties: Record<string, unknown> };
   assert.is(schema.$schema, 'https://json-schema.org/draft/2020-12/schema');
