@@ -13,7 +13,9 @@
 //
 // Only stdin-less scripts come here (the SSH transport gives everything else a channel of its
 // own). A script started in the shell is in the shell's process group: stopping it (timeout,
-// abort) kills the group, the shell with it, and the next exec starts a new shell.
+// abort) kills the group, the shell with it, and the next exec starts a new shell. A background
+// process a script leaves holding its stdout would write into later scripts' output (on a
+// channel it would hold the channel open instead): daemons belong to systemd, not to scripts.
 
 import { randomBytes } from 'node:crypto';
 import type { ClientChannel } from 'ssh2';
