@@ -143,15 +143,19 @@ printf '%s\\n' "$__runbook_key" >&2
 }
 
 /**
- * A stream's bytes so far, cut at markers. Each stream looks for one marker at a time, so a search
- * resumes where the last one stopped instead of rescanning a large output.
+ * A stream's bytes so far, cut at markers. Each stream looks for one marker at a time; a search
+ * covers only what arrived since the last one (plus a marker's length of overlap), and the chunks
+ * are joined once, when the marker is found: a large output costs linear time, not quadratic.
  */
 class MarkedStream {
   private chunks: Buffer[] = [];
+  private size = 0;
+  /** No match of the marker being looked for starts before `searched - marker.length + 1`. */
   private searched = 0;
 
   push(chunk: Buffer): void {
     this.chunks.push(chunk);
+    this.size += chunk.length;
   }
 
   /**
@@ -159,20 +163,35 @@ class MarkedStream {
    * the text after it up to the newline, both removed from the stream.
    */
   take(marker: Buffer, line = false): { before: Buffer; rest: string } | undefined {
-    const bytes = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
-    this.chunks = [bytes];
-    const at = bytes.indexOf(marker, Math.max(0, this.searched - marker.length + 1));
+    const from = Math.max(0, this.searched - marker.length + 1);
+    const window = this.from(from);
+    const at = window.indexOf(marker);
     if (at === -1) {
-      this.searched = bytes.length;
+      this.searched = this.size;
       return undefined;
     }
-    this.searched = at;
+    this.searched = from + at;
     const after = at + marker.length;
-    const stop = line ? bytes.indexOf(0x0a, after) : after;
+    const stop = line ? window.indexOf(0x0a, after) : after;
     if (stop === -1) return undefined;
-    const rest = bytes.subarray(stop + (line ? 1 : 0));
-    this.chunks = rest.length ? [Buffer.from(rest)] : [];
+    const all = Buffer.concat(this.chunks, this.size);
+    const start = from + at;
+    const end = from + stop + (line ? 1 : 0);
+    const result = { before: all.subarray(0, start), rest: window.subarray(after, stop).toString('latin1') };
+    // Copied, so an idle shell does not keep a large output's buffer alive.
+    const remaining = Buffer.from(all.subarray(end));
+    this.chunks = remaining.length ? [remaining] : [];
+    this.size = remaining.length;
     this.searched = 0;
-    return { before: Buffer.from(bytes.subarray(0, at)), rest: bytes.subarray(after, stop).toString('latin1') };
+    return result;
+  }
+
+  /** The bytes from offset `start` to the end, joining only the chunks that hold them. */
+  private from(start: number): Buffer {
+    let offset = this.size;
+    let first = this.chunks.length;
+    while (first > 0 && offset > start) offset -= this.chunks[--first].length;
+    const joined = first === this.chunks.length - 1 ? this.chunks[first] : Buffer.concat(this.chunks.slice(first));
+    return joined.subarray(start - offset);
   }
 }

@@ -1,7 +1,7 @@
 // The long-lived shell the SSH transport runs stdin-less scripts on (src/transport/ssh-shell.ts),
 // against a real sshd: it saves a session per exec, and the results are exactly a channel's.
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openTransport } from '../../src/transport/connect.js';
@@ -67,9 +67,11 @@ test('bytes come back exact: binary stdout and stderr, no trailing newline, mult
     const big = await transport.exec(`x='${blob}'; printf %s "$x" | wc -c`);
     assert.is(big.stdout.toString().trim(), String(blob.length));
 
-    // A large output, then the shell is ready for the next script.
-    const mb = await transport.exec('head -c 3000000 /dev/zero');
-    assert.is(mb.stdout.length, 3_000_000);
+    // A large output (hundreds of chunks, the markers found across chunk boundaries), then the
+    // shell is ready for the next script.
+    const large = await transport.exec('head -c 30000000 /dev/urandom | tee /dev/stderr | sha256sum');
+    assert.is(large.stderr.length, 30_000_000);
+    assert.is(large.stdout.toString().slice(0, 64), createHash('sha256').update(large.stderr).digest('hex'));
     assert.is((await transport.exec('echo next')).stdout.toString(), 'next\n');
   } finally {
     await transport.close();
