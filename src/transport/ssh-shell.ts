@@ -48,7 +48,8 @@ export class ShellSession {
   private err: { before: Buffer; rest: string } | undefined;
   /** The shell's pid, which is also its process group: known once it has greeted. */
   private pid: number | undefined;
-  private job: ShellJob | undefined;
+  /** Scripts sent and not yet ended, oldest first: the shell runs them in the order sent. */
+  private readonly jobs: ShellJob[] = [];
   private dead = false;
   private readonly startup: Promise<void>;
 
@@ -79,9 +80,7 @@ export class ShellSession {
         if (this.dead) return;
         this.dead = true;
         reject(new Error('the shell ended before it greeted'));
-        const job = this.job;
-        this.job = undefined;
-        job?.lost();
+        for (const job of this.jobs.splice(0)) job.lost();
       };
       channel.on('error', gone);
       channel.on('close', gone);
@@ -108,20 +107,26 @@ printf '%s\\n' "$__runbook_key" >&2
     return this.startup;
   }
 
-  /** Accepts a script now (greeted, alive and not running another one). */
+  /** Greeted, alive and not running anything. */
   get idle(): boolean {
-    return this.pid !== undefined && !this.dead && this.job === undefined;
+    return this.pid !== undefined && !this.dead && this.jobs.length === 0;
   }
 
   get alive(): boolean {
     return !this.dead;
   }
 
-  run(script: string, job: ShellJob): void {
+  /**
+   * Send scripts, in one write: the shell runs them one after another and each job ends in turn,
+   * so N scripts cost one round trip.
+   */
+  run(scripts: Array<{ script: string; job: ShellJob }>): void {
     if (!this.idle) throw new Error('the shell is busy');
-    this.job = job;
-    job.started(this.pid!);
-    this.channel.write(`__runbook_run ${quote(script)}\n`);
+    for (const { job } of scripts) {
+      this.jobs.push(job);
+      job.started(this.pid!);
+    }
+    this.channel.write(scripts.map(({ script }) => `__runbook_run ${quote(script)}\n`).join(''));
   }
 
   /** Ends the shell: it reads end of input and exits. */
@@ -129,16 +134,16 @@ printf '%s\\n' "$__runbook_key" >&2
     if (!this.dead) this.channel.end();
   }
 
-  /** Completes the job once both of its streams carry their end marker (in either order). */
+  /** Ends the oldest job once both of its streams carry their end marker (in either order), and so on. */
   private settleJob(): void {
-    if (!this.job) return;
-    this.out ??= this.stdout.take(this.stdoutEnd, true);
-    this.err ??= this.stderr.take(this.stderrEnd);
-    if (!this.out || !this.err) return;
-    const result = { code: Number(this.out.rest), stdout: this.out.before, stderr: this.err.before };
-    const job = this.job;
-    this.job = this.out = this.err = undefined;
-    job.ended(result);
+    while (this.jobs.length > 0) {
+      this.out ??= this.stdout.take(this.stdoutEnd, true);
+      this.err ??= this.stderr.take(this.stderrEnd);
+      if (!this.out || !this.err) return;
+      const result = { code: Number(this.out.rest), stdout: this.out.before, stderr: this.err.before };
+      this.out = this.err = undefined;
+      this.jobs.shift()!.ended(result);
+    }
   }
 }
 

@@ -12,6 +12,7 @@
 // first line of stderr, and execs the script so the pid stays the group's. The shell starts each
 // script under setsid and reports its pid the same way.
 
+import { setMaxListeners } from 'node:events';
 import { constants } from 'node:os';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -57,6 +58,11 @@ export class SshTransport implements Transport {
   async exec(script: string, options: ExecOptions = {}): Promise<ExecResult> {
     if (!this.current) await this.connect();
     return this.current!.exec(script, options);
+  }
+
+  async execMany(scripts: string[], options: ExecOptions = {}): Promise<ExecResult[] | undefined> {
+    if (!this.current) await this.connect();
+    return this.current!.execMany(scripts, options);
   }
 
   async close(): Promise<void> {
@@ -128,13 +134,37 @@ class Connection {
     if (options.stdin === undefined || (!(options.stdin instanceof Readable) && options.stdin.length === 0)) {
       const shell = await this.idleShell();
       // Checked again in the same tick as the claim: others waiting for the shell to start resume too.
-      if (shell?.idle) return this.track(options, (job) => shell.run(command, job));
+      if (shell?.idle) return this.track(options, (job) => shell.run([{ script: command, job }]));
     }
     const release = await this.slots.acquire();
     try {
       return await this.track(options, (job) => this.runOnChannel(command, options.stdin, job));
     } finally {
       release();
+    }
+  }
+
+  /**
+   * Stdin-less scripts one after another on the shell, sent in one write: one round trip for all.
+   * undefined when the shell cannot take them now (busy, or the host cannot run it).
+   */
+  async execMany(scripts: string[], options: ExecOptions): Promise<ExecResult[] | undefined> {
+    if (this.lost) throw this.lost;
+    const shell = await this.idleShell();
+    if (!shell?.idle) return undefined;
+    // One listener on the caller's signal for the whole batch; the jobs listen to a signal of its own.
+    const batchAbort = new AbortController();
+    setMaxListeners(scripts.length + 1, batchAbort.signal);
+    const onAbort = () => batchAbort.abort(options.signal!.reason);
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
+    const batch: Array<{ script: string; job: Job }> = [];
+    const results = scripts.map((script) => this.track({ ...options, signal: batchAbort.signal }, (job) => void batch.push({ script, job })));
+    shell.run(batch);
+    try {
+      return await Promise.all(results);
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
     }
   }
 
@@ -193,6 +223,8 @@ class Connection {
       const onAbort = () => stop(abortError(options.signal!.reason));
 
       if (this.lost) return settle(this.lost);
+      // Aborted while waiting for a slot or for the shell to start: the listener below would never fire.
+      if (options.signal?.aborted) return settle(abortError(options.signal.reason));
       this.inFlight.add(settle);
       options.signal?.addEventListener('abort', onAbort, { once: true });
       if (options.timeoutMs) {

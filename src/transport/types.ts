@@ -28,6 +28,11 @@ export interface Transport {
   connect(): Promise<void>;
   /** Run `script` with /bin/sh -c on the host. Throws UnreachableError if the connection drops. */
   exec(script: string, options?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Run stdin-less scripts one after another in a single round trip, where the transport can (the
+   * SSH transport's persistent shell); undefined when it cannot now. Results are in order.
+   */
+  execMany?(scripts: string[], options?: Omit<ExecOptions, 'stdin'>): Promise<ExecResult[] | undefined>;
   /** Close the connection; safe to call more than once. */
   close(): Promise<void>;
 }

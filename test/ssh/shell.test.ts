@@ -114,14 +114,37 @@ test('the shell exits when the transport closes', async () => {
 
 test('a timed-out script takes the shell with it; the next exec gets a new shell', async () => {
   const transport = await connected(sshd);
+  const ppid = async () => (await transport.exec('echo $PPID')).stdout.toString().trim();
   try {
-    const first = (await transport.exec('echo $PPID')).stdout.toString().trim();
+    const first = await ppid();
     await transport.exec('sleep 30', { timeoutMs: 200 }).catch(() => undefined);
-    let next = first;
-    for (let i = 0; i < 100 && next === first; i++) next = (await transport.exec('echo $PPID')).stdout.toString().trim();
-    assert.is.not(next, first);
-    assert.is((await transport.exec(`kill -0 ${first} 2>/dev/null || echo gone`)).stdout.toString(), 'gone\n');
+    // The kill runs on a channel of its own; until it lands, execs go to channels too.
+    let gone = false;
+    for (let i = 0; i < 200 && !gone; i++) {
+      gone = (await transport.exec(`kill -0 ${first} 2>/dev/null || echo gone`)).stdout.toString() === 'gone\n';
+      if (!gone) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(gone, `the old shell ${first} is gone`);
+    const [a, b] = [await ppid(), await ppid()];
+    assert.is(a, b, 'a new shell serves the next execs');
+    assert.is.not(a, first);
   } finally {
+    await transport.close();
+  }
+});
+
+test('an abort that lands while the shell is still starting stops the exec before its script runs', async () => {
+  const transport = await connected(sshd);
+  const marker = `runbook-early-abort-${process.pid}`;
+  try {
+    const controller = new AbortController();
+    const running = transport.exec(`touch /tmp/${marker}; sleep 30`, { signal: controller.signal });
+    controller.abort();
+    const e = await running.then(() => undefined, (err: Error) => err);
+    assert.is(e?.name, 'AbortError');
+    assert.is((await transport.exec(`test -e /tmp/${marker} && echo ran || echo never`)).stdout.toString(), 'never\n');
+  } finally {
+    await transport.exec(`rm -f /tmp/${marker}`);
     await transport.close();
   }
 });
