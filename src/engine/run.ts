@@ -16,6 +16,7 @@ import { FactsCache } from './facts.js';
 import { limiter, type Limiter } from './limit.js';
 import { batches, planPlay, type Plan, type PlannedItem, type PlannedStep } from './plan.js';
 import type { HostState, ResumeSource, RunState } from './state.js';
+import { ReadAhead, ReadAheadTransport, Generation } from './read-ahead.js';
 import { executeStep } from './step.js';
 
 export interface PlayOptions {
@@ -98,6 +99,7 @@ export async function runPlay(options: PlayOptions): Promise<PlayResult> {
     resume: options.resume,
     fromIndex,
     throttles: new Map(),
+    generation: new Generation(),
     once: new Map(),
     interrupted: false,
   };
@@ -147,7 +149,10 @@ async function connectAll(state: RunState, pool: ConnectionPool, limit: Limiter)
       limit(async () => {
         try {
           const opened = await pool.get(hs.name);
-          hs.shell = new HostShell(opened.transport, opened.loginUser);
+          const { transport } = opened;
+          // Only a transport that can batch gains from reading checks ahead (SSH; not local).
+          const readAhead = transport.execMany ? new ReadAheadTransport(transport, new ReadAhead(state.generation)) : transport;
+          hs.shell = new HostShell(readAhead, opened.loginUser);
         } catch (e) {
           hs.connectError = e;
         }

@@ -7,6 +7,7 @@ import type { HostShell } from '../transport/host.js';
 import type { Emitter } from './emitter.js';
 import type { HostRecap, StepStatus } from './events.js';
 import type { FactsCache } from './facts.js';
+import type { Generation } from './read-ahead.js';
 import type { Limiter } from './limit.js';
 import type { Plan } from './plan.js';
 
@@ -65,4 +66,6 @@ export interface RunState {
   once: Map<string, Promise<StepOutcome>>;
   /** Set when the interrupt left work undone. */
   interrupted: boolean;
+  /** Counts the changes the play made; check results read ahead before one are not used. */
+  generation: Generation;
 }

@@ -8,11 +8,12 @@ import { isUnreachable, isUserError, TaskError } from '../errors.js';
 import { evaluateCondition, renderTemplateFile } from '../template/index.js';
 import type { Vars } from '../model.js';
 import type { FileDiff, TaskContext, TaskDefinition } from '../task/types.js';
-import type { HostShell } from '../transport/host.js';
+import { HostShell } from '../transport/host.js';
 import type { EventError, RunEvent, StepStatus } from './events.js';
 import { collectSecretArgs, falseWhen, renderCalls, type Call, type PlannedStep } from './plan.js';
 import type { HostState, RunState, StepOutcome } from './state.js';
 import { limiter } from './limit.js';
+import { fitBatch, ReadAheadTransport, Recorded, RecordingTransport } from './read-ahead.js';
 import { resolveTemplatePath } from './templates.js';
 
 type HostResult = Extract<RunEvent, { type: 'host-result' }>;
@@ -86,6 +87,8 @@ async function runOnHost(state: RunState, planned: PlannedStep, hs: HostState, b
     return report(state, planned, hs, started, { status: 'unreachable', error: eventError(hs.connectError) });
   }
   await state.emitter.emit({ type: 'host-start', host: hs.name, stepId: planned.id, stepName: step.name });
+  const readAhead = hs.shell.transport instanceof ReadAheadTransport ? hs.shell.transport : undefined;
+  if (readAhead) await readChecksAhead(state, planned, hs, readAhead);
   let outcome: CallOutcome;
   try {
     outcome = await runCalls(state, planned, hs, hs.shell);
@@ -93,6 +96,9 @@ async function runOnHost(state: RunState, planned: PlannedStep, hs: HostState, b
     if (isUnreachable(e)) return report(state, planned, hs, started, { status: 'unreachable', error: eventError(e) });
     outcome = failure(e);
   }
+  // A failed step may have changed the host halfway; a changed one outside check mode did.
+  if (outcome.status === 'failed' || (outcome.status === 'changed' && !(step.checkMode ?? state.checkMode))) state.generation.value++;
+  readAhead?.readAhead.stepDone();
   const registered = step.register ? outcome.record : undefined;
   if (step.register) hs.registered[step.register] = outcome.record;
   if (outcome.status === 'changed') notify(state, hs, step.notify, false);
@@ -107,6 +113,62 @@ async function runOnHost(state: RunState, planned: PlannedStep, hs: HostState, b
     registered,
     ignored: ignored || undefined,
   });
+}
+
+/**
+ * Read ahead (read-ahead.ts): the first command of this step's check and of the next ones', in one
+ * round trip. Only steps whose calls were rendered at plan time qualify (their args cannot depend
+ * on a later `register`); a wrong guess costs nothing but the read, since a result is only used
+ * for a command that is byte for byte the same.
+ */
+async function readChecksAhead(state: RunState, planned: PlannedStep, hs: HostState, transport: ReadAheadTransport): Promise<void> {
+  const { items } = state.plan;
+  const index = items.findIndex((item) => item.kind === 'step' && item.planned === planned);
+  const count = index < 0 ? 0 : transport.readAhead.stepStarting(index);
+  if (count === 0) return;
+  const groups: string[][] = [];
+  let end = index;
+  for (; end < items.length && end < index + count; end++) {
+    const item = items[end];
+    if (item.kind === 'flush_handlers') break;
+    groups.push(item.kind === 'step' ? await firstCheckCommands(state, item.planned, hs) : []);
+  }
+  const { scripts, groups: fitted } = fitBatch(groups);
+  const readAt = state.generation.value;
+  const until = index + fitted;
+  if (scripts.length < 2) return transport.readAhead.store([], [], readAt, until);
+  try {
+    const results = await transport.execMany(scripts, { signal: hs.signals.task });
+    if (results) transport.readAhead.store(scripts, results, readAt, until);
+  } catch {
+    // The checks run on their own, and report what went wrong.
+  }
+}
+
+/** The first stdin-less command each call of `planned`'s check would run on `hs` now, found by running the check against a recorder. */
+async function firstCheckCommands(state: RunState, planned: PlannedStep, hs: HostState): Promise<string[]> {
+  const { step } = planned;
+  const hp = planned.perHost.get(hs.name);
+  const task = state.registry.get(step.task);
+  if (!hp?.calls || hp.skip || !task || step.runOnce || !hs.shell) return [];
+  if (state.resume?.done(hs.name, planned.id)) return [];
+  const vars: Vars = { ...hp.vars, ...hs.registered };
+  const commands: string[] = [];
+  try {
+    if (step.when !== undefined && !evaluateCondition(step.when, vars, step.positions['when'] ?? step.pos)) return [];
+    for (const call of hp.calls) {
+      const recorder = new RecordingTransport(hs.name);
+      const shell = withStepBecome(new HostShell(recorder, hs.shell.loginUser), step, hp.becomeUser, hs, vars);
+      const callVars = call.item ? { ...vars, [step.loopVar]: call.item.value } : vars;
+      const ctx = taskContext(state, planned, hs, shell, call, callVars, step.checkMode ?? state.checkMode, hs.signals.task);
+      // Nothing of the recording may show or reach other hosts.
+      await task.check({ ...ctx, log: () => {}, peers: () => { throw new Recorded(); } }).catch(() => undefined);
+      if (recorder.script !== undefined) commands.push(recorder.script);
+    }
+  } catch {
+    // A condition or become that cannot be worked out yet: the step reads nothing ahead.
+  }
+  return commands;
 }
 
 /** Emit the host-result, count it in the recap, stop the host on failure. */

@@ -1,0 +1,143 @@
+// Check read-ahead. Before a host runs a step, the engine works out the first command of the
+// checks of that step and the next few (each check is run against a shell that records its first
+// stdin-less script and stops it there) and sends them all to the host in one round trip
+// (Transport.execMany). When a check then runs for real, a command that is byte for byte one read
+// ahead takes that result instead of a round trip of its own.
+//
+// Checks are read-only, so a result stays true until something changes a host. Any change the
+// play makes, on any host (a cluster check on one host may read another), starts a new generation
+// and drops everything read ahead before it. How far to read ahead adapts: it doubles while steps
+// find their hosts in order, and stops after a change, so a first converge (where nearly every
+// step changes something) does not pay for checks it throws away.
+
+import { Readable } from 'node:stream';
+import type { ExecOptions, ExecResult, Transport } from '../transport/types.js';
+
+const FIRST_WINDOW = 4;
+const MAX_WINDOW = 32;
+/** Scripts are sent in one write and each runs as one argument of sh -c (at most 128 KiB). */
+const MAX_BATCH_BYTES = 256 * 1024;
+
+/** The play's count of changes; results read ahead in an older generation are not used. */
+export class Generation {
+  value = 0;
+}
+
+/** One host's results read ahead, and how far ahead to read next. */
+export class ReadAhead {
+  private results = new Map<string, ExecResult[]>();
+  /** The generation the results belong to; -1: none. */
+  private readAt = -1;
+  /** The plan index up to which (exclusive) the results reach. */
+  private until = 0;
+  private window = FIRST_WINDOW;
+  /** The generation when the host's current step started. */
+  private stepGeneration = 0;
+
+  constructor(private readonly generation: Generation) {}
+
+  /** The result read ahead for `script`, once; undefined when there is none (or it is stale). */
+  take(script: string): ExecResult | undefined {
+    if (this.readAt !== this.generation.value) return undefined;
+    const queue = this.results.get(script);
+    const result = queue?.shift();
+    if (queue && queue.length === 0) this.results.delete(script);
+    return result;
+  }
+
+  /** A step at plan index `index` starts: how many plan items to read ahead from it (0: none). */
+  stepStarting(index: number): number {
+    this.stepGeneration = this.generation.value;
+    if (this.readAt === this.generation.value && index < this.until) return 0;
+    return this.window > 1 ? this.window : 0;
+  }
+
+  /** Read further next time if the play changed nothing during the step, not at all if it did. */
+  stepDone(): void {
+    const changed = this.generation.value !== this.stepGeneration;
+    this.window = changed ? 1 : Math.min(MAX_WINDOW, Math.max(2, this.window * 2));
+  }
+
+  /** Results of `scripts`, read in generation `readAt`, covering plan items up to `until`. */
+  store(scripts: string[], results: ExecResult[], readAt: number, until: number): void {
+    if (readAt !== this.generation.value) return;
+    this.results = new Map();
+    this.readAt = readAt;
+    this.until = until;
+    scripts.forEach((script, i) => {
+      const queue = this.results.get(script);
+      if (queue) queue.push(results[i]);
+      else this.results.set(script, [results[i]]);
+    });
+  }
+}
+
+/** The leading groups (one per step) whose scripts fit in one batch, and how many groups that is. */
+export function fitBatch(groups: string[][]): { scripts: string[]; groups: number } {
+  let bytes = 0;
+  const scripts: string[] = [];
+  let taken = 0;
+  for (const group of groups) {
+    bytes += group.reduce((n, script) => n + Buffer.byteLength(script), 0);
+    if (bytes > MAX_BATCH_BYTES) break;
+    scripts.push(...group);
+    taken++;
+  }
+  return { scripts, groups: taken };
+}
+
+/** A host's transport that answers from what was read ahead before asking the host. */
+export class ReadAheadTransport implements Transport {
+  constructor(
+    readonly inner: Transport,
+    readonly readAhead: ReadAhead,
+  ) {}
+
+  get host(): string {
+    return this.inner.host;
+  }
+
+  connect(): Promise<void> {
+    return this.inner.connect();
+  }
+
+  exec(script: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const known = noInput(options) ? this.readAhead.take(script) : undefined;
+    return known ? Promise.resolve(known) : this.inner.exec(script, options);
+  }
+
+  execMany(scripts: string[], options?: Omit<ExecOptions, 'stdin'>): Promise<ExecResult[] | undefined> {
+    return this.inner.execMany ? this.inner.execMany(scripts, options) : Promise.resolve(undefined);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+/** A transport that records the first stdin-less script sent to it and stops the caller there. */
+export class RecordingTransport implements Transport {
+  script: string | undefined;
+
+  constructor(readonly host: string) {}
+
+  async connect(): Promise<void> {}
+
+  async exec(script: string, options: ExecOptions = {}): Promise<ExecResult> {
+    if (noInput(options)) this.script ??= script;
+    throw new Recorded();
+  }
+
+  async close(): Promise<void> {}
+}
+
+function noInput(options: ExecOptions): boolean {
+  return options.stdin === undefined || (!(options.stdin instanceof Readable) && options.stdin.length === 0);
+}
+
+/** Thrown by RecordingTransport: the check got as far as its first command. */
+export class Recorded extends Error {
+  constructor() {
+    super('recorded for read-ahead');
+  }
+}

@@ -1,0 +1,103 @@
+// Check read-ahead (src/engine/read-ahead.ts) over a real sshd: a no-op play reads its checks in
+// a few round trips instead of one per step, reports exactly what it reports without read-ahead,
+// and a change the play makes is never hidden from a later check by a result read before it.
+
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { RunEvent } from '../../src/engine/events.js';
+import { runPlay } from '../../src/engine/run.js';
+import { loadRunbook } from '../../src/load/runbook.js';
+import type { Inventory } from '../../src/model.js';
+import { builtinTaskDir, loadTaskRegistry, type TaskRegistry } from '../../src/task/registry.js';
+import { SshTransport } from '../../src/transport/ssh.js';
+import { inventoryHost, startSshd, type Sshd } from '../helpers/sshd.js';
+
+let sshd: Sshd;
+let project: string;
+let registry: TaskRegistry;
+const calls = { exec: 0, execMany: 0, readAhead: 0 };
+
+test.before(async () => {
+  sshd = await startSshd();
+  project = mkdtempSync(join(tmpdir(), 'runbook-read-ahead-'));
+  mkdirSync(join(project, 'runbooks'));
+  registry = await loadTaskRegistry([builtinTaskDir()]);
+  const { exec, execMany } = SshTransport.prototype;
+  SshTransport.prototype.exec = function (this: SshTransport, ...a: Parameters<typeof exec>) {
+    calls.exec++;
+    return exec.apply(this, a);
+  };
+  SshTransport.prototype.execMany = function (this: SshTransport, ...a: Parameters<typeof execMany>) {
+    calls.execMany++;
+    calls.readAhead += a[0].length;
+    return execMany.apply(this, a);
+  };
+});
+
+test.after(async () => {
+  await sshd?.stop();
+  rmSync(project, { recursive: true, force: true });
+});
+
+async function play(name: string, yaml: string, checkMode = false) {
+  writeFileSync(join(project, 'runbooks', `${name}.yaml`), yaml);
+  const runbook = await loadRunbook(name, { projectDir: project, registry });
+  const inventory: Inventory = { hash: '', hosts: new Map([['web1', inventoryHost(sshd, 'web1')]]), groups: new Map(), knownHostsFile: sshd.knownHosts };
+  const results: Array<Extract<RunEvent, { type: 'host-result' }>> = [];
+  Object.assign(calls, { exec: 0, execMany: 0, readAhead: 0 });
+  const r = await runPlay({
+    runbook,
+    inventory,
+    registry,
+    sinks: [{ emit: (e: RunEvent) => void (e.type === 'host-result' && results.push(e)) }],
+    projectDir: project,
+    runId: `t-${Date.now()}`,
+    checkMode,
+  });
+  return { ...r, statuses: results.map((e) => `${e.stepName}:${e.status}`), calls: { ...calls } };
+}
+
+test('a no-op play of 12 steps reads its checks ahead in a few round trips, with the same results', async () => {
+  const dir = join(project, 'tree');
+  const steps = Array.from({ length: 12 }, (_, i) =>
+    i % 2 === 0
+      ? `  - name: dir ${i}\n    file: { path: ${dir}/d${i}, state: directory, mode: '0750' }`
+      : `  - name: file ${i}\n    copy: { dest: ${dir}/d${i - 1}/f, content: "file ${i}\\n" }`,
+  );
+  const yaml = `name: twelve\nsteps:\n  - name: root\n    file: { path: ${dir}, state: directory }\n${steps.join('\n')}\n`;
+  const first = await play('twelve', yaml);
+  assert.is(first.status, 'ok');
+  assert.is(first.recap.web1.changed, 13);
+
+  const again = await play('twelve', yaml);
+  assert.equal(again.recap.web1, { ok: 13, changed: 0, failed: 0, skipped: 0, unreachable: 0, ignored: 0 });
+  assert.ok(again.calls.execMany >= 1 && again.calls.execMany <= 3, `${again.calls.execMany} batches`);
+  assert.ok(again.calls.exec <= 3, `${again.calls.exec} single execs besides the batches`);
+  assert.ok(again.calls.readAhead >= 13, `${again.calls.readAhead} checks read ahead`);
+
+  const check = await play('twelve', yaml, true);
+  assert.equal(check.recap.web1.changed, 0);
+  assert.ok(check.calls.execMany >= 1, '--check reads ahead too');
+});
+
+test('a change is never hidden from a later check by a result read before it', async () => {
+  const file = join(project, 'same-file');
+  // Both steps want the same content; the second must find the first's write, not the absent
+  // file that was read ahead before it.
+  const yaml = `name: twice
+steps:
+  - name: write it
+    copy: { dest: ${file}, content: "one\\n" }
+  - name: dir
+    file: { path: ${project}/other, state: directory }
+  - name: write it again
+    copy: { dest: ${file}, content: "one\\n" }
+`;
+  const r = await play('twice', yaml);
+  assert.equal(r.statuses, ['write it:changed', 'dir:changed', 'write it again:ok']);
+});
+
+test.run();
