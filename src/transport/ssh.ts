@@ -8,9 +8,9 @@
 //
 // OpenSSH ignores the SSH "signal" request and leaves a command running when its channel closes,
 // so a timed-out or aborted command is killed by process group from a second channel. sshd makes
-// each session's command a session (and group) leader; the wrapper below reports its pid as the
-// first line of stderr, and execs the script so the pid stays the group's. The shell starts each
-// script under setsid and reports its pid the same way.
+// each session's command a session (and group) leader; the wrapper below reports its pid on a
+// marked line of stderr, and execs the script so the pid stays the group's. A script on the
+// shell is in the shell's group, which is killed with it (ssh-shell.ts).
 
 import { setMaxListeners } from 'node:events';
 import { constants } from 'node:os';
@@ -256,16 +256,16 @@ class Connection {
 
   /** Returns what closes the channel when the command is stopped. */
   private runOnChannel(script: string, stdin: ExecOptions['stdin'], job: Job): () => void {
-    const stdout: Buffer[] = [];
-    const stderr = new PidHeader();
+    const stdout = new AfterStart();
+    const stderr = new AfterStart();
     let exitCode: number | undefined;
     let channel: ClientChannel | undefined;
     this.openSession(wrap(script), (ch) => {
       channel = ch;
       ch.stderr.on('data', (b: Buffer) => {
-        const known = stderr.pid !== undefined;
+        const known = stderr.tag !== undefined;
         stderr.push(b);
-        if (!known && stderr.pid !== undefined) job.started(stderr.pid);
+        if (!known && stderr.tag !== undefined) job.started(Number(stderr.tag));
       });
       if (job.stopped) return void ch.close();
       ch.on('data', (b: Buffer) => stdout.push(b));
@@ -276,7 +276,7 @@ class Connection {
       ch.on('close', () => {
         // A channel closed without an exit status on a live connection: sshd lost the command.
         if (exitCode === undefined) job.lost();
-        else job.ended({ code: exitCode, stdout: Buffer.concat(stdout), stderr: stderr.body() });
+        else job.ended({ code: exitCode, stdout: stdout.body(), stderr: stderr.body() });
       });
       feed(ch, stdin, job.stop);
     }).catch((e: Error) => job.failed(e));
@@ -342,30 +342,41 @@ interface Job extends ShellJob {
   stop(error: Error): void;
 }
 
-/** The command sshd runs: report the pid (see the top of this file), then become the script. */
+/** Starts the script's own output on each stream, after anything the login shell's rc files print. */
+const START = '__runbook_start__';
+
+/**
+ * The command sshd runs: mark the start of the script's output on stdout and on stderr, the pid
+ * with it (see the top of this file), then become the script.
+ */
 function wrap(script: string): string {
-  return `exec /bin/sh -c ${quote('echo $$ >&2; exec /bin/sh -c "$1"')} sh ${quote(script)}`;
+  return `exec /bin/sh -c ${quote(`echo ${START}; echo "${START} $$" >&2; exec /bin/sh -c "$1"`)} sh ${quote(script)}`;
 }
 
-/** stderr with the wrapper's pid line taken off the front. */
-class PidHeader {
-  pid: number | undefined;
-  private head: Buffer[] | undefined = [];
+/**
+ * A channel stream with what comes before the start marker line dropped: a login shell's rc files
+ * may print there (root's ~/.bashrc on a developer machine warns about pyenv, under load).
+ */
+class AfterStart {
+  /** The text after the marker on its line (the pid, on stderr), once the marker arrived. */
+  tag: string | undefined;
+  private head: Buffer = Buffer.alloc(0);
   private readonly chunks: Buffer[] = [];
 
   push(chunk: Buffer): void {
-    if (!this.head) return void this.chunks.push(chunk);
-    this.head.push(chunk);
-    const joined = Buffer.concat(this.head);
-    const nl = joined.indexOf(0x0a);
+    if (this.tag !== undefined) return void this.chunks.push(chunk);
+    this.head = Buffer.concat([this.head, chunk]);
+    const at = this.head.indexOf(START);
+    if (at === -1 || (at > 0 && this.head[at - 1] !== 0x0a)) return;
+    const nl = this.head.indexOf(0x0a, at);
     if (nl === -1) return;
-    this.pid = Number(joined.subarray(0, nl).toString('latin1'));
-    this.head = undefined;
-    if (nl + 1 < joined.length) this.chunks.push(joined.subarray(nl + 1));
+    this.tag = this.head.subarray(at + START.length, nl).toString('latin1').trim();
+    if (nl + 1 < this.head.length) this.chunks.push(this.head.subarray(nl + 1));
+    this.head = Buffer.alloc(0);
   }
 
   body(): Buffer {
-    return Buffer.concat(this.head ? [] : this.chunks);
+    return Buffer.concat(this.chunks);
   }
 }
 

@@ -2,6 +2,9 @@
 // against a real sshd: it saves a session per exec, and the results are exactly a channel's.
 
 import { createHash, randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openTransport } from '../../src/transport/connect.js';
@@ -145,6 +148,26 @@ test('an abort that lands while the shell is still starting stops the exec befor
     assert.is((await transport.exec(`test -e /tmp/${marker} && echo ran || echo never`)).stdout.toString(), 'never\n');
   } finally {
     await transport.exec(`rm -f /tmp/${marker}`);
+    await transport.close();
+  }
+});
+
+test("what the login shell's rc files print never reaches a command's output, on the shell or on a channel", async () => {
+  // bash -c (sshd runs commands through the login shell) sources $BASH_ENV first.
+  const noise = join(sshd.dir, 'noise.sh');
+  writeFileSync(noise, 'echo rc-noise-out; echo rc-noise-err >&2\n');
+  const server = await startSshd({ config: [`SetEnv BASH_ENV=${noise}`] });
+  others.push(server);
+  const transport = await connected(server);
+  try {
+    const onShell = await transport.exec('echo out; echo err >&2');
+    assert.equal([onShell.stdout.toString(), onShell.stderr.toString()], ['out\n', 'err\n']);
+    const onChannel = await transport.exec('cat; echo err >&2', { stdin: 'in\n' });
+    assert.equal([onChannel.stdout.toString(), onChannel.stderr.toString()], ['in\n', 'err\n']);
+    // The noise is really there: a plain ssh command sees it.
+    const plain = spawnSync('ssh', ['-p', String(server.port), '-i', server.userKey, '-o', `UserKnownHostsFile=${server.knownHosts}`, '-o', 'BatchMode=yes', `${server.user}@${server.address}`, 'true'], { encoding: 'utf8' });
+    assert.match(plain.stdout + plain.stderr, 'rc-noise');
+  } finally {
     await transport.close();
   }
 });
