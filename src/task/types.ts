@@ -111,7 +111,10 @@ export interface TaskDefinition<Schema extends z.ZodType = z.ZodType, Observed =
   args: Schema;
   /** Arg names whose values are secrets (redacted in journal and logs). */
   secretArgs?: string[];
-  /** Read-only: observe the host and compare with the wanted state. */
+  /**
+   * Read-only: observe the host and compare with the wanted state. May be called an extra time for
+   * read-ahead (engine/read-ahead.ts), against a shell that records its first command and stops.
+   */
   check(ctx: TaskContext<z.output<Schema>>): Promise<CheckResult<Observed, Undo>>;
   /** Make it so. Called only after check said not in sync, and never in check mode. */
   apply(ctx: TaskContext<z.output<Schema>>, observed: Observed | undefined): Promise<ApplyResult<Undo> | void>;
