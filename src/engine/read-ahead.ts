@@ -10,8 +10,7 @@
 // find their hosts in order, and stops after a change, so a first converge (where nearly every
 // step changes something) does not pay for checks it throws away.
 
-import { Readable } from 'node:stream';
-import type { ExecOptions, ExecResult, Transport } from '../transport/types.js';
+import { withoutInput, type ExecOptions, type ExecResult, type Transport } from '../transport/types.js';
 
 const FIRST_WINDOW = 4;
 const MAX_WINDOW = 32;
@@ -102,7 +101,7 @@ export class ReadAheadTransport implements Transport {
   }
 
   exec(script: string, options: ExecOptions = {}): Promise<ExecResult> {
-    const known = noInput(options) ? this.readAhead.take(script) : undefined;
+    const known = withoutInput(options) ? this.readAhead.take(script) : undefined;
     return known ? Promise.resolve(known) : this.inner.exec(script, options);
   }
 
@@ -124,15 +123,11 @@ export class RecordingTransport implements Transport {
   async connect(): Promise<void> {}
 
   async exec(script: string, options: ExecOptions = {}): Promise<ExecResult> {
-    if (noInput(options)) this.script ??= script;
+    if (withoutInput(options)) this.script ??= script;
     throw new Recorded();
   }
 
   async close(): Promise<void> {}
-}
-
-function noInput(options: ExecOptions): boolean {
-  return options.stdin === undefined || (!(options.stdin instanceof Readable) && options.stdin.length === 0);
 }
 
 /** Thrown by RecordingTransport: the check got as far as its first command. */

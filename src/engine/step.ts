@@ -87,8 +87,8 @@ async function runOnHost(state: RunState, planned: PlannedStep, hs: HostState, b
     return report(state, planned, hs, started, { status: 'unreachable', error: eventError(hs.connectError) });
   }
   await state.emitter.emit({ type: 'host-start', host: hs.name, stepId: planned.id, stepName: step.name });
-  const readAhead = hs.shell.transport instanceof ReadAheadTransport ? hs.shell.transport : undefined;
-  if (readAhead) await readChecksAhead(state, planned, hs, readAhead);
+  const ahead = hs.shell.transport instanceof ReadAheadTransport ? hs.shell.transport : undefined;
+  if (ahead) await readChecksAhead(state, planned, hs, ahead);
   let outcome: CallOutcome;
   try {
     outcome = await runCalls(state, planned, hs, hs.shell);
@@ -98,7 +98,7 @@ async function runOnHost(state: RunState, planned: PlannedStep, hs: HostState, b
   }
   // A failed step may have changed the host halfway; a changed one outside check mode did.
   if (outcome.status === 'failed' || (outcome.status === 'changed' && !(step.checkMode ?? state.checkMode))) state.generation.value++;
-  readAhead?.readAhead.stepDone();
+  ahead?.readAhead.stepDone();
   const registered = step.register ? outcome.record : undefined;
   if (step.register) hs.registered[step.register] = outcome.record;
   if (outcome.status === 'changed') notify(state, hs, step.notify, false);

@@ -22,7 +22,7 @@ import { quote, sh } from '../shell/quote.js';
 import { describe, openClient, type SshSettings } from './ssh-connect.js';
 import type { SshEndpoint } from './ssh-endpoint.js';
 import { SHELL_COMMAND, ShellSession, type ShellJob } from './ssh-shell.js';
-import type { ExecOptions, ExecResult, Transport } from './types.js';
+import { withoutInput, type ExecOptions, type ExecResult, type Transport } from './types.js';
 
 const SESSION_RETRY_DELAYS_MS = [10, 25, 50, 100, 200, 400];
 
@@ -131,7 +131,7 @@ class Connection {
   async exec(command: string, options: ExecOptions): Promise<ExecResult> {
     if (this.lost) throw this.lost;
     options.signal?.throwIfAborted();
-    if (options.stdin === undefined || (!(options.stdin instanceof Readable) && options.stdin.length === 0)) {
+    if (withoutInput(options)) {
       const shell = await this.idleShell();
       // Checked again in the same tick as the claim: others waiting for the shell to start resume too.
       if (shell?.idle) return this.track(options, (job) => shell.run([{ script: command, job }]));

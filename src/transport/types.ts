@@ -3,7 +3,7 @@
 // file reads, atomic uploads) is built once on top of it in `host.ts`, so the local and the SSH
 // transport behave identically and targets need nothing but sh and coreutils.
 
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 
 export interface ExecOptions {
   /** Bytes fed to the script's stdin; a stream is piped without buffering it whole. */
@@ -12,6 +12,11 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** Abort the command (Ctrl-C on the controller). */
   signal?: AbortSignal;
+}
+
+/** The exec sends nothing on stdin (what the persistent shell and read-ahead can take). */
+export function withoutInput(options: ExecOptions): boolean {
+  return options.stdin === undefined || (!(options.stdin instanceof Readable) && options.stdin.length === 0);
 }
 
 export interface ExecResult {
