@@ -14,11 +14,14 @@ import { register as resume } from './commands/resume.js';
 import { register as rollback } from './commands/rollback.js';
 import { register as runs } from './commands/runs.js';
 import { register as lab } from './commands/lab.js';
+import { setProjectDir } from './project.js';
 
 const program = new Command('runbook')
   .description('Ansible-style declarative runbooks over SSH: idempotent TypeScript tasks, check mode, diffs, journal, resume and rollback')
   .version('0.1.0')
   .showHelpAfterError()
+  .option('-C, --project <dir>', 'the project directory (default: the nearest folder with runbooks/ at or above the working directory, up to your home; or RUNBOOK_PROJECT)')
+  .hook('preAction', (command) => setProjectDir(command.opts<{ project?: string }>().project))
   .addHelpText(
     'after',
     `

@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { isUnreachable, isUserError, TaskError } from '../errors.js';
 import { evaluateCondition, renderTemplateFile } from '../template/index.js';
 import type { Vars } from '../model.js';
-import type { FileDiff, TaskContext, TaskDefinition } from '../task/types.js';
+import type { ApplyResult, FileDiff, TaskContext, TaskDefinition } from '../task/types.js';
 import { HostShell } from '../transport/host.js';
 import type { EventError, RunEvent, StepStatus } from './events.js';
 import { collectSecretArgs, falseWhen, renderCalls, type Call, type PlannedStep } from './plan.js';
@@ -96,8 +96,6 @@ async function runOnHost(state: RunState, planned: PlannedStep, hs: HostState, b
     if (isUnreachable(e)) return report(state, planned, hs, started, { status: 'unreachable', error: eventError(e) });
     outcome = failure(e);
   }
-  // A failed step may have changed the host halfway; a changed one outside check mode did.
-  if (outcome.status === 'failed' || (outcome.status === 'changed' && !(step.checkMode ?? state.checkMode))) state.generation.value++;
   ahead?.readAhead.stepDone();
   const registered = step.register ? outcome.record : undefined;
   if (step.register) hs.registered[step.register] = outcome.record;
@@ -331,7 +329,14 @@ async function attemptCall(
         ...(call.item ? { item: call.item.index } : {}),
         undo: checked.undo,
       });
-      const applied = (await withinDeadline(task.apply(ctx, checked.observed), deadline, timedOut)) ?? {};
+      let applied: ApplyResult;
+      try {
+        applied = (await withinDeadline(task.apply(ctx, checked.observed), deadline, timedOut)) ?? {};
+      } finally {
+        // Whatever apply reports (a command with changed_when: false, a failure half way), it may
+        // have written: checks read ahead before it are stale, on every host.
+        state.generation.value++;
+      }
       const status = applied.changed === false ? 'ok' : 'changed';
       const data = { ...checked.data, ...applied.data };
       outcome = { ...base, status, undo: applied.undo ?? checked.undo, record: record(status, checked.summary, data) };

@@ -20,9 +20,13 @@ export function builtinTaskDir(): string {
   return fileURLToPath(new URL('../../tasks/', import.meta.url));
 }
 
-/** Loads every task module of each dir; a later dir's task replaces an earlier one of the same name. */
+/**
+ * Loads every task module of each dir. Two modules may not define the same task: a project's task
+ * that silently replaced a built-in one would change what every shipped runbook does.
+ */
 export async function loadTaskRegistry(dirs: string[]): Promise<TaskRegistry> {
   const tasks = new Map<string, TaskDefinition>();
+  const definedIn = new Map<string, string>();
   const files = (await Promise.all(dirs.map(taskFiles))).flat();
   let modules: string[];
   try {
@@ -31,7 +35,16 @@ export async function loadTaskRegistry(dirs: string[]): Promise<TaskRegistry> {
     throw new UserError('task-module', `cannot compile the task modules: ${(e as Error).message}`, {}, { cause: e });
   }
   const loaded = await Promise.all(files.map((file, i) => importTask(file, modules[i])));
-  for (const task of loaded) tasks.set(task.name, task);
+  loaded.forEach((task, i) => {
+    const earlier = definedIn.get(task.name);
+    if (earlier !== undefined) {
+      throw new UserError('task-module', `${files[i]} defines task "${task.name}", which ${earlier} already defines`, {
+        hint: 'give your task another name (a task never replaces another, least of all a built-in one)',
+      });
+    }
+    definedIn.set(task.name, files[i]);
+    tasks.set(task.name, task);
+  });
   const sorted = [...tasks.keys()].sort();
   return {
     get: (name) => tasks.get(name),

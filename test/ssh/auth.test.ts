@@ -11,7 +11,7 @@ import { isUnreachable } from '../../src/errors.js';
 import type { InventoryHost } from '../../src/model.js';
 import { openTransport } from '../../src/transport/connect.js';
 import { inventoryHost, keygen, startSshd, type Sshd } from '../helpers/sshd.js';
-import { caught } from './caught.js';
+import { caught } from '../helpers/caught.js';
 
 const PASSPHRASE = 'correct horse battery staple';
 let sshd: Sshd;

@@ -7,7 +7,7 @@ import { isUnreachable } from '../../src/errors.js';
 import type { Inventory } from '../../src/model.js';
 import { ConnectionPool } from '../../src/transport/pool.js';
 import { inventoryHost, startSshd, type Sshd } from '../helpers/sshd.js';
-import { caught } from './caught.js';
+import { caught } from '../helpers/caught.js';
 
 let sshd: Sshd;
 

@@ -12,7 +12,7 @@ import { HostShell } from '../../src/transport/host.js';
 import { ConnectionPool } from '../../src/transport/pool.js';
 import type { Transport } from '../../src/transport/types.js';
 import { inventoryHost, startSshd, type Sshd } from '../helpers/sshd.js';
-import { caught } from './caught.js';
+import { caught } from '../helpers/caught.js';
 
 let sshd: Sshd;
 let transport: Transport;

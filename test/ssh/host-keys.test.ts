@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { isUserError, type UserError } from '../../src/errors.js';
 import { openTransport, type ConnectOptions } from '../../src/transport/connect.js';
 import { inventoryHost, keygen, startSshd, type Sshd } from '../helpers/sshd.js';
-import { caught } from './caught.js';
+import { caught } from '../helpers/caught.js';
 
 let sshd: Sshd;
 let dir: string;

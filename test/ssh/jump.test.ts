@@ -10,7 +10,7 @@ import { isUserError, type UserError } from '../../src/errors.js';
 import type { Inventory, InventoryHost } from '../../src/model.js';
 import { ConnectionPool } from '../../src/transport/pool.js';
 import { inventoryHost, startSshd, type Sshd } from '../helpers/sshd.js';
-import { caught } from './caught.js';
+import { caught } from '../helpers/caught.js';
 
 let bastion: Sshd;
 let target: Sshd;

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Inventory, InventoryHost } from '../../src/model.js';
 import { ConnectionPool } from '../../src/transport/pool.js';
-import { caught } from './caught.js';
+import { caught } from '../helpers/caught.js';
 
 function localInventory(...names: string[]): Inventory {
   const hosts = new Map<string, InventoryHost>(
