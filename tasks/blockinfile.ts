@@ -1,11 +1,11 @@
 import { defineTask, z } from 'runbook';
-import { ownerArgs } from './lib/attrs.js';
+import { ownerArgs, pathArg } from './lib/attrs.js';
 import { applyContent, undoContent, type ContentPlan, type ContentUndo } from './lib/content-file.js';
 import { checkEdit, insertArgs, insertionIndex, joinLines, splitLines } from './lib/edit-file.js';
 
 const args = z
   .object({
-    path: z.string().min(1),
+    path: pathArg,
     /** The lines between the markers; empty (with state present) removes the block like absent. */
     block: z.string().default(''),
     /** The marker line; `{mark}` becomes marker_begin / marker_end. */

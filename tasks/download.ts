@@ -5,7 +5,7 @@ import { join, posix } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { defineTask, raw, sh, tempFileBeside, TaskError, z, type HostShell } from 'runbook';
-import { chownSpec, ownerArgs, type Attrs } from './lib/attrs.js';
+import { chownSpec, ownerArgs, pathArg, type Attrs } from './lib/attrs.js';
 import { checksumUrlSpec, parseChecksumFile, parseChecksumSpec, type Algorithm, type ChecksumSpec } from './lib/checksum.js';
 import { applyContent, type ContentPlan } from './lib/content-file.js';
 import { backupScript, chmodMode, priorOf, restore, type Prior } from './lib/prior.js';
@@ -47,7 +47,7 @@ interface Observed {
 }
 
 function destOf(a: Args): string {
-  return a.dest.endsWith('/') ? posix.join(a.dest, posix.basename(new URL(a.url[0]).pathname)) : a.dest;
+  return pathArg.parse(a.dest.endsWith('/') ? posix.join(a.dest, posix.basename(new URL(a.url[0]).pathname)) : a.dest);
 }
 
 function specOf(a: Args): ChecksumSpec | undefined {

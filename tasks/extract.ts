@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { posix } from 'node:path';
 import { defineTask, raw, sh, TaskError, z } from 'runbook';
-import { chownSpec } from './lib/attrs.js';
+import { chownSpec, pathArg } from './lib/attrs.js';
 import { parseTarDiff, parseTarListing, parseZipListing, refusal, stripped, topmost, type ArchiveEntry } from './lib/archive.js';
-import { BACKUP_DIR } from './lib/prior.js';
+import { backupTarScript, parseBackupHash, restoreTarScript } from './lib/backup-store.js';
 import { parsePathState, PROBE_FUNCTION, probeScript, splitSections } from './lib/probe.js';
 
 const args = z
@@ -11,7 +11,7 @@ const args = z
     /** The archive, on the host (e.g. where download put it). */
     src: z.string().min(1),
     /** The directory to extract into (created when its parent exists). */
-    dest: z.string().min(1),
+    dest: pathArg,
     /** tar's --strip-components: drop this many leading path components. */
     strip_components: z.number().int().min(0).default(0),
     /** When this path exists, the archive counts as extracted (a fast no-op check). */
@@ -29,8 +29,8 @@ interface Observed {
   /** Existing entries extraction will overwrite: backed up first. */
   overwritten: string[];
   tops: string[];
-  /** Where the overwritten entries are backed up (the undo record names it too). */
-  backup?: string;
+  /** The record as check made it; apply adds the backup's hash. */
+  undo: ExtractUndo;
 }
 
 export interface ExtractUndo {
@@ -38,8 +38,9 @@ export interface ExtractUndo {
   createdDest: boolean;
   /** Shallowest entries (relative to dest) that did not exist before. */
   created: string[];
-  /** tar of the entries extraction overwrote. */
+  /** tar of the entries extraction overwrote, in the backup store; its sha256 once it is made. */
   backup?: string;
+  backupSha256?: string;
 }
 
 function formatOf(src: string): 'tar' | 'zip' {
@@ -134,13 +135,13 @@ true`,
       dest,
       createdDest: createDest,
       created: createDest ? [] : topmost(missing),
-      ...(overwritten.length > 0 ? { backup: posix.join(BACKUP_DIR, `extract-${randomUUID()}.tar`) } : {}),
+      ...(overwritten.length > 0 ? { backup: `extract-${randomUUID()}.tar` } : {}),
     };
     const tops = [...new Set(names.map((n) => n.name.split('/')[0]))];
     const parts = [missing.length > 0 && `${missing.length} missing`, differing.length > 0 && `${differing.length} different`].filter(Boolean).join(', ');
     return {
       inSync: false,
-      observed: { format, createDest, overwritten, tops, ...(undo.backup ? { backup: undo.backup } : {}) },
+      observed: { format, createDest, overwritten, tops, undo },
       undo,
       summary: `extract ${src} into ${dest}${createDest ? ' (new directory)' : ''} (${parts})`,
     };
@@ -151,14 +152,9 @@ true`,
     const o = observed!;
     const { src, dest } = a;
     const owner = chownSpec(a);
-    const backup = o.backup
-      ? sh`mkdir -p -- ${BACKUP_DIR}
-chmod 0700 ${BACKUP_DIR}
-tar --no-unquote --verbatim-files-from --numeric-owner -cpf ${o.backup + '.part'} -C ${dest} -T -
-mv -f -- ${o.backup + '.part'} ${o.backup}`
-      : raw(':');
+    const backup = o.undo.backup ? backupTarScript(o.undo.backup, sh`--verbatim-files-from -C ${dest} -T -`) : raw(':');
     const unpack = o.format === 'tar' ? sh`tar --no-unquote -xf ${src} -C ${dest} --strip-components=${a.strip_components}` : sh`unzip -o -q ${src} -d ${dest}`;
-    await ctx.shell.run(
+    const r = await ctx.shell.run(
       sh`set -e
 ${o.createDest ? sh`mkdir -- ${dest}` : raw(':')}
 ${backup}
@@ -166,17 +162,23 @@ ${unpack}
 ${owner ? sh`chown -hR ${owner} -- ${o.tops.map((t) => posix.join(dest, t))}` : raw(':')}`,
       { stdin: o.overwritten.map((n) => n + '\n').join('') },
     );
+    return { undo: o.undo.backup ? { ...o.undo, backupSha256: parseBackupHash(r.stdout) } : o.undo };
   },
 
   async undo(ctx, record) {
     const { dest } = record;
+    if (record.backup && !record.backupSha256) {
+      throw new TaskError(`cannot restore what extracting overwrote in ${dest}: the run stopped before it recorded the hash of backup ${record.backup}`, {
+        hint: 'the tar is in the host backup store (/var/lib/runbook/backups for root); check it and restore it by hand',
+      });
+    }
     await ctx.shell.run(
       sh`set -e
 while IFS= read -r p; do
   f=$(printf '%s' "$p" | base64 -d; echo x); f=\${f%x}
   rm -rf -- ${dest}/"$f"
 done
-${record.backup ? sh`tar --no-unquote --numeric-owner -xpf ${record.backup} -C ${dest}` : raw(':')}
+${record.backup ? restoreTarScript(record.backup, record.backupSha256!, dest) : raw(':')}
 ${record.createdDest ? sh`rm -rf -- ${dest}` : raw(':')}`,
       { stdin: record.created.map((n) => Buffer.from(n).toString('base64') + '\n').join('') },
     );

@@ -1,12 +1,12 @@
 import { defineTask, raw, sh, TaskError, z, type CheckResult, type HostShell } from 'runbook';
-import { attrChanges, chownSpec, ownerArgs, type Attrs } from './lib/attrs.js';
+import { attrChanges, chownSpec, ownerArgs, pathArg, type Attrs } from './lib/attrs.js';
 import { applyLink, checkLink, type LinkPlan } from './lib/link.js';
-import { backupScript, chmodMode, priorOf, restore, type Prior, type PriorOwner } from './lib/prior.js';
+import { backupScript, chmodMode, priorOf, recordedBackup, restore, type Prior, type PriorOwner } from './lib/prior.js';
 import { parsePathState, PROBE_FUNCTION, probeScript, splitSections, type PathState } from './lib/probe.js';
 
 const args = z
   .object({
-    path: z.string().min(1),
+    path: pathArg,
     /** file: must exist (attributes only); touch: create empty if missing; directory: mkdir -p; link: see src; absent: rm -rf. */
     state: z.enum(['file', 'directory', 'link', 'absent', 'touch']).default('file'),
     /** state: link: what the link points to. */
@@ -132,7 +132,8 @@ export default defineTask<typeof args, Plan, Prior>({
   the step stays idempotent).
 - \`link\`: \`path\` becomes a symlink to \`src\` (like the symlink task; \`force\` to replace a real file or directory).
 - \`absent\`: removes the path, recursively; undo restores it from a backup made on the host first
-  (a tar for directories, under /var/tmp/runbook/backups).
+  (a tar for directories, in the host's backup store: \`/var/lib/runbook/backups\`, mode 0700, for root;
+  rollback checks its sha256 before it unpacks it).
 
 \`\`\`yaml
 - name: ZooKeeper belongs to its user
@@ -150,12 +151,13 @@ export default defineTask<typeof args, Plan, Prior>({
     const p = plan!;
     switch (p.kind) {
       case 'link':
-        return applyLink(shell, p.link);
-      case 'remove':
-        await shell.run(sh`set -e
+        return { undo: await applyLink(shell, p.link) };
+      case 'remove': {
+        const r = await shell.run(sh`set -e
 ${backupScript(p.prior)}
 rm -rf -- ${p.path}`);
-        return;
+        return { undo: recordedBackup(p.prior, r.stdout) };
+      }
       case 'create':
       case 'attrs': {
         const owner = chownSpec(p.attrs);

@@ -1,11 +1,11 @@
 import { defineTask, z } from 'runbook';
-import { ownerArgs } from './lib/attrs.js';
+import { ownerArgs, pathArg } from './lib/attrs.js';
 import { applyContent, undoContent, type ContentPlan, type ContentUndo } from './lib/content-file.js';
 import { checkEdit, insertArgs, insertionIndex, joinLines, lastMatch, regexArg, splitLines } from './lib/edit-file.js';
 
 const args = z
   .object({
-    path: z.string().min(1),
+    path: pathArg,
     /** The line wanted (present) or to remove (absent, when no regexp). One line: use blockinfile for several. */
     line: z.string().refine((s) => !s.includes('\n'), { message: 'line must be a single line (use blockinfile for several)' }).optional(),
     /** Finds the line to replace (present) or the lines to remove (absent); the last match is replaced. */

@@ -1,4 +1,5 @@
 import { defineTask, z } from 'runbook';
+import { pathArg } from './lib/attrs.js';
 import { applyLink, checkLink, type LinkPlan } from './lib/link.js';
 import { restore, type Prior } from './lib/prior.js';
 
@@ -7,7 +8,7 @@ const args = z
     /** What the link points to, written as given (relative targets are relative to the link's directory). */
     src: z.string().min(1),
     /** The link's path. */
-    dest: z.string().min(1),
+    dest: pathArg,
     /** Replace a real file or directory at dest (backed up first; undo restores it). */
     force: z.boolean().default(false),
   })
@@ -29,7 +30,7 @@ naming it, unless \`force: true\` (then it is backed up on the host first, and u
   args,
   check: (ctx) => checkLink(ctx.shell, ctx.args),
   async apply(ctx, plan) {
-    await applyLink(ctx.shell, plan!);
+    return { undo: await applyLink(ctx.shell, plan!) };
   },
   async undo(ctx, record) {
     await restore(ctx.shell, record);

@@ -20,6 +20,17 @@ export const modeArg = z
 
 const name = z.string().min(1).refine((s) => !s.includes(':') && !s.includes('\n'), 'must be a user or group name or a numeric id');
 
+/**
+ * A path on the host, as the kernel will read it: repeated slashes collapsed and trailing ones
+ * dropped. A trailing slash makes the kernel follow a symlink at the path, so `/x/link/` would
+ * otherwise name the directory the link points to while the task probed and backed up the link.
+ */
+export const pathArg = z
+  .string()
+  .min(1)
+  .refine((p) => !p.includes('\0'), 'a path cannot contain a NUL byte')
+  .transform((p) => p.replace(/\/{2,}/g, '/').replace(/(.)\/+$/, '$1'));
+
 export const ownerArgs = {
   /** User name or uid. */
   owner: name.optional(),

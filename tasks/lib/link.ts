@@ -4,7 +4,7 @@
 
 import { posix } from 'node:path';
 import { raw, sh, tempNameBeside, TaskError, type CheckResult, type HostShell } from 'runbook';
-import { backupScript, priorOf, type Prior } from './prior.js';
+import { backupScript, priorOf, recordedBackup, type Prior } from './prior.js';
 import { parsePathState, PROBE_FUNCTION, probeScript, splitSections } from './probe.js';
 
 export interface LinkPlan {
@@ -41,13 +41,15 @@ ${probeScript('dest', dest)}`);
   return { inSync: false, observed: { src, dest, prior }, undo: prior, summary };
 }
 
-export async function applyLink(shell: HostShell, plan: LinkPlan): Promise<void> {
+/** Makes the link; returns the undo record with the hash of the backup it made (if any). */
+export async function applyLink(shell: HostShell, plan: LinkPlan): Promise<Prior> {
   const { src, dest, prior } = plan;
-  await shell.run(sh`set -e
+  const r = await shell.run(sh`set -e
 ${backupScript(prior)}
 ${prior.type === 'file' || prior.type === 'directory' ? sh`rm -rf -- ${dest}` : raw(':')}
 ${tempNameBeside(dest, '.runbook-link')}
 ln -s -- ${src} "$t"
 mv -Tf -- "$t" ${dest}
 trap - EXIT`);
+  return recordedBackup(prior, r.stdout);
 }

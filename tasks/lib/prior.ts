@@ -3,17 +3,17 @@
 //
 // A record is plain JSON, made by `check` from a probe and journaled before `apply` runs. Small
 // file contents travel inline (base64). Bigger files, and whole directory trees a task is about
-// to remove, are copied on the host by `backupScript` at the start of `apply`, to a path the
-// record already names: files under their sha256 (content-addressed, so the same content is kept
-// once), trees as a tar under a name chosen by `check`.
+// to remove, are copied on the host at the start of `apply` into the backup store (backup-store.ts):
+// files under their sha256 (content-addressed, so the same content is kept once), trees as a tar
+// under a name chosen by `check`, whose sha256 apply adds to the record. Nothing is restored from
+// a backup whose hash is not the recorded one, and every restore is verified afterwards.
 
 import { randomUUID } from 'node:crypto';
 import { posix } from 'node:path';
-import { expectSize, raw, sh, tempFileBeside, type HostShell, type ShellText } from 'runbook';
-import type { PathState } from './probe.js';
+import { expectSize, raw, sh, tempFileBeside, TaskError, type HostShell, type ShellText } from 'runbook';
+import { BACKUP_CHANGED, backupTarScript, parseBackupHash, restoreTarScript, verifiedBackupScript, verifyBackupScript } from './backup-store.js';
+import { parsePathState, PROBE_FUNCTION, probeScript, splitSections, type PathState } from './probe.js';
 
-/** Where apply keeps backups on the host (mode 0700). */
-export const BACKUP_DIR = '/var/tmp/runbook/backups';
 /** Files up to this size travel inline in an undo record; bigger ones are backed up on the host. */
 export const INLINE_LIMIT = 64 * 1024;
 
@@ -27,10 +27,14 @@ export interface PriorOwner {
 
 export type Prior =
   | { type: 'absent'; path: string }
+  /** `backup`: the name of the copy in the backup store (its sha256 is the file's). */
   | (PriorOwner & { type: 'file'; sha256: string; content?: string; backup?: string })
   | (PriorOwner & { type: 'link'; target: string })
-  /** `backup`: a tar of the whole tree, for tasks that remove or replace the directory. */
-  | (PriorOwner & { type: 'directory'; backup?: string })
+  /**
+   * `backup`: the name of a tar of the whole tree in the backup store, for tasks that remove or
+   * replace the directory; `backupSha256`: its hash, added by apply once the tar is made.
+   */
+  | (PriorOwner & { type: 'directory'; backup?: string; backupSha256?: string })
   /** Only owners and modes changed (chown/chmod, maybe recursive): each changed entry as it was. */
   | { type: 'attrs'; path: string; entries: PriorOwner[] };
 
@@ -46,11 +50,11 @@ export function priorOf(state: PathState, options: { wholeTree?: boolean } = {})
     case 'file':
       return state.content !== undefined && state.size <= INLINE_LIMIT
         ? { ...owner, type: 'file', sha256: state.sha256, content: state.content.toString('base64') }
-        : { ...owner, type: 'file', sha256: state.sha256, backup: posix.join(BACKUP_DIR, state.sha256) };
+        : { ...owner, type: 'file', sha256: state.sha256, backup: state.sha256 };
     case 'link':
       return { ...owner, type: 'link', target: state.target };
     case 'directory':
-      return options.wholeTree ? { ...owner, type: 'directory', backup: posix.join(BACKUP_DIR, `tree-${randomUUID()}.tar`) } : { ...owner, type: 'directory' };
+      return options.wholeTree ? { ...owner, type: 'directory', backup: `tree-${randomUUID()}.tar` } : { ...owner, type: 'directory' };
     case 'other':
       throw new Error(`cannot record ${path}: not a file, directory or link`);
   }
@@ -58,27 +62,21 @@ export function priorOf(state: PathState, options: { wholeTree?: boolean } = {})
 
 /**
  * Script text for apply to run before it changes anything: makes the backup the record names, if
- * any. Run it under `set -e` and keep it free of `&&` lists, whose failures set -e ignores.
+ * any. Run it under `set -e` and keep it free of `&&` lists, whose failures set -e ignores. A tree
+ * backup prints its hash: pass apply's output to `recordedBackup` for the record to keep.
  */
 export function backupScript(prior: Prior): ShellText {
-  if (prior.type === 'file' && prior.backup) {
-    return sh`${ensureBackupDir()}
-if [ ! -f ${prior.backup} ]; then
-  cp -- ${prior.path} ${prior.backup + '.part'}
-  mv -f -- ${prior.backup + '.part'} ${prior.backup}
-fi`;
-  }
+  if (prior.type === 'file' && prior.backup) return verifiedBackupScript(prior.path, prior.backup, prior.sha256);
   if (prior.type === 'directory' && prior.backup) {
-    return sh`${ensureBackupDir()}
-tar --numeric-owner --no-unquote -cpf ${prior.backup + '.part'} -C ${posix.dirname(prior.path)} ${'./' + posix.basename(prior.path)}
-mv -f -- ${prior.backup + '.part'} ${prior.backup}`;
+    return backupTarScript(prior.backup, sh`-C ${posix.dirname(prior.path)} ${'./' + posix.basename(prior.path)}`);
   }
   return raw(':');
 }
 
-function ensureBackupDir(): ShellText {
-  return sh`mkdir -p -- ${BACKUP_DIR}
-chmod 0700 ${BACKUP_DIR}`;
+/** The record with the hash of the tree backup that `backupScript` made, read from apply's output. */
+export function recordedBackup(prior: Prior, stdout: string): Prior {
+  if (prior.type !== 'directory' || !prior.backup) return prior;
+  return { ...prior, backupSha256: parseBackupHash(stdout) };
 }
 
 /** chmod with the leading zero GNU chmod needs to also clear a directory's setgid bit. */
@@ -86,23 +84,25 @@ export function chmodMode(mode: string): string {
   return '0' + mode.padStart(4, '0');
 }
 
-/** Put back what the record describes (one round trip). */
+/** Put back what the record describes, then check that the host holds exactly that. */
 export async function restore(shell: HostShell, prior: Prior): Promise<void> {
   const { path } = prior;
   const clearDir = sh`if [ -d ${path} ] && [ ! -L ${path} ]; then rm -rf -- ${path}; fi`;
   switch (prior.type) {
     case 'absent':
       await shell.run(sh`rm -rf -- ${path}`);
-      return;
+      break;
     case 'link':
       await shell.run(sh`set -e
 rm -rf -- ${path}
 ln -s -- ${prior.target} ${path}
-chown -h ${`${prior.uid}:${prior.gid}`} ${path}`);
-      return;
+chown -h ${`${prior.uid}:${prior.gid}`} -- ${path}`);
+      break;
     case 'file': {
-      const fill = prior.content !== undefined ? raw('base64 -d > "$t"') : sh`cat -- ${prior.backup ?? ''} > "$t"`;
-      await shell.run(
+      const fill = prior.content !== undefined ? raw('base64 -d > "$t"') : sh`${verifyBackupScript(prior.backup ?? '', prior.sha256)}
+cat -- "$rb_b"/${prior.backup ?? ''} > "$t"`;
+      await runRestore(
+        shell,
         sh`set -e
 ${clearDir}
 ${tempFileBeside(path)}
@@ -112,26 +112,56 @@ chown ${`${prior.uid}:${prior.gid}`} "$t"
 chmod ${chmodMode(prior.mode)} "$t"
 mv -f -- "$t" ${path}
 trap - EXIT`,
-        { stdin: prior.content ?? '' },
+        prior.content ?? '',
       );
-      return;
+      break;
     }
     case 'attrs':
       await restoreAttrs(shell, prior.entries);
-      return;
+      break;
     case 'directory':
       if (prior.backup) {
-        await shell.run(sh`set -e
+        if (!prior.backupSha256) {
+          throw new TaskError(`cannot restore ${path}: the run stopped before it recorded the hash of its backup ${prior.backup}`, {
+            hint: `the tar is in the host's backup store (/var/lib/runbook/backups for root); check it and restore it by hand`,
+          });
+        }
+        await runRestore(shell, sh`set -e
 rm -rf -- ${path}
 mkdir -p -- ${posix.dirname(path)}
-tar --no-unquote --numeric-owner -xpf ${prior.backup} -C ${posix.dirname(path)}`);
+${restoreTarScript(prior.backup, prior.backupSha256, posix.dirname(path))}`);
       } else {
         await shell.run(sh`set -e
-chown ${`${prior.uid}:${prior.gid}`} ${path}
-chmod ${chmodMode(prior.mode)} ${path}`);
+chown ${`${prior.uid}:${prior.gid}`} -- ${path}
+chmod ${chmodMode(prior.mode)} -- ${path}`);
       }
-      return;
+      break;
   }
+  await verifyRestored(shell, prior);
+}
+
+/** Runs a restore script, turning the backup store's refusals into a clear error. */
+async function runRestore(shell: HostShell, script: ShellText, stdin?: string): Promise<void> {
+  const r = await shell.run(script, { stdin, check: false });
+  if (r.code === 0) return;
+  const why = r.stderr.trim().split('\n').pop() ?? '';
+  throw new TaskError(`restoring failed: ${why || `exit ${r.code}`}`, {
+    hint: r.code === BACKUP_CHANGED ? 'the backup is not what this run made; it was not used. Find out who changed it' : undefined,
+  });
+}
+
+/** What is at the path now must be what the record describes, or the rollback did not happen. */
+async function verifyRestored(shell: HostShell, prior: Prior): Promise<void> {
+  if (prior.type === 'attrs') return;
+  const r = await shell.run(sh`${PROBE_FUNCTION}
+${probeScript('p', prior.path)}`);
+  const now: PathState = parsePathState(splitSections(r.stdout).get('p'));
+  const wrong = (what: string) => {
+    throw new TaskError(`restored ${prior.path}, but ${what}`, { hint: 'look at the path by hand: the rollback did not put it back' });
+  };
+  if (now.type !== prior.type) wrong(`found a ${now.type} where a ${prior.type} was`);
+  if (prior.type === 'file' && now.type === 'file' && now.sha256 !== prior.sha256) wrong('its content differs from the recorded one');
+  if (prior.type === 'link' && now.type === 'link' && now.target !== prior.target) wrong(`it points to ${now.target}, not ${prior.target}`);
 }
 
 /**

@@ -3,7 +3,7 @@
 
 import { posix } from 'node:path';
 import { z, type CheckResult, type TaskContext } from 'runbook';
-import { ownerArgs } from './attrs.js';
+import { ownerArgs, pathArg } from './attrs.js';
 import { planContent, probeContent, type ContentPlan, type ContentUndo } from './content-file.js';
 
 export const putArgs = {
@@ -21,7 +21,7 @@ type PutArgs = z.output<z.ZodObject<typeof putArgs>>;
 
 /** `dest` ending in `/` names a directory: the file keeps the source's base name. */
 export function destPath(dest: string, src: string | undefined): string {
-  return dest.endsWith('/') && src ? posix.join(dest, posix.basename(src)) : dest;
+  return pathArg.parse(dest.endsWith('/') && src ? posix.join(dest, posix.basename(src)) : dest);
 }
 
 export async function checkPut(ctx: TaskContext<PutArgs>, dest: string, content: Buffer): Promise<CheckResult<ContentPlan, ContentUndo>> {
