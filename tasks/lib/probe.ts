@@ -8,7 +8,7 @@
 // types and paths, one stat per path, and for a small file its content (the controller hashes it).
 
 import { createHash } from 'node:crypto';
-import { raw, sh, type ShellText } from 'runbook';
+import { raw, sh, TaskError, type ShellText } from 'runbook';
 
 /** File content read along with a probe (for diffs and line edits); bigger files are read on demand. */
 export const READ_LIMIT = 1024 * 1024;
@@ -42,6 +42,34 @@ const SECTION_START = '\n\0@@';
 const NUL_ENDED = new Set(['path', 'target']);
 
 /**
+ * `rb_guard PATH FOLLOW`: for every symlink the kernel would follow on the way to PATH (those above
+ * it, and PATH itself when FOLLOW is 1) prints a `glink=` line: the physical directory holding the
+ * link, that directory's uid and mode, the link's uid, and the uids of what the link resolves to
+ * and of the directory that holds that (`-` when absent), then the link's own path. Links are
+ * rare, so the common path costs no process at all (builtins only).
+ */
+const GUARD_FUNCTION = `rb_guard() {
+  case $1 in /*) ;; *) return 0 ;; esac
+  rb_rest=\${1#/}; rb_cur=
+  while [ -n "$rb_rest" ]; do
+    rb_c=\${rb_rest%%/*}
+    case $rb_rest in */*) rb_rest=\${rb_rest#*/} ;; *) rb_rest= ;; esac
+    [ -n "$rb_c" ] || continue
+    rb_par=\${rb_cur:-/}; rb_cur=$rb_cur/$rb_c
+    if [ -L "$rb_cur" ] && { [ -n "$rb_rest" ] || [ "$2" = 1 ]; }; then
+      rb_pd=$(cd -P -- "$rb_par" && pwd -P) || return 1
+      rb_tg=$(readlink -f -- "$rb_cur"; echo x); rb_tg=\${rb_tg%?x}
+      rb_td=\${rb_tg%/*}
+      printf 'glink=%s %s ' "$(stat -c '%u %a' -- "$rb_pd")" "$(stat -c %u -- "$rb_cur")"
+      if [ -e "$rb_tg" ]; then printf '%s ' "$(stat -c %u -- "$rb_tg")"; else printf -- '- '; fi
+      if [ -d "\${rb_td:-/}" ]; then printf '%s ' "$(stat -c %u -- "\${rb_td:-/}")"; else printf -- '- '; fi
+      printf '%s\\000%s\\000\\n' "$rb_cur" "$rb_tg"
+    fi
+  done
+}
+`;
+
+/**
  * The sh function every probe calls: `rb_probe PATH READ_LIMIT`. It prints `type=`, the stat
  * fields, and for a file its content when small (else its sha256), for a link its target.
  */
@@ -62,7 +90,38 @@ size=%s' -- "$1") || return 1
       else printf 'sha256='; sha256sum < "$1"; fi ;;
   esac
 }
-${SECTION_FUNCTION.text}`);
+${SECTION_FUNCTION.text}${GUARD_FUNCTION}`);
+
+/**
+ * The links a guard section found, checked: a link in a directory that a user other than root
+ * can change (its owner; anyone, when the group or others may write there without the sticky
+ * bit) is that user's to point anywhere. Following it is safe only into what that user owns
+ * already; anything else would let them aim a root-run write or chown at a file of someone else
+ * (a ~kafka/.bashrc that points at /etc/shadow). Such a link is refused with the reason.
+ */
+export function checkGuard(section: string): void {
+  let at = 0;
+  for (;;) {
+    const start = section.indexOf('glink=', at);
+    if (start < 0) return;
+    const fieldsEnd = section.indexOf('/', start);
+    const [dirUid, dirMode, linkUid, targetUid, targetDirUid] = section.slice(start + 6, fieldsEnd).trim().split(' ');
+    const linkEnd = section.indexOf('\0', fieldsEnd);
+    const targetEnd = section.indexOf('\0', linkEnd + 1);
+    const link = section.slice(fieldsEnd, linkEnd);
+    const target = section.slice(linkEnd + 1, targetEnd);
+    at = targetEnd + 1;
+    const mode = parseInt(dirMode, 8);
+    const controller = (mode & 0o022) === 0 ? dirUid : (mode & 0o1000) !== 0 ? linkUid : 'anyone';
+    if (controller === '0') continue;
+    const owned = (uid: string) => uid === '-' || uid === controller;
+    if (controller !== 'anyone' && owned(targetUid) && (targetDirUid === controller || targetDirUid === '-' && targetUid === controller)) continue;
+    const who = controller === 'anyone' ? 'anyone' : `uid ${controller}`;
+    throw new TaskError(`refusing to follow the link ${link}: ${who} can change it, and it leads to ${target}, which is not theirs`, {
+      hint: 'a link in a directory another user controls is followed only into what that user owns; replace the link with a real file, or point it there',
+    });
+  }
+}
 
 /** Lines that set "$h" to `user`'s home directory, or exit 7 saying there is no such user. */
 export function homeScript(user: string): ShellText {
@@ -77,10 +136,10 @@ h=\${h#*:*:*:*:*:}; h=\${h%%:*}`;
  */
 export function probeScript(name: string, path: string | ShellText, options: { follow?: boolean } = {}): ShellText {
   const p = typeof path === 'string' ? sh`${path}` : path;
-  if (!options.follow) return sh`rb_section ${name}; printf 'path=%s\\000\\n' ${p}; rb_probe ${p} ${READ_LIMIT}`;
+  if (!options.follow) return sh`rb_section ${name}; rb_guard ${p} 0; printf 'path=%s\\000\\n' ${p}; rb_probe ${p} ${READ_LIMIT}`;
   // Only a link needs resolving (the trailing x keeps a newline that ends a path from being eaten
   // by $(...)); links among the parent directories need not be, the kernel follows those.
-  return sh`rb_section ${name}; rb_r=${p}; if [ -L "$rb_r" ] && rb_x=$(readlink -f -- "$rb_r" && echo x); then rb_r=\${rb_x%?x}; fi
+  return sh`rb_section ${name}; rb_guard ${p} 1; rb_r=${p}; if [ -L "$rb_r" ] && rb_x=$(readlink -f -- "$rb_r" && echo x); then rb_r=\${rb_x%?x}; fi
 printf 'path=%s\\000\\n' "$rb_r"; rb_probe "$rb_r" ${READ_LIMIT}`;
 }
 
@@ -98,6 +157,7 @@ export function splitSections(out: string): Map<string, string> {
 
 export function parsePathState(section: string | undefined): PathState {
   if (section === undefined) throw new Error('probe output is missing a section');
+  checkGuard(section);
   const kv = parseValues(section);
   const path = kv.get('path') ?? '';
   const type = kv.get('type');
