@@ -148,68 +148,53 @@ export class HostShell {
    * mode and owner and is then renamed over the destination, so a reader never sees a half file
    * and an interrupted write leaves the old file intact. A controller that dies mid-transfer
    * closes stdin early, which `cat` cannot tell from the end of the data: so the temp file's size
-   * is checked against the bytes sent before the rename. Streams are piped, never buffered whole.
+   * is checked against the size given before the rename, in the same script, whose traps remove
+   * the temp file however it ends. A stream comes with its size and is piped, never buffered whole.
    */
-  async writeFile(path: string, data: string | Buffer | Readable, options: WriteOptions = {}): Promise<void> {
+  async writeFile(path: string, data: string | Buffer | SizedStream, options: WriteOptions = {}): Promise<void> {
     const mode = options.mode
       ? sh`chmod ${options.mode} "$t"`
       : sh`if [ -e ${path} ]; then chmod --reference=${path} "$t"; else chmod 0644 "$t"; fi`;
     const owner = options.owner || options.group ? sh`chown ${`${options.owner ?? ''}:${options.group ?? ''}`} "$t"` : sh`if [ -e ${path} ]; then chown --reference=${path} "$t"; fi`;
-    const finish = sh`${mode}
-${owner}
-mv -f -- "$t" ${path}`;
-    const receive = sh`set -e
+    const script = (size: number) => sh`set -e
 ${tempFileBeside(path)}
-cat > "$t"`;
-    if (!(data instanceof Readable)) {
+cat > "$t"
+${expectSize(size)}
+${mode}
+${owner}
+mv -f -- "$t" ${path}
+trap - EXIT`;
+    if (typeof data === 'string' || Buffer.isBuffer(data)) {
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-      await this.run(
-        sh`${receive}
-${expectSize(bytes.length)}
-${finish}
-trap - EXIT`,
-        { stdin: bytes },
-      );
+      await this.run(script(bytes.length), { stdin: bytes });
       return;
     }
-    // A stream's length is known only once it has been read: the bytes go to a temp file, and the
-    // rename is a second command, sent only when every byte went out and the host holds them all.
-    let sent = 0;
-    let complete = false;
     // A failing source (a download cut off) ends the host's stdin early instead of erroring the
-    // pipe, which transports need not handle; its error is thrown once the temp file is removed.
+    // pipe, which transports need not handle; its error is thrown once the script has failed.
     let sourceError: unknown;
-    const counted = Readable.from(
+    const source = data.stream;
+    const guarded = Readable.from(
       (async function* () {
         try {
-          for await (const chunk of data) {
-            sent += (chunk as Buffer).length;
-            yield chunk as Buffer;
-          }
-          complete = true;
+          for await (const chunk of source) yield chunk as Buffer;
         } catch (e) {
           sourceError = e;
         }
       })(),
     );
-    const received = await this.run(sh`${receive}
-trap - EXIT
-printf '%s\n' "$t"; wc -c < "$t"`, { stdin: counted });
-    const lines = received.stdout.replace(/\n$/, '').split('\n');
-    const size = Number(lines.pop());
-    const temp = lines.join('\n');
-    if (!complete || size !== sent) {
-      await this.run(sh`rm -f -- ${temp}`, { check: false });
+    try {
+      await this.run(script(data.size), { stdin: guarded });
+    } catch (e) {
       if (sourceError !== undefined) throw sourceError;
-      throw new TaskError(`writing ${path}: the transfer was cut off (${size} of ${sent} bytes arrived); the file was not replaced`, { host: this.host });
+      throw e;
     }
-    await this.run(sh`set -e
-t=${temp}
-${REMOVE_TEMP_ON_EXIT}
-${expectSize(sent)}
-${finish}
-trap - EXIT`);
   }
+}
+
+/** Bytes to stream, with their number known in advance (so a cut-off transfer is recognised). */
+export interface SizedStream {
+  stream: Readable;
+  size: number;
 }
 
 /**

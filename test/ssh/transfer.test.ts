@@ -55,7 +55,7 @@ test('100 MiB streamed to a file arrives byte-identical without buffering', asyn
     const before = liveBytes();
     let peak = before;
     const sampler = setInterval(() => (peak = Math.max(peak, liveBytes())), 200);
-    await shell.writeFile(`${dir}/big`, generated(100 * MiB, hash));
+    await shell.writeFile(`${dir}/big`, { stream: generated(100 * MiB, hash), size: 100 * MiB });
     clearInterval(sampler);
     const growth = (peak - before) / MiB;
     console.log(`  live controller memory grew at most ${growth.toFixed(1)} MiB during the 100 MiB upload (RSS now ${(process.memoryUsage().rss / MiB).toFixed(0)} MiB)`);

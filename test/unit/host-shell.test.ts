@@ -68,7 +68,7 @@ test('writeFile is atomic, sets the mode, keeps an existing mode, and leaves no 
 test('writeFile streams a Readable and a failed write leaves the old file intact', async () => {
   const target = join(dir, 'streamed');
   const chunks = Array.from({ length: 64 }, (_, i) => Buffer.alloc(16 * 1024, i));
-  await shell.writeFile(target, Readable.from(chunks));
+  await shell.writeFile(target, { stream: Readable.from(chunks), size: 64 * 16 * 1024 });
   assert.equal(readFileSync(target), Buffer.concat(chunks));
   const err = await shell.writeFile(target, 'new', { owner: 'no-such-user-xyz' }).catch((e) => e);
   assert.instance(err, CommandError);
@@ -99,7 +99,7 @@ test('a transfer cut off midway never replaces the file (buffer and stream)', as
   const err = await cut.writeFile(target, Buffer.alloc(4096, 'x')).catch((e) => e);
   assert.match(String(err?.message), /cut off/);
   assert.is(readFileSync(target, 'utf8'), 'old content\n');
-  const streamErr = await cut.writeFile(target, Readable.from([Buffer.alloc(1024, 'a'), Buffer.alloc(1024, 'b')])).catch((e) => e);
+  const streamErr = await cut.writeFile(target, { stream: Readable.from([Buffer.alloc(1024, 'a'), Buffer.alloc(1024, 'b')]), size: 2048 }).catch((e) => e);
   assert.match(String(streamErr?.message), /cut off/);
   assert.is(readFileSync(target, 'utf8'), 'old content\n');
   assert.equal(readdirSync(dir).filter((n) => n.startsWith('.runbook-tmp')), [], 'temp files removed');
@@ -112,7 +112,7 @@ test('a source stream that fails midway leaves the file as it was', async () => 
     yield Buffer.from('partial');
     throw new Error('download failed');
   })());
-  const err = await shell.writeFile(target, failing).catch((e) => e);
+  const err = await shell.writeFile(target, { stream: failing, size: 1024 }).catch((e) => e);
   assert.match(String(err?.message), /download failed/);
   assert.is(readFileSync(target, 'utf8'), 'old\n');
   assert.equal(readdirSync(dir).filter((n) => n.startsWith('.runbook-tmp')), [], 'temp file removed');

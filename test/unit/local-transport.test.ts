@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -18,27 +18,45 @@ test('exec: stdout, stderr, exit code, stdin', async () => {
   assert.is(r.stderr.toString(), 'err\n');
 });
 
+/** Waits for `done` with a generous deadline (CI may be loaded); false when it never held. */
+async function eventually(done: () => boolean, deadlineMs = 30_000): Promise<boolean> {
+  const until = Date.now() + deadlineMs;
+  while (!done()) {
+    if (Date.now() > until) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+}
+
+const alive = (pid: number) => existsSync(`/proc/${pid}`);
+
 test('a command in flight dies with a controller killed by SIGKILL (no orphan writes after resume)', async () => {
   const marker = join(dir, 'orphan-ran');
+  const started = join(dir, 'orphan-started');
+  // The controller is killed once the command has started; the command would write after 1 s.
   const controller = spawn(
     process.execPath,
     ['--conditions=development', '--import', 'tsx', '--input-type=module', '-e', `
+      import { existsSync } from 'node:fs';
       import { LocalTransport } from ${JSON.stringify(new URL('../../src/transport/local.ts', import.meta.url).href)};
-      new LocalTransport().exec(${JSON.stringify(`sleep 1; echo ran > '${marker}'`)});
-      setTimeout(() => process.kill(process.pid, 'SIGKILL'), 300);
+      new LocalTransport().exec(${JSON.stringify(`echo $$ > '${started}.tmp'; mv '${started}.tmp' '${started}'; sleep 1; echo ran > '${marker}'`)});
+      setInterval(() => existsSync(${JSON.stringify(started)}) && process.kill(process.pid, 'SIGKILL'), 10);
     `],
     { stdio: 'ignore' },
   );
   await once(controller, 'exit');
-  await new Promise((r) => setTimeout(r, 1500));
+  const pid = Number(readFileSync(started, 'utf8'));
+  assert.ok(await eventually(() => !alive(pid)), 'the command outlived its controller');
   assert.not.ok(existsSync(marker), 'the orphaned command did not run on');
 });
 
 test('a write in flight when the controller dies leaves neither the new file nor a temp file', async () => {
   const target = join(dir, 'target');
+  const temps = () => readdirSync(dir).filter((n) => n.startsWith('.runbook-tmp'));
   const controller = spawn(
     process.execPath,
     ['--conditions=development', '--import', 'tsx', '--input-type=module', '-e', `
+      import { readdirSync } from 'node:fs';
       import { userInfo } from 'node:os';
       import { Readable } from 'node:stream';
       import { HostShell } from ${JSON.stringify(new URL('../../src/transport/host.ts', import.meta.url).href)};
@@ -46,15 +64,14 @@ test('a write in flight when the controller dies leaves neither the new file nor
       const shell = new HostShell(new LocalTransport(), userInfo().username);
       // A source that never ends: the write is in flight when the controller is killed.
       const endless = new Readable({ read() { this.push(Buffer.alloc(1024, 'x')); } });
-      shell.writeFile(${JSON.stringify(target)}, endless);
-      setTimeout(() => process.kill(process.pid, 'SIGKILL'), 500);
+      shell.writeFile(${JSON.stringify(target)}, { stream: endless, size: 2 ** 40 });
+      setInterval(() => readdirSync(${JSON.stringify(dir)}).some((n) => n.startsWith('.runbook-tmp')) && process.kill(process.pid, 'SIGKILL'), 10);
     `],
     { stdio: 'ignore' },
   );
   await once(controller, 'exit');
-  await new Promise((r) => setTimeout(r, 500));
+  assert.ok(await eventually(() => temps().length === 0), `temp file left behind: ${temps()}`);
   assert.not.ok(existsSync(target));
-  assert.equal(readdirSync(dir).filter((n) => n.startsWith('.runbook-tmp')), []);
 });
 
 test('the temp file is removed when the script dies writing to a controller that is gone (SIGPIPE)', async () => {
