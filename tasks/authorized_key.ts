@@ -108,7 +108,7 @@ export function planLines(file: HomeFile, lines: string[], owner: { user: string
 export async function applyLines(shell: HostShell, observed: LinesPlan): Promise<void> {
   if (observed.mkdir) {
     const { dir, owner, group } = observed.mkdir;
-    await shell.run(sh`mkdir -p -m 0700 -- ${dir} && chown ${`${owner}:${group}`} ${dir}`);
+    await shell.run(sh`mkdir -p -m 0700 -- ${dir} && chown ${`${owner}:${group}`} -- ${dir}`);
   }
   await applyContent(shell, observed.plan);
 }

@@ -43,7 +43,16 @@ export function parseYamlText(file: string, text: string, hash: string): YamlSou
     hash,
     doc,
     pos: (node) => at(node?.range?.[0] ?? 0),
-    value: (node) => (node == null ? null : node.toJS(doc)),
+    value: (node) => {
+      if (node == null) return null;
+      try {
+        return node.toJS(doc, { maxAliasCount: 100 });
+      } catch (e) {
+        // yaml throws a plain ReferenceError for an alias bomb ("billion laughs"): the file is at fault.
+        if (e instanceof ReferenceError) throw new UserError('yaml', `YAML: ${e.message}`, { pos: at(node.range?.[0] ?? 0), hint: 'expand the aliases by hand, or use fewer of them' });
+        throw e;
+      }
+    },
   };
 }
 

@@ -126,8 +126,8 @@ export async function applyContent(shell: HostShell, plan: ContentPlan, data?: {
   const size = data?.size ?? (plan.content !== undefined ? Buffer.byteLength(plan.content, 'base64') : undefined);
   if (plan.content === undefined && data === undefined) {
     await shell.run(sh`set -e
-${owner ? sh`chown ${owner} ${path}` : raw(':')}
-${attrs.mode ? sh`chmod ${chmodMode(attrs.mode)} ${path}` : raw(':')}`);
+${owner ? sh`chown ${owner} -- ${path}` : raw(':')}
+${attrs.mode ? sh`chmod ${chmodMode(attrs.mode)} -- ${path}` : raw(':')}`);
     return;
   }
   const validate = plan.validate
