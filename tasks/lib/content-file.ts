@@ -14,6 +14,7 @@ import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { expectSize, raw, sh, tempFileBeside, TaskError, type CheckResult, type FileDiff, type HostShell, type ShellText } from 'runbook';
 import { attrChanges, chownSpec, type Attrs } from './attrs.js';
+import { decodeLossless } from './lossless-text.js';
 import { backupScript, chmodMode, priorOf, restore, type Prior } from './prior.js';
 import { homeScript, parsePathState, PROBE_FUNCTION, probeScript, splitSections, type PathState } from './probe.js';
 
@@ -55,13 +56,13 @@ ${probeScript('dest', target, { follow: true })}`);
   return parsePathState(splitSections(r.stdout).get('dest'));
 }
 
-/** The whole text of a probed file, or null when absent; reads again when it was too big for the probe. */
+/** The whole text of a probed file (every byte kept: lossless-text.ts), or null when absent; reads again when it was too big for the probe. */
 export async function textOf(shell: HostShell, found: PathState): Promise<string | null> {
   if (found.type === 'absent') return null;
   if (found.type !== 'file') throw new TaskError(`${found.path} is a ${found.type}, not a file`);
-  if (found.content) return found.content.toString('utf8');
+  if (found.content) return decodeLossless(found.content);
   const bytes = await shell.readFile(found.path);
-  return bytes === null ? null : bytes.toString('utf8');
+  return bytes === null ? null : decodeLossless(bytes);
 }
 
 export function sha256(data: Buffer): string {

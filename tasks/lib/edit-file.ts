@@ -4,6 +4,7 @@
 
 import { TaskError, z, type CheckResult, type HostShell } from 'runbook';
 import type { Attrs } from './attrs.js';
+import { encodeLossless } from './lossless-text.js';
 import { planContent, probeContent, textOf, type ContentPlan, type ContentUndo, type Dest } from './content-file.js';
 
 export interface EditOptions {
@@ -21,12 +22,15 @@ export async function checkEdit(
 ): Promise<CheckResult<ContentPlan, ContentUndo>> {
   const found = await probeContent(shell, dest);
   const before = await textOf(shell, found);
-  const after = edit(before);
-  if (after === null) return { inSync: true, summary: `${found.path} does not exist; nothing to do` };
+  // A file whose every line ends in \r\n is edited as lines of text and written back with \r\n.
+  const crlf = before !== null && before.includes('\r\n') && !/(^|[^\r])\n/.test(before);
+  const edited = edit(crlf ? before!.replaceAll('\r\n', '\n') : before);
+  if (edited === null) return { inSync: true, summary: `${found.path} does not exist; nothing to do` };
   if (before === null && !options.create) {
     throw new TaskError(`${found.path} does not exist`, { hint: 'set create: true to create it' });
   }
-  return planContent(found, { content: Buffer.from(after, 'utf8'), attrs: options.attrs, backup: options.backup });
+  const after = crlf ? edited.replaceAll('\n', '\r\n') : edited;
+  return planContent(found, { content: encodeLossless(after), attrs: options.attrs, backup: options.backup });
 }
 
 /** A file's lines without the final newline, so that joinLines(splitLines(t)) === t for texts ending in one. */

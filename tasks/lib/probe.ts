@@ -86,7 +86,8 @@ size=%s' -- "$1") || return 1
   echo "$rb_s"
   case $rb_t in
     link) rb_l=$(readlink -- "$1"; echo x); printf 'target=%s\\000\\n' "\${rb_l%?x}" ;;
-    file) if [ "\${rb_s##*size=}" -le "$2" ]; then printf 'content='; base64 -w0 < "$1"; echo
+    file) if [ ! -r "$1" ]; then echo unreadable=1
+      elif [ "\${rb_s##*size=}" -le "$2" ]; then printf 'content='; base64 -w0 < "$1"; echo
       else printf 'sha256='; sha256sum < "$1"; fi ;;
   esac
 }
@@ -171,6 +172,10 @@ export function parsePathState(section: string | undefined): PathState {
     group: kv.get('group') ?? '',
   };
   if (type === 'file') {
+    // Reading it as empty would make an edit replace it, and its undo record empty.
+    if (kv.get('unreadable') === '1') {
+      throw new TaskError(`cannot read ${path}: permission denied for the user the step runs as`, { hint: 'run the step with become: true (or as a user who may read it)' });
+    }
     const encoded = kv.get('content');
     const content = encoded !== undefined ? Buffer.from(encoded, 'base64') : undefined;
     // sha256sum prints the hash, then the file name ("-").
