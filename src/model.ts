@@ -112,6 +112,8 @@ export interface StepDecl {
   /** Name of the loop variable (Ansible's loop_control.loop_var), default `item`. */
   loopVar: string;
   ignoreErrors: boolean;
+  /** Ansible's no_log: nothing the step reports (summary, diff, error, registered data, log lines) leaves the engine. */
+  noLog: boolean;
   /** Seconds one attempt may take on a host before it fails (Ansible's `timeout`). */
   timeout?: number;
   /** true: always check-only; false: apply even under --check; undefined: follow --check. */

@@ -11,7 +11,7 @@ import { resolveStepArgs } from '../load/args.js';
 import { evaluateCondition, renderTemplateFile, renderValue } from '../template/index.js';
 import type { Inventory, Runbook, StepDecl, Vars } from '../model.js';
 import type { TaskRegistry } from '../task/registry.js';
-import { Redactor } from './redact.js';
+import { isSecretName, Redactor } from './redact.js';
 import { selectedByTags, type TagFilter } from './tags.js';
 import { resolveTemplatePath } from './templates.js';
 
@@ -196,7 +196,7 @@ export function collectSecretArgs(step: StepDecl, args: unknown, registry: TaskR
 }
 
 function collectSecrets(runbook: Runbook, vars: Vars, redactor: Redactor): void {
-  for (const [name, decl] of Object.entries(runbook.vars)) if (decl.secret) redactor.add(vars[name]);
+  for (const [name, value] of Object.entries(vars)) if (runbook.vars[name]?.secret || isSecretName(name)) redactor.add(value);
 }
 
 function registeredNames(runbook: Runbook): Set<string> {

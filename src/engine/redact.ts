@@ -1,8 +1,16 @@
-// Secrets (vars declared `secret: true`, a task's secretArgs) must never reach events, and so
-// never the journal, the terminal or `show`. Every string that leaves the engine goes through a
-// redactor that masks each known secret value wherever it appears.
+// Secrets must never reach events, and so never the journal, the terminal, `show` or --json.
+// Every string that leaves the engine goes through a redactor that masks each known secret value
+// wherever it appears. Secret values are those of vars declared `secret: true`, of vars whose
+// names say so (Ansible users' conventions: `ansible_password`, `ansible_become_password`,
+// `*pass*`, `*secret*`, `*token*`, `*key*`), and of a task's secretArgs.
 
 export const MASK = '********';
+
+const SECRET_NAME = /pass|secret|token|key/i;
+
+export function isSecretName(name: string): boolean {
+  return SECRET_NAME.test(name);
+}
 
 // Shorter values would mask innocent text everywhere (a one-letter password is not a secret worth
 // that price); such values are still masked where they are whole values.
@@ -11,9 +19,12 @@ const MIN_SUBSTRING = 4;
 export class Redactor {
   private readonly secrets = new Set<string>();
 
+  /** A secret value; every string and number inside a list or map counts. */
   add(value: unknown): void {
     if (typeof value === 'string' && value !== '') this.secrets.add(value);
     else if (typeof value === 'number') this.secrets.add(String(value));
+    else if (Array.isArray(value)) value.forEach((v) => this.add(v));
+    else if (value && typeof value === 'object') Object.values(value).forEach((v) => this.add(v));
   }
 
   text(s: string): string {

@@ -178,6 +178,7 @@ async function report(
   r: Omit<HostResult, 'type' | 'host' | 'stepId' | 'stepName' | 'task' | 'durationMs'>,
 ): Promise<StepOutcome> {
   const redact = state.plan.redactor;
+  if (planned.step.noLog) r = censored(r);
   const event: HostResult = {
     type: 'host-result',
     host: hs.name,
@@ -207,6 +208,22 @@ async function report(
   if (r.status === 'unreachable') hs.stopped = 'unreachable';
   else if (r.status === 'failed' && !ignored) hs.stopped = 'failed';
   return { status: r.status, ignored, registered: r.registered, host: hs.name };
+}
+
+/** Ansible's words for a result that no_log hides, kept so that people who grep for them find them. */
+export const NO_LOG_CENSORED = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
+
+/** A no_log step's result as it may be shown and journaled: its status, and nothing it said. */
+function censored<R extends { registered?: Record<string, unknown>; error?: EventError; summary?: string; reason?: string; diff?: unknown }>(r: R): R {
+  const registered = r.registered && { censored: NO_LOG_CENSORED, changed: r.registered['changed'], failed: r.registered['failed'], skipped: r.registered['skipped'] };
+  return {
+    ...r,
+    summary: undefined,
+    diff: undefined,
+    reason: r.reason && NO_LOG_CENSORED,
+    error: r.error && { kind: r.error.kind, message: NO_LOG_CENSORED },
+    registered,
+  };
 }
 
 /** Mark the handlers answering to `names` as notified. Restored (resumed) notifications skip handlers the earlier run already ran. */
@@ -416,6 +433,7 @@ function taskContext(
     shell,
     checkMode,
     log: (message) => {
+      if (step.noLog) return;
       void state.emitter.emit({ type: 'host-log', host: hs.name, stepId: planned.id, message: state.plan.redactor.text(message) }).catch(() => {});
     },
     facts: () => state.facts.get(hs.shell ?? shell),

@@ -1,14 +1,9 @@
 // Secrets never reach a run's header. A var is secret when its declaration says so or its name
 // looks like one. (Event contents are redacted by the engine before they reach the journal.)
 
+import { isSecretName } from '../engine/redact.js';
 import type { Runbook, Vars } from '../model.js';
 import { REDACTED } from './records.js';
-
-const SECRET_NAME = /pass|secret|token|key/i;
-
-export function isSecretName(name: string): boolean {
-  return SECRET_NAME.test(name);
-}
 
 /** The vars with secret values replaced, and which names were redacted. */
 export function redactVars(vars: Vars, runbook?: Pick<Runbook, 'vars'>): { vars: Vars; redacted: string[] } {

@@ -51,6 +51,7 @@ export const stepKeywordSchemas = {
   loop: z.union([z.array(z.unknown()), z.string()]),
   loop_control: z.object({ loop_var: identifier }).strict(),
   ignore_errors: z.boolean(),
+  no_log: z.boolean().describe("Hide the step's output, diff, messages and registered values from the screen, --json and the journal (Ansible's no_log)"),
   timeout: z
     .number()
     .positive()

@@ -169,6 +169,7 @@ export function parseTaskStep(node: Node, index: number, ctx: StepContext): { st
     loop: raw.loop,
     loopVar: loopControl?.loop_var ?? 'item',
     ignoreErrors: raw.ignore_errors === true,
+    noLog: raw.no_log === true,
     timeout: raw.timeout as number | undefined,
     checkMode: raw.check_mode as boolean | undefined,
     changedWhen: conditionText(raw.changed_when),

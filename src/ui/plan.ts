@@ -1,7 +1,7 @@
 // `runbook show`: the plan as text, host by host.
 
 import type { Plan, PlannedStep } from '../engine/plan.js';
-import { MASK } from '../engine/redact.js';
+import { isSecretName, MASK } from '../engine/redact.js';
 import type { Inventory, Vars } from '../model.js';
 
 // Derived vars every host has; shown once as the host's groups, not dumped per host.
@@ -55,9 +55,14 @@ function stepLines(plan: Plan, planned: PlannedStep, host: string, n: number): s
     step.throttle !== undefined ? `throttle: ${step.throttle}` : '',
     step.until !== undefined ? `until: ${step.until} (retries ${step.retries ?? 3}, delay ${step.delay ?? 5}s)` : '',
     step.ignoreErrors ? 'ignore_errors' : '',
+    step.noLog ? 'no_log' : '',
   ].filter(Boolean);
   if (flags.length) lines.push(`         ${flags.join('; ')}`);
   if (hp.skip) return lines;
+  if (step.noLog) {
+    lines.push('         args: hidden (no_log)');
+    return lines;
+  }
   if (!hp.calls) lines.push('         args: rendered at run time (they use a registered result)');
   else {
     for (const call of hp.calls) {
@@ -70,6 +75,6 @@ function stepLines(plan: Plan, planned: PlannedStep, host: string, n: number): s
 
 function secretsMasked(plan: Plan, vars: Vars): Vars {
   const masked = { ...plan.redactor.value(vars) };
-  for (const [name, decl] of Object.entries(plan.runbook.vars)) if (decl.secret && name in masked) masked[name] = MASK;
+  for (const name of Object.keys(masked)) if (plan.runbook.vars[name]?.secret || isSecretName(name)) masked[name] = MASK;
   return masked;
 }

@@ -40,6 +40,7 @@ export function step(task: string, args: unknown, more: Partial<StepDecl> = {}):
     runOnce: false,
     loopVar: 'item',
     ignoreErrors: false,
+    noLog: false,
     ...more,
   };
 }

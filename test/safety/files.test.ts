@@ -13,7 +13,7 @@ import { caught } from '../helpers/caught.js';
 import { cleanup, context, converge, lifecycle, tempDir } from '../helpers/task-harness.js';
 
 const USER = 'rbsafe_files';
-test.before(() => execFileSync('useradd', ['--system', '--no-create-home', USER]));
+test.before(() => void execFileSync('useradd', ['--system', '--no-create-home', USER]));
 test.after(() => {
   execFileSync('userdel', [USER]);
   cleanup();
