@@ -1,6 +1,7 @@
 import { defineTask, z } from 'runbook';
 import { ownerArgs, pathArg } from './lib/attrs.js';
 import { applyContent, undoContent, type ContentPlan, type ContentUndo } from './lib/content-file.js';
+import { driftOf } from './lib/prior.js';
 import { checkEdit, insertArgs, insertionIndex, joinLines, splitLines } from './lib/edit-file.js';
 
 const args = z
@@ -79,4 +80,5 @@ empty block) removes it. Also \`create\`, \`backup\`, \`owner\`, \`group\`, \`mo
   async undo(ctx, record) {
     await undoContent(ctx.shell, record);
   },
+  drift: (ctx, record) => driftOf(ctx.shell, record.prior),
 });

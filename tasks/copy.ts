@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { defineTask, z } from 'runbook';
 import { applyContent, undoContent, type ContentPlan, type ContentUndo } from './lib/content-file.js';
+import { driftOf } from './lib/prior.js';
 import { checkPut, destPath, putArgs } from './lib/put-file.js';
 
 const args = z
@@ -46,4 +47,5 @@ dated copy beside the file), \`validate\` (command run on the new content first;
   async undo(ctx, record) {
     await undoContent(ctx.shell, record);
   },
+  drift: (ctx, record) => driftOf(ctx.shell, record.prior),
 });

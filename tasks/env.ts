@@ -1,5 +1,6 @@
 import { defineTask, quote, z } from 'runbook';
 import { applyContent, undoContent, type ContentPlan, type ContentUndo, type Dest } from './lib/content-file.js';
+import { driftOf } from './lib/prior.js';
 import { checkEdit, joinLines, splitLines } from './lib/edit-file.js';
 
 const varName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not a valid environment variable name');
@@ -107,4 +108,5 @@ Args: \`name\` + \`value\`, or \`vars: {NAME: value}\`; \`user\` or \`file\`; \`
   async undo(ctx, record) {
     await undoContent(ctx.shell, record);
   },
+  drift: (ctx, record) => driftOf(ctx.shell, record.prior),
 });

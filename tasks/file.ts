@@ -1,7 +1,9 @@
 import { defineTask, raw, sh, TaskError, z, type CheckResult, type HostShell } from 'runbook';
 import { attrChanges, chownSpec, ownerArgs, pathArg, type Attrs } from './lib/attrs.js';
 import { applyLink, checkLink, type LinkPlan } from './lib/link.js';
-import { backupScript, chmodMode, priorOf, recordedBackup, restore, type Prior, type PriorOwner } from './lib/prior.js';
+import { backupScript, chmodMode, driftOf, priorOf, recordedBackup, restore, type Left, type Prior, type PriorOwner } from './lib/prior.js';
+
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 import { parsePathState, PROBE_FUNCTION, probeScript, splitSections, type PathState } from './lib/probe.js';
 
 const args = z
@@ -84,7 +86,7 @@ async function check(ctx: { shell: HostShell; args: Args }): Promise<CheckResult
 
   if (a.state === 'absent') {
     if (self.type === 'absent') return { inSync: true, summary: `${path} is absent` };
-    const prior = priorOf(self, { wholeTree: true });
+    const prior: Prior = { ...priorOf(self, { wholeTree: true }), left: { type: 'absent' } };
     return { inSync: false, observed: { kind: 'remove', path, prior }, undo: prior, summary: `remove ${self.type} ${path}${self.type === 'directory' ? ' (recursively)' : ''}` };
   }
 
@@ -93,7 +95,8 @@ async function check(ctx: { shell: HostShell; args: Args }): Promise<CheckResult
     if (a.state === 'touch' && !real.parentExists) throw new TaskError(`cannot create ${path}: its directory does not exist`, { hint: 'create it first with state: directory' });
     // A dangling link: create what it points to.
     const createdTop = a.state === 'directory' && self.type === 'absent' ? top : real.path;
-    const prior: Prior = { type: 'absent', path: createdTop || real.path };
+    const left: Left = a.state === 'directory' ? { type: 'directory', onlyDirectories: true } : { type: 'file', sha256: EMPTY_SHA256 };
+    const prior: Prior = { type: 'absent', path: createdTop || real.path, left };
     const what = a.state === 'directory' ? 'directory' : 'empty file';
     return { inSync: false, observed: { kind: 'create', state: a.state, path: real.path, attrs }, undo: prior, summary: `create ${what} ${real.path}` };
   }
@@ -175,4 +178,5 @@ ${p.attrs.mode ? sh`chmod ${r} ${chmodMode(p.attrs.mode)} -- ${p.path}` : raw(':
   async undo(ctx, record) {
     await restore(ctx.shell, record);
   },
+  drift: (ctx, record) => driftOf(ctx.shell, record),
 });

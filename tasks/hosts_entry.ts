@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { defineTask, z } from 'runbook';
 import { applyContent, undoContent, type ContentPlan, type ContentUndo } from './lib/content-file.js';
+import { driftOf } from './lib/prior.js';
 import { checkEdit, joinLines, splitLines } from './lib/edit-file.js';
 
 const hostName = z.string().regex(/^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/, 'not a valid host name');
@@ -84,4 +85,5 @@ host's own name breaks ZooKeeper's quorum; use the private IP.
   async undo(ctx, record) {
     await undoContent(ctx.shell, record);
   },
+  drift: (ctx, record) => driftOf(ctx.shell, record.prior),
 });

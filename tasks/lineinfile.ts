@@ -1,6 +1,7 @@
 import { defineTask, z } from 'runbook';
 import { ownerArgs, pathArg } from './lib/attrs.js';
 import { applyContent, undoContent, type ContentPlan, type ContentUndo } from './lib/content-file.js';
+import { driftOf } from './lib/prior.js';
 import { checkEdit, insertArgs, insertionIndex, joinLines, lastMatch, regexArg, splitLines } from './lib/edit-file.js';
 
 const args = z
@@ -75,4 +76,5 @@ JavaScript regular expressions. \`create: true\` creates a missing file. Also \`
   async undo(ctx, record) {
     await undoContent(ctx.shell, record);
   },
+  drift: (ctx, record) => driftOf(ctx.shell, record.prior),
 });

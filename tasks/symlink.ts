@@ -1,7 +1,7 @@
 import { defineTask, z } from 'runbook';
 import { pathArg } from './lib/attrs.js';
 import { applyLink, checkLink, type LinkPlan } from './lib/link.js';
-import { restore, type Prior } from './lib/prior.js';
+import { driftOf, restore, type Prior } from './lib/prior.js';
 
 const args = z
   .object({
@@ -35,4 +35,5 @@ naming it, unless \`force: true\` (then it is backed up on the host first, and u
   async undo(ctx, record) {
     await restore(ctx.shell, record);
   },
+  drift: (ctx, record) => driftOf(ctx.shell, record),
 });

@@ -1,5 +1,6 @@
 import { defineTask, z } from 'runbook';
 import { applyContent, undoContent, type ContentPlan, type ContentUndo } from './lib/content-file.js';
+import { driftOf } from './lib/prior.js';
 import { checkPut, destPath, putArgs } from './lib/put-file.js';
 
 const args = z
@@ -39,4 +40,5 @@ mode, \`backup\`, \`validate\` (\`%s\` is the new file), \`force\`, and a diff u
   async undo(ctx, record) {
     await undoContent(ctx.shell, record);
   },
+  drift: (ctx, record) => driftOf(ctx.shell, record.prior),
 });

@@ -79,9 +79,7 @@ export async function rollbackRun(options: RollbackOptions): Promise<RollbackRes
     return { undone: 0, failed: 0, blocked: 0 };
   }
   if (options.check) {
-    for (const [host, list] of plan) {
-      for (const u of list) options.out(`${host}: would undo ${describe(u.change)}${u.way === 'not-reversible' ? ' (NOT REVERSIBLE: no undo for this task and no undo: block)' : u.way === 'undo-steps' ? ' (by its undo: steps)' : ''}`);
-    }
+    await checkRollback(plan, run, options);
     return { undone: 0, failed: 0, blocked: 0 };
   }
 
@@ -209,6 +207,60 @@ export function planRollback(
   return plan;
 }
 
+/** --check: what rollback would do, and what changed on the hosts since the run (it would refuse those). */
+async function checkRollback(plan: Map<string, PlannedUndo[]>, run: LoadedRun, options: RollbackOptions): Promise<void> {
+  const pool = new ConnectionPool(options.inventory, options.connect);
+  try {
+    for (const [host, list] of plan) {
+      let login: HostShell | undefined;
+      for (const u of list) {
+        const how =
+          u.way === 'not-reversible'
+            ? u.change.unfinished
+              ? ' (cannot: it did not finish and has no undo; the rest is undone, check it by hand)'
+              : ' (NOT REVERSIBLE: no undo for this task and no undo: block)'
+            : u.way === 'undo-steps'
+              ? ' (by its undo: steps)'
+              : '';
+        let drift: string | undefined;
+        const task = options.registry.get(u.change.task);
+        if (u.way === 'task' && task?.drift) {
+          try {
+            login ??= await openLogin(pool, host);
+            drift = await task.drift(undoContext(host, login, u.change, run, options), u.change.record);
+          } catch (e) {
+            drift = `cannot tell whether it changed since the run: ${(e as Error).message}`;
+          }
+        }
+        const refusal = drift ? ` -- BUT ${drift}: rollback will refuse it${options.force ? ' (--force: it will overwrite it)' : ' unless --force'}` : '';
+        options.out(`${host}: would undo ${describe(u.change)}${how}${refusal}`);
+      }
+    }
+  } finally {
+    await pool.closeAll();
+  }
+}
+
+async function openLogin(pool: ConnectionPool, host: string): Promise<HostShell> {
+  const opened = await pool.get(host);
+  return new HostShell(opened.transport, opened.loginUser);
+}
+
+/** The context a task's undo (and drift) runs in: the step's become, the host's vars as they are now. */
+function undoContext(host: string, login: HostShell, change: Change, run: LoadedRun, options: RollbackOptions): UndoContext {
+  const decl = stepsById(options.runbook).get(change.stepId);
+  const step = run.header.steps.find((s) => s.id === change.stepId);
+  const vars = hostVars(options.runbook, options.inventory, host, options.extraVars, decl?.scope ?? {});
+  return {
+    host,
+    shell: withBecome(login, step, decl, options.inventory, host, vars),
+    vars,
+    log: (m) => options.out(`${host}: ${m}`),
+    controller: { projectDir: options.projectDir, runbookDir: options.runbook.dir, cacheDir: `${options.projectDir}/.runbook/cache`, runId: options.runId },
+    signal: options.signal,
+  };
+}
+
 async function rollbackHost(
   host: string,
   list: PlannedUndo[],
@@ -217,12 +269,10 @@ async function rollbackHost(
   pool: ConnectionPool,
   record: (marker: UndoMarker) => Promise<void>,
 ): Promise<'done' | 'stopped' | 'unreachable'> {
-  const steps = new Map(run.header.steps.map((s) => [s.id, s]));
   const decls = stepsById(options.runbook);
   let login: HostShell;
   try {
-    const opened = await pool.get(host);
-    login = new HostShell(opened.transport, opened.loginUser);
+    login = await openLogin(pool, host);
   } catch (e) {
     options.out(`${host}: UNREACHABLE: ${(e as Error).message}`);
     return 'unreachable';
@@ -241,6 +291,13 @@ async function rollbackHost(
     });
     if (way === 'not-reversible') {
       const why = `step "${change.stepName}" (${change.task}) cannot be undone: the task has no undo and the step no undo: block`;
+      if (change.unfinished) {
+        // It failed or was cut off: nothing says it changed anything, and nothing could undo it if
+        // it did. The changes before it are still undone; the user is told what to look at.
+        options.out(`${host}: could not undo ${describe(change)}: it failed before it finished and cannot be undone; check by hand what it may have done`);
+        await record(marker('skipped', `${why}; it did not finish`));
+        continue;
+      }
       if (options.force) {
         options.out(`${host}: skipped ${describe(change)}: not reversible (--force)`);
         await record(marker('skipped', why));
@@ -251,21 +308,18 @@ async function rollbackHost(
       return 'stopped';
     }
     try {
-      const decl = decls.get(change.stepId);
-      const vars = hostVars(options.runbook, options.inventory, host, options.extraVars, decl?.scope ?? {});
       if (way === 'task') {
         const task = options.registry.get(change.task)!;
-        const ctx: UndoContext = {
-          host,
-          shell: withBecome(login, steps.get(change.stepId), decl, options.inventory, host, vars),
-          vars,
-          log: (m) => options.out(`${host}: ${m}`),
-          controller: { projectDir: options.projectDir, runbookDir: options.runbook.dir, cacheDir: `${options.projectDir}/.runbook/cache`, runId: options.runId },
-          signal: options.signal,
-        };
+        const ctx = undoContext(host, login, change, run, options);
+        const drift = task.drift && !options.force ? await task.drift(ctx, change.record) : undefined;
+        if (drift) {
+          options.out(`${host}: refused to undo ${describe(change)}: ${drift}; older changes are left in place (--force overwrites it)`);
+          await record(marker('failed', `${drift}; not overwritten (--force to)`));
+          return 'stopped';
+        }
         await task.undo!(ctx, change.record);
       } else {
-        await options.runUndoSteps(host, decl!.undo!, options.signal);
+        await options.runUndoSteps(host, decls.get(change.stepId)!.undo!, options.signal);
       }
       options.out(`${host}: undone ${describe(change)}`);
       await record(marker('undone'));

@@ -121,6 +121,12 @@ export interface TaskDefinition<Schema extends z.ZodType = z.ZodType, Observed =
   /** Restore the state the undo record describes. Absent: the task is not reversible on its own. */
   undo?(ctx: UndoContext, record: Undo): Promise<void>;
   /**
+   * Read-only: what changed on the host since the run left it (a file edited by hand, a file added
+   * to a directory the run created), in one line; undefined when it is as the run left it.
+   * Rollback shows it under --check and refuses to undo over it without --force.
+   */
+  drift?(ctx: UndoContext, record: Undo): Promise<string | undefined>;
+  /**
    * The template files (paths as given to ctx.renderTemplate) a call with these args renders. The
    * engine renders them at plan time for every host, so a missing variable in a template file
    * fails with its file:line:col before any host is touched.

@@ -90,6 +90,7 @@ export function planContent(found: PathState, want: WantedContent): CheckResult<
   const undo: ContentUndo = { prior };
   if (!contentChanges && changes.length === 0) return { inSync: true, undo, summary: `${path} is as wanted` };
 
+  prior.left = { type: 'file', sha256: contentChanges ? sha256(want.content!) : (found as { sha256: string }).sha256 };
   const plan: ContentPlan = { path, prior, attrs, ...(want.validate ? { validate: want.validate } : {}) };
   if (contentChanges) plan.content = want.content!.toString('base64');
   if (want.backup && found.type === 'file' && contentChanges) {

@@ -31,7 +31,7 @@ ${probeScript('dest', dest)}`);
       });
     }
   }
-  const prior = priorOf(found, { wholeTree: true });
+  const prior: Prior = { ...priorOf(found, { wholeTree: true }), left: { type: 'link', target: src } };
   const summary =
     found.type === 'absent'
       ? `link ${dest} → ${src}`

@@ -25,7 +25,18 @@ export interface PriorOwner {
   gid: number;
 }
 
-export type Prior =
+/**
+ * What the run leaves at the path, so that rollback can tell a later change (by hand, by another
+ * tool) from its own and refuse to overwrite it. `onlyDirectories`: a tree of directories the run
+ * made (mkdir -p), with nothing else in it.
+ */
+export type Left =
+  | { type: 'absent' }
+  | { type: 'file'; sha256: string }
+  | { type: 'link'; target: string }
+  | { type: 'directory'; onlyDirectories: boolean };
+
+export type Prior = (
   | { type: 'absent'; path: string }
   /** `backup`: the name of the copy in the backup store (its sha256 is the file's). */
   | (PriorOwner & { type: 'file'; sha256: string; content?: string; backup?: string })
@@ -36,7 +47,8 @@ export type Prior =
    */
   | (PriorOwner & { type: 'directory'; backup?: string; backupSha256?: string })
   /** Only owners and modes changed (chown/chmod, maybe recursive): each changed entry as it was. */
-  | { type: 'attrs'; path: string; entries: PriorOwner[] };
+  | { type: 'attrs'; path: string; entries: PriorOwner[] }
+) & { left?: Left };
 
 /**
  * The record that restores `state`. `wholeTree`: the task will remove or replace a directory
@@ -82,6 +94,24 @@ export function recordedBackup(prior: Prior, stdout: string): Prior {
 /** chmod with the leading zero GNU chmod needs to also clear a directory's setgid bit. */
 export function chmodMode(mode: string): string {
   return '0' + mode.padStart(4, '0');
+}
+
+/** What changed at the record's path since the run left it there (undefined: nothing, or not known). */
+export async function driftOf(shell: HostShell, prior: Prior): Promise<string | undefined> {
+  const { left, path } = prior;
+  if (!left) return undefined;
+  const others = left.type === 'directory' && left.onlyDirectories ? sh`rb_section others; if [ -d ${path} ]; then find ${path} ! -type d -print0 | head -c 4096; fi` : raw(':');
+  const r = await shell.run(sh`${PROBE_FUNCTION}
+${probeScript('p', path)}
+${others}`);
+  const sections = splitSections(r.stdout);
+  const now = parsePathState(sections.get('p'));
+  if (now.type !== left.type) return `${path} is ${now.type === 'absent' ? 'gone' : `now a ${now.type}`} (the run left ${left.type === 'absent' ? 'nothing' : `a ${left.type}`} there)`;
+  if (left.type === 'file' && now.type === 'file' && now.sha256 !== left.sha256) return `${path} was changed since the run (its content is not what the run wrote)`;
+  if (left.type === 'link' && now.type === 'link' && now.target !== left.target) return `${path} now points to ${now.target} (the run left it pointing to ${left.target})`;
+  const added = (sections.get('others') ?? '').split('\0').filter(Boolean);
+  if (added.length) return `${added.length === 1 ? `${added[0]} was` : `${added.length}+ entries (${added[0]}, ...) were`} added under ${path} since the run`;
+  return undefined;
 }
 
 /** Put back what the record describes, then check that the host holds exactly that. */
