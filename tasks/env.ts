@@ -24,19 +24,29 @@ const args = z
   .strict()
   .refine((a) => (a.user === undefined) !== (a.file === undefined), { message: 'give exactly one of user or file' })
   .refine((a) => (a.name === undefined) === (a.value === undefined), { message: 'name and value go together' })
-  .refine((a) => a.name !== undefined || a.vars !== undefined, { message: 'give name and value, or vars' });
+  .refine((a) => a.name !== undefined || a.vars !== undefined, { message: 'give name and value, or vars' })
+  .refine((a) => !a.expand || [a.value ?? '', ...Object.values(a.vars ?? {})].every(onlyPlainReferences), {
+    message: 'with expand: true a value may refer to other variables only as $NAME or ${NAME}; other ${...} forms can run commands when the file is sourced',
+  });
 
 type Args = z.output<typeof args>;
 
 /**
  * The sh word for a value. Literal: single-quoted, nothing expands. Expand: double-quoted so that
- * `$NAME` and `${...}` references expand, while `$(`, backquotes, `"` and `\` stay literal: a value
- * can refer to other variables but never runs a command.
+ * `$NAME` and `${NAME}` references expand, and nothing else: `$(`, backquotes, `"` and `\` are
+ * escaped, and any other `${...}` form is refused, since bash runs commands from some of them
+ * (`${x@P}`, an array subscript, a `:-` default holding `$(...)`). A value can refer to other
+ * variables but never run a command.
  */
 export function shellValue(value: string, expand: boolean): string {
   if (!expand) return quote(value);
-  const escaped = value.replace(/[\\"`]/g, (c) => '\\' + c).replace(/\$(?![A-Za-z_{])/g, '\\$');
+  const escaped = value.replace(/\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*|[\\"`$]/g, (m) => (m.length > 1 ? m : '\\' + m));
   return `"${escaped}"`;
+}
+
+/** With expand: true, only $NAME and ${NAME} may follow a $. */
+function onlyPlainReferences(value: string): boolean {
+  return !/\$\{(?![A-Za-z_][A-Za-z0-9_]*\})/.test(value);
 }
 
 function wanted(a: Args): Array<[string, string]> {

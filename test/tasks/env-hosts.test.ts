@@ -67,8 +67,12 @@ test('env: hostile values never execute, literal or expanded, and read back as w
     }
   }
   assert.not.ok(existsSync(canary), 'a hostile value was executed when the file was sourced');
-  await converge(env, { user: USER, name: 'X', value: '${HOME:-$(touch ' + canary + ')} `touch ' + canary + '`', expand: true });
-  sourced(`${home}/.bashrc`, 'X');
+  // Only $NAME and ${NAME} expand; forms bash can run commands from are refused at plan time.
+  for (const value of ['${HOME:-$(touch ' + canary + ')}', '${PS1@P}', '${a[$(touch ' + canary + ')]}', '${!X}']) {
+    assert.throws(() => env.args.parse({ user: USER, name: 'X', value, expand: true }), /only as \$NAME or \$\{NAME\}/);
+  }
+  await converge(env, { user: USER, name: 'X', value: '$HOME/a:${HOME}/b $(touch ' + canary + ') `touch ' + canary + '`', expand: true });
+  assert.is(sourced(`${home}/.bashrc`, 'X', 'HOME=/h; '), `/h/a:/h/b $(touch ${canary}) \`touch ${canary}\``);
   assert.not.ok(existsSync(canary));
 });
 
