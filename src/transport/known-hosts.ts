@@ -33,7 +33,10 @@ export interface KnownHostLine {
 
 export type HostKeyVerdict =
   | { status: 'known'; entry: KnownHostLine }
-  /** A key of the same type is recorded for this name and it is another key. */
+  /**
+   * Another key is recorded for this name: of the same type, or only keys of other types (the
+   * host offered a type it is not known by; OpenSSH refuses that too, even with accept-new).
+   */
   | { status: 'changed'; entry: KnownHostLine }
   | { status: 'revoked'; entry: KnownHostLine }
   | { status: 'unknown' };
@@ -65,7 +68,7 @@ export function verdict(entries: KnownHostLine[], offered: Buffer): HostKeyVerdi
   const plain = entries.filter((e) => e.marker === undefined);
   const same = plain.find((e) => e.key.equals(offered));
   if (same) return { status: 'known', entry: same };
-  const other = plain.find((e) => e.type === type);
+  const other = plain.find((e) => e.type === type) ?? plain[0];
   if (other) return { status: 'changed', entry: other };
   return { status: 'unknown' };
 }

@@ -145,7 +145,7 @@ function hostKeyError(endpoint: SshEndpoint, name: string, found: HostKeyVerdict
     return new UserError(
       'host-key',
       `REMOTE HOST IDENTIFICATION HAS CHANGED for ${describe(endpoint)}: it offered the host key ${offered}, ` +
-        `which is not the one recorded for ${name}. Someone could be eavesdropping on you right now ` +
+        `which is not the one recorded for ${name}${found.entry.type !== keyType(key) ? ` (it is known by its ${found.entry.type} key)` : ''}. Someone could be eavesdropping on you right now ` +
         `(possible man-in-the-middle attack), or the host key has just been changed. ` +
         `Offending key in ${file}:${line}`,
       {
