@@ -187,15 +187,19 @@ async function cachedDownload(a: Args, expected: { algo: Algorithm; hex: string 
   for (const u of a.url) {
     for (let attempt = 0; attempt <= a.retries; attempt++) {
       const tmp = `${path}.${randomUUID()}.part`;
+      // `timeout` is how long the transfer may stall, not how long it may take: a big release
+      // over a slow link keeps going as long as bytes keep coming.
+      const stalled = idleTimer(a.timeout * 1000, u);
       try {
-        const res = await fetch(u, { signal: AbortSignal.any([signal, AbortSignal.timeout(a.timeout * 1000)]) });
+        const res = await fetch(u, { signal: AbortSignal.any([signal, stalled.signal]) });
         if (!res.ok || !res.body) {
           failures.push(`${u}: HTTP ${res.status}`);
           if (res.status >= 400 && res.status < 500) break; // not transient: next mirror
           continue;
         }
         const hash = createHash(expected.algo);
-        const tap = new Transform({ transform: (chunk, _enc, done) => (hash.update(chunk), done(null, chunk)) });
+        stalled.alive();
+        const tap = new Transform({ transform: (chunk, _enc, done) => (stalled.alive(), hash.update(chunk), done(null, chunk)) });
         await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), tap, createWriteStream(tmp));
         const got = hash.digest('hex');
         if (got !== expected.hex) {
@@ -207,11 +211,24 @@ async function cachedDownload(a: Args, expected: { algo: Algorithm; hex: string 
         if (e instanceof TaskError) throw e;
         failures.push(`${u}: ${e instanceof Error ? e.message : String(e)}`);
       } finally {
+        stalled.stop();
         await rm(tmp, { force: true });
       }
     }
   }
   throw new TaskError(`download failed from every URL:\n${failures.join('\n')}`, { hint: 'check the URL, or add a mirror' });
+}
+
+/** A signal that aborts once `ms` pass without a call to `alive()`. */
+function idleTimer(ms: number, url: string): { signal: AbortSignal; alive(): void; stop(): void } {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const alive = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => controller.abort(new Error(`no data from ${url} for ${ms / 1000} s`)), ms);
+  };
+  alive();
+  return { signal: controller.signal, alive, stop: () => clearTimeout(timer) };
 }
 
 async function fetchText(u: string, timeout: number, signal: AbortSignal): Promise<string> {
