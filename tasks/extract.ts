@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { posix } from 'node:path';
-import { defineTask, raw, sh, TaskError, z } from 'runbook';
+import { defineTask, raw, sh, TaskError, z, type HostShell } from 'runbook';
 import { chownSpec, pathArg } from './lib/attrs.js';
-import { parseTarDiff, parseTarListing, parseZipListing, refusal, stripped, topmost, type ArchiveEntry } from './lib/archive.js';
+import { escapes, parseTarDiff, parseTarListing, parseZipListing, refusal, stripped, topmost, type ArchiveEntry } from './lib/archive.js';
 import { backupTarScript, parseBackupHash, restoreTarScript } from './lib/backup-store.js';
 import { parsePathState, PROBE_FUNCTION, probeScript, splitSections } from './lib/probe.js';
 
@@ -43,6 +43,27 @@ export interface ExtractUndo {
   backupSha256?: string;
 }
 
+/**
+ * In one round trip: the symlinks already in dest on the way to `names` (prefix -> target), which
+ * the kernel will follow when tar writes through them, and the free bytes where dest is (or will be).
+ */
+async function linksAndSpace(shell: HostShell, dest: string, names: string[]): Promise<{ links: Map<string, string>; freeBytes: number }> {
+  const prefixes = new Set<string>();
+  for (const name of names) for (let d = posix.dirname(name); d !== '.' && d !== '/'; d = posix.dirname(d)) prefixes.add(d);
+  const r = await shell.run(
+    sh`rb_d=${dest}; if [ ! -d "$rb_d" ]; then rb_d=$(dirname -- "$rb_d"); fi
+df -Pk -- "$rb_d" | tail -n 1
+while IFS= read -r p; do if [ -L ${dest}/"$p" ]; then printf '%s\\000%s\\000' "$p" "$(readlink -- ${dest}/"$p")"; fi; done`,
+    { stdin: [...prefixes].map((p) => p + '\n').join('') },
+  );
+  const nl = r.stdout.indexOf('\n');
+  const freeKb = Number(r.stdout.slice(0, nl).trim().split(/\s+/)[3]);
+  const fields = r.stdout.slice(nl + 1).split('\0');
+  const links = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) links.set(fields[i], fields[i + 1]);
+  return { links, freeBytes: Number.isFinite(freeKb) ? freeKb * 1024 : Infinity };
+}
+
 function formatOf(src: string): 'tar' | 'zip' {
   return /\.zip$/i.test(src) ? 'zip' : 'tar';
 }
@@ -53,7 +74,9 @@ export default defineTask<typeof args, Observed, ExtractUndo>({
   doc: `Extracts \`src\` (an archive already on the host: .tar.gz, .tgz, .tar, .tar.xz, .tar.bz2 with tar;
 .zip with unzip) into \`dest\`. Before anything is written the listing is checked, and the archive
 is refused, naming the entries, when one has an absolute path, a \`..\` component, or is a link
-pointing outside dest (zip: symlinks are refused). In sync when every entry is there with the
+leading outside dest once links are resolved as the kernel will (through the archive's links and
+those already in dest); also when it unpacks to more than dest's filesystem has free (zip:
+symlinks are refused). In sync when every entry is there with the
 archive's content (\`tar --diff\`; for zip, when every entry exists); \`creates\` makes the check a
 single test. \`strip_components\` (tar only), \`owner\`/\`group\` (applied to what was extracted).
 Undo removes what extraction created and puts back files it overwrote.
@@ -73,7 +96,7 @@ Undo removes what extraction created and puts back files it overwrote.
     if (format === 'zip' && a.strip_components > 0) throw new TaskError('strip_components works with tar archives only');
     const listing =
       format === 'tar'
-        ? sh`rb_section tv; tar --no-unquote -tvf ${src} || exit 71
+        ? sh`rb_section tv; tar --no-unquote --numeric-owner -tvf ${src} || exit 71
 rb_section t; tar --no-unquote -tf ${src} || exit 71
 rb_section diff; if [ -d ${dest} ]; then tar --no-unquote -d --strip-components=${a.strip_components} -f ${src} -C ${dest} 2>&1; fi`
         : sh`rb_section tv; unzip -Z ${src} || exit 71
@@ -94,22 +117,36 @@ true`,
     if (sections.has('creates')) return { inSync: true, summary: `${a.creates} exists` };
 
     const entries: ArchiveEntry[] = format === 'tar' ? parseTarListing(sections.get('tv')!, sections.get('t')!) : parseZipListing(sections.get('tv')!, sections.get('t')!);
+    const refusedNames = new Set<string>();
     const refused = entries.flatMap((e) => {
       const why = refusal(e, a.strip_components, format);
+      if (why) refusedNames.add(e.name);
       return why ? [`${e.name}: ${why}`] : [];
     });
-    if (refused.length > 0) {
-      throw new TaskError(`refusing to extract ${src}: ${refused.length} entr${refused.length === 1 ? 'y' : 'ies'} would land outside ${dest}:\n  ${refused.join('\n  ')}`, {
-        hint: 'the archive is not safe to unpack; get it from a trusted source',
-      });
-    }
     const names = entries.flatMap((e) => {
       const s = stripped(e.name, a.strip_components);
-      return s === null ? [] : [{ name: s.replace(/\/$/, ''), type: e.type }];
+      if (s === null) return [];
+      // tar strips a hard link's target as it strips names.
+      const target = e.type === 'h' && e.target !== undefined ? (stripped(e.target, a.strip_components) ?? e.target) : e.target;
+      return [{ name: s.replace(/\/$/, ''), type: e.type, target, size: e.size, refused: refusedNames.has(e.name) }];
     });
 
     const found = parsePathState(sections.get('dest'));
     if (found.type !== 'absent' && found.type !== 'directory') throw new TaskError(`${dest} is a ${found.type}, not a directory`);
+    const onHost = await linksAndSpace(ctx.shell, dest, found.type === 'directory' ? names.map((n) => n.name) : []);
+    const links = new Map([...onHost.links, ...names.filter((n) => n.type === 'l').map((n): [string, string] => [n.name, n.target!])]);
+    refused.push(...[...escapes(names.filter((n) => !n.refused), links)].map(([n, why]) => `${n}: ${why}`));
+    if (refused.length > 0) {
+      throw new TaskError(`refusing to extract ${src}: ${refused.length} entr${refused.length === 1 ? 'y' : 'ies'} would land outside ${dest}:\n  ${refused.join('\n  ')}`, {
+        hint: 'the archive (with the links already in dest) is not safe to unpack; get it from a trusted source',
+      });
+    }
+    const unpacked = names.reduce((n, e) => n + e.size, 0);
+    if (unpacked > onHost.freeBytes) {
+      throw new TaskError(`refusing to extract ${src}: it unpacks to ${unpacked} bytes and the filesystem of ${dest} has ${onHost.freeBytes} free`, {
+        hint: 'free some space, or check the archive: a small archive that unpacks to this much is a decompression bomb',
+      });
+    }
     if (found.type === 'absent' && !found.parentExists) throw new TaskError(`cannot extract into ${dest}: its parent directory does not exist`, { hint: 'create it first with the file task (state: directory)' });
     const createDest = found.type === 'absent';
 

@@ -105,7 +105,7 @@ test('extract: a crafted archive (../evil, absolute path, links out) is refused,
   assert.match(msg, /\.\.\/evil: a "\.\." component/);
   assert.match(msg, /abs-evil: an absolute path/);
   assert.match(msg, /out: a symlink to an absolute path \(\/etc\)/);
-  assert.match(msg, /d\/up: a symlink pointing outside dest \(\.\.\/\.\.\/escape\)/);
+  assert.match(msg, /d\/up: a symlink that leads outside dest once links are followed \(\.\.\/\.\.\/escape\)/);
   assert.not.match(msg, /d\/fine/);
   assert.equal(snapshot(dir), before, 'nothing was written anywhere');
   assert.not.ok(existsSync(`${dir}/work/evil`) || existsSync(absolute));
