@@ -14,6 +14,6 @@ export type {
   UndoContext,
 } from './task/types.js';
 export { quote, argv, sh, raw, ShellText } from './shell/quote.js';
-export { HostShell, CommandError, tempFileBeside, tempNameBeside, expectSize } from './transport/host.js';
+export { HostShell, CommandError, tempBeside, placeTemp, expectSize } from './transport/host.js';
 export type { FileStat, RunOptions, RunResult, WriteOptions, Become } from './transport/host.js';
 export { TaskError, UserError, UnreachableError } from './errors.js';

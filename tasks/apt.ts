@@ -213,7 +213,8 @@ export async function checkApt(shell: HostShell, args: AptArgs): Promise<CheckRe
       parts.push(`${args.upgrade} upgrade of ${sim.upgrades.length} packages${sim.installs.length ? `, ${sim.installs.length} new` : ''}${sim.removals.length ? `, ${sim.removals.length} removed` : ''}`);
     }
   }
-  if (update) parts.unshift(`update the package cache${args.cache_valid_time !== undefined && age < 1e9 ? ` (${age}s old)` : ''}`);
+  // The limit, not the age: the age grows by the second, and --check must say what apply will.
+  if (update) parts.unshift(`update the package cache${args.cache_valid_time !== undefined && age < 1e9 ? ` (older than cache_valid_time ${args.cache_valid_time}s)` : ''}`);
   const inSync = !update && observed.install.length === 0 && observed.remove.length === 0 && observed.upgrade === 'no';
   return {
     inSync,

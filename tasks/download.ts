@@ -4,7 +4,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { defineTask, raw, sh, tempFileBeside, TaskError, z, type HostShell } from 'runbook';
+import { defineTask, placeTemp, raw, sh, tempBeside, TaskError, z, type HostShell } from 'runbook';
 import { chownSpec, ownerArgs, pathArg, type Attrs } from './lib/attrs.js';
 import { checksumUrlSpec, parseChecksumFile, parseChecksumSpec, type Algorithm, type ChecksumSpec } from './lib/checksum.js';
 import { applyContent, type ContentPlan } from './lib/content-file.js';
@@ -159,7 +159,7 @@ if [ "$rb_got" != ${expected.hex} ]; then echo "checksum mismatch for $rb_ok: ex
     sh`set -e
 ${fetchFunction(a)}
 ${backupScript(o.prior)}
-${tempFileBeside(dest, '.runbook-download')}
+${tempBeside(dest, '.runbook-download')}
 rb_ok=
 for rb_u in ${a.url}; do
   if rb_fetch "$rb_u" "$t"; then rb_ok=$rb_u; break; fi
@@ -169,8 +169,7 @@ if [ -z "$rb_ok" ]; then exit 22; fi
 ${verify}
 ${owner ? sh`chown ${owner} "$t"` : raw(':')}
 chmod ${chmodMode(attrs.mode ?? '0644')} "$t"
-mv -f -- "$t" ${dest}
-trap - EXIT`,
+${placeTemp(dest)}`,
     { check: false },
   );
   if (r.code === 66) throw new TaskError(r.stderr.trim().split('\n').pop()!, { hint: 'the file at the URL is not the one the checksum names; nothing was written to dest' });

@@ -2,7 +2,6 @@
 // writes, all built from sh scripts over a Transport's single `exec` verb. Values are quoted with
 // `quote`/`sh` only; nothing here concatenates unquoted values into shell text.
 
-import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { TaskError } from '../errors.js';
@@ -157,13 +156,12 @@ export class HostShell {
       : sh`if [ -e ${path} ]; then chmod --reference=${path} "$t"; else chmod 0644 "$t"; fi`;
     const owner = options.owner || options.group ? sh`chown ${`${options.owner ?? ''}:${options.group ?? ''}`} "$t"` : sh`if [ -e ${path} ]; then chown --reference=${path} "$t"; fi`;
     const script = (size: number) => sh`set -e
-${tempFileBeside(path)}
+${tempBeside(path)}
 cat > "$t"
 ${expectSize(size)}
 ${mode}
 ${owner}
-mv -f -- "$t" ${path}
-trap - EXIT`;
+${placeTemp(path)}`;
     if (typeof data === 'string' || Buffer.isBuffer(data)) {
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
       await this.run(script(bytes.length), { stdin: bytes });
@@ -198,35 +196,49 @@ export interface SizedStream {
 }
 
 /**
- * Removes "$t" however the script ends. SIGPIPE is trapped too: when the controller dies its end
- * of the pipes closes before the parent-death signal arrives, and a script writing an error to
- * that stderr would otherwise die of SIGPIPE, which skips the EXIT trap and leaves the file.
+ * Removes the private directory of `tempBeside` however the script ends. SIGPIPE is trapped too:
+ * when the controller dies its end of the pipes closes before the parent-death signal arrives,
+ * and a script writing an error to that stderr would otherwise die of SIGPIPE, which skips the
+ * EXIT trap and leaves the directory.
  */
-const REMOVE_TEMP_ON_EXIT = raw(`trap 'if [ -n "$t" ]; then rm -f -- "$t"; fi' EXIT
+const REMOVE_TEMP_ON_EXIT = raw(`trap 'if [ -n "$rb_td" ]; then cd / && rm -rf -- "$rb_td"; fi' EXIT
 trap 'exit 143' HUP INT TERM PIPE`);
 
 /**
- * Shell lines that make "$t" a temp file beside `path` (so the final `mv` is an atomic rename)
- * and remove it however the script ends, also when the controller dies: the signal exits through
- * the EXIT trap, and since sh runs pending traps before the next command, no rename follows.
- * Every atomic replace (here and in tasks) starts with this.
+ * Shell lines that make "$t" a name for the new file (or link) in a private directory beside
+ * `path`, and make that directory the working directory; `placeTemp` then renames "$t" over
+ * `path`. Every atomic replace (here and in tasks) starts with this, and ends with `placeTemp`.
+ *
+ * Why a directory, and why cd into it: the directory holding `path` may belong to another user
+ * (a service account's home), who can replace any name in it at any moment. A temp file there
+ * could be swapped for a link between its creation and the chown, chmod or write that follows,
+ * which would then land on the link's target. The private directory is made by mktemp (mode
+ * 0700, ours) and entered before anything is written; checked with `pwd -P`, so a swap before the
+ * `cd` is refused, and after it the working directory stays that directory whatever happens to
+ * its name. Inside it only we can create or replace names. The final rename goes to `../name`:
+ * the directory's physical parent, which nobody can change without write access to the private
+ * directory itself. The traps come first: a signal between mktemp and them would leave the
+ * directory behind; the EXIT trap removes it however the script ends, also when the controller
+ * dies (the signal exits through it, and sh runs pending traps before the next command, so no
+ * rename follows).
  */
-export function tempFileBeside(path: string, prefix = '.runbook-tmp'): ShellText {
-  // The traps come first: a signal arriving between mktemp and them would leave the file behind.
-  // A signal during the assignment is handled once it completes, with "$t" already set.
-  return sh`t=
+export function tempBeside(path: string, prefix = '.runbook-tmp'): ShellText {
+  return sh`t= rb_td=
 ${REMOVE_TEMP_ON_EXIT}
-t=$(mktemp -- "$(dirname -- ${path})/"${prefix}.XXXXXX)`;
+rb_pd=$(cd -P -- "$(dirname -- ${path})" && pwd -P)
+rb_pd=\${rb_pd%/}
+rb_td=$(mktemp -d -- "$rb_pd"/${prefix}.XXXXXX)
+cd -P -- "$rb_td"
+if [ "$(pwd -P)" != "$rb_td" ]; then echo ${`${path}: the directory for the new file was replaced by a link; refusing to write through it`} >&2; exit 1; fi
+t=./new`;
 }
 
-/**
- * Shell lines that set "$t" to a fresh name beside `path`, with nothing there yet, for what mktemp
- * cannot make (a symlink), removed however the script ends unless renamed into place.
- */
-export function tempNameBeside(path: string, prefix: string): ShellText {
-  const name = posix.join(posix.dirname(path), `${prefix}.${randomBytes(6).toString('hex')}`);
-  return sh`t=${name}
-${REMOVE_TEMP_ON_EXIT}`;
+/** Renames "$t" (see tempBeside) over `path`, never into a directory there, and removes the private directory. */
+export function placeTemp(path: string): ShellText {
+  return sh`mv -Tf -- "$t" ../${posix.basename(path)}
+cd ..
+rmdir -- "\${rb_td##*/}"
+rb_td=`;
 }
 
 /**

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import { expectSize, raw, sh, tempFileBeside, TaskError, type CheckResult, type FileDiff, type HostShell, type ShellText } from 'runbook';
+import { expectSize, placeTemp, raw, sh, tempBeside, TaskError, type CheckResult, type FileDiff, type HostShell, type ShellText } from 'runbook';
 import { attrChanges, chownSpec, type Attrs } from './attrs.js';
 import { decodeLossless } from './lossless-text.js';
 import { backupScript, chmodMode, priorOf, restore, type Prior } from './prior.js';
@@ -133,22 +133,22 @@ ${attrs.mode ? sh`chmod ${chmodMode(attrs.mode)} -- ${path}` : raw(':')}`);
     return;
   }
   const validate = plan.validate
-    ? sh`vd=$(mktemp -d); trap 'rm -f -- "$t"; rm -rf -- "$vd"' EXIT
-cp -- "$t" "$vd"/${posix.basename(path)}
-if ! sh -c ${plan.validate.replaceAll('%s', '"$1"')} validate "$vd"/${posix.basename(path)} >&2; then echo "validate command failed; "${path}" left unchanged" >&2; exit 65; fi`
+    ? sh`mkdir ./validate
+cp -- "$t" ./validate/${posix.basename(path)}
+if ! sh -c ${plan.validate.replaceAll('%s', '"$1"')} validate "$PWD"/validate/${posix.basename(path)} >&2; then echo "validate command failed; "${path}" left unchanged" >&2; exit 65; fi
+rm -rf ./validate`
     : raw(':');
   await shell.run(
     sh`set -e
 ${backupScript(plan.prior)}
 ${plan.backupFile ? sh`cp -p -- ${path} ${plan.backupFile}` : raw(':')}
-${tempFileBeside(path)}
+${tempBeside(path)}
 ${plan.content !== undefined ? raw('base64 -d > "$t"') : raw('cat > "$t"')}
 ${size !== undefined ? expectSize(size) : raw(':')}
 ${validate}
 ${owner ? sh`chown ${owner} "$t"` : sh`if [ -e ${path} ]; then chown --reference=${path} "$t"; fi`}
 ${attrs.mode ? sh`chmod ${chmodMode(attrs.mode)} "$t"` : sh`if [ -e ${path} ]; then chmod --reference=${path} "$t"; else chmod 0644 "$t"; fi`}
-mv -f -- "$t" ${path}
-trap - EXIT`,
+${placeTemp(path)}`,
     { stdin: data?.stream ?? plan.content },
   );
 }

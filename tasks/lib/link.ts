@@ -3,7 +3,7 @@
 // directory at dest is refused unless `force`, and then backed up first so undo can restore it.
 
 import { posix } from 'node:path';
-import { raw, sh, tempNameBeside, TaskError, type CheckResult, type HostShell } from 'runbook';
+import { placeTemp, raw, sh, tempBeside, TaskError, type CheckResult, type HostShell } from 'runbook';
 import { backupScript, priorOf, recordedBackup, type Prior } from './prior.js';
 import { parsePathState, PROBE_FUNCTION, probeScript, splitSections } from './probe.js';
 
@@ -47,9 +47,8 @@ export async function applyLink(shell: HostShell, plan: LinkPlan): Promise<Prior
   const r = await shell.run(sh`set -e
 ${backupScript(prior)}
 ${prior.type === 'file' || prior.type === 'directory' ? sh`rm -rf -- ${dest}` : raw(':')}
-${tempNameBeside(dest, '.runbook-link')}
+${tempBeside(dest, '.runbook-link')}
 ln -s -- ${src} "$t"
-mv -Tf -- "$t" ${dest}
-trap - EXIT`);
+${placeTemp(dest)}`);
   return recordedBackup(prior, r.stdout);
 }

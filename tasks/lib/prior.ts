@@ -10,7 +10,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { posix } from 'node:path';
-import { expectSize, raw, sh, tempFileBeside, TaskError, type HostShell, type ShellText } from 'runbook';
+import { expectSize, placeTemp, raw, sh, tempBeside, TaskError, type HostShell, type ShellText } from 'runbook';
 import { BACKUP_CHANGED, backupTarScript, parseBackupHash, restoreTarScript, verifiedBackupScript, verifyBackupScript } from './backup-store.js';
 import { parsePathState, PROBE_FUNCTION, probeScript, splitSections, type PathState } from './probe.js';
 
@@ -135,13 +135,12 @@ cat -- "$rb_b"/${prior.backup ?? ''} > "$t"`;
         shell,
         sh`set -e
 ${clearDir}
-${tempFileBeside(path)}
+${tempBeside(path)}
 ${fill}
 ${prior.content !== undefined ? expectSize(Buffer.byteLength(prior.content, 'base64')) : raw(':')}
 chown ${`${prior.uid}:${prior.gid}`} "$t"
 chmod ${chmodMode(prior.mode)} "$t"
-mv -f -- "$t" ${path}
-trap - EXIT`,
+${placeTemp(path)}`,
         prior.content ?? '',
       );
       break;

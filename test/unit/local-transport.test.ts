@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { LocalTransport } from '../../src/transport/local.js';
-import { tempFileBeside } from '../../src/transport/host.js';
+import { tempBeside } from '../../src/transport/host.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'runbook-local-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -77,7 +77,7 @@ test('a write in flight when the controller dies leaves neither the new file nor
 test('the temp file is removed when the script dies writing to a controller that is gone (SIGPIPE)', async () => {
   // The controller's end of the pipes closes before the parent-death signal arrives: a script
   // reporting an error then writes into a closed stderr.
-  const script = `${tempFileBeside(join(dir, 'target'))}
+  const script = `${tempBeside(join(dir, 'target'))}
 sleep 0.3
 echo 'the transfer was cut off' >&2
 exit 1`;
