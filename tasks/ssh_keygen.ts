@@ -1,6 +1,7 @@
 // ssh_keygen: an SSH key pair, made once. An existing private key is never touched (a key is an
 // identity: replacing it would lock its user out of every host that trusts it). The passphrase
-// reaches ssh-keygen through stdin, never through the command line.
+// reaches ssh-keygen through stdin (it reads it there, twice, when stdin is not a terminal),
+// never through a command line, which every user on the host can read with ps.
 
 import { posix } from 'node:path';
 import { defineTask, z, sh, raw } from 'runbook';
@@ -30,7 +31,7 @@ interface KeygenUndo {
 export default defineTask({
   name: 'ssh_keygen',
   description: 'Generate an SSH key pair unless the key already exists',
-  doc: `Runs \`ssh-keygen -t <type> [-b <bits>] -N <passphrase> -f <path>\` when \`path\` does not exist
+  doc: `Runs \`ssh-keygen -t <type> [-b <bits>] -f <path>\` (the passphrase on its stdin) when \`path\` does not exist
 (an existing key is never overwritten or changed). \`passphrase\` is empty by default (a key a
 service can use unattended) and is a secret: it is passed on stdin and redacted from logs and the
 journal. With \`owner\`, the key files (and the directory, if the step creates it, mode 0700)
@@ -68,7 +69,8 @@ made it.
       sh`set -e
 if [ ! -d ${dir} ]; then mkdir -p -m 0700 -- ${dir}; ${chownDir}; fi
 IFS= read -r pp || true
-ssh-keygen -q -t ${type} ${bits ? sh`-b ${bits}` : raw('')} -N "$pp" ${comment !== undefined ? sh`-C ${comment}` : raw('')} -f ${path} </dev/null >&2
+unset DISPLAY SSH_ASKPASS SSH_ASKPASS_REQUIRE
+printf '%s\\n%s\\n' "$pp" "$pp" | ssh-keygen -q -t ${type} ${bits ? sh`-b ${bits}` : raw('')} ${comment !== undefined ? sh`-C ${comment}` : raw('')} -f ${path} >&2
 ${chown}
 cat -- ${`${path}.pub`}`,
       { stdin: passphrase + '\n' },

@@ -17,7 +17,7 @@ export interface RunContext {
 }
 
 export async function reloadContext(header: RunHeader, given: Vars, registry: TaskRegistry): Promise<RunContext> {
-  const missing = header.redactedVars.filter((name) => !(name in given));
+  const missing = header.redactedVars.filter((name) => !Object.hasOwn(given, name));
   if (missing.length) {
     throw new UserError('usage', `run ${header.id} had secret vars that are not journaled: ${missing.join(', ')}`, {
       hint: `give them again: ${missing.map((n) => `-e ${n}=...`).join(' ')}`,

@@ -1,7 +1,7 @@
 // The runs of a project, read back from their directories: what `runbook runs` lists and what
 // resume and rollback pick their run from.
 
-import { UserError } from '../errors.js';
+import { isUserError, UserError } from '../errors.js';
 import { readJournal, type JournalContents } from './reader.js';
 import type { RunHeader } from './records.js';
 import { foldJournal, type RunState } from './state.js';
@@ -20,14 +20,18 @@ export async function loadRun(projectDir: string, id: string): Promise<LoadedRun
   return { header, state: foldJournal(header, records), records, damaged };
 }
 
-/** Every run, oldest first. A run directory whose header cannot be read is skipped. */
-export async function loadRuns(projectDir: string): Promise<LoadedRun[]> {
+/**
+ * Every run, oldest first. A run whose header or journal cannot be read is passed to `onDamaged`
+ * (with the error naming the file) instead: it is reported, never silently dropped.
+ */
+export async function loadRuns(projectDir: string, onDamaged: (id: string, error: Error) => void = () => {}): Promise<LoadedRun[]> {
   const runs: LoadedRun[] = [];
   for (const id of await listRunIds(projectDir)) {
     try {
       runs.push(await loadRun(projectDir, id));
-    } catch {
-      // a run directory being created right now, or damaged by hand: not listed
+    } catch (e) {
+      if (!isUserError(e)) throw e;
+      onDamaged(id, e);
     }
   }
   return runs;
@@ -41,7 +45,7 @@ export async function chooseRun(
   what: string,
 ): Promise<LoadedRun> {
   if (id) return loadRun(projectDir, id);
-  const runs = await loadRuns(projectDir);
+  const runs = await loadRuns(projectDir, (damagedId, e) => process.stderr.write(`warning: run ${damagedId} skipped: ${e.message}\n`));
   const found = runs.reverse().find(pick);
   if (!found) throw new UserError('run', `no ${what} in ${projectDir}`, { hint: 'list the runs with `runbook runs`' });
   return found;

@@ -1,6 +1,7 @@
 // One run at a time per project directory: `.runbook/lock`, created with O_EXCL, holding the
-// owner's pid and run id. A lock whose pid is gone (the controller was killed) is taken over with
-// a warning. The lock is removed when the process exits, however it exits short of SIGKILL.
+// owner's pid, its start time and the run id. A lock whose process is gone (the controller was
+// killed) is taken over with a warning; the start time tells a live owner from an unrelated
+// process that was given the same pid later (after a reboot, or pid wrap-around). The lock is removed when the process exits, however it exits short of SIGKILL.
 
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +12,8 @@ import { stateDir } from './store.js';
 export interface LockOwner {
   pid: number;
   runId: string;
+  /** The owner's start time (/proc/<pid>/stat, clock ticks since boot); absent where unknown. */
+  start?: number;
 }
 
 export interface Lock {
@@ -31,7 +34,7 @@ export function lockPath(projectDir: string): string {
 export function acquireLock(projectDir: string, runId: string, warn: (message: string) => void): Lock {
   const path = lockPath(projectDir);
   mkdirSync(stateDir(projectDir), { recursive: true, mode: 0o700 });
-  const mine = JSON.stringify({ pid: process.pid, runId } satisfies LockOwner) + '\n';
+  const mine = JSON.stringify({ pid: process.pid, runId, start: processStart(process.pid) } satisfies LockOwner) + '\n';
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       writeFileSync(path, mine, { flag: 'wx', mode: 0o600 });
@@ -40,14 +43,14 @@ export function acquireLock(projectDir: string, runId: string, warn: (message: s
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     const owner = readOwner(path);
-    if (owner && owner.pid !== process.pid && pidAlive(owner.pid)) {
+    if (owner && owner.pid !== process.pid && ownerAlive(owner)) {
       throw new UserError('locked', `another runbook run (${owner.runId}, pid ${owner.pid}) holds ${path}`, {
         hint: 'wait for it to finish; one run at a time per project directory',
       });
     }
     warn(
       owner
-        ? `taking over a stale lock of ${owner.runId} (pid ${owner.pid} is gone)`
+        ? `taking over a stale lock of ${owner.runId} (its process ${owner.pid} is gone)`
         : `taking over an unreadable lock file ${path}`,
     );
     // Two controllers taking over the same stale lock at the same instant could both succeed;
@@ -55,6 +58,23 @@ export function acquireLock(projectDir: string, runId: string, warn: (message: s
     tryUnlink(path);
   }
   throw new UserError('locked', `could not take the lock ${path}`, { hint: 'another runbook may be starting; try again' });
+}
+
+/** The pid is alive and is still the process that took the lock. */
+function ownerAlive(owner: LockOwner): boolean {
+  if (!pidAlive(owner.pid)) return false;
+  const start = processStart(owner.pid);
+  return owner.start === undefined || start === undefined || start === owner.start;
+}
+
+/** When a process started (field 22 of /proc/<pid>/stat), or undefined without /proc. */
+export function processStart(pid: number): number | undefined {
+  const stat = readFileSafe(`/proc/${pid}/stat`);
+  if (stat === undefined) return undefined;
+  // The command name (field 2) is in parentheses and may hold spaces and ')': count from the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const start = Number(fields[19]);
+  return Number.isFinite(start) ? start : undefined;
 }
 
 function holdLock(path: string, runId: string, content: string): Lock {

@@ -59,7 +59,22 @@ export async function readHeader(projectDir: string, id: string): Promise<RunHea
     }
     throw e;
   }
-  return JSON.parse(text) as RunHeader;
+  let header: RunHeader;
+  try {
+    header = JSON.parse(text) as RunHeader;
+  } catch (e) {
+    throw damagedHeader(path, (e as Error).message);
+  }
+  if (!header || typeof header !== 'object' || header.id !== id || !Array.isArray(header.steps) || typeof header.runbook?.name !== 'string') {
+    throw damagedHeader(path, 'it is not a run header');
+  }
+  return header;
+}
+
+function damagedHeader(path: string, why: string): UserError {
+  return new UserError('journal', `${path} is damaged: ${why}`, {
+    hint: 'the run cannot be resumed or rolled back without its header; restore the file from a backup, or move the run directory away',
+  });
 }
 
 /** Run ids, oldest first. */

@@ -32,8 +32,19 @@ export function addHost(inv: RawInventory, group: string, name: string, vars: Va
   if (!g.hosts.includes(name)) g.hosts.push(name);
 }
 
+/** More hosts than any inventory has: a range beyond it is a typo (or an attack on memory). */
+export const MAX_RANGE_HOSTS = 10_000;
+
 /** `kafka[01:03]` → kafka01, kafka02, kafka03; `node-[a:c]` → node-a, node-b, node-c. */
-export function expandHostRange(pattern: string): string[] {
+export function expandHostRange(pattern: string, pos?: SourcePos): string[] {
+  let count = 1;
+  for (const r of pattern.matchAll(/\[([0-9]+|[a-z]):([0-9]+|[a-z])\]/g)) {
+    const bound = (s: string) => (/^\d+$/.test(s) ? Number(s) : s.charCodeAt(0));
+    count *= Math.max(0, bound(r[2]) - bound(r[1]) + 1);
+  }
+  if (count > MAX_RANGE_HOSTS) {
+    throw new UserError('inventory', `host range ${pattern} names ${count} hosts; at most ${MAX_RANGE_HOSTS} are allowed`, { pos, hint: 'check the range bounds' });
+  }
   const m = /^(.*)\[([0-9]+|[a-z]):([0-9]+|[a-z])\](.*)$/.exec(pattern);
   if (!m) return [pattern];
   const [, head, from, to, tail] = m;
@@ -92,7 +103,7 @@ export function parseIniInventory(file: string, text: string): RawInventory {
     }
     const hostPort = /^([^:\[\]]+):(\d+)$/.exec(first.word);
     if (hostPort) vars.ansible_port ??= Number(hostPort[2]);
-    for (const name of expandHostRange(hostPort ? hostPort[1] : first.word)) addHost(inv, section.group, name, vars, pos(first.col));
+    for (const name of expandHostRange(hostPort ? hostPort[1] : first.word, pos(first.col))) addHost(inv, section.group, name, vars, pos(first.col));
   });
   return inv;
 }

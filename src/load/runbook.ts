@@ -82,7 +82,7 @@ class Expander {
   private readonly handlers: StepDecl[] = [];
   private readonly errors: UserError[] = [];
   /** Required vars of included runbooks that no include supplies: the play must. */
-  private readonly required: Record<string, VarDecl> = {};
+  private readonly required: Record<string, VarDecl> = Object.create(null);
 
   constructor(
     private readonly projectDir: string,
@@ -228,7 +228,7 @@ class Expander {
     const includeVars = step.vars ?? {};
     const scope = { ...defaultsOf(included.vars), ...frame.scope, ...includeVars };
     for (const [name, decl] of Object.entries(included.vars)) {
-      if (decl.required && !(name in scope)) this.required[name] ??= decl;
+      if (decl.required && !Object.hasOwn(scope, name)) this.required[name] ??= decl;
     }
     const when = step.when === undefined ? [] : (Array.isArray(step.when) ? step.when : [step.when]).map(String);
     await this.expand(included, {

@@ -75,7 +75,7 @@ export function parseTaskStep(node: Node, index: number, ctx: StepContext): { st
   const errors: UserError[] = [];
   const at = (message: string, where: SourcePos, hint?: string) => new UserError('schema', message, { pos: where, hint, step: stepName });
 
-  const taskEntries = entries.filter((e) => !(e.key in keywords) && registry.get(e.key));
+  const taskEntries = entries.filter((e) => !Object.hasOwn(keywords, e.key) && registry.get(e.key));
   for (const e of entries) {
     if (e.key in keywords || registry.get(e.key)) continue;
     // With no task key yet, a stray key is most likely a misspelt task; else a misspelt keyword.

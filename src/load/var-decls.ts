@@ -41,7 +41,8 @@ export function matchesType(value: unknown, type: VarType): boolean {
 }
 
 export function parseVarDecls(source: YamlSource, node: Node | null | undefined): ParsedVars {
-  const out: ParsedVars = { decls: {}, defaultPositions: {}, errors: [] };
+  // Null-prototype maps: a var may be called constructor or toString.
+  const out: ParsedVars = { decls: Object.create(null), defaultPositions: {}, errors: [] };
   if (!node) return out;
   if (!isMap(node)) {
     out.errors.push(new UserError('schema', '`vars` must be a mapping of name: default', { pos: source.pos(node) }));

@@ -48,7 +48,7 @@ function groupNames(inventory: Inventory, host: string): string[] {
 /** Required vars must be set, and set values must have their declared type. */
 function checkDeclared(runbook: Runbook, host: string, vars: Vars): void {
   for (const [name, decl] of Object.entries(runbook.vars)) {
-    if (!(name in vars)) {
+    if (!Object.hasOwn(vars, name)) {
       if (decl.required) {
         throw new UserError('vars', `required var "${name}" is not set`, {
           pos: decl.pos,

@@ -76,6 +76,29 @@ export function strictify(program: hbs.AST.Program): hbs.AST.Program {
   return program;
 }
 
+/**
+ * Paths whose first name is also a property every object inherits (`toString`, `constructor`).
+ * Handlebars' strict check asks `name in vars`, which such names pass even when no var has them,
+ * and then renders them as empty: the caller checks these against the vars' own names instead.
+ */
+export function inheritedNamePaths(program: hbs.AST.Program): Array<{ name: string; loc: hbs.AST.SourceLocation }> {
+  const found: Array<{ name: string; loc: hbs.AST.SourceLocation }> = [];
+  const walk = (node: unknown): void => {
+    if (!node || typeof node !== 'object') return;
+    if (Array.isArray(node)) return node.forEach(walk);
+    const n = node as { type?: string } & Record<string, unknown>;
+    if (n.type === 'PathExpression') {
+      const p = n as unknown as hbs.AST.PathExpression;
+      const name = p.parts[0];
+      if (!p.data && p.depth === 0 && name !== undefined && name in Object.prototype) found.push({ name, loc: p.loc });
+      return;
+    }
+    for (const [key, value] of Object.entries(n)) if (key !== 'loc') walk(value);
+  };
+  walk(program);
+  return found;
+}
+
 /** The lone mustache of a template made of exactly one `{{expr}}`, else undefined. */
 export function loneMustache(program: hbs.AST.Program): hbs.AST.MustacheStatement | undefined {
   const [only, ...rest] = program.body;

@@ -4,15 +4,19 @@
 
 import { readFile } from 'node:fs/promises';
 import Handlebars from 'handlebars';
-import { UserError } from '../errors.js';
+import { isUserError, UserError } from '../errors.js';
 import type { SourcePos, Vars } from '../model.js';
 import { nearestPosition } from '../load/yaml-source.js';
-import { CAPTURE, SOFT, VALUE, loneMustache, softLookup, strictify, toCapture } from './ast.js';
+import { CAPTURE, SOFT, VALUE, inheritedNamePaths, loneMustache, softLookup, strictify, toCapture } from './ast.js';
 import { HelperError, helpers } from './helpers.js';
 import { locateInScalar } from './locate.js';
 import { isTruthy } from './truthy.js';
 
 const hb = Handlebars.create();
+// Handlebars logs to the console when a name is found only on Object.prototype (it checks whether
+// `toString` is a helper before it looks for a var); such names are reported as undefined
+// variables below, with their position, so its log line would only be noise on the terminal.
+hb.logger.level = 4; // above 'error' (3): nothing is logged
 // Rendering is synchronous, so one slot is enough to carry a typed result out of `__capture`.
 let captured: unknown;
 hb.registerHelper(helpers);
@@ -42,14 +46,21 @@ function compile(source: string, typed: boolean, locate: Locate): Render {
     throw templateError(e, source, locate);
   }
   const lone = typed ? loneMustache(program) : undefined;
+  const inherited = inheritedNamePaths(program);
   const template = hb.compile(strictify(lone ? toCapture(program, lone) : program), { strict: true, noEscape: true, knownHelpers });
+  const own = (vars: Vars) => {
+    for (const { name, loc } of inherited) {
+      if (!Object.hasOwn(vars, name)) throw new UserError('template', `undefined variable "${name}"`, { pos: locate(loc.start.line, loc.start.column), hint: UNDEFINED_HINT });
+    }
+  };
   render = lone
     ? (vars) => {
+        own(vars);
         captured = undefined;
         template(vars);
         return captured === undefined ? '' : captured;
       }
-    : (vars) => template(vars);
+    : (vars) => (own(vars), template(vars));
   compiled.set(key, render);
   return render;
 }
@@ -66,6 +77,7 @@ function run(source: string, typed: boolean, vars: Vars, locate: Locate): unknow
 const UNDEFINED_HINT = 'define it in the runbook vars, the inventory or with -e; for an optional value write {{default name "fallback"}}';
 
 function templateError(e: unknown, source: string, locate: Locate): UserError {
+  if (isUserError(e)) return e;
   const error = e as Error & { lineNumber?: number; column?: number };
   const sourceLines = source.split('\n');
   if (error instanceof HelperError) return new UserError('template', error.message, { pos: locate(1, 0) });

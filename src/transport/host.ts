@@ -116,7 +116,13 @@ export class HostShell {
       });
       script = exports.join('\n') + '\n' + script;
     }
-    if (this.needsSudo()) script = sudoScript(this.become!, script);
+    if (this.needsSudo()) {
+      // sudo reads one line: the rest of a multi-line password would become the command's input.
+      if (/[\r\n]/.test(this.become!.password ?? '')) {
+        throw new TaskError('the become password contains a line break; sudo reads a password up to the first one', { host: this.host, hint: 'set a password without line breaks' });
+      }
+      script = sudoScript(this.become!, script);
+    }
     const stdin = this.become?.password !== undefined && this.needsSudo() ? prependLine(this.become.password, options.stdin) : options.stdin;
     const signal = options.signal && this.signal ? AbortSignal.any([options.signal, this.signal]) : (options.signal ?? this.signal);
     return this.transport.exec(script, { stdin, timeoutMs: options.timeoutMs, signal });

@@ -14,8 +14,22 @@ const LABEL: Record<HostResult['status'], string> = {
   unreachable: 'unreachable',
 };
 
+/**
+ * Text from hosts (command output in errors, file contents in diffs, log lines) made safe for a
+ * terminal: control characters but newline and tab are shown as `\xNN`, so a remote output cannot
+ * move the cursor, retitle the window or hide what came before it.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 /** The status word and what follows the step name: `: summary`, ` (reason)`, `: message`. */
 export function outcome(e: HostResult): { label: string; detail: string } {
+  const { label, detail } = rawOutcome(e);
+  return { label, detail: printable(detail) };
+}
+
+function rawOutcome(e: HostResult): { label: string; detail: string } {
   let detail = '';
   if (e.status === 'skipped' && e.reason) detail = ` (${e.reason})`;
   else if (e.error) detail = `: ${e.error.message}`;
@@ -28,11 +42,11 @@ export function outcome(e: HostResult): { label: string; detail: string } {
 /** `changed: [kafka01] Write zoo.cfg: content differs` */
 export function resultLine(e: HostResult): string {
   const { label, detail } = outcome(e);
-  return `${label}: [${e.host}] ${e.stepName}${detail}`;
+  return `${label}: [${e.host}] ${printable(e.stepName)}${detail}`;
 }
 
 export function diffText(e: HostResult): string {
-  return (e.diff ?? []).map(unifiedDiff).join('');
+  return printable((e.diff ?? []).map(unifiedDiff).join(''));
 }
 
 /** `checkpoint: name [hosts]`, shared by the renderers. */

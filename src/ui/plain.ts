@@ -1,7 +1,7 @@
 // Output for pipes and CI: one line per result, diffs under it, the recap at the end.
 
 import type { EventSink, RunEvent } from '../engine/events.js';
-import { checkpointLine, diffText, endText, resultLine } from './lines.js';
+import { checkpointLine, diffText, endText, printable, resultLine } from './lines.js';
 
 export class PlainSink implements EventSink {
   constructor(private readonly write: (text: string) => void) {}
@@ -15,7 +15,7 @@ export class PlainSink implements EventSink {
         this.write(resultLine(e) + '\n' + diffText(e));
         break;
       case 'host-log':
-        this.write(`  [${e.host}] ${e.message}\n`);
+        this.write(`  [${e.host}] ${printable(e.message)}\n`);
         break;
       case 'checkpoint':
         this.write(checkpointLine(e));

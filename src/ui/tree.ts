@@ -4,7 +4,7 @@
 
 import { Listr } from 'listr2';
 import type { EventSink, RunEvent } from '../engine/events.js';
-import { checkpointLine, diffText, endText, outcome, type HostResult } from './lines.js';
+import { checkpointLine, diffText, endText, outcome, printable, type HostResult } from './lines.js';
 
 interface OpenStep {
   /** Resolves a host's pending result; made before listr starts the host's item, so none is missed. */
@@ -65,7 +65,7 @@ export class TreeSink implements EventSink {
               hosts.map((host) => ({
                 title: host,
                 task: async (_c, t) => {
-                  logs.set(host, (message) => (t.output = message));
+                  logs.set(host, (message) => (t.output = printable(message)));
                   const e = await pending.get(host)!;
                   const { label, detail } = outcome(e);
                   if (e.status === 'skipped') return t.skip(`${host}: ${label}${detail}`);

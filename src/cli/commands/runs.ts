@@ -15,8 +15,9 @@ export function register(program: Command): void {
           import('../../journal/history.js'),
           import('../../journal/state.js'),
         ]);
-        const all = await loadRuns(await findProjectDir());
-        if (all.length === 0) {
+        const damaged: string[][] = [];
+        const all = await loadRuns(await findProjectDir(), (id, e) => damaged.push([id, '?', '?', '?', 'DAMAGED', e.message]));
+        if (all.length === 0 && damaged.length === 0) {
           console.log('no runs yet');
           return;
         }
@@ -31,7 +32,7 @@ export function register(program: Command): void {
             `${outcomes.filter((o) => o === 'ok').length} ok / ${outcomes.filter((o) => o === 'failed').length} failed`,
           ];
         });
-        printTable(['ID', 'RUNBOOK', 'START', 'DURATION', 'STATUS', 'HOSTS'], rows);
+        printTable(['ID', 'RUNBOOK', 'START', 'DURATION', 'STATUS', 'HOSTS'], [...rows, ...damaged].sort((a, b) => a[0].localeCompare(b[0])));
       }),
     );
 
