@@ -31,7 +31,8 @@ backslash escapes), or give \`argv\` as a list. Guards make it idempotent: \`cre
 path exists), \`removes\` (skip when it does not), \`unless\` (a shell command whose success means
 it is already done; it runs under --check too, so keep it read-only). Without a guard it always
 runs, and \`--check\` reports it as skipped (unknowable). Also \`chdir\`, \`env\`, \`stdin\`. Register
-gives \`rc\`, \`stdout\`, \`stderr\`, \`stdout_lines\`, \`stderr_lines\`; a non-zero exit fails the step
+gives \`rc\`, \`stdout\`, \`stderr\`, \`stdout_lines\`, \`stderr_lines\` (of a stream longer than 4 MiB, the first and
+last 2 MiB, with a line saying how much was left out); a non-zero exit fails the step
 unless \`failed_when\` says otherwise. No undo of its own: give the step an \`undo:\` block.
 
 \`\`\`yaml

@@ -2,7 +2,7 @@
 // round trip, and running the command with chdir, env and stdin, returning Ansible's register
 // data (rc, stdout, stderr, stdout_lines, stderr_lines).
 
-import { CommandError, raw, sh, z, type ApplyResult, type CheckResult, type HostShell, type ShellText } from 'runbook';
+import { argv, CommandError, raw, sh, z, type ApplyResult, type CheckResult, type HostShell, type ShellText } from 'runbook';
 
 /**
  * A word or env value: numbers and booleans (a templated `"{{port}}"` renders as a number) become
@@ -40,9 +40,35 @@ ${a.unless !== undefined ? sh`if sh -c ${a.unless} >/dev/null 2>&1 </dev/null; t
   return { inSync: false, summary: `run ${what}` };
 }
 
+/** Of each output stream, runbook keeps this much from the start and as much from the end. */
+export const OUTPUT_KEPT = 2 * 1024 * 1024;
+
+/**
+ * The command with its output capped on the host: it writes to files in a private temp directory,
+ * and only the first and last OUTPUT_KEPT bytes of each stream come back, with a line saying how
+ * much was left out. A command printing 100 MB would otherwise be held in the controller's memory
+ * several times over (the bytes, the text, its lines, the journal record).
+ */
+function withCappedOutput(command: string[] | ShellText): ShellText {
+  const script = Array.isArray(command) ? argv(command) : command.text;
+  return sh`rb_o=$(mktemp -d) || exit 125
+trap 'rm -rf -- "$rb_o"' EXIT
+( ${raw(script)}
+) > "$rb_o/1" 2> "$rb_o/2"
+rb_rc=$?
+for rb_s in 1 2; do
+  rb_n=$(wc -c < "$rb_o/$rb_s")
+  if [ "$rb_n" -le ${2 * OUTPUT_KEPT} ]; then cat -- "$rb_o/$rb_s" >&"$rb_s"
+  else
+    { head -c ${OUTPUT_KEPT} -- "$rb_o/$rb_s"; printf '\n[... runbook left out %s bytes of this output: it keeps the first and last %s ...]\n' "$((rb_n - ${2 * OUTPUT_KEPT}))" ${`${OUTPUT_KEPT} bytes`}; tail -c ${OUTPUT_KEPT} -- "$rb_o/$rb_s"; } >&"$rb_s"
+  fi
+done
+exit "$rb_rc"`;
+}
+
 /** Runs it; a non-zero exit throws CommandError (failed_when can still accept it: the engine reads its rc/stdout/stderr). */
 export async function runCommand(shell: HostShell, command: string[] | ShellText, a: GuardArgs & { stdin?: string }, signal: AbortSignal): Promise<ApplyResult> {
-  const r = await shell.run(command, { chdir: a.chdir, env: a.env, stdin: a.stdin, check: false, signal });
+  const r = await shell.run(withCappedOutput(command), { chdir: a.chdir, env: a.env, stdin: a.stdin, check: false, signal });
   const data = { rc: r.code, stdout: r.stdout, stderr: r.stderr, stdout_lines: lines(r.stdout), stderr_lines: lines(r.stderr) };
   if (r.code !== 0) throw new CommandError(Array.isArray(command) ? command.join(' ') : command.text, r.code, r.stdout, r.stderr, shell.host);
   return { data };

@@ -13,10 +13,11 @@ import { processStart } from '../../src/journal/lock.js';
 import { HostShell } from '../../src/transport/host.js';
 import { LocalTransport } from '../../src/transport/local.js';
 import file from '../../tasks/file.js';
+import shell from '../../tasks/shell.js';
 import sshKeygen from '../../tasks/ssh_keygen.js';
 import { ensureBuilt, runbook } from '../cli/helpers.js';
 import { caught } from '../helpers/caught.js';
-import { converge } from '../helpers/task-harness.js';
+import { context, converge } from '../helpers/task-harness.js';
 
 let dir: string;
 test.before(async () => {
@@ -128,6 +129,19 @@ test('a lock held by a pid that now belongs to another process is taken over, no
   const r = await runbook(['play', 'locked'], p);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stderr + r.stdout, /taking over a stale lock of old-run/);
+});
+
+test('100 MB of command output is capped on the host: the first and last 2 MiB come back, and the controller stays small', async () => {
+  const before = process.memoryUsage().rss;
+  const applied = await shell.apply(context(shell, { cmd: "head -c 104857600 /dev/zero | tr '\\0' x; echo; echo the-end; echo err >&2" }), undefined);
+  const data = (applied as { data: Record<string, unknown> }).data;
+  const stdout = data['stdout'] as string;
+  assert.ok(stdout.length < 5 * 1024 * 1024, `${stdout.length} bytes kept`);
+  assert.match(stdout, /\[\.\.\. runbook left out 100663305 bytes of this output: it keeps the first and last 2097152 bytes \.\.\.\]/);
+  assert.ok(stdout.startsWith('xxxx') && stdout.endsWith('the-end\n'));
+  assert.is(data['stderr'], 'err\n');
+  const grown = (process.memoryUsage().rss - before) / 2 ** 20;
+  assert.ok(grown < 200, `the controller grew by ${grown.toFixed(0)} MiB`);
 });
 
 test.run();
