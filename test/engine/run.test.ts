@@ -1,4 +1,5 @@
 import { test } from 'uvu';
+import { waitFor } from '../helpers/wait.js';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -115,12 +116,7 @@ test('timeout fails an attempt that runs too long, kills its command, and retrie
   const slow = p.results.find((r) => r.stepName === 'slow command')!;
   assert.is(slow.registered!['attempts'], 2);
   assert.match(String(slow.registered!['msg']), 'timed out after 0.3 s');
-  let gone = false;
-  for (let i = 0; i < 50 && !gone; i++) {
-    gone = spawnSync('pgrep', ['-f', `sleep ${seconds}`]).status === 1;
-    if (!gone) await new Promise((r) => setTimeout(r, 20));
-  }
-  assert.ok(gone, 'the command is gone');
+  assert.ok(await waitFor(() => spawnSync('pgrep', ['-f', `sleep ${seconds}`]).status === 1), 'the command is gone');
   assert.is(p.exitCode, 2);
 });
 

@@ -32,11 +32,11 @@ export function writeText(path: string, text: string): void {
   writeFileSync(path, text);
 }
 
-/** The CLI in the background, for killing it mid-run. */
-export function startRunbook(args: string[], cwd: string): ChildProcess {
+/** The CLI in the background, for killing it mid-run; with `stderr`, its stderr is piped (read it). */
+export function startRunbook(args: string[], cwd: string, options: { stderr?: boolean } = {}): ChildProcess {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
   delete env['NODE_OPTIONS'];
-  return spawn(process.execPath, [join(root, 'dist/cli/main.js'), ...args], { cwd, env, stdio: 'ignore' });
+  return spawn(process.execPath, [join(root, 'dist/cli/main.js'), ...args], { cwd, env, stdio: ['ignore', 'ignore', options.stderr ? 'pipe' : 'ignore'] });
 }
 
 /**

@@ -103,7 +103,7 @@ test('zkServer.sh start / status / zkCli.sh, as in Apache\'s tarball', async () 
   );
   await ok(join(zk, 'bin/zkServer.sh'), ['start'], { env: smallHeap });
   assert.ok((await readFile(join(dir, 'zookeeper/zookeeper_server.pid'), 'utf8')).match(/^\d+$/));
-  await waitPort(zkPort, 30_000);
+  await waitPort(zkPort, 120_000);
   assert.is((await ok(join(zk, 'bin/zkServer.sh'), ['status'])).trim(), 'Mode: standalone');
   assert.match(await ok(join(zk, 'bin/zkCli.sh'), ['-server', `127.0.0.1:${zkPort}`, 'ls', '/']), '[zookeeper]');
 });
@@ -115,7 +115,7 @@ test('kafka-server-start.sh -daemon, a topic, produce and consume', async () => 
     .replace(/^#listeners=.*$/m, `listeners=PLAINTEXT://127.0.0.1:${kafkaPort}`);
   await writeFile(join(kafka, 'config/test.properties'), props);
   await ok(join(kafka, 'bin/kafka-server-start.sh'), ['-daemon', join(kafka, 'config/test.properties')], { env: smallHeap });
-  await waitPort(kafkaPort, 90_000);
+  await waitPort(kafkaPort, 180_000);
   const bootstrap = `127.0.0.1:${kafkaPort}`;
   await ok(join(kafka, 'bin/kafka-topics.sh'), ['--bootstrap-server', bootstrap, '--create', '--topic', 'smoke', '--partitions', '3', '--replication-factor', '1']);
   assert.match(await ok(join(kafka, 'bin/kafka-topics.sh'), ['--bootstrap-server', bootstrap, '--describe', '--topic', 'smoke']), 'PartitionCount: 3');

@@ -292,13 +292,16 @@ echo started`),
 
   const topic = { name: 'test', partitions: 3, replication_factor: 2, bootstrap_server: [`${k1.address}:9092`, `${k2.address}:9092`], kafka_home: '/opt/kafka', require_full_isr: true };
   let created: unknown;
-  for (let attempt = 1; ; attempt++) {
+  // Brokers may still be registering (a runbook uses retries/delay here): a generous deadline,
+  // not a count of attempts, since a busy CI machine can take minutes.
+  const deadline = Date.now() + 180_000;
+  for (;;) {
     try {
       created = (await converge(kafkaTopic, topic, k1.name)).undo;
       break;
     } catch (e) {
-      if (attempt >= 5) throw e; // brokers still registering: a runbook uses retries/delay here
-      await new Promise((r) => setTimeout(r, 3000));
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 1000));
     }
   }
   const described = await kafkaTopic.check(ctx(kafkaTopic, topic, k1.name));

@@ -1,6 +1,7 @@
 // The SSH transport against a real sshd: exec semantics, quoting, stdin, timeouts, the channel cap
 // and the one-connection-per-host promise.
 
+import { waitFor } from '../helpers/wait.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { test } from 'uvu';
@@ -96,7 +97,7 @@ test('a timeout fails the exec and kills the remote command', async () => {
   const e = await caught(transport.exec(`sleep 30; echo ${marker}`, { timeoutMs: 300 }));
   assert.match(e.message, 'timed out after 300 ms');
   assert.ok(isUserError(e));
-  assert.ok(await eventually(async () => (await transport.exec(`pgrep -f "[${marker[0]}]${marker.slice(1)}"`)).code === 1), 'the sleep is gone');
+  assert.ok(await waitFor(async () => (await transport.exec(`pgrep -f "[${marker[0]}]${marker.slice(1)}"`)).code === 1), 'the sleep is gone');
 });
 
 test('an abort signal stops the command', async () => {
@@ -106,7 +107,7 @@ test('an abort signal stops the command', async () => {
   setTimeout(() => controller.abort(), 200);
   const e = await caught(running);
   assert.is(e.name, 'AbortError');
-  assert.ok(await eventually(async () => (await transport.exec(`pgrep -f "[${marker[0]}]${marker.slice(1)}"`)).code === 1), 'the sleep is gone');
+  assert.ok(await waitFor(async () => (await transport.exec(`pgrep -f "[${marker[0]}]${marker.slice(1)}"`)).code === 1), 'the sleep is gone');
 });
 
 test('20 concurrent execs on MaxSessions 10 all succeed, never more than 8 channels at once', async () => {
@@ -146,14 +147,5 @@ test('50 sequential runs through the pool use exactly one TCP connection', async
   }
   assert.is(sshd.connections() - before, 1);
 });
-
-/** Polls for up to 20 s: under a loaded machine the kill's own channel can take seconds. */
-async function eventually(check: () => Promise<boolean>): Promise<boolean> {
-  for (let i = 0; i < 200; i++) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
-}
 
 test.run();

@@ -1,6 +1,7 @@
 // The long-lived shell the SSH transport runs stdin-less scripts on (src/transport/ssh-shell.ts),
 // against a real sshd: it saves a session per exec, and the results are exactly a channel's.
 
+import { waitFor } from '../helpers/wait.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -104,11 +105,7 @@ test('the shell exits when the transport closes', async () => {
   await transport.close();
   const check = await connected(sshd);
   try {
-    let gone = false;
-    for (let i = 0; i < 100 && !gone; i++) {
-      gone = (await check.exec(`kill -0 ${shellPid}`, { stdin: '' })).code !== 0;
-      if (!gone) await new Promise((r) => setTimeout(r, 20));
-    }
+    const gone = await waitFor(async () => (await check.exec(`kill -0 ${shellPid}`, { stdin: '' })).code !== 0);
     assert.ok(gone, `shell ${shellPid} is gone`);
   } finally {
     await check.close();
@@ -122,11 +119,7 @@ test('a timed-out script takes the shell with it; the next exec gets a new shell
     const first = await ppid();
     await transport.exec('sleep 30', { timeoutMs: 200 }).catch(() => undefined);
     // The kill runs on a channel of its own; until it lands, execs go to channels too.
-    let gone = false;
-    for (let i = 0; i < 200 && !gone; i++) {
-      gone = (await transport.exec(`kill -0 ${first} 2>/dev/null || echo gone`)).stdout.toString() === 'gone\n';
-      if (!gone) await new Promise((r) => setTimeout(r, 50));
-    }
+    const gone = await waitFor(async () => (await transport.exec(`kill -0 ${first} 2>/dev/null || echo gone`)).stdout.toString() === 'gone\n', 60_000, 50);
     assert.ok(gone, `the old shell ${first} is gone`);
     const [a, b] = [await ppid(), await ppid()];
     assert.is(a, b, 'a new shell serves the next execs');

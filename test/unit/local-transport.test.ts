@@ -1,4 +1,5 @@
 import { test } from 'uvu';
+import { waitFor } from '../helpers/wait.js';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -18,15 +19,6 @@ test('exec: stdout, stderr, exit code, stdin', async () => {
   assert.is(r.stderr.toString(), 'err\n');
 });
 
-/** Waits for `done` with a generous deadline (CI may be loaded); false when it never held. */
-async function eventually(done: () => boolean, deadlineMs = 30_000): Promise<boolean> {
-  const until = Date.now() + deadlineMs;
-  while (!done()) {
-    if (Date.now() > until) return false;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return true;
-}
 
 const alive = (pid: number) => existsSync(`/proc/${pid}`);
 
@@ -46,7 +38,7 @@ test('a command in flight dies with a controller killed by SIGKILL (no orphan wr
   );
   await once(controller, 'exit');
   const pid = Number(readFileSync(started, 'utf8'));
-  assert.ok(await eventually(() => !alive(pid)), 'the command outlived its controller');
+  assert.ok(await waitFor(() => !alive(pid)), 'the command outlived its controller');
   assert.not.ok(existsSync(marker), 'the orphaned command did not run on');
 });
 
@@ -70,7 +62,7 @@ test('a write in flight when the controller dies leaves neither the new file nor
     { stdio: 'ignore' },
   );
   await once(controller, 'exit');
-  assert.ok(await eventually(() => temps().length === 0), `temp file left behind: ${temps()}`);
+  assert.ok(await waitFor(() => temps().length === 0), `temp file left behind: ${temps()}`);
   assert.not.ok(existsSync(target));
 });
 
