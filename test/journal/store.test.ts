@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { RunEvent } from '../../src/engine/events.js';
 import type { Runbook, StepDecl } from '../../src/model.js';
 import { buildHeader, diffPlan, planSteps } from '../../src/journal/header.js';
-import { acquireLock, lockPath } from '../../src/journal/lock.js';
+import { acquireLock, lockPath, processStart } from '../../src/journal/lock.js';
 import { readJournal, trimPartialLine } from '../../src/journal/reader.js';
 import { REDACTED, type RunHeader } from '../../src/journal/records.js';
 import { JournalSink } from '../../src/journal/sink.js';
@@ -213,7 +213,7 @@ test('lock: exclusive while the owner lives, stale lock taken over with a warnin
   const taken = acquireLock(project, 'run-3', (m) => warnings.push(m));
   assert.is(warnings.length, 1);
   assert.match(warnings[0], /stale lock of dead-run/);
-  assert.equal(JSON.parse(readFileSync(lockPath(project), 'utf8')), { pid: process.pid, runId: 'run-3' });
+  assert.equal(JSON.parse(readFileSync(lockPath(project), 'utf8')), { pid: process.pid, runId: 'run-3', start: processStart(process.pid) });
   taken.release();
   assert.not.ok(existsSync(lockPath(project)));
 });

@@ -176,8 +176,14 @@ test('a hand-edited server.properties: --check --diff shows exactly it; play res
   assert.is(await brokerStarted('kafka03'), before.kafka03);
 });
 
-test('rollback of the first run stops the services and leaves the hosts as it found them', async () => {
-  const r = await timed('rollback', () => runbook('rollback', firstRun));
+test('rollback of the first run keeps the data Kafka wrote unless forced, then leaves the hosts as it found them', async () => {
+  // Kafka wrote topic data into the log.dirs the run created: removing it would lose data, so the
+  // rollback refuses it (and, on each host, what is older) until it is told to.
+  const careful = await timed('rollback', () => runbook('rollback', firstRun));
+  assert.is(careful.code, 2, careful.stdout + careful.stderr);
+  for (const host of HOSTS) assert.match(careful.stdout, new RegExp(`${host}: refused to undo "Create the log.dirs directory \\(mkdir -p\\)" \\(file\\): .* added under /var/lib/kafka since the run`));
+  assert.match(await onHost('kafka01', 'systemctl is-active kafka || true'), 'inactive', 'what came after the data directory was undone');
+  const r = await timed('rollback --force', () => runbook('rollback', firstRun, '--force'));
   assert.is(r.code, 0, r.stdout + r.stderr);
   const facts = async (host: string) => ({
     services: await onHost(host, 'systemctl is-active zookeeper kafka || true'),
