@@ -10,6 +10,7 @@ import authorizedKey from '../../tasks/authorized_key.js';
 import env from '../../tasks/env.js';
 import file from '../../tasks/file.js';
 import lineinfile from '../../tasks/lineinfile.js';
+import { createAccount, type Account } from '../helpers/account.js';
 import { caught } from '../helpers/caught.js';
 import { cleanup, converge, tempDir } from '../helpers/task-harness.js';
 
@@ -19,14 +20,15 @@ let home = '';
 let root = '';
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOo6Q2l1Q0d2ZmJ6bWJ6bWJ6bWJ6bWJ6bWJ6bWJ6bWJ6 ops@example';
 
+let account: Account;
+
 test.before(() => {
   root = tempDir('runbook-safety-links-');
-  home = `${root}/home`;
-  execFileSync('useradd', ['--create-home', '--home-dir', home, '--shell', '/bin/sh', USER]);
-  uid = Number(execFileSync('id', ['-u', USER], { encoding: 'utf8' }));
+  account = createAccount(USER, `${root}/home`);
+  ({ home, uid } = account);
 });
 test.after(() => {
-  execFileSync('userdel', ['--remove', USER], { stdio: 'ignore' });
+  account.remove();
   cleanup();
 });
 

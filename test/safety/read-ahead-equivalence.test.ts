@@ -71,24 +71,31 @@ function generate(seed: number, dir: string, n: number): string {
   return `name: mix\nsteps:\n${steps.join('\n')}\n`;
 }
 
+/** Plays `yaml` on the sshd host; the host results as `step:status`. */
+async function playOver(name: string, yaml: string, runId: string): Promise<string[]> {
+  writeFileSync(join(project, 'runbooks', `${name}.yaml`), yaml);
+  const runbook = await loadRunbook(name, { projectDir: project, registry });
+  const inventory: Inventory = { hash: '', hosts: new Map([['web1', inventoryHost(sshd, 'web1')]]), groups: new Map(), knownHostsFile: sshd.knownHosts };
+  const statuses: string[] = [];
+  await runPlay({
+    runbook,
+    inventory,
+    registry,
+    sinks: [{ emit: (e: RunEvent) => void (e.type === 'host-result' && statuses.push(`${e.stepName}:${e.status}`)) }],
+    projectDir: project,
+    runId,
+  });
+  return statuses;
+}
+
 async function play(seed: number, readAhead: boolean): Promise<{ statuses: string[]; files: Record<string, string> }> {
   const dir = join(project, `s${seed}-${readAhead ? 'ra' : 'plain'}`);
   mkdirSync(dir);
   for (const f of ['a.conf', 'b.conf']) writeFileSync(join(dir, f), 'alpha\nbeta\n');
-  writeFileSync(join(project, 'runbooks', 'mix.yaml'), generate(seed, dir, 24));
-  const runbook = await loadRunbook('mix', { projectDir: project, registry });
-  const inventory: Inventory = { hash: '', hosts: new Map([['web1', inventoryHost(sshd, 'web1')]]), groups: new Map(), knownHostsFile: sshd.knownHosts };
-  const statuses: string[] = [];
   SshTransport.prototype.execMany = readAhead ? execMany : (undefined as unknown as typeof execMany);
+  let statuses: string[];
   try {
-    await runPlay({
-      runbook,
-      inventory,
-      registry,
-      sinks: [{ emit: (e: RunEvent) => void (e.type === 'host-result' && statuses.push(`${e.stepName}:${e.status}`)) }],
-      projectDir: project,
-      runId: `t-${seed}-${readAhead}`,
-    });
+    statuses = await playOver('mix', generate(seed, dir, 24), `t-${seed}-${readAhead}`);
   } finally {
     SshTransport.prototype.execMany = execMany;
   }
@@ -109,8 +116,8 @@ test('read-ahead never changes the outcome of a play, over 12 generated mixes of
 test('a command that edits a file but reports ok does not leave a later check stale', async () => {
   const file = join(project, 'edited');
   writeFileSync(file, 'port=1\n');
-  writeFileSync(
-    join(project, 'runbooks', 'stale.yaml'),
+  const statuses = await playOver(
+    'stale',
     `name: stale
 steps:
   - name: already there
@@ -121,18 +128,8 @@ steps:
   - name: want port 1
     lineinfile: { path: ${file}, regexp: '^port=', line: port=1 }
 `,
+    't-stale',
   );
-  const runbook = await loadRunbook('stale', { projectDir: project, registry });
-  const inventory: Inventory = { hash: '', hosts: new Map([['web1', inventoryHost(sshd, 'web1')]]), groups: new Map(), knownHostsFile: sshd.knownHosts };
-  const statuses: string[] = [];
-  await runPlay({
-    runbook,
-    inventory,
-    registry,
-    sinks: [{ emit: (e: RunEvent) => void (e.type === 'host-result' && statuses.push(`${e.stepName}:${e.status}`)) }],
-    projectDir: project,
-    runId: 't-stale',
-  });
   assert.equal(statuses, ['already there:ok', 'edit by hand:ok', 'want port 1:changed']);
   assert.is(readFileSync(file, 'utf8'), 'port=1\n');
 });

@@ -4,11 +4,11 @@
 // its chown): as that user, it replaces every temp name in the directory with a link to a root
 // file. The write must still land where it should, and the root file must stay untouched.
 
-import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import env from '../../tasks/env.js';
+import { createAccount, type Account } from '../helpers/account.js';
 import { cleanup, converge, tempDir } from '../helpers/task-harness.js';
 
 const USER = 'rbsafe_race';
@@ -16,16 +16,17 @@ let root = '';
 let home = '';
 let uid = -1;
 
+let account: Account;
+
 test.before(() => {
   root = tempDir('runbook-safety-race-');
   chmodSync(root, 0o755);
-  home = `${root}/home`;
-  execFileSync('useradd', ['--create-home', '--home-dir', home, '--shell', '/bin/sh', USER]);
-  uid = Number(execFileSync('id', ['-u', USER], { encoding: 'utf8' }));
+  account = createAccount(USER, `${root}/home`);
+  ({ home, uid } = account);
 });
 
 test.after(() => {
-  execFileSync('userdel', ['--remove', USER], { stdio: 'ignore' });
+  account.remove();
   cleanup();
 });
 

@@ -1,0 +1,17 @@
+// A throwaway local account with its home in a test's temp tree, as a service account (kafka)
+// would have one: for tests of what another user can do to root-run tasks.
+
+import { execFileSync } from 'node:child_process';
+
+export interface Account {
+  name: string;
+  uid: number;
+  home: string;
+  remove(): void;
+}
+
+export function createAccount(name: string, home: string): Account {
+  execFileSync('useradd', ['--create-home', '--home-dir', home, '--shell', '/bin/sh', name]);
+  const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }));
+  return { name, uid, home, remove: () => execFileSync('userdel', ['--remove', name], { stdio: 'ignore' }) };
+}
