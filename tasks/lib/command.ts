@@ -44,18 +44,40 @@ ${a.unless !== undefined ? sh`if sh -c ${a.unless} >/dev/null 2>&1 </dev/null; t
 export const OUTPUT_KEPT = 2 * 1024 * 1024;
 
 /**
+ * Over SSH, a command must not outlive the controller: once the connection is gone, a command
+ * still running could finish after \`runbook resume\` has run it (or an \`undo:\` block) again.
+ * Without a terminal sshd sends no hangup, so the script finds the sshd session process above it
+ * (reading /proc with builtins: no process is started for this) and a watchdog ends the script's
+ * process group once that session is gone. A local command (the walk meets the controller, node,
+ * first) dies with the controller already (the local transport's parent-death signal).
+ */
+const DIE_WITH_SESSION = raw(`rb_p=$$ rb_c= rb_wd=
+while [ "$rb_p" -gt 1 ] && IFS= read -r rb_c 2>/dev/null < "/proc/$rb_p/comm" && [ "$rb_c" != sshd ] && [ "$rb_c" != node ]; do
+  IFS= read -r rb_st 2>/dev/null < "/proc/$rb_p/stat" || break
+  rb_st=\${rb_st##*) }; rb_p=\${rb_st#* }; rb_p=\${rb_p%% *}
+done
+if [ "$rb_c" = sshd ] && [ "$rb_p" -gt 1 ]; then
+  ( while [ -d "/proc/$rb_p" ]; do sleep 1; done; kill -TERM 0 ) </dev/null >/dev/null 2>&1 &
+  rb_wd=$!
+fi`);
+
+/**
  * The command with its output capped on the host: it writes to files in a private temp directory,
  * and only the first and last OUTPUT_KEPT bytes of each stream come back, with a line saying how
  * much was left out. A command printing 100 MB would otherwise be held in the controller's memory
- * several times over (the bytes, the text, its lines, the journal record).
+ * several times over (the bytes, the text, its lines, the journal record). It also dies with the
+ * SSH session (DIE_WITH_SESSION).
  */
 function withCappedOutput(command: string[] | ShellText): ShellText {
   const script = Array.isArray(command) ? argv(command) : command.text;
   return sh`rb_o=$(mktemp -d) || exit 125
 trap 'rm -rf -- "$rb_o"' EXIT
+trap 'exit 143' HUP INT TERM
+${DIE_WITH_SESSION}
 ( ${raw(script)}
 ) > "$rb_o/1" 2> "$rb_o/2"
 rb_rc=$?
+if [ -n "$rb_wd" ]; then kill "$rb_wd" 2>/dev/null; fi
 for rb_s in 1 2; do
   rb_n=$(wc -c < "$rb_o/$rb_s")
   if [ "$rb_n" -le ${2 * OUTPUT_KEPT} ]; then cat -- "$rb_o/$rb_s" >&"$rb_s"
