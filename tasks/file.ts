@@ -34,8 +34,12 @@ type Plan =
 /** Holds a NUL, like a section header, so no path printed before it can fake it. */
 const FIND_MARK = '\n\0@@tree\n';
 
-/** One round trip: the path (lstat), what it resolves to, the first missing ancestor, and for recurse the entries whose attributes differ. */
-async function observe(shell: HostShell, a: Args): Promise<{ self: PathState; real: PathState; top: string; differing: PriorOwner[] }> {
+/**
+ * One round trip: the path (lstat), what it resolves to, the first missing ancestor, and for
+ * recurse the entries whose attributes differ. `real()` is judged only when asked: removing a link
+ * never follows it, so a link no one should follow must not stop its removal.
+ */
+async function observe(shell: HostShell, a: Args): Promise<{ self: PathState; real: () => PathState; top: string; differing: PriorOwner[] }> {
   const attrs: Attrs = a;
   const conditions: string[] = [];
   if (attrs.owner !== undefined) conditions.push(sh`! -user ${attrs.owner}`.text);
@@ -58,7 +62,7 @@ ${find}`);
   const differing = at < 0 ? [] : parseFind(r.stdout.slice(at + FIND_MARK.length));
   return {
     self: parsePathState(sections.get('self')),
-    real: parsePathState(sections.get('real')),
+    real: () => parsePathState(sections.get('real')),
     top: (sections.get('top') ?? '').split('\0')[0],
     differing,
   };
@@ -81,7 +85,8 @@ async function check(ctx: { shell: HostShell; args: Args }): Promise<CheckResult
     const r = await checkLink(ctx.shell, { src: a.src!, dest: a.path, force: a.force });
     return { ...r, observed: r.observed && { kind: 'link', link: r.observed } };
   }
-  const { self, real, top, differing } = await observe(ctx.shell, a);
+  const observed = await observe(ctx.shell, a);
+  const { self, top, differing } = observed;
   const path = a.path;
 
   if (a.state === 'absent') {
@@ -89,6 +94,7 @@ async function check(ctx: { shell: HostShell; args: Args }): Promise<CheckResult
     const prior: Prior = { ...priorOf(self, { wholeTree: true }), left: { type: 'absent' } };
     return { inSync: false, observed: { kind: 'remove', path, prior }, undo: prior, summary: `remove ${self.type} ${path}${self.type === 'directory' ? ' (recursively)' : ''}` };
   }
+  const real = observed.real();
 
   if (real.type === 'absent') {
     if (a.state === 'file') throw new TaskError(`${path} does not exist`, { hint: 'state: file only sets attributes; use state: touch or the copy task to create it' });
