@@ -4,7 +4,7 @@ import { regexArg } from './lib/edit-file.js';
 const args = z
   .object({
     /** With port: the address to connect to, from the host itself. */
-    host: z.string().min(1).default('127.0.0.1'),
+    host: z.string().min(1).refine((h) => !h.startsWith('-'), 'a host name or address cannot start with - (nc would read it as an option)').default('127.0.0.1'),
     port: z.number().int().min(1).max(65535).optional(),
     path: z.string().min(1).optional(),
     /** port: started (open) / stopped (closed); path: present / absent. started = present, stopped = absent. */
@@ -31,7 +31,7 @@ type Args = z.output<typeof args>;
  * for a loopback address, a listening socket in /proc/net/tcp{,6} (state 0A) on that port.
  */
 const PORT_FUNCTION = raw(`rb_port_open() {
-  if command -v nc >/dev/null 2>&1; then nc -z -w 2 "$1" "$2" >/dev/null 2>&1 && return 0; return 1; fi
+  if command -v nc >/dev/null 2>&1; then nc -z -w 2 -- "$1" "$2" >/dev/null 2>&1 && return 0; return 1; fi
   if command -v bash >/dev/null 2>&1; then timeout 3 bash -c 'exec 3<>"/dev/tcp/$1/$2"' rb "$1" "$2" 2>/dev/null && return 0; return 1; fi
   case $1 in
     127.*|localhost|::1) awk -v p="$(printf '%04X' "$2")" 'FNR > 1 && $4 == "0A" && substr($2, length($2) - 3) == p { found = 1 } END { exit !found }' /proc/net/tcp /proc/net/tcp6 2>/dev/null && return 0; return 1 ;;

@@ -15,6 +15,7 @@ import { LocalTransport } from '../../src/transport/local.js';
 import file from '../../tasks/file.js';
 import shell from '../../tasks/shell.js';
 import sshKeygen from '../../tasks/ssh_keygen.js';
+import waitForTask from '../../tasks/wait_for.js';
 import { ensureBuilt, runbook } from '../cli/helpers.js';
 import { caught } from '../helpers/caught.js';
 import { context, converge } from '../helpers/task-harness.js';
@@ -106,6 +107,10 @@ test('a become password with a line break is refused before anything reaches sud
   const shell = new HostShell(new LocalTransport('local'), userInfo().username, { user: 'nobody', password: 'first\nid > /tmp/x' });
   const e = await caught(shell.run(['true']));
   assert.match(e.message, /become password contains a line break/);
+});
+
+test('a wait_for host that looks like an option is refused before it reaches nc', () => {
+  assert.throws(() => waitForTask.args.parse({ host: '-e/bin/sh', port: 22 }), /cannot start with -/);
 });
 
 test('paths that look like options stay paths', async () => {
