@@ -3,6 +3,7 @@
 // runbook with `on_failure: rollback` undoes the failed host's changes back to its last
 // checkpoint; `resume --from` runs an earlier step again.
 
+import { waitFor } from '../helpers/wait.js';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,7 +13,6 @@ import { ensureBuilt, journalOf, makeProject, removeDir, runbook, runIds, startR
 
 const projects: string[] = [];
 const show = (r: Ran) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test.before(async () => {
   await ensureBuilt();
@@ -51,11 +51,12 @@ async function interrupt(dir: string, out: string, times: 1 | 2): Promise<{ code
   let stderr = '';
   child.stderr!.on('data', (b) => (stderr += b));
   const exited = once(child, 'exit');
-  while (!/"host-start","host":"localhost","stepId":"[^"]*","stepName":"slow"/.test(journalText(dir))) await sleep(5);
+  const slowStarted = await waitFor(() => /"host-start","host":"localhost","stepId":"[^"]*","stepName":"slow"/.test(journalText(dir)), 120_000, 5);
+  assert.ok(slowStarted, `the slow step never started: ${stderr}`);
   child.kill('SIGINT');
   // Signals do not queue: the second goes only once the first was handled, however busy the machine.
   if (times > 1) {
-    while (!stderr.includes('interrupted: letting the steps in flight finish')) await sleep(5);
+    assert.ok(await waitFor(() => stderr.includes('interrupted: letting the steps in flight finish'), 120_000, 5), `the first SIGINT was not handled: ${stderr}`);
     child.kill('SIGINT');
   }
   const [code, signal] = (await exited) as [number | null, string | null];
