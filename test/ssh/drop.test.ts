@@ -1,6 +1,7 @@
 // A host that dies mid-step: every exec on the lost connection fails at once with
 // UnreachableError (never hangs), and the next connect opens a new connection.
 
+import { waitFor } from '../helpers/wait.js';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isUnreachable } from '../../src/errors.js';
@@ -28,10 +29,6 @@ function guard<T>(promise: Promise<T>, what: string): Promise<T> {
   return Promise.race([promise, hang]).finally(() => clearTimeout(timer));
 }
 
-async function until(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((r) => setTimeout(r, 20));
-}
-
 test('killing sshd mid-step fails running and queued execs as unreachable; connect() recovers', async () => {
   const inventory: Inventory = { hash: '', hosts: new Map([['db1', inventoryHost(sshd, 'db1')]]), groups: new Map() };
   const pool = new ConnectionPool(inventory, { knownHostsFile: sshd.knownHosts, maxSessions: 2 });
@@ -41,7 +38,7 @@ test('killing sshd mid-step fails running and queued execs as unreachable; conne
     const sessions = () => sshd.log().split('Starting session: command').length - 1;
     const started = sessions();
     const running = [1, 2, 3].map(() => caught(transport.exec('sleep 60')));
-    await guard(until(() => sessions() - started === 2), 'starting the sessions');
+    assert.ok(await waitFor(() => sessions() - started === 2), 'the sessions never started');
     await sshd.kill();
     const errors = await guard(Promise.all(running), 'the execs');
     for (const e of errors) {
