@@ -30,6 +30,8 @@ function run(cmd: string, args: string[], options: { input?: string; env?: NodeJ
     const child = execFile(cmd, args, { cwd: dir, env: { ...process.env, ...options.env }, timeout: 120_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 255) : 0, stdout, stderr });
     });
+    // A command that exits without reading its input closes the pipe first: not an error here.
+    child.stdin?.on('error', () => {});
     child.stdin?.end(options.input ?? '');
   });
 }
