@@ -14,7 +14,8 @@ import type { RunEvent } from '../src/engine/events.js';
 import { labDir } from '../src/lab/paths.js';
 import { loadInventory } from '../src/load/inventory.js';
 import { loadRunbook } from '../src/load/runbook.js';
-import { builtinTaskDir, loadTaskRegistry } from '../src/task/registry.js';
+import { loadTaskRegistry } from '../src/task/registry.js';
+import { openLibrary, shippedLayer } from '../src/project/library.js';
 import { SshTransport } from '../src/transport/ssh.js';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
@@ -46,8 +47,8 @@ const phase = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
   return r;
 };
 
-const registry = await phase('loadTaskRegistry', () => loadTaskRegistry([builtinTaskDir()]));
-const runbook = await phase('loadRunbook', () => loadRunbook(runbookRef, { projectDir: import.meta.dirname, registry }));
+const registry = await phase('loadTaskRegistry', () => loadTaskRegistry([shippedLayer()]));
+const runbook = await phase('loadRunbook', async () => loadRunbook(runbookRef, { library: await openLibrary(import.meta.dirname), registry }));
 const inventory = await phase('loadInventory', () => loadInventory(inventoryPath));
 
 const stepWall = new Map<string, number>();

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { runPlay } from '../src/engine/run.js';
 import { loadInventory } from '../src/load/inventory.js';
 import { loadRunbook } from '../src/load/runbook.js';
-import { builtinTaskDir, loadTaskRegistry } from '../src/task/registry.js';
+import { loadTaskRegistry } from '../src/task/registry.js';
+import { openLibrary, shippedLayer } from '../src/project/library.js';
 import { startSshd, type Sshd } from '../test/helpers/sshd.js';
 import { ensureBenchUser, BENCH_USER } from './ssh-user.js';
 
@@ -20,7 +21,7 @@ const RUNS = 3;
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 
 ensureBenchUser();
-const registry = await loadTaskRegistry([builtinTaskDir()]);
+const registry = await loadTaskRegistry([shippedLayer()]);
 let peakRss = process.memoryUsage().rss;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
 
@@ -34,7 +35,7 @@ for (const n of sizes.length ? sizes : [3, 10, 20]) {
     for (let i = 1; i < n; i++) servers.push(await startSshd({ authorizedKey: `${servers[0].userKey}.pub` }));
     writeFiles(project, servers);
     const inventory = await loadInventory(join(project, 'inventory.yaml'));
-    const runbook = await loadRunbook('noop', { projectDir: project, registry });
+    const runbook = await loadRunbook('noop', { library: await openLibrary(project), registry });
 
     const times: number[] = [];
     const connectionsBefore = servers.reduce((sum, s) => sum + s.connections(), 0);

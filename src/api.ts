@@ -17,3 +17,31 @@ export { quote, argv, sh, raw, ShellText } from './shell/quote.js';
 export { HostShell, CommandError, tempBeside, placeTemp, expectSize } from './transport/host.js';
 export type { FileStat, RunOptions, RunResult, WriteOptions, Become } from './transport/host.js';
 export { TaskError, UserError, UnreachableError } from './errors.js';
+
+// The task authors' SDK: the helpers every shipped task is built from (docs/tasks.md walks
+// through them). A team's task imports them from 'runbook' exactly as ours do.
+
+/** Arguments: `pathArg`, `modeArg`, `ownerArgs` (owner, group, mode) and how they compare with a probe. */
+export * from './sdk/attrs.js';
+/** Reading paths on the host in one round trip: `probeScript`, `parsePathState`, `splitSections`, the link guard. */
+export * from './sdk/probe.js';
+/** One file with wanted content and attributes: probe, plan (diff, undo record), atomic apply, undo. */
+export * from './sdk/content-file.js';
+/** Line edits of a text file as a pure function of its old text: `checkEdit`, `splitLines`, `insertArgs`. */
+export * from './sdk/edit-file.js';
+/** copy's and template's shared arguments and check: `putArgs`, `checkPut`. */
+export * from './sdk/put-file.js';
+/** Undo records for anything at a path, restore byte for byte, drift since the run: `priorOf`, `restore`, `driftOf`. */
+export * from './sdk/prior.js';
+/** The private, verified backup store on a host for big files and whole trees. */
+export * from './sdk/backup-store.js';
+/** Symlinks replaced atomically, real files refused unless forced: `checkLink`, `applyLink`. */
+export * from './sdk/link.js';
+/** Commands with creates/removes/unless guards and Ansible's register data: `runCommand`, `checkGuards`. */
+export * from './sdk/command.js';
+/** Checksum specs (`sha512:<hex>`, `sha512:<url>`) and Apache's checksum files. */
+export * from './sdk/checksum.js';
+/** Archive listings and the entries that would land outside the destination. */
+export * from './sdk/archive.js';
+/** File bytes as text without losing a byte (invalid UTF-8 kept through an edit). */
+export * from './sdk/lossless-text.js';

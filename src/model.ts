@@ -148,4 +148,6 @@ export interface Runbook {
   handlers: StepDecl[];
   /** Directory of the top-level runbook: `templates/` and relative paths resolve from here. */
   dir: string;
+  /** The project's template folders, searched before a step's own (project/library.ts). */
+  templateDirs: string[];
 }

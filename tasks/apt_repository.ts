@@ -6,10 +6,11 @@
 // apt reads, so the host needs neither gpg nor a trust decision of its own.
 
 import { createHash } from 'node:crypto';
-import { defineTask, z, sh, raw, TaskError, type CheckResult, type HostShell } from 'runbook';
-import { planContent, applyContent, undoContent, type ContentPlan, type ContentUndo } from './lib/content-file.js';
-import { PROBE_FUNCTION, probeScript, splitSections, parsePathState, type PathState } from './lib/probe.js';
-import { priorOf } from './lib/prior.js';
+import {
+  defineTask, z, sh, raw, TaskError, planContent, applyContent, undoContent, PROBE_FUNCTION,
+  probeScript, splitSections, parsePathState, priorOf, type CheckResult, type HostShell,
+  type ContentPlan, type ContentUndo, type PathState,
+} from 'runbook';
 
 const oneLine = z.string().min(1).refine((s) => !/[\n\r]/.test(s), 'must be one line');
 const words = z.union([oneLine, z.array(oneLine).min(1)]);

@@ -6,10 +6,11 @@
 // whole file, so undoing one step does not revert another step's lines in the same file.
 
 import { posix } from 'node:path';
-import { defineTask, z, sh, raw, TaskError, type CheckResult, type HostShell, type ShellText } from 'runbook';
-import { applyContent, planContent, textOf, type ContentPlan } from './lib/content-file.js';
-import { joinLines, splitLines } from './lib/edit-file.js';
-import { homeScript, parsePathState, PROBE_FUNCTION, probeScript, splitSections, type PathState } from './lib/probe.js';
+import {
+  defineTask, z, sh, raw, TaskError, applyContent, planContent, textOf, joinLines, splitLines,
+  homeScript, parsePathState, PROBE_FUNCTION, probeScript, splitSections, type CheckResult,
+  type HostShell, type ShellText, type ContentPlan, type PathState,
+} from 'runbook';
 import { accountName } from './user.js';
 
 const KEY_TYPE = /^(ssh-(rsa|dss|ed25519)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)$/;

@@ -1,5 +1,4 @@
-import { defineTask, z } from 'runbook';
-import { checkGuards, guardArgs, runCommand, scalarText, splitWords } from './lib/command.js';
+import { defineTask, z, checkGuards, guardArgs, runCommand, scalarText, splitWords } from 'runbook';
 
 const args = z
   .object({

@@ -4,12 +4,12 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { defineTask, placeTemp, raw, sh, tempBeside, TaskError, z, type HostShell } from 'runbook';
-import { chownSpec, ownerArgs, pathArg, type Attrs } from './lib/attrs.js';
-import { checksumUrlSpec, parseChecksumFile, parseChecksumSpec, type Algorithm, type ChecksumSpec } from './lib/checksum.js';
-import { applyContent, type ContentPlan } from './lib/content-file.js';
-import { backupScript, chmodMode, priorOf, restore, type Prior } from './lib/prior.js';
-import { parsePathState, PROBE_FUNCTION, probeScript, splitSections } from './lib/probe.js';
+import {
+  defineTask, placeTemp, raw, sh, tempBeside, TaskError, z, chownSpec, ownerArgs, pathArg,
+  checksumUrlSpec, parseChecksumFile, parseChecksumSpec, applyContent, backupScript, chmodMode,
+  priorOf, restore, parsePathState, PROBE_FUNCTION, probeScript, splitSections, type HostShell,
+  type Attrs, type Algorithm, type ChecksumSpec, type ContentPlan, type Prior,
+} from 'runbook';
 
 const url = z.string().regex(/^(https?|ftp|file):\/\/\S+$/, 'not an http(s), ftp or file URL');
 

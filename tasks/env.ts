@@ -1,7 +1,7 @@
-import { defineTask, quote, z } from 'runbook';
-import { applyContent, undoContent, type ContentPlan, type ContentUndo, type Dest } from './lib/content-file.js';
-import { driftOf } from './lib/prior.js';
-import { checkEdit, joinLines, splitLines } from './lib/edit-file.js';
+import {
+  defineTask, quote, z, applyContent, undoContent, driftOf, checkEdit, joinLines, splitLines,
+  type ContentPlan, type ContentUndo, type Dest,
+} from 'runbook';
 
 const varName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not a valid environment variable name');
 const varValue = z.union([z.string(), z.number(), z.boolean()]).transform(String).refine((v) => !v.includes('\n') && !v.includes('\0'), {

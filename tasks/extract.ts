@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { posix } from 'node:path';
-import { defineTask, raw, sh, TaskError, z, type HostShell } from 'runbook';
-import { chownSpec, pathArg } from './lib/attrs.js';
-import { escapes, parseTarDiff, parseTarListing, parseZipListing, refusal, stripped, topmost, type ArchiveEntry } from './lib/archive.js';
-import { backupTarScript, parseBackupHash, restoreTarScript } from './lib/backup-store.js';
-import { parsePathState, PROBE_FUNCTION, probeScript, splitSections } from './lib/probe.js';
+import {
+  defineTask, raw, sh, TaskError, z, chownSpec, pathArg, escapes, parseTarDiff, parseTarListing,
+  parseZipListing, refusal, stripped, topmost, backupTarScript, parseBackupHash, restoreTarScript,
+  parsePathState, PROBE_FUNCTION, probeScript, splitSections, type HostShell, type ArchiveEntry,
+} from 'runbook';
 
 const args = z
   .object({

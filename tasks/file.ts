@@ -1,10 +1,11 @@
-import { defineTask, raw, sh, TaskError, z, type CheckResult, type HostShell } from 'runbook';
-import { attrChanges, chownSpec, ownerArgs, pathArg, type Attrs } from './lib/attrs.js';
-import { applyLink, checkLink, type LinkPlan } from './lib/link.js';
-import { backupScript, chmodMode, driftOf, priorOf, recordedBackup, restore, type Left, type Prior, type PriorOwner } from './lib/prior.js';
+import {
+  defineTask, raw, sh, TaskError, z, attrChanges, chownSpec, ownerArgs, pathArg, applyLink,
+  checkLink, backupScript, chmodMode, driftOf, priorOf, recordedBackup, restore, parsePathState,
+  PROBE_FUNCTION, probeScript, splitSections, type CheckResult, type HostShell, type Attrs,
+  type LinkPlan, type Left, type Prior, type PriorOwner, type PathState,
+} from 'runbook';
 
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
-import { parsePathState, PROBE_FUNCTION, probeScript, splitSections, type PathState } from './lib/probe.js';
 
 const args = z
   .object({

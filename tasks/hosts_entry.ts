@@ -1,8 +1,5 @@
 import { isIP } from 'node:net';
-import { defineTask, z } from 'runbook';
-import { applyContent, undoContent, type ContentPlan, type ContentUndo } from './lib/content-file.js';
-import { driftOf } from './lib/prior.js';
-import { checkEdit, joinLines, splitLines } from './lib/edit-file.js';
+import { defineTask, z, applyContent, undoContent, driftOf, checkEdit, joinLines, splitLines, type ContentPlan, type ContentUndo } from 'runbook';
 
 const hostName = z.string().regex(/^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/, 'not a valid host name');
 

@@ -7,14 +7,15 @@
 // written to /etc/profile.d/java.sh.
 
 import { posix } from 'node:path';
-import { defineTask, z, sh, quote, TaskError, type CheckResult, type HostShell, type TaskContext } from 'runbook';
+import {
+  defineTask, z, sh, quote, TaskError, applyContent, planContent, priorOf, restore, parsePathState,
+  PROBE_FUNCTION, probeScript, splitSections, type CheckResult, type HostShell, type TaskContext,
+  type Prior,
+} from 'runbook';
 import { applyApt, aptArgs, checkApt, undoApt, type AptObserved, type AptUndo } from './apt.js';
 import { applyRepository, checkRepository, repositoryArgs, undoRepository, type RepositoryObserved, type RepositoryUndo } from './apt_repository.js';
 import downloadTask from './download.js';
 import extractTask, { type ExtractUndo } from './extract.js';
-import { applyContent, planContent } from './lib/content-file.js';
-import { priorOf, restore, type Prior } from './lib/prior.js';
-import { parsePathState, PROBE_FUNCTION, probeScript, splitSections } from './lib/probe.js';
 
 export const PROFILE = '/etc/profile.d/java.sh';
 export const CORRETTO_REPOSITORY = {

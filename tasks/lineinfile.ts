@@ -1,8 +1,7 @@
-import { defineTask, z } from 'runbook';
-import { ownerArgs, pathArg } from './lib/attrs.js';
-import { applyContent, undoContent, type ContentPlan, type ContentUndo } from './lib/content-file.js';
-import { driftOf } from './lib/prior.js';
-import { checkEdit, insertArgs, insertionIndex, joinLines, lastMatch, regexArg, splitLines } from './lib/edit-file.js';
+import {
+  defineTask, z, ownerArgs, pathArg, applyContent, undoContent, driftOf, checkEdit, insertArgs,
+  insertionIndex, joinLines, lastMatch, regexArg, splitLines, type ContentPlan, type ContentUndo,
+} from 'runbook';
 
 const args = z
   .object({

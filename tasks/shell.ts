@@ -1,5 +1,4 @@
-import { defineTask, raw, z } from 'runbook';
-import { checkGuards, guardArgs, runCommand } from './lib/command.js';
+import { defineTask, raw, z, checkGuards, guardArgs, runCommand } from 'runbook';
 
 const args = z
   .object({

@@ -6,10 +6,8 @@
 // The keys are read through each peer's own connection (ctx.peers()): no ssh-keyscan, so nothing
 // is trusted on first use from the network. Undo takes out exactly the lines the step added.
 
-import { defineTask, z, sh, TaskError, type CheckResult, type HostShell } from 'runbook';
+import { defineTask, z, sh, TaskError, splitLines, homeScript, SECTION_FUNCTION, splitSections, type CheckResult, type HostShell } from 'runbook';
 import { applyLines, editKeys, keyId, planLines, probeUserFiles, undoLines, type LinesPlan, type LinesUndo } from './authorized_key.js';
-import { splitLines } from './lib/edit-file.js';
-import { homeScript, SECTION_FUNCTION, splitSections } from './lib/probe.js';
 import { accountName } from './user.js';
 
 const args = z.strictObject({

@@ -1,7 +1,4 @@
-import { defineTask, z } from 'runbook';
-import { pathArg } from './lib/attrs.js';
-import { applyLink, checkLink, type LinkPlan } from './lib/link.js';
-import { driftOf, restore, type Prior } from './lib/prior.js';
+import { defineTask, z, pathArg, applyLink, checkLink, driftOf, restore, type LinkPlan, type Prior } from 'runbook';
 
 const args = z
   .object({

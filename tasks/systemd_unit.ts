@@ -8,10 +8,11 @@
 // are not errors: an earlier step of the same run may be what installs them.
 
 import { posix } from 'node:path';
-import { defineTask, z, sh, TaskError, type HostShell } from 'runbook';
-import { applyContent, planContent, sha256, undoContent, type ContentPlan, type ContentUndo } from './lib/content-file.js';
-import { parsePathState, PROBE_FUNCTION, probeScript, splitSections } from './lib/probe.js';
-import { priorOf } from './lib/prior.js';
+import {
+  defineTask, z, sh, TaskError, applyContent, planContent, sha256, undoContent, parsePathState,
+  PROBE_FUNCTION, probeScript, splitSections, priorOf, type HostShell, type ContentPlan,
+  type ContentUndo,
+} from 'runbook';
 
 export const UNIT_SUFFIXES = ['service', 'socket', 'target', 'device', 'mount', 'automount', 'swap', 'timer', 'path', 'slice', 'scope'];
 const unitName = z

@@ -1,7 +1,4 @@
-import { defineTask, z } from 'runbook';
-import { applyContent, undoContent, type ContentPlan, type ContentUndo } from './lib/content-file.js';
-import { driftOf } from './lib/prior.js';
-import { checkPut, destPath, putArgs } from './lib/put-file.js';
+import { defineTask, z, applyContent, undoContent, driftOf, checkPut, destPath, putArgs, type ContentPlan, type ContentUndo } from 'runbook';
 
 const args = z
   .object({

@@ -1,5 +1,4 @@
-import { defineTask, raw, sh, TaskError, z, type HostShell } from 'runbook';
-import { regexArg } from './lib/edit-file.js';
+import { defineTask, raw, sh, TaskError, z, regexArg, type HostShell } from 'runbook';
 
 const args = z
   .object({

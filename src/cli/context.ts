@@ -1,28 +1,33 @@
-// What most commands need first: the project directory and the task registry (ours, then the
-// project's own tasks/), and loading a runbook and an inventory by the names the user gave.
+// What most commands need first: the project, its search path (project/library.ts) and the tasks
+// on it, and loading a runbook and an inventory by the names the user gave.
 
-import { resolve } from 'node:path';
-import { loadTaskRegistry, builtinTaskDir, type TaskRegistry } from '../task/registry.js';
+import { loadTaskRegistry, type TaskRegistry } from '../task/registry.js';
 import { loadRunbook } from '../load/runbook.js';
 import { loadInventory } from '../load/inventory.js';
 import type { Inventory, Runbook } from '../model.js';
-import { findProjectDir } from './project.js';
+import { findProjectDir } from '../project/find.js';
+import { defaultInventory, openLibrary, type Library } from '../project/library.js';
 
 export interface Project {
   dir: string;
+  library: Library;
   registry: TaskRegistry;
 }
 
+/** The project found from the working directory (or named with -C). */
 export async function openProject(): Promise<Project> {
-  const dir = await findProjectDir();
-  const dirs = [...new Set([resolve(builtinTaskDir()), resolve(dir, 'tasks')])];
-  return { dir, registry: await loadTaskRegistry(dirs) };
+  return openProjectAt(await findProjectDir());
+}
+
+export async function openProjectAt(dir: string): Promise<Project> {
+  const library = await openLibrary(dir);
+  return { dir, library, registry: await loadTaskRegistry(library.layers) };
 }
 
 export async function loadPlayInput(project: Project, ref: string, inventoryPath: string | undefined): Promise<{ runbook: Runbook; inventory: Inventory }> {
   const [runbook, inventory] = await Promise.all([
-    loadRunbook(ref, { projectDir: project.dir, registry: project.registry }),
-    loadInventory(inventoryPath),
+    loadRunbook(ref, { library: project.library, registry: project.registry }),
+    loadInventory(inventoryPath ?? defaultInventory(project.library)),
   ]);
   return { runbook, inventory };
 }

@@ -14,7 +14,7 @@ import { register as resume } from './commands/resume.js';
 import { register as rollback } from './commands/rollback.js';
 import { register as runs } from './commands/runs.js';
 import { register as lab } from './commands/lab.js';
-import { setProjectDir } from './project.js';
+import { setProjectDir } from '../project/find.js';
 
 const program = new Command('runbook')
   .description('Ansible-style declarative runbooks over SSH: idempotent TypeScript tasks, check mode, diffs, journal, resume and rollback')

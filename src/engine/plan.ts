@@ -3,7 +3,6 @@
 // a missing variable or a bad arg fails with file:line:col before a single connection is opened.
 // Only what depends on run-time values (a `register`ed result) waits for the run.
 
-import { dirname } from 'node:path';
 import { UserError, isUserError } from '../errors.js';
 import { matchHosts } from '../load/patterns.js';
 import { hostVars } from '../load/vars.js';
@@ -13,7 +12,7 @@ import type { Inventory, Runbook, StepDecl, Vars } from '../model.js';
 import type { TaskRegistry } from '../task/registry.js';
 import { isSecretName, Redactor } from './redact.js';
 import { selectedByTags, type TagFilter } from './tags.js';
-import { resolveTemplatePath } from './templates.js';
+import { resolveTemplatePath, templateSearchDirs } from './templates.js';
 
 export interface PlanOptions {
   runbook: Runbook;
@@ -104,7 +103,7 @@ export async function planPlay(options: PlanOptions): Promise<Plan> {
       collectSecrets(runbook, vars, redactor);
       try {
         const hp = planHostStep(step, vars, registry, registered, redactor);
-        await checkTemplateFiles(step, hp, registry);
+        await checkTemplateFiles(runbook, step, hp, registry);
         perHost.set(host, hp);
       } catch (e) {
         throw withHost(e, host, step);
@@ -162,13 +161,13 @@ export function renderBecomeUser(step: StepDecl, vars: Vars): string | undefined
 }
 
 /** Render the template files each call names (task.templateFiles): a missing variable fails now. */
-async function checkTemplateFiles(step: StepDecl, hp: HostStepPlan, registry: TaskRegistry): Promise<void> {
+async function checkTemplateFiles(runbook: Runbook, step: StepDecl, hp: HostStepPlan, registry: TaskRegistry): Promise<void> {
   const templateFiles = registry.get(step.task)?.templateFiles;
   if (!templateFiles || !hp.calls) return;
-  const runbookDir = dirname(step.pos.file);
+  const searchDirs = templateSearchDirs(runbook, step);
   for (const call of hp.calls) {
     const vars = call.item ? { ...hp.vars, [step.loopVar]: call.item.value } : hp.vars;
-    for (const path of templateFiles(call.args)) await renderTemplateFile(await resolveTemplatePath(runbookDir, path), vars);
+    for (const path of templateFiles(call.args)) await renderTemplateFile(await resolveTemplatePath(searchDirs, path), vars);
   }
 }
 

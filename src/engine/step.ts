@@ -14,7 +14,7 @@ import { collectSecretArgs, falseWhen, renderCalls, type Call, type PlannedStep 
 import type { HostState, RunState, StepOutcome } from './state.js';
 import { limiter } from './limit.js';
 import { fitBatch, ReadAheadTransport, Recorded, RecordingTransport } from './read-ahead.js';
-import { resolveTemplatePath } from './templates.js';
+import { resolveTemplatePath, templateSearchDirs } from './templates.js';
 
 type HostResult = Extract<RunEvent, { type: 'host-result' }>;
 
@@ -426,6 +426,7 @@ function taskContext(
 ): TaskContext<unknown> {
   const { step } = planned;
   const runbookDir = dirname(step.pos.file);
+  const templateDirs = templateSearchDirs(state.plan.runbook, step);
   return {
     args: call.args,
     host: hs.name,
@@ -437,7 +438,7 @@ function taskContext(
       void state.emitter.emit({ type: 'host-log', host: hs.name, stepId: planned.id, message: state.plan.redactor.text(message) }).catch(() => {});
     },
     facts: () => state.facts.get(hs.shell ?? shell),
-    renderTemplate: async (path, extraVars) => renderTemplateFile(await resolveTemplatePath(runbookDir, path), { ...vars, ...extraVars }),
+    renderTemplate: async (path, extraVars) => renderTemplateFile(await resolveTemplatePath(templateDirs, path), { ...vars, ...extraVars }),
     peers: () =>
       state.plan.hosts
         .filter((name) => name !== hs.name)

@@ -7,6 +7,7 @@ import { loadInventory } from '../load/inventory.js';
 import { loadRunbook } from '../load/runbook.js';
 import type { Inventory, Runbook, Vars } from '../model.js';
 import type { TaskRegistry } from '../task/registry.js';
+import type { Library } from '../project/library.js';
 import type { RunHeader } from './records.js';
 
 export interface RunContext {
@@ -16,14 +17,15 @@ export interface RunContext {
   extraVars: Vars;
 }
 
-export async function reloadContext(header: RunHeader, given: Vars, registry: TaskRegistry): Promise<RunContext> {
+export async function reloadContext(header: RunHeader, given: Vars, project: { library: Library; registry: TaskRegistry }): Promise<RunContext> {
+  const { registry } = project;
   const missing = header.redactedVars.filter((name) => !Object.hasOwn(given, name));
   if (missing.length) {
     throw new UserError('usage', `run ${header.id} had secret vars that are not journaled: ${missing.join(', ')}`, {
       hint: `give them again: ${missing.map((n) => `-e ${n}=...`).join(' ')}`,
     });
   }
-  const runbook = await loadRunbook(header.runbook.file, { projectDir: header.projectDir, registry });
+  const runbook = await loadRunbook(header.runbook.file, project);
   const inventory = await loadInventory(header.inventory.file);
   return { registry, runbook, inventory, extraVars: { ...header.extraVars, ...given } };
 }

@@ -1,9 +1,9 @@
 // A runbook file and everything it includes, as one Runbook: header checked, vars declared, steps
 // parsed and includes expanded (each included step carrying its scope and a stable id).
 
-import { stat, readdir } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { basename, dirname, extname, join, relative, resolve } from 'node:path';
+import { basename, dirname, extname, relative } from 'node:path';
+import { resolveRunbook, templateOverrideDirs, type Library } from '../project/library.js';
 import { isMap, isSeq, type Node } from 'yaml';
 import { UserError } from '../errors.js';
 import type { PlanItem, Runbook, SourcePos, StepDecl, VarDecl, Vars } from '../model.js';
@@ -12,7 +12,6 @@ import { throwCollected } from './errors.js';
 import { issueErrors } from './issues.js';
 import { checkpointStepSchema, flushHandlersStepSchema, includeStepSchema, runbookHeaderSchema } from './schema.js';
 import { mapEntries, parseTaskStep, type StepContext } from './step.js';
-import { didYouMean } from './suggest.js';
 import { defaultsOf, parseVarDecls } from './var-decls.js';
 import { collectPositions, readYamlFile, type YamlSource } from './yaml-source.js';
 
@@ -45,35 +44,10 @@ interface Frame {
   hosts: string;
 }
 
-const YAML_EXTS = ['.yaml', '.yml'];
-
-async function isFile(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isFile(), () => false);
-}
-
-async function firstFile(candidates: string[]): Promise<string | undefined> {
-  for (const c of candidates) if (await isFile(c)) return c;
-  return undefined;
-}
-
-const withExts = (base: string) => [base, ...YAML_EXTS.map((e) => base + e)];
-
-async function runbookNames(projectDir: string): Promise<string[]> {
-  const entries = await readdir(join(projectDir, 'runbooks')).catch(() => [] as string[]);
-  return entries.filter((e) => YAML_EXTS.includes(extname(e))).map((e) => basename(e, extname(e)));
-}
-
-/** A runbook ref: a name in <projectDir>/runbooks/ (with or without .yaml), or a path. */
-export async function resolveRunbookRef(ref: string, projectDir: string): Promise<string> {
-  const found = await firstFile([...withExts(resolve(projectDir, 'runbooks', ref)), resolve(ref)]);
-  if (found) return found;
-  const suggestion = didYouMean(ref, await runbookNames(projectDir));
-  throw new UserError('not-found', `no runbook "${ref}" (looked in ${join(projectDir, 'runbooks')} and for the path)`, { hint: suggestion });
-}
-
-export async function loadRunbook(ref: string, opts: { projectDir: string; registry: TaskRegistry }): Promise<Runbook> {
-  const file = await resolveRunbookRef(ref, opts.projectDir);
-  return new Expander(opts.projectDir, opts.registry, dirname(file)).load(file);
+/** A runbook by name, explicit name or path (see project/library.ts), with everything it includes. */
+export async function loadRunbook(ref: string, opts: { library: Library; registry: TaskRegistry }): Promise<Runbook> {
+  const file = await resolveRunbook(opts.library, ref);
+  return new Expander(opts.library, opts.registry, dirname(file)).load(file);
 }
 
 class Expander {
@@ -85,7 +59,7 @@ class Expander {
   private readonly required: Record<string, VarDecl> = Object.create(null);
 
   constructor(
-    private readonly projectDir: string,
+    private readonly library: Library,
     private readonly registry: TaskRegistry,
     private readonly topDir: string,
   ) {}
@@ -110,6 +84,7 @@ class Expander {
       items: this.items,
       handlers: this.handlers,
       dir: this.topDir,
+      templateDirs: templateOverrideDirs(this.library),
     };
   }
 
@@ -204,15 +179,17 @@ class Expander {
     const entries = isMap(node) ? mapEntries(node) : [];
     const entry = (key: string) => entries.find((e) => e.key === key);
     const pos = rb.source.pos(entry('include')?.value);
-    const fromDir = dirname(rb.source.file);
-    const target = await firstFile([...withExts(resolve(fromDir, step.include)), ...withExts(resolve(this.projectDir, 'runbooks', step.include))]);
-    if (!target) {
-      this.errors.push(new UserError('include', `cannot find included runbook "${step.include}"`, { pos, hint: `looked beside ${rb.source.file} and in ${join(this.projectDir, 'runbooks')}` }));
+    let target: string;
+    try {
+      target = await resolveRunbook(this.library, step.include, { from: rb.source.file, pos });
+    } catch (e) {
+      this.errors.push(e as UserError);
       return;
     }
     if (frame.stack.includes(target)) {
       const chain = [...frame.stack.slice(frame.stack.indexOf(target)), target].map((f) => this.label(f)).join(' → ');
-      this.errors.push(new UserError('include', `include cycle: ${chain}`, { pos, hint: 'a runbook cannot include itself, directly or through others' }));
+      const hint = target === rb.source.file && !step.include.includes('/') ? `to include the ${step.include} this one replaces, name it explicitly (e.g. runbook/${step.include})` : 'a runbook cannot include itself, directly or through others';
+      this.errors.push(new UserError('include', `include cycle: ${chain}`, { pos, hint }));
       return;
     }
     let included: RunbookFile;

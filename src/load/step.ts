@@ -78,6 +78,11 @@ export function parseTaskStep(node: Node, index: number, ctx: StepContext): { st
   const taskEntries = entries.filter((e) => !Object.hasOwn(keywords, e.key) && registry.get(e.key));
   for (const e of entries) {
     if (e.key in keywords || registry.get(e.key)) continue;
+    const choices = registry.ambiguous(e.key);
+    if (choices) {
+      errors.push(at(`task "${e.key}" is defined by ${choices.length} packages: ${choices.map((c) => c.split('/').slice(0, -1).join('/')).join(', ')}`, source.pos(e.keyNode), `say which: ${choices.join(' or ')}`));
+      continue;
+    }
     // With no task key yet, a stray key is most likely a misspelt task; else a misspelt keyword.
     const asTask = registry.suggest(e.key);
     const asKeyword = closest(e.key, Object.keys(keywords));

@@ -1,33 +1,46 @@
-// The tasks a runbook can name: every top-level `*.ts` module in the task directories (ours, then
-// the project's own), compiled and cached on first use (compile.ts) so task authors need no build step.
+// The tasks a runbook can name: every top-level `*.ts` module in the task folders of each layer
+// of the search path (the project's, then its packages', then ours), compiled and cached on first
+// use (compile.ts) so task authors need no build step.
+//
+// A bare name means the project's task, else the one package's that defines it, else ours. A task
+// that takes the name of one further down must say `override: true` (never a silent replacement);
+// a name two packages define must be written explicitly, `acme-kafka/restart` (`runbook/apt` is
+// always ours).
 
-import { readdir } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
+import type { SourcePos } from '../model.js';
 import { closest } from '../load/suggest.js';
+import { layerLabel, type Layer } from '../project/layer.js';
 import { compiledTaskModules } from './compile.js';
 import type { TaskDefinition } from './types.js';
 
+export interface TaskEntry {
+  task: TaskDefinition;
+  file: string;
+  layer: Layer;
+  /** Tasks of the same name further down the search path that this one replaces. */
+  replaces: TaskEntry[];
+}
+
 export interface TaskRegistry {
+  /** The task a runbook's key names: bare (`template`) or explicit (`acme-kafka/restart`). */
   get(name: string): TaskDefinition | undefined;
+  /** For a bare name that several packages define: the explicit names to choose from. */
+  ambiguous(name: string): string[] | undefined;
+  /** Every bare name, sorted. */
   names(): string[];
+  /** The task each bare name means (ambiguous ones left out), with where it comes from. */
+  entries(): TaskEntry[];
   suggest(name: string): string | undefined;
 }
 
-/** The package's own tasks/ (from src/task or dist/task alike). */
-export function builtinTaskDir(): string {
-  return fileURLToPath(new URL('../../tasks/', import.meta.url));
-}
-
-/**
- * Loads every task module of each dir. Two modules may not define the same task: a project's task
- * that silently replaced a built-in one would change what every shipped runbook does.
- */
-export async function loadTaskRegistry(dirs: string[]): Promise<TaskRegistry> {
-  const tasks = new Map<string, TaskDefinition>();
-  const definedIn = new Map<string, string>();
-  const files = (await Promise.all(dirs.map(taskFiles))).flat();
+export async function loadTaskRegistry(layers: Layer[]): Promise<TaskRegistry> {
+  const perLayer = await Promise.all(
+    layers.map(async (layer) => ({ layer, files: [...new Set((await Promise.all(layer.taskDirs.map(taskFiles))).flat())] })),
+  );
+  const files = perLayer.flatMap((l) => l.files);
   let modules: string[];
   try {
     modules = await compiledTaskModules(files);
@@ -35,22 +48,74 @@ export async function loadTaskRegistry(dirs: string[]): Promise<TaskRegistry> {
     throw new UserError('task-module', `cannot compile the task modules: ${(e as Error).message}`, {}, { cause: e });
   }
   const loaded = await Promise.all(files.map((file, i) => importTask(file, modules[i])));
-  loaded.forEach((task, i) => {
-    const earlier = definedIn.get(task.name);
-    if (earlier !== undefined) {
-      throw new UserError('task-module', `${files[i]} defines task "${task.name}", which ${earlier} already defines`, {
-        hint: 'give your task another name (a task never replaces another, least of all a built-in one)',
+  const byFile = new Map(files.map((f, i) => [f, loaded[i]]));
+
+  const explicit = new Map<string, TaskDefinition>();
+  // Per tier (the project, the packages, ours): the entries of each name.
+  const tiers = { project: new Map<string, TaskEntry[]>(), package: new Map<string, TaskEntry[]>(), shipped: new Map<string, TaskEntry[]>() };
+  for (const { layer, files: layerFiles } of perLayer) {
+    const seen = new Map<string, string>();
+    for (const file of layerFiles) {
+      const task = byFile.get(file)!;
+      const earlier = seen.get(task.name);
+      if (earlier !== undefined) {
+        throw new UserError('task-module', `${file} defines task "${task.name}", which ${earlier} already defines`, {
+          pos: await namePos(file, task.name),
+          hint: 'give one of them another name',
+        });
+      }
+      seen.set(task.name, file);
+      const tier = tiers[layer.kind];
+      tier.set(task.name, [...(tier.get(task.name) ?? []), { task, file, layer, replaces: [] }]);
+      if (layer.name) explicit.set(`${layer.name}/${task.name}`, task);
+    }
+  }
+
+  const bare = new Map<string, TaskEntry>();
+  const ambiguous = new Map<string, string[]>();
+  const allNames = [...new Set([...tiers.project.keys(), ...tiers.package.keys(), ...tiers.shipped.keys()])].sort();
+  for (const name of allNames) {
+    const [project] = tiers.project.get(name) ?? [];
+    const packages = tiers.package.get(name) ?? [];
+    const shipped = tiers.shipped.get(name) ?? [];
+    const below = project ? [...packages, ...shipped] : packages.length ? shipped : [];
+    for (const over of project ? [project] : packages) {
+      if (below.length === 0 || over.task.override === true) continue;
+      const what = below.map((b) => `the one of ${layerLabel(b.layer)} (${b.file})`).join(' and ');
+      throw new UserError('task-module', `task "${name}" in ${over.file} would replace ${what}`, {
+        pos: await namePos(over.file, name),
+        hint: `rename it, or add \`override: true\` to its definition if every runbook that says ${name}: should run it`,
       });
     }
-    definedIn.set(task.name, files[i]);
-    tasks.set(task.name, task);
-  });
-  const sorted = [...tasks.keys()].sort();
+    const chosen = project ?? (packages.length === 1 ? packages[0] : packages.length === 0 ? shipped[0] : undefined);
+    if (chosen) bare.set(name, { ...chosen, replaces: below });
+    else ambiguous.set(name, packages.map((p) => `${p.layer.name}/${name}`));
+  }
   return {
-    get: (name) => tasks.get(name),
-    names: () => sorted,
-    suggest: (name) => closest(name, sorted),
+    get: (name) => bare.get(name)?.task ?? explicit.get(name),
+    ambiguous: (name) => ambiguous.get(name),
+    names: () => allNames,
+    entries: () => allNames.flatMap((n) => bare.get(n) ?? []),
+    suggest: (name) => closest(name, allNames),
   };
+}
+
+/** Where a task module says `name: '<name>'`, for errors about the task. */
+async function namePos(file: string, name: string): Promise<SourcePos> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const quoted = ['"', "'", '`'].map((q) => q + name + q);
+  const at = findNameAt(text, quoted);
+  if (at < 0) return { file, line: 1, col: 1 };
+  const before = text.slice(0, at).split('\n');
+  return { file, line: before.length, col: before.at(-1)!.length + 1 };
+}
+
+function findNameAt(text: string, quoted: string[]): number {
+  for (const m of text.matchAll(/\bname\s*:\s*/g)) {
+    const rest = text.slice(m.index + m[0].length);
+    if (quoted.some((q) => rest.startsWith(q))) return m.index;
+  }
+  return -1;
 }
 
 async function taskFiles(dir: string): Promise<string[]> {

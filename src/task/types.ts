@@ -112,6 +112,11 @@ export interface TaskDefinition<Schema extends z.ZodType = z.ZodType, Observed =
   /** Arg names whose values are secrets (redacted in journal and logs). */
   secretArgs?: string[];
   /**
+   * This task replaces one of the same name further down the search path (a package's, or ours):
+   * every runbook that names it then runs this one. Without it, the clash is an error.
+   */
+  override?: boolean;
+  /**
    * Read-only: observe the host and compare with the wanted state. May be called an extra time for
    * read-ahead (engine/read-ahead.ts), against a shell that records its first command and stops.
    */

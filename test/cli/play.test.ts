@@ -146,8 +146,8 @@ test('validate passes a good runbook; list and doc describe runbooks and tasks',
   assert.is(v.code, 0, v.stderr);
   const l = await runbook(['list'], project);
   assert.is(l.code, 0, l.stderr);
-  assert.match(l.stdout, /site\s+two config files from templates/);
-  assert.match(l.stdout, /template\s+Render/);
+  assert.match(l.stdout, /site\s+project\s+two config files from templates/);
+  assert.match(l.stdout, /template\s+runbook \(shipped\)\s+Render/);
   const d = await runbook(['doc', 'template'], project);
   assert.is(d.code, 0, d.stderr);
   assert.match(d.stdout, /"src"/);

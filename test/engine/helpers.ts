@@ -9,12 +9,13 @@ import type { RunEvent } from '../../src/engine/events.js';
 import { runPlay, type PlayOptions, type PlayResult } from '../../src/engine/run.js';
 import type { Inventory, InventoryGroup, InventoryHost, PlanItem, Runbook, StepDecl, Vars } from '../../src/model.js';
 import { loadTaskRegistry, type TaskRegistry } from '../../src/task/registry.js';
+import { taskLayer } from '../helpers/layers.js';
 
 export const fixtureTasks = fileURLToPath(new URL('../fixtures/engine/tasks/', import.meta.url));
 
 let registry: Promise<TaskRegistry> | undefined;
 export function fixtureRegistry(): Promise<TaskRegistry> {
-  return (registry ??= loadTaskRegistry([fixtureTasks]));
+  return (registry ??= loadTaskRegistry([taskLayer(fixtureTasks)]));
 }
 
 export async function tempDir(): Promise<{ dir: string; cleanup(): Promise<void> }> {
@@ -57,6 +58,7 @@ export function runbook(items: Array<StepDecl | PlanItem>, more: Partial<Runbook
     items: items.map((i) => ('kind' in i ? i : { kind: 'step' as const, step: i })),
     handlers: [],
     dir: '/nonexistent/runbooks',
+    templateDirs: [],
     ...more,
   };
 }

@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { waitFor } from '../helpers/wait.js';
 import { ensureBuilt, journalOf, makeProject, removeDir, runbook, runIds, startRunbook, treeListing, type Ran } from './cli-helpers.js';
 
 const TRIALS = Number(process.env.JOURNAL_KILL_TRIALS ?? 20);
@@ -114,6 +115,9 @@ test(`kill -9 at ${TRIALS} seeded moments of a 30-step play; resume always conve
       assert.match(resume.stderr, /stale lock/, `trial ${trial}: the dead controller's lock is taken over`);
       outcomes.push(`${trial}: killed after ${records.length} records${damaged.length ? ' (partial last line)' : ''}, resumed`);
     }
+    // The killed controller's last shell script may still be running, orphaned: it ends on its
+    // own (its input is gone) and its EXIT trap removes its private temp directory.
+    await waitFor(() => !treeListing(out).includes('.runbook-tmp.'), 60_000);
     assert.is(treeListing(out), expected, `trial ${trial}: the files equal an uninterrupted run's`);
     removeDir(project);
   }

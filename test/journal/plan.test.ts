@@ -16,7 +16,7 @@ const step = (id: string, task: string, undo?: StepDecl[]): StepDecl => ({
   runOnce: false, loopVar: 'item', ignoreErrors: false, noLog: false, ...(undo ? { undo } : {}),
 });
 const runbook: Runbook = {
-  file: 'rb.yaml', hash: 'h', name: 'rb', hosts: 'all', strategy: 'linear', onFailure: 'stop', vars: {}, dir: '/',
+  file: 'rb.yaml', hash: 'h', name: 'rb', hosts: 'all', strategy: 'linear', onFailure: 'stop', vars: {}, dir: '/', templateDirs: [],
   items: [
     { kind: 'step', step: step('a', 'copy') },
     { kind: 'checkpoint', name: 'cp', pos },
@@ -31,6 +31,8 @@ const registry: TaskRegistry = {
   get: (name) => (name === 'copy' ? withUndo : name === 'shell' ? ({} as TaskDefinition) : undefined),
   names: () => ['copy', 'shell'],
   suggest: () => undefined,
+  ambiguous: () => undefined,
+  entries: () => [],
 };
 const header = { id: 'r', kind: 'play', pid: 1, steps: [], checkpoints: [{ name: 'cp', beforeStep: 1 }], startTime: 't' } as unknown as RunHeader;
 

@@ -38,7 +38,7 @@ function runbook(steps: StepDecl[]): Runbook {
       { kind: 'checkpoint', name: 'cp1', pos },
       ...steps.slice(1).map((s) => ({ kind: 'step' as const, step: s })),
     ],
-    handlers: [], dir: '/p/runbooks',
+    handlers: [], dir: '/p/runbooks', templateDirs: [],
   };
 }
 function header(projectDir: string, id = newRunId()): RunHeader {

@@ -8,10 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { findProjectDir } from '../../src/cli/project.js';
-import { builtinTaskDir, loadTaskRegistry } from '../../src/task/registry.js';
+import { findProjectDir } from '../../src/project/find.js';
+import { loadTaskRegistry } from '../../src/task/registry.js';
+import { shippedLayer } from '../../src/project/library.js';
+import { taskLayer } from '../helpers/layers.js';
 import { ensureBuilt, runbook } from '../cli/helpers.js';
 import { caught } from '../helpers/caught.js';
+import type { UserError } from '../../src/errors.js';
 
 let root: string;
 
@@ -86,7 +89,9 @@ test('discovery never goes above the home directory', async () => {
 test("a project's task with a built-in task's name is an error, not a silent replacement", async () => {
   const project = join(root, 'shadow');
   plant(project, join(root, 'shadow-ran'), 'apt');
-  assert.match((await caught(loadTaskRegistry([builtinTaskDir(), join(project, 'tasks')]))).message, /defines task "apt", which .*apt\.ts already defines/);
+  const error = await caught(loadTaskRegistry([taskLayer(join(project, 'tasks')), shippedLayer()]));
+  assert.match(error.message, /task "apt" in .*shadow\/tasks\/apt\.ts would replace the one of runbook \(shipped\)/);
+  assert.match(String((error as UserError).hint), /override: true/);
 });
 
 test.run();

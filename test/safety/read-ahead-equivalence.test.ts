@@ -11,7 +11,8 @@ import type { RunEvent } from '../../src/engine/events.js';
 import { runPlay } from '../../src/engine/run.js';
 import { loadRunbook } from '../../src/load/runbook.js';
 import type { Inventory } from '../../src/model.js';
-import { builtinTaskDir, loadTaskRegistry, type TaskRegistry } from '../../src/task/registry.js';
+import { loadTaskRegistry, type TaskRegistry } from '../../src/task/registry.js';
+import { openLibrary, shippedLayer } from '../../src/project/library.js';
 import { SshTransport } from '../../src/transport/ssh.js';
 import { inventoryHost, startSshd, type Sshd } from '../helpers/sshd.js';
 
@@ -24,7 +25,7 @@ test.before(async () => {
   sshd = await startSshd();
   project = mkdtempSync(join(tmpdir(), 'runbook-ra-equiv-'));
   mkdirSync(join(project, 'runbooks'));
-  registry = await loadTaskRegistry([builtinTaskDir()]);
+  registry = await loadTaskRegistry([shippedLayer()]);
 });
 
 test.after(async () => {
@@ -74,7 +75,7 @@ function generate(seed: number, dir: string, n: number): string {
 /** Plays `yaml` on the sshd host; the host results as `step:status`. */
 async function playOver(name: string, yaml: string, runId: string): Promise<string[]> {
   writeFileSync(join(project, 'runbooks', `${name}.yaml`), yaml);
-  const runbook = await loadRunbook(name, { projectDir: project, registry });
+  const runbook = await loadRunbook(name, { library: await openLibrary(project), registry });
   const inventory: Inventory = { hash: '', hosts: new Map([['web1', inventoryHost(sshd, 'web1')]]), groups: new Map(), knownHostsFile: sshd.knownHosts };
   const statuses: string[] = [];
   await runPlay({

@@ -37,7 +37,7 @@ test('a command of a controller killed with SIGKILL dies with the SSH session an
       import { raw } from ${src('src/api.ts')};
       import { openTransport } from ${src('src/transport/connect.ts')};
       import { HostShell } from ${src('src/transport/host.ts')};
-      import { runCommand } from ${src('tasks/lib/command.ts')};
+      import { runCommand } from ${src('src/sdk/command.ts')};
       const { transport, loginUser } = await openTransport(${JSON.stringify(inventoryHost(sshd))}, { knownHostsFile: ${JSON.stringify(sshd.knownHosts)} });
       const shell = new HostShell(transport, loginUser);
       runCommand(shell, raw(${JSON.stringify(`echo $$ > '${started}.tmp'; mv '${started}.tmp' '${started}'; sleep 60; echo ran > '${marker}'`)}), {}, new AbortController().signal);

@@ -11,7 +11,8 @@ import type { RunEvent } from '../../src/engine/events.js';
 import { runPlay } from '../../src/engine/run.js';
 import { loadRunbook } from '../../src/load/runbook.js';
 import type { Inventory } from '../../src/model.js';
-import { builtinTaskDir, loadTaskRegistry, type TaskRegistry } from '../../src/task/registry.js';
+import { loadTaskRegistry, type TaskRegistry } from '../../src/task/registry.js';
+import { openLibrary, shippedLayer } from '../../src/project/library.js';
 import { SshTransport } from '../../src/transport/ssh.js';
 import { inventoryHost, startSshd, type Sshd } from '../helpers/sshd.js';
 
@@ -24,7 +25,7 @@ test.before(async () => {
   sshd = await startSshd();
   project = mkdtempSync(join(tmpdir(), 'runbook-read-ahead-'));
   mkdirSync(join(project, 'runbooks'));
-  registry = await loadTaskRegistry([builtinTaskDir()]);
+  registry = await loadTaskRegistry([shippedLayer()]);
   const { exec, execMany } = SshTransport.prototype;
   SshTransport.prototype.exec = function (this: SshTransport, ...a: Parameters<typeof exec>) {
     calls.exec++;
@@ -44,7 +45,7 @@ test.after(async () => {
 
 async function play(name: string, yaml: string, checkMode = false) {
   writeFileSync(join(project, 'runbooks', `${name}.yaml`), yaml);
-  const runbook = await loadRunbook(name, { projectDir: project, registry });
+  const runbook = await loadRunbook(name, { library: await openLibrary(project), registry });
   const inventory: Inventory = { hash: '', hosts: new Map([['web1', inventoryHost(sshd, 'web1')]]), groups: new Map(), knownHostsFile: sshd.knownHosts };
   const results: Array<Extract<RunEvent, { type: 'host-result' }>> = [];
   Object.assign(calls, { exec: 0, execMany: 0, readAhead: 0 });

@@ -4,7 +4,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import command from '../../tasks/command.js';
 import shellTask from '../../tasks/shell.js';
 import facts from '../../tasks/facts.js';
-import { splitWords } from '../../tasks/lib/command.js';
+import { splitWords } from '../../src/sdk/command.js';
 import { check, cleanup, context, hostileValues, tempDir } from '../helpers/task-harness.js';
 
 test.after(cleanup);

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import download from '../../tasks/download.js';
-import { parseChecksumFile, parseChecksumSpec } from '../../tasks/lib/checksum.js';
+import { parseChecksumFile, parseChecksumSpec } from '../../src/sdk/checksum.js';
 import { check, cleanup, converge, hostileValues, lifecycle, tempDir } from '../helpers/task-harness.js';
 
 const NAME = 'kafka_2.13-3.5.1.tgz';

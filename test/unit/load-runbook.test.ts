@@ -3,6 +3,8 @@ import * as assert from 'uvu/assert';
 import { join, resolve } from 'node:path';
 import { loadTaskRegistry, type TaskRegistry } from '../../src/task/registry.js';
 import { loadRunbook } from '../../src/load/runbook.js';
+import { openLibrary, type Library } from '../../src/project/library.js';
+import { taskLayer } from '../helpers/layers.js';
 import { loadInventory } from '../../src/load/inventory.js';
 import { hostVars } from '../../src/load/vars.js';
 import { resolveStepArgs } from '../../src/load/args.js';
@@ -16,14 +18,16 @@ const fixtures = resolve('test/fixtures/load');
 const projectDir = join(fixtures, 'project');
 const errorsDir = join(projectDir, 'runbooks/errors');
 let registry: TaskRegistry;
+let library: Library;
 
 test.before(async () => {
-  registry = await loadTaskRegistry([join(fixtures, 'tasks')]);
+  registry = await loadTaskRegistry([taskLayer(join(fixtures, 'tasks'))]);
+  library = await openLibrary(projectDir);
 });
 
 async function loadError(ref: string): Promise<UserError> {
   try {
-    await loadRunbook(ref, { projectDir, registry });
+    await loadRunbook(ref, { library, registry });
   } catch (e) {
     if (isUserError(e)) return e;
     throw e;
@@ -103,7 +107,7 @@ test('an unknown runbook name suggests the nearest', async () => {
 });
 
 test('missing template variable: named, at file:line:col inside the string', async () => {
-  const rb = await loadRunbook('errors/missing-var', { projectDir, registry });
+  const rb = await loadRunbook('errors/missing-var', { library, registry });
   const inventory = await loadInventory(undefined);
   const [greet, block] = steps(rb.items);
   const vars = hostVars(rb, inventory, 'localhost', {});
@@ -125,7 +129,7 @@ test('missing template variable: named, at file:line:col inside the string', asy
 });
 
 test('missing required var: at its declaration, naming the host', async () => {
-  const rb = await loadRunbook('errors/needs-token', { projectDir, registry });
+  const rb = await loadRunbook('errors/needs-token', { library, registry });
   const inventory = await loadInventory(undefined);
   try {
     hostVars(rb, inventory, 'localhost', {});
@@ -141,7 +145,7 @@ test('missing required var: at its declaration, naming the host', async () => {
 });
 
 test('includes: ids, scope, hosts, when, tags, markers and handlers', async () => {
-  const rb = await loadRunbook('site', { projectDir, registry });
+  const rb = await loadRunbook('site', { library, registry });
   assert.is(rb.name, 'site');
   assert.is(rb.dir, join(projectDir, 'runbooks'));
   assert.equal(rb.items.map((i) => i.kind), ['step', 'step', 'step', 'checkpoint', 'flush_handlers', 'step']);
@@ -170,13 +174,13 @@ test('includes: ids, scope, hosts, when, tags, markers and handlers', async () =
   assert.is(rb.vars.zk_port.type, 'number');
   assert.match(hello.hash, /^[0-9a-f]{64}$/);
   assert.is.not(configure.hash, runZk.hash);
-  const again = await loadRunbook(join(projectDir, 'runbooks/site.yaml'), { projectDir, registry });
+  const again = await loadRunbook(join(projectDir, 'runbooks/site.yaml'), { library, registry });
   assert.is(again.hash, rb.hash);
   assert.is(steps(again.items)[1].hash, configure.hash);
 });
 
 test('include vars render per host through renderValue at their own position', async () => {
-  const rb = await loadRunbook('site', { projectDir, registry });
+  const rb = await loadRunbook('site', { library, registry });
   const inventory = await loadInventory(join(fixtures, 'inventory/hosts.yaml'));
   const configure = steps(rb.items)[1];
   const vars = hostVars(rb, inventory, 'kafka02', { token: 't' }, configure.scope);
@@ -188,7 +192,7 @@ test('include vars render per host through renderValue at their own position', a
 });
 
 test('templated args are checked per host, at the arg', async () => {
-  const rb = await loadRunbook('site', { projectDir, registry });
+  const rb = await loadRunbook('site', { library, registry });
   const inventory = await loadInventory(undefined);
   const write = steps(rb.items)[3];
   const bad = { ...write, args: { ...(write.args as object), mode: '{{ mode }}' } };
@@ -203,7 +207,7 @@ test('templated args are checked per host, at the arg', async () => {
 });
 
 test('var precedence: runbook < include vars < all < parent group < child group < host < extra', async () => {
-  const rb = await loadRunbook('errors/precedence', { projectDir, registry });
+  const rb = await loadRunbook('errors/precedence', { library, registry });
   const [show] = steps(rb.items);
   assert.equal(show.scope, { inner_default: 'inner', from_scope: 'include', level: 'include' });
   const none = await loadInventory(undefined);
@@ -227,7 +231,7 @@ test('var precedence: runbook < include vars < all < parent group < child group 
 });
 
 test('throttle: a positive count on steps and handlers, in the JSON schema too', async () => {
-  const rb = await loadRunbook('throttle', { projectDir, registry });
+  const rb = await loadRunbook('throttle', { library, registry });
   assert.is(rb.handlers[0].throttle, 1);
   assert.is(steps(rb.items)[0].throttle, undefined);
   const e = await loadError('errors/bad-throttle');
@@ -238,7 +242,7 @@ test('throttle: a positive count on steps and handlers, in the JSON schema too',
 });
 
 test('timeout: positive seconds, read onto the step; anything else is an error at the value', async () => {
-  const rb = await loadRunbook('throttle', { projectDir, registry });
+  const rb = await loadRunbook('throttle', { library, registry });
   assert.is(steps(rb.items)[0].timeout, 2.5);
   assert.is(rb.handlers[0].timeout, undefined);
   const e = await loadError('errors/bad-timeout');

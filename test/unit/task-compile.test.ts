@@ -1,5 +1,6 @@
 // Task modules are compiled once and cached by the content of every file that went into them.
 import { test } from 'uvu';
+import { taskLayer } from '../helpers/layers.js';
 import * as assert from 'uvu/assert';
 import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -34,7 +35,7 @@ test.before(async () => {
 test.after(() => rm(root, { recursive: true, force: true }));
 
 test('a task directory without node_modules loads, importing runbook and its own lib', async () => {
-  const registry = await loadTaskRegistry([tasks]);
+  const registry = await loadTaskRegistry([taskLayer(tasks)]);
   assert.equal(registry.names(), ['hello']);
   assert.is(registry.get('hello')!.description, 'first');
 });
@@ -43,25 +44,25 @@ test('the second load reuses the cached build', async () => {
   const cacheDir = join(root, 'cache', 'runbook', 'tasks');
   const [build] = await readdir(cacheDir);
   const before = await readdir(join(cacheDir, build));
-  await loadTaskRegistry([tasks]);
+  await loadTaskRegistry([taskLayer(tasks)]);
   assert.equal(await readdir(join(cacheDir, build)), before);
 });
 
 test('an edit to an imported helper is picked up (the cache key covers every input)', async () => {
   await writeFile(join(tasks, 'lib', 'greeting.ts'), `export const greeting = (): string => 'second';\n`);
-  const registry = await loadTaskRegistry([tasks]);
+  const registry = await loadTaskRegistry([taskLayer(tasks)]);
   assert.is(registry.get('hello')!.description, 'second');
 });
 
 test('a new task file is picked up', async () => {
   await writeFile(join(tasks, 'bye.ts'), taskSource('bye'));
-  const registry = await loadTaskRegistry([tasks]);
+  const registry = await loadTaskRegistry([taskLayer(tasks)]);
   assert.equal(registry.names(), ['bye', 'hello']);
 });
 
 test('a syntax error in a task names the file', async () => {
   await writeFile(join(tasks, 'broken.ts'), 'export default {{{\n');
-  const err = await loadTaskRegistry([tasks]).catch((e) => e);
+  const err = await loadTaskRegistry([taskLayer(tasks)]).catch((e) => e);
   assert.match(String(err.message), /broken\.ts/);
   await rm(join(tasks, 'broken.ts'));
 });

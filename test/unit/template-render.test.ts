@@ -14,7 +14,7 @@ const nowhere = { positions: {}, path: 'v' };
 const vars = { a: { b: 1 }, list: [1, 2], role: 'kafka', zero: 0, no: 'false', empty: '', items: [] as unknown[], yes: 'yes' };
 const pos: SourcePos = { file: '/nonexistent.yaml', line: 3, col: 11 };
 const render = (s: string, v: Record<string, unknown> = vars) => renderValue(s, v, nowhere);
-const emptyRunbook: Runbook = { file: '', hash: '', name: 't', hosts: 'all', strategy: 'linear', onFailure: 'stop', vars: {}, items: [], handlers: [], dir: '' };
+const emptyRunbook: Runbook = { file: '', hash: '', name: 't', hosts: 'all', strategy: 'linear', onFailure: 'stop', vars: {}, items: [], handlers: [], dir: '', templateDirs: [] };
 
 function templateError(fn: () => unknown): UserError {
   try {

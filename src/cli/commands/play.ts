@@ -24,9 +24,9 @@ const tagList = (value: string, previous: string[]) => [...previous, ...value.sp
 export function register(program: Command): void {
   program
     .command('play')
-    .description('run a runbook (a name in runbooks/ or a path) over the hosts of an inventory')
+    .description('run a runbook (a name on the search path, see `runbook list`, or a path) over the hosts of an inventory')
     .argument('<runbook>', 'runbook name in runbooks/ (with or without .yaml) or a path')
-    .option('-i, --inventory <path>', 'inventory file (YAML or Ansible INI); default: localhost over connection local')
+    .option('-i, --inventory <path>', 'inventory file (YAML or Ansible INI); default: the one runbook.yaml names, else localhost over connection local')
     .option('-C, --check', 'only check: report what would change, change nothing')
     .option('-D, --diff', 'show unified diffs of file changes')
     .option('-l, --limit <pattern>', 'only these hosts (host, group or pattern)')

@@ -56,7 +56,7 @@ async function resume(id: string | undefined, flags: ResumeFlags): Promise<numbe
   for (const d of run.damaged) say(`journal line ${d.line} of run ${header.id} is damaged (the controller died mid-write); ignored`);
 
   const given = await parseExtraVars(flags.extraVars);
-  const context = await reloadContext(header, given, project.registry);
+  const context = await reloadContext(header, given, project);
   for (const problem of resumeLib.checkUnchanged(header, context.runbook, context.inventory, flags.force ?? false)) {
     say(`warning: --force: ${problem}`);
   }

@@ -51,7 +51,7 @@ async function rollback(id: string | undefined, flags: RollbackFlags): Promise<n
   const warn = (m: string) => void process.stderr.write(`warning: ${m}\n`);
   const project = await openProject();
   const run = await history.chooseRun(project.dir, id, (r) => r.header.kind === 'play' && !r.header.options.checkMode, 'run to roll back');
-  const context = await reloadContext(run.header, await parseExtraVars(flags.extraVars), project.registry);
+  const context = await reloadContext(run.header, await parseExtraVars(flags.extraVars), project);
   if (context.runbook.hash !== run.header.runbook.hash) {
     warn(`${run.header.runbook.file} changed since run ${run.header.id}; undo: steps are taken from it as it is now`);
   }

@@ -11,7 +11,7 @@ export function register(program: Command): void {
     .action(
       action(async () => {
         const [{ findProjectDir }, { loadRuns }, { hostOutcomes }] = await Promise.all([
-          import('../project.js'),
+          import('../../project/find.js'),
           import('../../journal/history.js'),
           import('../../journal/state.js'),
         ]);
@@ -41,7 +41,7 @@ export function register(program: Command): void {
     .description("show each host's steps and their states in one run")
     .action(
       action(async (id: string) => {
-        const [{ findProjectDir }, { loadRun, loadRuns }] = await Promise.all([import('../project.js'), import('../../journal/history.js')]);
+        const [{ findProjectDir }, { loadRun, loadRuns }] = await Promise.all([import('../../project/find.js'), import('../../journal/history.js')]);
         const projectDir = await findProjectDir();
         printRun(await loadRun(projectDir, id));
         const rollbacks = (await loadRuns(projectDir)).filter((r) => r.header.rollbackOf === id);

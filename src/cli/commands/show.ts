@@ -19,7 +19,7 @@ export function register(program: Command): void {
     .command('show')
     .description('show the plan: the steps each host would run, with its vars, conditions and args (secrets masked)')
     .argument('<runbook>', 'runbook name in runbooks/ or a path')
-    .option('-i, --inventory <path>', 'inventory file (YAML or Ansible INI); default: localhost')
+    .option('-i, --inventory <path>', 'inventory file (YAML or Ansible INI); default: the one runbook.yaml names, else localhost')
     .option('-l, --limit <pattern>', 'only these hosts')
     .option('-t, --tags <tags>', 'only steps with these tags', tagList, [])
     .option('--skip-tags <tags>', 'skip steps with these tags', tagList, [])

@@ -8,34 +8,31 @@ export function register(program: Command): void {
   program
     .command('validate')
     .description('check runbooks (YAML, schema, tasks and their args, templates) without connecting to any host')
-    .argument('[runbook...]', 'runbook names or paths; default: every runbook in runbooks/')
-    .option('-i, --inventory <path>', 'also plan against this inventory: render and check every step for every host')
+    .argument('[runbook...]', 'runbook names or paths; default: every runbook of the project')
+    .option('-i, --inventory <path>', 'also plan against this inventory (default: the one runbook.yaml names): render and check every step for every host')
     .option('-e, --extra-vars <vars>', 'key=value, a YAML/JSON mapping, or @file.yaml (repeatable)', (v: string, p: string[]) => [...p, v], [])
     .action(action((refs: string[], flags: { inventory?: string; extraVars: string[] }) => validate(refs, flags)));
 }
 
 async function validate(refs: string[], flags: { inventory?: string; extraVars: string[] }): Promise<number> {
-  const [{ openProject }, { loadRunbook }, { loadInventory }, { planPlay }, { parseExtraVars }, { readdir }, { join }] = await Promise.all([
+  const [{ openProject }, { loadRunbook }, { loadInventory }, { planPlay }, { parseExtraVars }, { listRunbooks, defaultInventory }] = await Promise.all([
     import('../context.js'),
     import('../../load/runbook.js'),
     import('../../load/inventory.js'),
     import('../../engine/plan.js'),
     import('../../load/extra-vars.js'),
-    import('node:fs/promises'),
-    import('node:path'),
+    import('../../project/library.js'),
   ]);
   const project = await openProject();
   const extraVars = await parseExtraVars(flags.extraVars);
-  const inventory = flags.inventory === undefined ? undefined : await loadInventory(flags.inventory);
-  let names = refs;
-  if (names.length === 0) {
-    const dir = join(project.dir, 'runbooks');
-    names = (await readdir(dir).catch(() => [] as string[])).filter((n) => /\.ya?ml$/.test(n)).sort().map((n) => join(dir, n));
-  }
+  const inventoryPath = flags.inventory ?? defaultInventory(project.library);
+  const inventory = inventoryPath === undefined ? undefined : await loadInventory(inventoryPath);
+  // Without names: the project's own runbooks (those of packages and ours are checked by their authors).
+  const names = refs.length > 0 ? refs : (await listRunbooks(project.library)).filter((r) => r.layer === project.library.layers[0]).map((r) => r.file);
   let failed = 0;
   for (const ref of names) {
     try {
-      const runbook = await loadRunbook(ref, { projectDir: project.dir, registry: project.registry });
+      const runbook = await loadRunbook(ref, project);
       if (inventory) await planPlay({ runbook, inventory, registry: project.registry, extraVars, tags: { only: [], skip: [] } });
       process.stdout.write(`ok: ${ref}\n`);
     } catch (e) {

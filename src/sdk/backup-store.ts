@@ -5,7 +5,8 @@
 // made under mktemp names (O_EXCL) with mode 0600 and renamed into place; a backup's sha256 is in
 // the undo record and is checked before anything is restored from it.
 
-import { raw, sh, TaskError, type ShellText } from 'runbook';
+import { raw, sh, type ShellText } from '../shell/quote.js';
+import { TaskError } from '../errors.js';
 
 /** Exit status of a script that found the store unsafe (75) or a backup not as recorded (76). */
 export const UNSAFE_STORE = 75;

@@ -10,7 +10,9 @@
 
 import { randomUUID } from 'node:crypto';
 import { posix } from 'node:path';
-import { expectSize, placeTemp, raw, sh, tempBeside, TaskError, type HostShell, type ShellText } from 'runbook';
+import { expectSize, placeTemp, tempBeside, type HostShell } from '../transport/host.js';
+import { raw, sh, type ShellText } from '../shell/quote.js';
+import { TaskError } from '../errors.js';
 import { BACKUP_CHANGED, backupTarScript, parseBackupHash, restoreTarScript, verifiedBackupScript, verifyBackupScript } from './backup-store.js';
 import { parsePathState, PROBE_FUNCTION, probeScript, splitSections, type PathState } from './probe.js';
 

@@ -2,7 +2,8 @@
 // dated `backup`, a `validate` command, and `force: false` to leave an existing file alone.
 
 import { posix } from 'node:path';
-import { z, type CheckResult, type TaskContext } from 'runbook';
+import { z } from 'zod';
+import { type CheckResult, type TaskContext } from '../task/types.js';
 import { ownerArgs, pathArg } from './attrs.js';
 import { planContent, probeContent, type ContentPlan, type ContentUndo } from './content-file.js';
 

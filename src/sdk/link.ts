@@ -3,7 +3,10 @@
 // directory at dest is refused unless `force`, and then backed up first so undo can restore it.
 
 import { posix } from 'node:path';
-import { placeTemp, raw, sh, tempBeside, TaskError, type CheckResult, type HostShell } from 'runbook';
+import { placeTemp, tempBeside, type HostShell } from '../transport/host.js';
+import { raw, sh } from '../shell/quote.js';
+import { TaskError } from '../errors.js';
+import { type CheckResult } from '../task/types.js';
 import { backupScript, priorOf, recordedBackup, type Prior } from './prior.js';
 import { parsePathState, PROBE_FUNCTION, probeScript, splitSections } from './probe.js';
 

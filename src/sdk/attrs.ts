@@ -1,7 +1,7 @@
 // The owner/group/mode arguments most file tasks take, and how they compare with what a probe
 // found. Owners may be names or numeric ids, like chown accepts.
 
-import { z } from 'runbook';
+import { z } from 'zod';
 
 /**
  * `mode: '0644'` (quote it in YAML). An unquoted 0644 reaches us as the number 644 under YAML 1.2;

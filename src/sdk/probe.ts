@@ -8,7 +8,8 @@
 // types and paths, one stat per path, and for a small file its content (the controller hashes it).
 
 import { createHash } from 'node:crypto';
-import { raw, sh, TaskError, type ShellText } from 'runbook';
+import { raw, sh, type ShellText } from '../shell/quote.js';
+import { TaskError } from '../errors.js';
 
 /** File content read along with a probe (for diffs and line edits); bigger files are read on demand. */
 export const READ_LIMIT = 1024 * 1024;

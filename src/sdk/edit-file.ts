@@ -2,7 +2,10 @@
 // text from the old with a pure function; this runs it against the host: probe, edit, plan. The
 // edit sees null for a missing file and returns null to leave it missing.
 
-import { TaskError, z, type CheckResult, type HostShell } from 'runbook';
+import { TaskError } from '../errors.js';
+import { z } from 'zod';
+import { type CheckResult } from '../task/types.js';
+import { type HostShell } from '../transport/host.js';
 import type { Attrs } from './attrs.js';
 import { encodeLossless } from './lossless-text.js';
 import { planContent, probeContent, textOf, type ContentPlan, type ContentUndo, type Dest } from './content-file.js';

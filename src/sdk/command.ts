@@ -2,7 +2,10 @@
 // round trip, and running the command with chdir, env and stdin, returning Ansible's register
 // data (rc, stdout, stderr, stdout_lines, stderr_lines).
 
-import { argv, CommandError, raw, sh, z, type ApplyResult, type CheckResult, type HostShell, type ShellText } from 'runbook';
+import { argv, raw, sh, type ShellText } from '../shell/quote.js';
+import { CommandError, type HostShell } from '../transport/host.js';
+import { z } from 'zod';
+import { type ApplyResult, type CheckResult } from '../task/types.js';
 
 /**
  * A word or env value: numbers and booleans (a templated `"{{port}}"` renders as a number) become

@@ -12,7 +12,10 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import { expectSize, placeTemp, raw, sh, tempBeside, TaskError, type CheckResult, type FileDiff, type HostShell, type ShellText } from 'runbook';
+import { expectSize, placeTemp, tempBeside, type HostShell } from '../transport/host.js';
+import { raw, sh, type ShellText } from '../shell/quote.js';
+import { TaskError } from '../errors.js';
+import { type CheckResult, type FileDiff } from '../task/types.js';
 import { attrChanges, chownSpec, type Attrs } from './attrs.js';
 import { decodeLossless } from './lossless-text.js';
 import { backupScript, chmodMode, priorOf, restore, type Prior } from './prior.js';
