@@ -12,11 +12,11 @@ const packageSpec = z
   .regex(/^[a-z0-9][a-z0-9+.-]*(:[a-z0-9-]+)?(=[A-Za-z0-9.+~:_-]+)?$/, 'expected a Debian package name, optionally name=version');
 
 export const aptArgs = z.strictObject({
-  name: z.union([packageSpec, z.array(packageSpec)]).optional(),
-  state: z.enum(['present', 'absent', 'latest']).default('present'),
-  update_cache: z.boolean().default(false),
-  cache_valid_time: z.number().int().positive().optional(),
-  upgrade: z.enum(['no', 'safe', 'full']).default('no'),
+  name: z.union([packageSpec, z.array(packageSpec)]).optional().describe('A package or a list of packages, optionally pinned: name=version.'),
+  state: z.enum(['present', 'absent', 'latest']).default('present').describe('present: installed (any version unless pinned); latest: upgraded to the newest; absent: removed.'),
+  update_cache: z.boolean().default(false).describe('Run apt-get update first.'),
+  cache_valid_time: z.number().int().positive().optional().describe('With update_cache: skip the update when the package index is younger than this many seconds.'),
+  upgrade: z.enum(['no', 'safe', 'full']).default('no').describe('safe: apt-get upgrade; full: apt-get dist-upgrade; no: neither.'),
 });
 export type AptArgs = z.output<typeof aptArgs>;
 

@@ -16,23 +16,19 @@ const oneLine = z.string().min(1).refine((s) => !/[\n\r]/.test(s), 'must be one 
 const words = z.union([oneLine, z.array(oneLine).min(1)]);
 
 export const repositoryArgs = z.strictObject({
-  /** File name: /etc/apt/sources.list.d/<name>.sources and /etc/apt/keyrings/<name>.gpg. */
-  name: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - only (it names files)'),
-  uris: words,
-  suites: words,
-  components: words.optional(),
-  types: z.union([z.enum(['deb', 'deb-src']), z.array(z.enum(['deb', 'deb-src']))]).default('deb'),
-  /** URL of the repository's signing key (armored or binary OpenPGP). */
-  key_url: z.url().optional(),
-  /** Expected fingerprint of the key's primary key (spaces allowed); a mismatch fails. */
+  name: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - only (it names files)').describe('File name: /etc/apt/sources.list.d/<name>.sources and /etc/apt/keyrings/<name>.gpg.'),
+  uris: words.describe('The repository\'s base URL(s), the URIs: line.'),
+  suites: words.describe('The Suites: line, e.g. stable or bookworm.'),
+  components: words.optional().describe('The Components: line, e.g. main.'),
+  types: z.union([z.enum(['deb', 'deb-src']), z.array(z.enum(['deb', 'deb-src']))]).default('deb').describe('deb, deb-src or both.'),
+  key_url: z.url().optional().describe('URL of the repository\'s signing key (armored or binary OpenPGP).'),
   key_fingerprint: z
     .string()
     .transform((s) => s.replace(/\s+/g, '').replace(/^0x/i, '').toUpperCase())
     .pipe(z.string().regex(/^([0-9A-F]{40}|[0-9A-F]{64})$/, 'a 40 or 64 hex digit fingerprint'))
-    .optional(),
-  state: z.enum(['present', 'absent']).default('present'),
-  /** Run `apt-get update` after the repository changed, so the next apt step sees its packages. */
-  update_cache: z.boolean().default(true),
+    .optional().describe('Expected fingerprint of the key\'s primary key (spaces allowed); a mismatch fails.'),
+  state: z.enum(['present', 'absent']).default('present').describe('present: the .sources file and its key are there; absent: both are removed.'),
+  update_cache: z.boolean().default(true).describe('Run `apt-get update` after the repository changed, so the next apt step sees its packages.'),
 });
 export type RepositoryArgs = z.output<typeof repositoryArgs>;
 

@@ -150,12 +150,10 @@ const keyLine = z
   .refine((k) => k.split('\n').every((l) => l.trim() === '' || keyId(l) !== null), 'each line must be an SSH public key (type, base64 blob, optional comment)');
 
 const args = z.strictObject({
-  user: accountName,
-  /** One key, or several one per line (as a .pub file or GitHub's /<user>.keys serves them). */
-  key: keyLine,
-  state: z.enum(['present', 'absent']).default('present'),
-  /** Another file than ~/.ssh/authorized_keys (absolute, or relative to the user's home). */
-  path: z.string().min(1).optional(),
+  user: accountName.describe('The account whose ~/.ssh/authorized_keys is edited.'),
+  key: keyLine.describe('One key, or several one per line (as a .pub file or GitHub\'s /<user>.keys serves them).'),
+  state: z.enum(['present', 'absent']).default('present').describe('present: the keys are authorized; absent: lines with these keys are removed.'),
+  path: z.string().min(1).optional().describe('Another file than ~/.ssh/authorized_keys (absolute, or relative to the user\'s home).'),
 });
 
 export default defineTask({

@@ -5,17 +5,15 @@ import {
 
 const args = z
   .object({
-    path: pathArg,
-    /** The lines between the markers; empty (with state present) removes the block like absent. */
-    block: z.string().default(''),
-    /** The marker line; `{mark}` becomes marker_begin / marker_end. */
-    marker: z.string().includes('{mark}', { message: 'marker must contain {mark}' }).refine((m) => !m.includes('\n'), 'marker must be one line').default('# {mark} RUNBOOK MANAGED BLOCK'),
-    marker_begin: z.string().default('BEGIN'),
-    marker_end: z.string().default('END'),
-    state: z.enum(['present', 'absent']).default('present'),
+    path: pathArg.describe('The file to edit (a symlink is followed).'),
+    block: z.string().default('').describe('The lines between the markers; empty (with state present) removes the block like absent.'),
+    marker: z.string().includes('{mark}', { message: 'marker must contain {mark}' }).refine((m) => !m.includes('\n'), 'marker must be one line').default('# {mark} RUNBOOK MANAGED BLOCK').describe('The marker line; `{mark}` becomes marker_begin / marker_end.'),
+    marker_begin: z.string().default('BEGIN').describe('What {mark} becomes in the first marker line.'),
+    marker_end: z.string().default('END').describe('What {mark} becomes in the last marker line.'),
+    state: z.enum(['present', 'absent']).default('present').describe('present: the block is there as given; absent: the block and its markers are removed.'),
     ...insertArgs,
-    create: z.boolean().default(false),
-    backup: z.boolean().default(false),
+    create: z.boolean().default(false).describe('Create the file when it is missing (else a missing file is an error).'),
+    backup: z.boolean().default(false).describe('Keep a dated copy of the file beside it before changing it.'),
     ...ownerArgs,
   })
   .strict()

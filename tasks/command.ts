@@ -2,9 +2,8 @@ import { defineTask, z, checkGuards, guardArgs, runCommand, scalarText, splitWor
 
 const args = z
   .object({
-    /** The command: a string split into words like sh would (no expansion), or a list of words. */
-    cmd: z.string().min(1).optional(),
-    argv: z.array(scalarText).min(1).optional(),
+    cmd: z.string().min(1).optional().describe('The command: a string split into words like sh would (no expansion), or a list of words.'),
+    argv: z.array(scalarText).min(1).optional().describe('Or the program and its arguments as a list, each passed as it is.'),
     ...guardArgs,
   })
   .strict()

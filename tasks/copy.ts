@@ -4,10 +4,8 @@ import { defineTask, z, applyContent, undoContent, driftOf, checkPut, destPath, 
 
 const args = z
   .object({
-    /** The file's content, as given. */
-    content: z.string().optional(),
-    /** A file on the controller, relative to the runbook's directory. */
-    src: z.string().min(1).optional(),
+    content: z.string().optional().describe('The file\'s content, as given.'),
+    src: z.string().min(1).optional().describe('A file on the controller, relative to the runbook\'s directory.'),
     ...putArgs,
   })
   .strict()

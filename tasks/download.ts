@@ -15,23 +15,17 @@ const url = z.string().regex(/^(https?|ftp|file):\/\/\S+$/, 'not an http(s), ftp
 
 const args = z
   .object({
-    /** One URL, or mirrors tried in order (Apache: dlcdn first, archive.apache.org after). */
-    url: z.union([url, z.array(url).min(1)]).transform((u) => (Array.isArray(u) ? u : [u])),
-    /** The file to write; ending in `/`, a directory that keeps the URL's file name. */
-    dest: z.string().min(1),
+    url: z.union([url, z.array(url).min(1)]).transform((u) => (Array.isArray(u) ? u : [u])).describe('One URL, or mirrors tried in order (Apache: dlcdn first, archive.apache.org after).'),
+    dest: z.string().min(1).describe('The file to write; ending in `/`, a directory that keeps the URL\'s file name.'),
     checksum: z
       .string()
       .refine((c) => parseChecksumSpec(c) !== null, { message: 'checksum must be sha256:<hex>, sha512:<hex> or sha512:<url of a checksum file>' })
-      .optional(),
-    /** A checksum file URL (Apache's .sha512 beside each release); the extension names the algorithm. */
-    checksum_url: url.optional(),
+      .optional().describe('sha256:<hex>, sha512:<hex>, or sha512:<url> of a checksum file (Apache\'s .sha512); a file at dest that matches is not downloaded again.'),
+    checksum_url: url.optional().describe('A checksum file URL (Apache\'s .sha512 beside each release); the extension names the algorithm.'),
     ...ownerArgs,
-    /** Attempts per URL after the first, for transient failures. */
-    retries: z.number().int().min(0).default(3),
-    /** Seconds: connect timeout, and how long a transfer may stall before it is abandoned. */
-    timeout: z.number().positive().default(30),
-    /** host: the host downloads (curl or wget); controller: the controller downloads once, caches it by checksum, uploads. */
-    via: z.enum(['host', 'controller']).default('host'),
+    retries: z.number().int().min(0).default(3).describe('Attempts per URL after the first, for transient failures.'),
+    timeout: z.number().positive().default(30).describe('Seconds: connect timeout, and how long a transfer may stall before it is abandoned.'),
+    via: z.enum(['host', 'controller']).default('host').describe('host: the host downloads (curl or wget); controller: the controller downloads once, caches it by checksum, uploads.'),
   })
   .strict()
   .refine((a) => !(a.checksum && a.checksum_url), { message: 'give checksum or checksum_url, not both' })

@@ -10,16 +10,12 @@ const varValue = z.union([z.string(), z.number(), z.boolean()]).transform(String
 
 const args = z
   .object({
-    name: varName.optional(),
-    value: varValue.optional(),
-    /** Several at once: { NAME: value }. */
-    vars: z.record(varName, varValue).optional(),
-    /** Write to this user's ~/.bashrc (home looked up on the host). */
-    user: z.string().min(1).optional(),
-    /** Write to /etc/profile.d/<file>.sh instead. */
-    file: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'file is a name in /etc/profile.d, like kafka').optional(),
-    /** true: "double quotes": $OTHER and ${OTHER} expand when the file is sourced. Default: literal. */
-    expand: z.boolean().default(false),
+    name: varName.optional().describe('The variable\'s name (with value).'),
+    value: varValue.optional().describe('Its value, single-quoted in the file: nothing in it expands unless expand: true.'),
+    vars: z.record(varName, varValue).optional().describe('Several at once: { NAME: value }.'),
+    user: z.string().min(1).optional().describe('Write to this user\'s ~/.bashrc (home looked up on the host).'),
+    file: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'file is a name in /etc/profile.d, like kafka').optional().describe('Write to /etc/profile.d/<file>.sh instead.'),
+    expand: z.boolean().default(false).describe('true: "double quotes": $OTHER and ${OTHER} expand when the file is sourced. Default: literal.'),
   })
   .strict()
   .refine((a) => (a.user === undefined) !== (a.file === undefined), { message: 'give exactly one of user or file' })

@@ -8,16 +8,12 @@ import {
 
 const args = z
   .object({
-    /** The archive, on the host (e.g. where download put it). */
-    src: z.string().min(1),
-    /** The directory to extract into (created when its parent exists). */
-    dest: pathArg,
-    /** tar's --strip-components: drop this many leading path components. */
-    strip_components: z.number().int().min(0).default(0),
-    /** When this path exists, the archive counts as extracted (a fast no-op check). */
-    creates: z.string().min(1).optional(),
-    owner: z.string().min(1).optional(),
-    group: z.string().min(1).optional(),
+    src: z.string().min(1).describe('The archive, on the host (e.g. where download put it).'),
+    dest: pathArg.describe('The directory to extract into (created when its parent exists).'),
+    strip_components: z.number().int().min(0).default(0).describe('tar\'s --strip-components: drop this many leading path components.'),
+    creates: z.string().min(1).optional().describe('When this path exists, the archive counts as extracted (a fast no-op check).'),
+    owner: z.string().min(1).optional().describe('Owner (name or uid) of everything extracted.'),
+    group: z.string().min(1).optional().describe('Group (name or gid) of everything extracted.'),
   })
   .strict();
 

@@ -9,16 +9,12 @@ const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b78
 
 const args = z
   .object({
-    path: pathArg,
-    /** file: must exist (attributes only); touch: create empty if missing; directory: mkdir -p; link: see src; absent: rm -rf. */
-    state: z.enum(['file', 'directory', 'link', 'absent', 'touch']).default('file'),
-    /** state: link: what the link points to. */
-    src: z.string().min(1).optional(),
+    path: pathArg.describe('The path to manage.'),
+    state: z.enum(['file', 'directory', 'link', 'absent', 'touch']).default('file').describe('file: must exist (attributes only); touch: create empty if missing; directory: mkdir -p; link: see src; absent: rm -rf.'),
+    src: z.string().min(1).optional().describe('state: link: what the link points to.'),
     ...ownerArgs,
-    /** state: directory: apply owner/group/mode to everything below too (through a link to the directory). */
-    recurse: z.boolean().default(false),
-    /** state: link: replace a real file or directory at path. */
-    force: z.boolean().default(false),
+    recurse: z.boolean().default(false).describe('state: directory: apply owner/group/mode to everything below too (through a link to the directory).'),
+    force: z.boolean().default(false).describe('state: link: replace a real file or directory at path.'),
   })
   .strict()
   .refine((a) => (a.state === 'link') === (a.src !== undefined), { message: 'src goes with state: link (and state: link needs src)' })

@@ -5,10 +5,10 @@ import { defineTask, z, sh, raw } from 'runbook';
 import { accountName } from './user.js';
 
 const groupArgs = z.strictObject({
-  name: accountName,
-  state: z.enum(['present', 'absent']).default('present'),
-  gid: z.coerce.number().int().nonnegative().optional(),
-  system: z.boolean().default(false),
+  name: accountName.describe('The group\'s name.'),
+  state: z.enum(['present', 'absent']).default('present').describe('present or absent.'),
+  gid: z.coerce.number().int().nonnegative().optional().describe('A fixed group id.'),
+  system: z.boolean().default(false).describe('A system group (gid from the system range).'),
 });
 
 type GroupUndo = { name: string; gid: number | null };

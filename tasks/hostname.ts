@@ -9,7 +9,7 @@ const hostnameArgs = z.strictObject({
   name: z
     .string()
     .max(64)
-    .regex(/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/, 'a host name: letters, digits, - and dots'),
+    .regex(/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/, 'a host name: letters, digits, - and dots').describe('The host name: letters, digits, - and dots.'),
 });
 
 interface HostnameUndo {

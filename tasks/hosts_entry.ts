@@ -10,9 +10,9 @@ const args = z
       .refine((a) => isIP(a) !== 0, { message: 'address must be an IPv4 or IPv6 address' })
       .refine((a) => a !== '0.0.0.0' && a !== '::', {
         message: 'refusing 0.0.0.0: it is not an address other hosts (or this one) can connect to; use the private IP (e.g. {{ private_ip }})',
-      }),
-    names: z.union([hostName, z.array(hostName).min(1)]).transform((n) => (Array.isArray(n) ? n : [n])),
-    path: z.string().min(1).default('/etc/hosts'),
+      }).describe('The IP address the names map to (never 0.0.0.0).'),
+    names: z.union([hostName, z.array(hostName).min(1)]).transform((n) => (Array.isArray(n) ? n : [n])).describe('One name or a list: the first is the canonical one; other lines naming them are replaced.'),
+    path: z.string().min(1).default('/etc/hosts').describe('The hosts file to edit.'),
   })
   .strict();
 

@@ -30,15 +30,12 @@ export const CORRETTO_REPOSITORY = {
 
 const args = z
   .strictObject({
-    distribution: z.enum(['corretto', 'openjdk', 'tarball']).default('corretto'),
-    version: z.union([z.string(), z.number()]).transform(String).pipe(z.string().regex(/^\d+$/, 'a major version like 11 or 17')).default('11'),
-    /** The Debian package instead of the distribution's default (empty = default). */
-    package: z.string().optional(),
-    /** tarball: where to fetch it (or mirrors in order) and its checksum (sha256:/sha512:). */
-    url: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
-    checksum: z.string().optional(),
-    /** tarball: the JDK directory (JAVA_HOME); the archive's top directory is stripped. */
-    dest: z.string().regex(/^\//, 'an absolute path').optional(),
+    distribution: z.enum(['corretto', 'openjdk', 'tarball']).default('corretto').describe('corretto: Amazon\'s apt repository; openjdk: a distribution package; tarball: url and checksum.'),
+    version: z.union([z.string(), z.number()]).transform(String).pipe(z.string().regex(/^\d+$/, 'a major version like 11 or 17')).default('11').describe('The Java major version, e.g. 11 or 17.'),
+    package: z.string().optional().describe('The Debian package instead of the distribution\'s default (empty = default).'),
+    url: z.union([z.string(), z.array(z.string()).min(1)]).optional().describe('tarball: where to fetch it (or mirrors in order) and its checksum (sha256:/sha512:).'),
+    checksum: z.string().optional().describe('distribution tarball: the checksum of url (as download takes it).'),
+    dest: z.string().regex(/^\//, 'an absolute path').optional().describe('tarball: the JDK directory (JAVA_HOME); the archive\'s top directory is stripped.'),
   })
   .refine((a) => a.distribution !== 'tarball' || (a.url !== undefined && a.checksum !== undefined), 'a tarball needs url and checksum');
 type Args = z.output<typeof args>;

@@ -9,17 +9,13 @@ import { defineTask, z, sh, TaskError, type HostShell } from 'runbook';
 import { bootstrapArg, bootstrapList, findKafka, kafkaHomeArg, topicName } from './kafka/cli.js';
 
 const args = z.strictObject({
-  topic: topicName,
-  messages: z.coerce.number().int().positive().max(100000).default(10),
-  /** The producer's bootstrap servers (default the broker on the producing host). */
-  bootstrap_server: bootstrapArg.default('localhost:9092'),
-  /** Inventory name of the host that consumes (default: another host sharing a group with this one). */
-  consumer_host: z.string().min(1).optional(),
-  /** The consumer's bootstrap servers (default: the broker on the consuming host). */
-  consumer_bootstrap_server: bootstrapArg.default('localhost:9092'),
-  kafka_home: kafkaHomeArg,
-  /** Seconds the consumer may take, overall. */
-  timeout: z.coerce.number().int().positive().default(120),
+  topic: topicName.describe('The topic to produce to and consume from (it must exist).'),
+  messages: z.coerce.number().int().positive().max(100000).default(10).describe('How many messages to produce and expect back.'),
+  bootstrap_server: bootstrapArg.default('localhost:9092').describe('The producer\'s bootstrap servers (default the broker on the producing host).'),
+  consumer_host: z.string().min(1).optional().describe('Inventory name of the host that consumes (default: another host sharing a group with this one).'),
+  consumer_bootstrap_server: bootstrapArg.default('localhost:9092').describe('The consumer\'s bootstrap servers (default: the broker on the consuming host).'),
+  kafka_home: kafkaHomeArg.describe('The Kafka install (default: $KAFKA_HOME, ~/kafka or /opt/kafka, whichever has bin/kafka-topics.sh).'),
+  timeout: z.coerce.number().int().positive().default(120).describe('Seconds the consumer may take, overall.'),
 });
 
 /** The distinct lines of consumer output that carry the token. */

@@ -6,14 +6,13 @@ import { defineTask, z, sh, raw, TaskError, type CheckResult, type HostShell } f
 import { bootstrapArg, bootstrapList, findKafka, kafkaHomeArg, topicName } from './kafka/cli.js';
 
 const args = z.strictObject({
-  name: topicName,
-  partitions: z.coerce.number().int().positive().default(1),
-  replication_factor: z.coerce.number().int().positive().default(1),
-  bootstrap_server: bootstrapArg.default('localhost:9092'),
-  kafka_home: kafkaHomeArg,
-  state: z.enum(['present', 'absent']).default('present'),
-  /** Fail unless every partition has a leader and its ISR is all its replicas. */
-  require_full_isr: z.boolean().default(false),
+  name: topicName.describe('The topic\'s name.'),
+  partitions: z.coerce.number().int().positive().default(1).describe('Number of partitions (only raised on an existing topic, never lowered).'),
+  replication_factor: z.coerce.number().int().positive().default(1).describe('Copies of each partition; at most the number of brokers.'),
+  bootstrap_server: bootstrapArg.default('localhost:9092').describe('A broker address host:port, or a list of them.'),
+  kafka_home: kafkaHomeArg.describe('The Kafka install (default: $KAFKA_HOME, ~/kafka or /opt/kafka, whichever has bin/kafka-topics.sh).'),
+  state: z.enum(['present', 'absent']).default('present').describe('present: created if missing; absent: deleted.'),
+  require_full_isr: z.boolean().default(false).describe('Fail unless every partition has a leader and its ISR is all its replicas.'),
 });
 type Args = z.output<typeof args>;
 

@@ -5,15 +5,13 @@ import {
 
 const args = z
   .object({
-    path: pathArg,
-    /** The line wanted (present) or to remove (absent, when no regexp). One line: use blockinfile for several. */
-    line: z.string().refine((s) => !s.includes('\n'), { message: 'line must be a single line (use blockinfile for several)' }).optional(),
-    /** Finds the line to replace (present) or the lines to remove (absent); the last match is replaced. */
-    regexp: regexArg.optional(),
-    state: z.enum(['present', 'absent']).default('present'),
+    path: pathArg.describe('The file to edit (a symlink is followed).'),
+    line: z.string().refine((s) => !s.includes('\n'), { message: 'line must be a single line (use blockinfile for several)' }).optional().describe('The line wanted (present) or to remove (absent, when no regexp). One line: use blockinfile for several.'),
+    regexp: regexArg.optional().describe('Finds the line to replace (present) or the lines to remove (absent); the last match is replaced.'),
+    state: z.enum(['present', 'absent']).default('present').describe('present: the line is there; absent: matching lines are removed.'),
     ...insertArgs,
-    create: z.boolean().default(false),
-    backup: z.boolean().default(false),
+    create: z.boolean().default(false).describe('Create the file when it is missing (else a missing file is an error).'),
+    backup: z.boolean().default(false).describe('Keep a dated copy of the file beside it before changing it.'),
     ...ownerArgs,
   })
   .strict()

@@ -7,9 +7,9 @@ import { defineTask, z, sh, raw, TaskError, type CheckResult } from 'runbook';
 
 const serviceArgs = z
   .strictObject({
-    name: z.string().regex(/^[A-Za-z0-9:_.\\@-]+$/, 'a unit name like kafka or kafka.service'),
-    state: z.enum(['started', 'stopped', 'restarted', 'reloaded']).optional(),
-    enabled: z.boolean().optional(),
+    name: z.string().regex(/^[A-Za-z0-9:_.\\@-]+$/, 'a unit name like kafka or kafka.service').describe('The systemd unit, e.g. kafka or kafka.service.'),
+    state: z.enum(['started', 'stopped', 'restarted', 'reloaded']).optional().describe('started, stopped, restarted (always restarts) or reloaded.'),
+    enabled: z.boolean().optional().describe('Start at boot (true) or not (false); unset leaves it as it is.'),
   })
   .refine((a) => a.state !== undefined || a.enabled !== undefined, 'give state, enabled or both');
 

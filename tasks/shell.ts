@@ -2,8 +2,7 @@ import { defineTask, raw, z, checkGuards, guardArgs, runCommand } from 'runbook'
 
 const args = z
   .object({
-    /** A sh script: pipes, redirections, variables and all. */
-    cmd: z.string().min(1),
+    cmd: z.string().min(1).describe('A sh script: pipes, redirections, variables and all.'),
     ...guardArgs,
   })
   .strict();

@@ -11,9 +11,8 @@ import { applyLines, editKeys, keyId, planLines, probeUserFiles, undoLines, type
 import { accountName } from './user.js';
 
 const args = z.strictObject({
-  user: accountName,
-  /** The user's private key (absolute, or relative to the home); its public key is <path>.pub. */
-  path: z.string().min(1).refine((p) => !p.includes('\n'), 'one line').default('.ssh/id_rsa'),
+  user: accountName.describe('The account whose keys are exchanged between the hosts of the play.'),
+  path: z.string().min(1).refine((p) => !p.includes('\n'), 'one line').default('.ssh/id_rsa').describe('The user\'s private key (absolute, or relative to the home); its public key is <path>.pub.'),
 });
 
 interface ExchangeObserved {

@@ -9,16 +9,12 @@ import { accountName } from './user.js';
 
 const args = z
   .strictObject({
-    /** The private key file; the public key goes to <path>.pub. */
-    path: z.string().regex(/^\//, 'an absolute path').refine((p) => !p.includes('\n'), 'one line'),
-    type: z.enum(['rsa', 'ed25519']).default('rsa'),
-    /** Key size in bits (rsa only; default ssh-keygen's 3072). */
-    bits: z.coerce.number().int().min(2048).max(16384).optional(),
-    /** Empty (the default) for a key that services and scripts can use unattended. */
-    passphrase: z.string().default(''),
-    comment: z.string().refine((c) => !c.includes('\n'), 'one line').optional(),
-    /** The user who owns the key files (and the directory, when it is created). */
-    owner: accountName.optional(),
+    path: z.string().regex(/^\//, 'an absolute path').refine((p) => !p.includes('\n'), 'one line').describe('The private key file; the public key goes to <path>.pub.'),
+    type: z.enum(['rsa', 'ed25519']).default('rsa').describe('Key type: rsa or ed25519.'),
+    bits: z.coerce.number().int().min(2048).max(16384).optional().describe('Key size in bits (rsa only; default ssh-keygen\'s 3072).'),
+    passphrase: z.string().default('').describe('Empty (the default) for a key that services and scripts can use unattended.'),
+    comment: z.string().refine((c) => !c.includes('\n'), 'one line').optional().describe('The key\'s comment (default: user@host).'),
+    owner: accountName.optional().describe('The user who owns the key files (and the directory, when it is created).'),
   })
   .refine((a) => a.bits === undefined || a.type === 'rsa', 'bits applies to rsa keys only');
 

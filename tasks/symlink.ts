@@ -2,12 +2,9 @@ import { defineTask, z, pathArg, applyLink, checkLink, driftOf, restore, type Li
 
 const args = z
   .object({
-    /** What the link points to, written as given (relative targets are relative to the link's directory). */
-    src: z.string().min(1),
-    /** The link's path. */
-    dest: pathArg,
-    /** Replace a real file or directory at dest (backed up first; undo restores it). */
-    force: z.boolean().default(false),
+    src: z.string().min(1).describe('What the link points to, written as given (relative targets are relative to the link\'s directory).'),
+    dest: pathArg.describe('The link\'s path.'),
+    force: z.boolean().default(false).describe('Replace a real file or directory at dest (backed up first; undo restores it).'),
   })
   .strict();
 

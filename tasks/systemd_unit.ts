@@ -22,11 +22,10 @@ const unitName = z
 
 const unitArgs = z
   .strictObject({
-    name: unitName,
-    content: z.string().optional(),
-    /** Handlebars template, relative to the runbook's directory (templates/ is searched too by the engine). */
-    src: z.string().optional(),
-    state: z.enum(['present', 'absent']).default('present'),
+    name: unitName.describe('The unit\'s file name, e.g. kafka.service.'),
+    content: z.string().optional().describe('The unit file\'s text (or src).'),
+    src: z.string().optional().describe('Handlebars template, relative to the runbook\'s directory (templates/ is searched too by the engine).'),
+    state: z.enum(['present', 'absent']).default('present').describe('present: installed and systemd reloaded; absent: stopped, removed, reloaded.'),
   })
   .refine((a) => a.state === 'absent' || (a.content === undefined) !== (a.src === undefined), 'give exactly one of content or src');
 

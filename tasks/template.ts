@@ -2,8 +2,7 @@ import { defineTask, z, applyContent, undoContent, driftOf, checkPut, destPath, 
 
 const args = z
   .object({
-    /** A handlebars file on the controller, relative to the runbook's directory (templates/x.hbs). */
-    src: z.string().min(1),
+    src: z.string().min(1).describe('A handlebars file on the controller, relative to the runbook\'s directory (templates/x.hbs).'),
     ...putArgs,
   })
   .strict();

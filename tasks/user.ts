@@ -10,17 +10,15 @@ export const accountName = z.string().regex(/^[a-z_][a-z0-9_-]*\$?$/, 'a user or
 const absolutePath = z.string().regex(/^\//, 'an absolute path').refine((s) => !/[\n:]/.test(s), 'no newline or colon');
 
 const userArgs = z.strictObject({
-  name: accountName,
-  state: z.enum(['present', 'absent']).default('present'),
-  system: z.boolean().default(false),
-  home: absolutePath.optional(),
-  shell: absolutePath.optional(),
-  create_home: z.boolean().default(true),
-  /** Primary group (must exist). */
-  group: accountName.optional(),
-  /** Supplementary groups: exactly these, or added to the current ones with append. */
-  groups: z.array(accountName).optional(),
-  append: z.boolean().default(false),
+  name: accountName.describe('The account\'s name.'),
+  state: z.enum(['present', 'absent']).default('present').describe('present or absent (absent leaves the home directory).'),
+  system: z.boolean().default(false).describe('A system account (uid from the system range, no aging).'),
+  home: absolutePath.optional().describe('The home directory.'),
+  shell: absolutePath.optional().describe('The login shell, e.g. /bin/bash or /usr/sbin/nologin.'),
+  create_home: z.boolean().default(true).describe('Create the home directory when the account is created.'),
+  group: accountName.optional().describe('Primary group (must exist).'),
+  groups: z.array(accountName).optional().describe('Supplementary groups: exactly these, or added to the current ones with append.'),
+  append: z.boolean().default(false).describe('With groups: add to them, keeping other supplementary groups (false: exactly these).'),
 });
 type UserArgs = z.output<typeof userArgs>;
 

@@ -9,14 +9,11 @@ import { defineTask, z, sh, TaskError } from 'runbook';
 const MODES = ['leader', 'follower', 'standalone', 'observer'] as const;
 
 const args = z.strictObject({
-  host: z.string().regex(/^[A-Za-z0-9.:_-]+$/, 'a host name or address').default('127.0.0.1'),
-  port: z.coerce.number().int().min(1).max(65535).default(2181),
-  /** Fail unless the server is in this mode (or one of these). */
-  expect_mode: z.union([z.enum(MODES), z.array(z.enum(MODES)).min(1)]).optional(),
-  /** The ZooKeeper install, for the fallbacks when the host has no bash. */
-  zookeeper_home: z.string().regex(/^\//, 'an absolute path').optional(),
-  /** Seconds to wait for the answer. */
-  timeout: z.coerce.number().int().positive().default(10),
+  host: z.string().regex(/^[A-Za-z0-9.:_-]+$/, 'a host name or address').default('127.0.0.1').describe('Where the ZooKeeper server listens for clients.'),
+  port: z.coerce.number().int().min(1).max(65535).default(2181).describe('Its client port.'),
+  expect_mode: z.union([z.enum(MODES), z.array(z.enum(MODES)).min(1)]).optional().describe('Fail unless the server is in this mode (or one of these).'),
+  zookeeper_home: z.string().regex(/^\//, 'an absolute path').optional().describe('The ZooKeeper install, for the fallbacks when the host has no bash.'),
+  timeout: z.coerce.number().int().positive().default(10).describe('Seconds to wait for the answer.'),
 });
 
 export interface SrvrStats {

@@ -14,13 +14,15 @@ import { register as resume } from './commands/resume.js';
 import { register as rollback } from './commands/rollback.js';
 import { register as runs } from './commands/runs.js';
 import { register as lab } from './commands/lab.js';
+import { register as init } from './commands/init.js';
 import { setProjectDir } from '../project/find.js';
+import { runbookVersion } from '../project/version.js';
 
 const program = new Command('runbook')
   .description('Ansible-style declarative runbooks over SSH: idempotent TypeScript tasks, check mode, diffs, journal, resume and rollback')
-  .version('0.1.0')
+  .version(runbookVersion())
   .showHelpAfterError()
-  .option('-C, --project <dir>', 'the project directory (default: the nearest folder with runbooks/ at or above the working directory, up to your home; or RUNBOOK_PROJECT)')
+  .option('-C, --project <dir>', 'the project directory (default: the nearest folder with runbook.yaml or runbooks/ at or above the working directory, up to your home; or RUNBOOK_PROJECT)')
   .hook('preAction', (command) => setProjectDir(command.opts<{ project?: string }>().project))
   .addHelpText(
     'after',
@@ -34,6 +36,7 @@ Exit codes:
   250  internal error (a bug in runbook: the stack is printed)`,
   );
 
+init(program);
 play(program);
 validate(program);
 show(program);

@@ -32,11 +32,9 @@ export const pathArg = z
   .transform((p) => p.replace(/\/{2,}/g, '/').replace(/(.)\/+$/, '$1'));
 
 export const ownerArgs = {
-  /** User name or uid. */
-  owner: name.optional(),
-  /** Group name or gid. */
-  group: name.optional(),
-  mode: modeArg.optional(),
+  owner: name.optional().describe('User name or uid.'),
+  group: name.optional().describe('Group name or gid.'),
+  mode: modeArg.optional().describe("Permissions, octal: '0644', '2755' (quote it in YAML, or 0644 reads as a number)."),
 };
 
 export interface Attrs {

@@ -14,17 +14,12 @@ import { type ApplyResult, type CheckResult } from '../task/types.js';
 export const scalarText = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 
 export const guardArgs = {
-  /** A path: when it exists, the command is not run (it already did its work). */
-  creates: z.string().min(1).optional(),
-  /** A path: when it does not exist, the command is not run. */
-  removes: z.string().min(1).optional(),
-  /** A shell command whose success means the work is already done. It runs under --check too: keep it read-only. */
-  unless: z.string().min(1).optional(),
-  /** Directory to run in (guards' relative paths resolve from here too). */
-  chdir: z.string().min(1).optional(),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not a valid environment variable name'), scalarText).optional(),
-  /** Text fed to the command's standard input. */
-  stdin: z.string().optional(),
+  creates: z.string().min(1).optional().describe('A path: when it exists, the command is not run (it already did its work).'),
+  removes: z.string().min(1).optional().describe('A path: when it does not exist, the command is not run.'),
+  unless: z.string().min(1).optional().describe('A shell command whose success means the work is already done. It runs under --check too: keep it read-only.'),
+  chdir: z.string().min(1).optional().describe('Directory to run in (guards\' relative paths resolve from here too).'),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not a valid environment variable name'), scalarText).optional().describe('Environment variables for the command (and its guards), NAME: value.'),
+  stdin: z.string().optional().describe('Text fed to the command\'s standard input.'),
 };
 
 type GuardArgs = { creates?: string; removes?: string; unless?: string; chdir?: string; env?: Record<string, string> };

@@ -84,6 +84,6 @@ export const regexArg = z.string().refine(
 
 /** insertafter / insertbefore: a regex, or EOF / BOF. */
 export const insertArgs = {
-  insertafter: regexArg.optional(),
-  insertbefore: regexArg.optional(),
+  insertafter: regexArg.optional().describe('Where a new line or block goes when nothing matches: after the last line matching this regexp (EOF: at the end, the default; BOF: at the start).'),
+  insertbefore: regexArg.optional().describe('Or before the last line matching this regexp (BOF: at the start).'),
 };

@@ -150,7 +150,7 @@ test('validate passes a good runbook; list and doc describe runbooks and tasks',
   assert.match(l.stdout, /template\s+runbook \(shipped\)\s+Render/);
   const d = await runbook(['doc', 'template'], project);
   assert.is(d.code, 0, d.stderr);
-  assert.match(d.stdout, /"src"/);
+  assert.match(d.stdout, /^\s+src \*\s+string\s+\S/m);
   const unknown = await runbook(['doc', 'templat'], project);
   assert.is(unknown.code, 1);
   assert.match(unknown.stderr, /template/);

@@ -6,13 +6,13 @@ import { action } from '../action.js';
 export function register(program: Command): void {
   program
     .command('doc')
-    .description("show a task's documentation, with an example and its arguments")
+    .description("show a task's documentation, with an example and a table of its arguments (type, default, description)")
     .argument('<task>', 'task name, e.g. template')
     .action(action((name: string) => doc(name)));
 }
 
 async function doc(name: string): Promise<void> {
-  const [{ openProject }, { UserError }, { z }] = await Promise.all([import('../context.js'), import('../../errors.js'), import('zod')]);
+  const [{ openProject }, { UserError }, { argRows, formatArgTable }] = await Promise.all([import('../context.js'), import('../../errors.js'), import('../../ui/args-table.js')]);
   const { registry } = await openProject();
   const task = registry.get(name);
   if (!task) {
@@ -21,7 +21,8 @@ async function doc(name: string): Promise<void> {
       hint: near ? `did you mean ${near}? (\`runbook list\` shows every task)` : '`runbook list` shows every task',
     });
   }
-  const schema = z.toJSONSchema(task.args, { unrepresentable: 'any', io: 'input' });
+  const table = formatArgTable(argRows(task.args), process.stdout.columns || 100);
   const secret = task.secretArgs?.length ? `\nSecret arguments (masked in logs and the journal): ${task.secretArgs.join(', ')}\n` : '';
-  process.stdout.write(`${task.name}: ${task.description}\n\n${task.doc.trim()}\n${secret}\nArguments (JSON Schema):\n${JSON.stringify(schema, null, 2)}\n`);
+  const override = task.override ? '\nThis task replaces one of the same name further down the search path (`runbook list` shows which).\n' : '';
+  process.stdout.write(`${task.name}: ${task.description}\n\n${task.doc.trim()}\n${secret}${override}\nArguments:\n${table.join('\n')}\n`);
 }
