@@ -30,11 +30,11 @@ export function runbookJsonSchema(registry: TaskRegistry): object {
     required: ['name', name],
     additionalProperties: false,
   });
-  for (const name of registry.names()) {
+  const names = registry.keys();
+  for (const name of names) {
     const task = registry.get(name)!;
     defs[`task.${name}`] = { ...toJson(task.args), description: task.description };
   }
-  const names = registry.names();
   defs.step = {
     oneOf: [...names.map((n) => taskStep(n, stepProps)), toJson(includeStepSchema), toJson(checkpointStepSchema), toJson(flushHandlersStepSchema)],
   };

@@ -31,6 +31,8 @@ export interface TaskRegistry {
   ambiguous(name: string): string[] | undefined;
   /** Every bare name, sorted. */
   names(): string[];
+  /** Every key a step may name a task by: the unambiguous bare names, then the explicit ones. */
+  keys(): string[];
   /** The task each bare name means (ambiguous ones left out), with where it comes from. */
   entries(): TaskEntry[];
   suggest(name: string): string | undefined;
@@ -95,6 +97,7 @@ export async function loadTaskRegistry(layers: Layer[]): Promise<TaskRegistry> {
     get: (name) => bare.get(name)?.task ?? explicit.get(name),
     ambiguous: (name) => ambiguous.get(name),
     names: () => allNames,
+    keys: () => [...bare.keys(), ...[...explicit.keys()].sort()],
     entries: () => allNames.flatMap((n) => bare.get(n) ?? []),
     suggest: (name) => closest(name, allNames),
   };

@@ -33,6 +33,7 @@ const registry: TaskRegistry = {
   suggest: () => undefined,
   ambiguous: () => undefined,
   entries: () => [],
+  keys: () => ['copy', 'shell'],
 };
 const header = { id: 'r', kind: 'play', pid: 1, steps: [], checkpoints: [{ name: 'cp', beforeStep: 1 }], startTime: 't' } as unknown as RunHeader;
 

@@ -86,6 +86,25 @@ test('discovery never goes above the home directory', async () => {
   }
 });
 
+test("a runbook package anyone can write to is refused before its code runs", async () => {
+  const ops = join(root, 'ops-with-package');
+  mkdirSync(join(ops, 'node_modules'), { recursive: true });
+  writeFileSync(join(ops, 'runbook.yaml'), 'packages: [acme-kafka]\n');
+  const pkg = join(ops, 'node_modules', 'acme-kafka');
+  const marker = join(root, 'package-ran');
+  plant(pkg, marker, 'acme');
+  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'acme-kafka', version: '1.0.0', runbook: {} }));
+  chmodSync(join(pkg, 'tasks'), 0o777);
+  const r = await runbook(['list'], ops);
+  assert.is(r.code, 1, r.stderr);
+  assert.match(r.stderr, /refusing to use .*acme-kafka: .*acme-kafka\/tasks is writable by everyone/);
+  assert.not.ok(existsSync(marker), 'the package task module was imported');
+  chmodSync(join(pkg, 'tasks'), 0o755);
+  const fixed = await runbook(['list'], ops);
+  assert.is(fixed.code, 0, fixed.stderr);
+  assert.match(fixed.stdout, /^\s+acme\s+acme-kafka\s/m);
+});
+
 test("a project's task with a built-in task's name is an error, not a silent replacement", async () => {
   const project = join(root, 'shadow');
   plant(project, join(root, 'shadow-ran'), 'apt');
