@@ -45,3 +45,7 @@ export * from './sdk/checksum.js';
 export * from './sdk/archive.js';
 /** File bytes as text without losing a byte (invalid UTF-8 kept through an edit). */
 export * from './sdk/lossless-text.js';
+/** Waiting on the controller between polls, ended at once by an interrupt: `sleep`, `waitUntil`. */
+export * from './sdk/wait.js';
+/** Restarting a systemd unit at most once per run, across kill -9 and resume: `probeUnitRestart`, `restartUnit`. */
+export * from './sdk/restart.js';

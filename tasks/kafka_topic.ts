@@ -4,6 +4,7 @@
 
 import { defineTask, z, sh, raw, TaskError, type CheckResult, type HostShell } from 'runbook';
 import { bootstrapArg, bootstrapList, findKafka, kafkaHomeArg, topicName } from './kafka/cli.js';
+import { isrProblems, parseDescribe, type TopicInfo } from './kafka/health.js';
 
 const args = z.strictObject({
   name: topicName.describe('The topic\'s name.'),
@@ -15,63 +16,6 @@ const args = z.strictObject({
   require_full_isr: z.boolean().default(false).describe('Fail unless every partition has a leader and its ISR is all its replicas.'),
 });
 type Args = z.output<typeof args>;
-
-export interface PartitionInfo {
-  partition: number;
-  /** null: no leader (Leader: none / -1). */
-  leader: number | null;
-  replicas: number[];
-  isr: number[];
-}
-
-export interface TopicInfo {
-  name: string;
-  partitionCount: number;
-  replicationFactor: number;
-  partitions: PartitionInfo[];
-}
-
-function fields(line: string): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const part of line.trim().split('\t')) {
-    const i = part.indexOf(':');
-    if (i > 0) m.set(part.slice(0, i).trim(), part.slice(i + 1).trim());
-  }
-  return m;
-}
-
-const ids = (s: string | undefined) => (s ? s.split(',').filter(Boolean).map(Number) : []);
-
-/** Parses `kafka-topics.sh --describe` output; only the topic named exactly `name` (--topic is a regex). */
-export function parseDescribe(out: string, name: string): TopicInfo | null {
-  let info: TopicInfo | null = null;
-  for (const line of out.split('\n')) {
-    if (!/^\s*Topic:/.test(line)) continue;
-    const f = fields(line);
-    if (f.get('Topic') !== name) continue;
-    if (f.has('Partition')) {
-      const leader = f.get('Leader');
-      info?.partitions.push({
-        partition: Number(f.get('Partition')),
-        leader: leader === undefined || leader === 'none' || leader === '-1' ? null : Number(leader),
-        replicas: ids(f.get('Replicas')),
-        isr: ids(f.get('Isr')),
-      });
-    } else {
-      info = { name, partitionCount: Number(f.get('PartitionCount')), replicationFactor: Number(f.get('ReplicationFactor')), partitions: [] };
-    }
-  }
-  return info;
-}
-
-/** Partitions without a leader or with replicas missing from the ISR, as readable phrases. */
-export function isrProblems(info: TopicInfo): string[] {
-  return info.partitions.flatMap((p) => {
-    if (p.leader === null) return [`partition ${p.partition} has no leader`];
-    const missing = p.replicas.filter((r) => !p.isr.includes(r));
-    return missing.length ? [`partition ${p.partition}: replicas ${missing.join(',')} not in sync (isr ${p.isr.join(',')})`] : [];
-  });
-}
 
 function registered(info: TopicInfo | null): Record<string, unknown> {
   if (!info) return { exists: false };
@@ -92,7 +36,8 @@ ${action}
   if (/TimeoutException|Timed out waiting|Connection to node .* could not be established/.test(r.stdout) && !/^\s*Topic:/m.test(r.stdout)) {
     throw new TaskError(`cannot reach Kafka at ${bootstrapList(a.bootstrap_server)}: ${r.stdout.trim().split('\n').slice(-1)[0]}`);
   }
-  return parseDescribe(r.stdout, name);
+  // --topic is a regex: only the topic named exactly `name`.
+  return parseDescribe(r.stdout).get(name) ?? null;
 }
 
 function ensureFullIsr(args: Args, info: TopicInfo): void {

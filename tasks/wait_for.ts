@@ -1,4 +1,4 @@
-import { defineTask, raw, sh, TaskError, z, regexArg, type HostShell } from 'runbook';
+import { defineTask, raw, sh, sleep, TaskError, z, regexArg, type HostShell } from 'runbook';
 
 const args = z
   .object({
@@ -58,18 +58,6 @@ if ${condition(a)}; then exit 0; else rb_s=$?; if [ "$rb_s" -eq 3 ]; then exit 3
   throw new TaskError(`cannot wait for ${describe(a)}: ${r.stderr.trim() || `exit code ${r.code}`}`);
 }
 
-/** The abort listener goes when the sleep ends: a long wait polls many times on the run's one signal. */
-function sleep(seconds: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, seconds * 1000);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 export default defineTask({
   name: 'wait_for',
@@ -96,14 +84,14 @@ true is ok, otherwise it reports that it would wait. It never changes the host.
   async apply(ctx) {
     const a = ctx.args;
     const deadline = Date.now() + a.timeout * 1000;
-    await sleep(a.delay, ctx.signal);
+    await sleep(a.delay * 1000, ctx.signal);
     for (;;) {
       if (await holds(ctx.shell, a)) return { changed: false };
       if (ctx.signal.aborted) throw new TaskError(`interrupted while waiting for ${describe(a)}`);
       if (Date.now() + a.sleep * 1000 > deadline) {
         throw new TaskError(`timed out after ${a.timeout}s waiting for ${describe(a)}`, { hint: 'is the service running? look at its logs' });
       }
-      await sleep(a.sleep, ctx.signal);
+      await sleep(a.sleep * 1000, ctx.signal);
     }
   },
 });

@@ -4,7 +4,8 @@
 // reports, never changes; `expect_mode` turns a wrong mode into a failure (pair it with
 // retries/until while an ensemble elects its leader).
 
-import { defineTask, z, sh, TaskError } from 'runbook';
+import { defineTask, z, TaskError } from 'runbook';
+import { parseSrvr, srvrScript } from './zookeeper/srvr.js';
 
 const MODES = ['leader', 'follower', 'standalone', 'observer'] as const;
 
@@ -15,36 +16,6 @@ const args = z.strictObject({
   zookeeper_home: z.string().regex(/^\//, 'an absolute path').optional().describe('The ZooKeeper install, for the fallbacks when the host has no bash.'),
   timeout: z.coerce.number().int().positive().default(10).describe('Seconds to wait for the answer.'),
 });
-
-export interface SrvrStats {
-  mode?: string;
-  version?: string;
-  zxid?: string;
-  node_count?: number;
-  connections?: number;
-  outstanding?: number;
-  latency?: string;
-}
-
-/** Parses `srvr` output (or `zkServer.sh status`, which ends in a `Mode:` line too). */
-export function parseSrvr(out: string): SrvrStats {
-  if (/not currently serving requests/.test(out)) return { mode: 'not_serving' };
-  const kv = new Map<string, string>();
-  for (const line of out.split('\n')) {
-    const i = line.indexOf(': ');
-    if (i > 0) kv.set(line.slice(0, i).trim(), line.slice(i + 2).trim());
-  }
-  const num = (k: string) => (kv.has(k) ? Number(kv.get(k)) : undefined);
-  const stats: SrvrStats = {};
-  if (kv.has('Mode')) stats.mode = kv.get('Mode');
-  if (kv.has('Zookeeper version')) stats.version = kv.get('Zookeeper version')!.split(/[-,]/)[0];
-  if (kv.has('Zxid')) stats.zxid = kv.get('Zxid');
-  if (kv.has('Node count')) stats.node_count = num('Node count');
-  if (kv.has('Connections')) stats.connections = num('Connections');
-  if (kv.has('Outstanding')) stats.outstanding = num('Outstanding');
-  if (kv.has('Latency min/avg/max')) stats.latency = kv.get('Latency min/avg/max');
-  return stats;
-}
 
 export default defineTask({
   name: 'zookeeper_status',
@@ -70,15 +41,7 @@ It fails when the server does not answer, or when \`expect_mode\` is given and n
   async check(ctx) {
     const { host, port, zookeeper_home: home, timeout } = ctx.args;
     const r = await ctx.shell.run(
-      sh`if command -v bash >/dev/null 2>&1; then
-  timeout ${timeout} bash -c 'exec 3<>"/dev/tcp/$1/$2" && printf srvr >&3 && cat <&3' srvr ${host} ${port} 2>&1
-elif [ -n ${home ?? ''} ] && command -v java >/dev/null 2>&1; then
-  timeout ${timeout} java -cp ${`${home}/lib/*`} org.apache.zookeeper.client.FourLetterWordMain ${host} ${port} srvr 2>&1
-elif [ -n ${home ?? ''} ]; then
-  timeout ${timeout} ${`${home}/bin/zkServer.sh`} status 2>&1
-else
-  echo 'no way to reach ZooKeeper: the host has no bash; give zookeeper_home'; exit 127
-fi`,
+      srvrScript(host, port, timeout, home),
       { check: false },
     );
     const stats = parseSrvr(r.stdout);

@@ -15,6 +15,7 @@ import type { HostState, RunState, StepOutcome } from './state.js';
 import { limiter } from './limit.js';
 import { fitBatch, ReadAheadTransport, Recorded, RecordingTransport } from './read-ahead.js';
 import { resolveTemplatePath, templateSearchDirs } from './templates.js';
+import { sleep } from '../sdk/wait.js';
 
 type HostResult = Extract<RunEvent, { type: 'host-result' }>;
 
@@ -499,15 +500,3 @@ function eventError(e: unknown): EventError {
   return { kind: 'internal', message };
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted || ms <= 0) return resolve();
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
-}

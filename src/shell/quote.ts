@@ -50,6 +50,10 @@ export function raw(text: string): ShellText {
  * Arrays become several quoted words; ShellText (from `sh` or `raw`) is inserted as is.
  */
 export function sh(strings: TemplateStringsArray, ...values: unknown[]): ShellText {
+  // A backslash that is no JavaScript escape (`\.`, `\(`) leaves the tagged template's text
+  // undefined: it would reach the shell as the word "undefined". Write `\\.` for sed's `\.`.
+  const bad = strings.findIndex((s) => s === undefined);
+  if (bad >= 0) throw new Error(`sh template: part ${bad + 1} (${JSON.stringify(strings.raw[bad].slice(0, 60))}) holds a backslash that is not a JavaScript escape; double it`);
   let out = strings[0];
   values.forEach((v, i) => {
     out += render(v) + strings[i + 1];

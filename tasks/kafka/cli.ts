@@ -4,7 +4,11 @@
 import { z, sh, type ShellText } from 'runbook';
 
 const hostPort = z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d+$/, 'host:port');
-export const bootstrapArg = z.union([hostPort, z.array(hostPort).min(1)]);
+/** One host:port, several joined with commas (as Kafka's tools take them), or a list. */
+export const bootstrapArg = z.union([
+  z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d+(,[A-Za-z0-9.\-_[\]:]+:\d+)*$/, 'host:port, or several joined with commas'),
+  z.array(hostPort).min(1),
+]);
 export const kafkaHomeArg = z.string().regex(/^\//, 'an absolute path').optional();
 export const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "a Kafka topic name: letters, digits, '.', '_' and '-'");
 

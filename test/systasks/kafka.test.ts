@@ -1,9 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isrProblems, parseDescribe } from '../../tasks/kafka_topic.js';
+import { isrProblems, notCaughtUp, parseDescribe, partitionStates, refusal, restartRisks } from '../../tasks/kafka/health.js';
 import kafkaTopic from '../../tasks/kafka_topic.js';
 import { countArrived, pickConsumer } from '../../tasks/kafka_smoke.js';
-import zookeeperStatus, { parseSrvr } from '../../tasks/zookeeper_status.js';
+import zookeeperStatus from '../../tasks/zookeeper_status.js';
+import { parseSrvr } from '../../tasks/zookeeper/srvr.js';
 import { hostileValues } from '../helpers/task-harness.js';
 
 // Captured from ZooKeeper 3.7.1 (`srvr`) and Kafka 3.5.1 (`kafka-topics.sh --describe`).
@@ -33,20 +34,54 @@ test('srvr: mode and stats; a server without quorum is not_serving', () => {
 });
 
 test('describe: topic header and partitions, exact name only (--topic is a regex)', () => {
-  const info = parseDescribe(describe, 't.1')!;
+  const info = parseDescribe(describe).get('t.1')!;
   assert.is(info.partitionCount, 3);
   assert.is(info.replicationFactor, 1);
   assert.equal(info.partitions[2], { partition: 2, leader: 1, replicas: [1], isr: [1] });
-  assert.is(parseDescribe(describe, 'tx1'), null);
-  assert.is(parseDescribe("Error while executing topic command : Topic 'nosuch' does not exist as expected\n", 'nosuch'), null);
+  assert.is(parseDescribe(describe).get('tx1') ?? null, null);
+  assert.is(parseDescribe("Error while executing topic command : Topic 'nosuch' does not exist as expected\n").get('nosuch') ?? null, null);
 });
 
 test('full ISR: a partition without leader or with a lagging replica is named', () => {
   const degraded = parseDescribe(
     'Topic: test\tTopicId: x\tPartitionCount: 3\tReplicationFactor: 2\tConfigs: \n\tTopic: test\tPartition: 0\tLeader: 2\tReplicas: 2,3\tIsr: 2,3\n\tTopic: test\tPartition: 1\tLeader: 3\tReplicas: 3,1\tIsr: 3\n\tTopic: test\tPartition: 2\tLeader: none\tReplicas: 1,2\tIsr: \n',
-    'test',
-  )!;
+  ).get('test')!;
   assert.equal(isrProblems(degraded), ['partition 1: replicas 1 not in sync (isr 3)', 'partition 2 has no leader']);
+});
+
+// Captured from Kafka 3.5.1 (the lab's): a replicated topic with its own min.insync.replicas, an
+// RF 1 topic on broker 3, and one __consumer_offsets partition (the real one has 50).
+const cluster = [
+  'Topic: orders\tTopicId: 8NwQ\tPartitionCount: 2\tReplicationFactor: 3\tConfigs: min.insync.replicas=2,segment.bytes=1073741824',
+  '\tTopic: orders\tPartition: 0\tLeader: 1\tReplicas: 1,2,3\tIsr: 1,2,3',
+  '\tTopic: orders\tPartition: 1\tLeader: 2\tReplicas: 2,3,1\tIsr: 2,3,1',
+  'Topic: scratch\tTopicId: q1x\tPartitionCount: 1\tReplicationFactor: 1\tConfigs: ',
+  '\tTopic: scratch\tPartition: 0\tLeader: 3\tReplicas: 3\tIsr: 3',
+  'Topic: __consumer_offsets\tTopicId: z9\tPartitionCount: 1\tReplicationFactor: 3\tConfigs: compression.type=producer,cleanup.policy=compact',
+  '\tTopic: __consumer_offsets\tPartition: 0\tLeader: 3\tReplicas: 3,1,2\tIsr: 3,1,2',
+].join('\n');
+
+test('restart gate: healthy brokers pass; a broker holding the only replica of a partition is refused, naming it', () => {
+  const parts = partitionStates(parseDescribe(cluster), 1);
+  assert.equal(parts.map((p) => [`${p.topic}-${p.partition}`, p.minIsr]), [['orders-0', 2], ['orders-1', 2], ['scratch-0', 1], ['__consumer_offsets-0', 1]]);
+  assert.is(refusal(restartRisks(parts, 1)), undefined);
+  assert.is(refusal(restartRisks(parts, 2)), undefined);
+  assert.is(refusal(restartRisks(parts, 3)), '1 partition(s) would fall under min.insync.replicas with this broker down: scratch-0');
+});
+
+test('restart gate: under-replicated and offline partitions refuse any restart; min ISR counts what is in sync now', () => {
+  const lagging = partitionStates(parseDescribe(cluster.replace('Replicas: 1,2,3\tIsr: 1,2,3', 'Replicas: 1,2,3\tIsr: 1,2')), 1);
+  assert.is(refusal(restartRisks(lagging, 1)), '1 partition(s) under-replicated: orders-0');
+  const risks = restartRisks(lagging, 2);
+  assert.equal(risks.belowMinIsr.map((p) => p.partition), [0], 'with 3 out of the ISR, taking 2 down leaves 1 < 2');
+  const offline = partitionStates(parseDescribe(cluster.replace('Leader: 3\tReplicas: 3\tIsr: 3', 'Leader: none\tReplicas: 3\tIsr: ')), 1);
+  assert.is(refusal(restartRisks(offline, 1)), '1 partition(s) offline: scratch-0');
+});
+
+test('after a restart: the broker is caught up once it is back in the ISR of every partition it replicates', () => {
+  const away = partitionStates(parseDescribe(cluster.replaceAll('Isr: 1,2,3', 'Isr: 2,3').replace('Isr: 2,3,1', 'Isr: 2,3').replace('Isr: 3,1,2', 'Isr: 3,2')), 1);
+  assert.equal(notCaughtUp(away, 1).map((p) => `${p.topic}-${p.partition}`), ['orders-0', 'orders-1', '__consumer_offsets-0']);
+  assert.equal(notCaughtUp(partitionStates(parseDescribe(cluster), 1), 1), []);
 });
 
 test('smoke: counts distinct token lines; the consumer defaults to a peer sharing a group', () => {

@@ -63,4 +63,10 @@ test('quote leaves safe words readable', () => {
   assert.is(quote('a b'), `'a b'`);
 });
 
+test('sh template: a backslash that is no JavaScript escape is a bug caught at once, not the word "undefined" in a script', () => {
+  // String.raw-like texts with an invalid escape reach a tag with an undefined cooked part.
+  const strings = Object.assign([undefined, ''] as unknown as string[], { raw: ["sed 's/a\\.b//'", ''] }) as unknown as TemplateStringsArray;
+  assert.throws(() => sh(strings, 'x'), /holds a backslash that is not a JavaScript escape/);
+});
+
 test.run();

@@ -28,7 +28,8 @@ async function list(): Promise<void> {
     let about: string;
     try {
       const runbook = await loadRunbook(entry.file, project);
-      about = runbook.description?.split('\n')[0] ?? runbook.name;
+      // The first sentence: a table of one line per runbook.
+      about = runbook.description?.split('\n')[0].split(/(?<=\.)\s/)[0] ?? runbook.name;
     } catch (e) {
       if (!isUserError(e)) throw e;
       about = `(does not load: ${e.message.split('\n')[0]}; see \`runbook validate ${shown(entry.file)}\`)`;
