@@ -3,11 +3,11 @@
 // starts or stops and enables or disables back to it. `restarted`/`reloaded` always act (and
 // report a change), as in Ansible: use them as handlers, which run only when notified.
 
-import { defineTask, z, sh, raw, TaskError, type CheckResult } from 'runbook';
+import { defineTask, z, sh, raw, TaskError, unitArg, type CheckResult } from 'runbook';
 
 const serviceArgs = z
   .strictObject({
-    name: z.string().regex(/^[A-Za-z0-9:_.\\@-]+$/, 'a unit name like kafka or kafka.service').describe('The systemd unit, e.g. kafka or kafka.service.'),
+    name: unitArg.describe('The systemd unit, e.g. kafka or kafka.service.'),
     state: z.enum(['started', 'stopped', 'restarted', 'reloaded']).optional().describe('started, stopped, restarted (always restarts) or reloaded.'),
     enabled: z.boolean().optional().describe('Start at boot (true) or not (false); unset leaves it as it is.'),
   })

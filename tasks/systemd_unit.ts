@@ -9,16 +9,13 @@
 
 import { posix } from 'node:path';
 import {
-  defineTask, z, sh, TaskError, applyContent, planContent, sha256, undoContent, parsePathState,
+  defineTask, z, sh, TaskError, unitArg, applyContent, planContent, sha256, undoContent, parsePathState,
   PROBE_FUNCTION, probeScript, splitSections, priorOf, type HostShell, type ContentPlan,
   type ContentUndo,
 } from 'runbook';
 
 export const UNIT_SUFFIXES = ['service', 'socket', 'target', 'device', 'mount', 'automount', 'swap', 'timer', 'path', 'slice', 'scope'];
-const unitName = z
-  .string()
-  .regex(/^[A-Za-z0-9:_.\\@-]+$/, 'a unit name like kafka.service')
-  .transform((n) => (UNIT_SUFFIXES.some((s) => n.endsWith(`.${s}`)) ? n : `${n}.service`));
+const unitName = unitArg.transform((n) => (UNIT_SUFFIXES.some((s) => n.endsWith(`.${s}`)) ? n : `${n}.service`));
 
 const unitArgs = z
   .strictObject({

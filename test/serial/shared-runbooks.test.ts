@@ -5,8 +5,8 @@
 // on a lab host: the override is used, the rest is ours, and a second play changes nothing.
 
 import { test } from 'uvu';
+import { exec, show, type Result } from '../helpers/exec.js';
 import * as assert from 'uvu/assert';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,21 +21,8 @@ let work: string;
 let cli: string;
 let ops: string;
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
-function exec(cmd: string, args: string[], cwd: string): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { cwd, maxBuffer: 64 << 20, env: { ...process.env, NO_COLOR: '1', NODE_OPTIONS: '' } }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 255) : 0, stdout, stderr });
-    });
-  });
-}
 
-const show = (r: Result) => `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
 
 async function ok(cmd: string, args: string[], cwd: string): Promise<Result> {
   const r = await exec(cmd, args, cwd);
