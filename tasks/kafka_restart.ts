@@ -5,7 +5,10 @@
 // runbooks/rolling-restart.yaml) it is the whole safe roll. A broker is restarted at most once per
 // run, also when runbook was killed after the restart and resumed (sdk/restart.ts).
 
-import { defineTask, z, sh, sleep, waitUntil, TaskError, probeUnitRestart, restartUnit, unitArg, splitSections, SECTION_FUNCTION, type HostShell, type UnitRestartState } from 'runbook';
+import {
+  defineTask, z, sh, sleep, waitUntil, TaskError, probeUnitRestart, restartUnit, unitArg, splitSections,
+  SECTION_FUNCTION, type HostShell, type UnitRestartState,
+} from 'runbook';
 import { bootstrapArg, bootstrapList, findKafka, kafkaHomeArg } from './kafka/cli.js';
 import { notCaughtUp, parseDescribe, partitionStates, refusal, restartRisks, label, type PartitionState } from './kafka/health.js';
 

@@ -4,7 +4,10 @@
 // first (`skip_leader`), the leader last; a member is restarted at most once per run, also
 // across a kill -9 and `runbook resume` (sdk/restart.ts).
 
-import { defineTask, z, sleep, waitUntil, TaskError, probeUnitRestart, restartUnit, unitArg, type HostShell, type UnitRestartState } from 'runbook';
+import {
+  defineTask, z, sleep, waitUntil, TaskError, probeUnitRestart, restartUnit, unitArg, type HostShell,
+  type UnitRestartState,
+} from 'runbook';
 import { parseSrvr, srvrScript } from './zookeeper/srvr.js';
 
 const member = z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d+$/, 'host:port');

@@ -14,7 +14,11 @@ import { SECTION_FUNCTION, splitSections } from './probe.js';
 
 export const RESTART_MARKERS = '/var/lib/runbook/restarts';
 
-export const unitArg = z.string().regex(/^[A-Za-z0-9:_.\\@-]+$/, 'a unit name like kafka or kafka.service');
+/** A systemd unit name; also a file name under RESTART_MARKERS, so never `.` or `..`. */
+export const unitArg = z
+  .string()
+  .regex(/^[A-Za-z0-9:_.\\@-]+$/, 'a unit name like kafka or kafka.service')
+  .refine((n) => !/^\.+$/.test(n), 'a unit name like kafka or kafka.service');
 
 export interface UnitRestartState {
   unit: string;

@@ -2,7 +2,7 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseUnitRestart } from '../../src/sdk/restart.js';
+import { parseUnitRestart, unitArg } from '../../src/sdk/restart.js';
 
 const section = (lines: string) => `\n\0@@unit-kafka\n${lines}`;
 
@@ -20,5 +20,10 @@ for (const [name, out, want] of cases) {
     assert.equal({ active: state.active, restartedThisRun: state.restartedThisRun }, want);
   });
 }
+
+test('a unit name is a marker file name: dots alone, slashes and a NUL are refused', () => {
+  for (const ok of ['kafka', 'kafka.service', 'getty@tty1.service', '-odd.service']) assert.ok(unitArg.safeParse(ok).success, ok);
+  for (const bad of ['.', '..', '...', '../x', 'a/b', 'a\0b', '']) assert.not.ok(unitArg.safeParse(bad).success, bad);
+});
 
 test.run();
