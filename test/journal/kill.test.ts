@@ -117,7 +117,7 @@ test(`kill -9 at ${TRIALS} seeded moments of a 30-step play; resume always conve
     }
     // The killed controller's last shell script may still be running, orphaned: it ends on its
     // own (its input is gone) and its EXIT trap removes its private temp directory.
-    await waitFor(() => !treeListing(out).includes('.runbook-tmp.'), 60_000);
+    await waitFor(() => !/\.runbook-(tmp|link)\./.test(treeListing(out)), 60_000);
     assert.is(treeListing(out), expected, `trial ${trial}: the files equal an uninterrupted run's`);
     removeDir(project);
   }
