@@ -47,5 +47,7 @@ export * from './sdk/archive.js';
 export * from './sdk/lossless-text.js';
 /** Waiting on the controller between polls, ended at once by an interrupt: `sleep`, `waitUntil`. */
 export * from './sdk/wait.js';
-/** Restarting a systemd unit at most once per run, across kill -9 and resume: `probeUnitRestart`, `restartUnit`. */
+/** Restarting a systemd unit at most once per roll of a run, across kill -9 and resume: `restartScope`, `probeUnitRestart`, `restartUnit`. */
 export * from './sdk/restart.js';
+/** Moving a unit to another release by its install link, and telling which release it runs. */
+export * from './sdk/install-switch.js';

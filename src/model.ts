@@ -112,6 +112,8 @@ export interface StepDecl {
   /** Name of the loop variable (Ansible's loop_control.loop_var), default `item`. */
   loopVar: string;
   ignoreErrors: boolean;
+  /** Ansible's any_errors_fatal: a failure on one host stops the play everywhere. */
+  anyErrorsFatal: boolean;
   /** Ansible's no_log: nothing the step reports (summary, diff, error, registered data, log lines) leaves the engine. */
   noLog: boolean;
   /** Seconds one attempt may take on a host before it fails (Ansible's `timeout`). */
@@ -122,6 +124,8 @@ export interface StepDecl {
   failedWhen?: string;
   /** For steps whose task has no undo of its own (command/shell): the steps that reverse it. */
   undo?: StepDecl[];
+  /** Why rollback may not go past this step's changes (a point of no return); unset: it may. */
+  irreversible?: string;
   /** Handler steps only: extra names this handler answers to (Ansible's `listen`). */
   listen?: string[];
 }

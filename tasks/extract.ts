@@ -107,7 +107,11 @@ ${listing}
 true`,
       { check: false },
     );
-    if (r.code === 70) throw new TaskError(`archive not found: ${src}`, { hint: 'download it first (download task), to the path given as src' });
+    if (r.code === 70) {
+      // Under --check the step that downloads it has not run: say what would happen, not fail.
+      if (ctx.checkMode) return { inSync: false, summary: `extract ${src} into ${dest} (not there yet: an earlier step would download it)` };
+      throw new TaskError(`archive not found: ${src}`, { hint: 'download it first (download task), to the path given as src' });
+    }
     if (r.code !== 0) throw new TaskError(`cannot list ${src}: ${r.stderr.trim()}`);
     const sections = splitSections(r.stdout);
     if (sections.has('creates')) return { inSync: true, summary: `${a.creates} exists` };

@@ -2,12 +2,14 @@
 // under-replicated, and no partition that would fall under min.insync.replicas with this broker
 // down), then the restart, then a wait until the broker is back in the ISR of every partition it
 // replicates and nothing is under-replicated. With `throttle: 1` (and the controller last, see
-// runbooks/rolling-restart.yaml) it is the whole safe roll. A broker is restarted at most once per
-// run, also when runbook was killed after the restart and resumed (sdk/restart.ts).
+// runbooks/rolling-restart.yaml) it is the whole safe roll; with `switch_to` it is one broker of an
+// upgrade (the install link moves to the new release while the broker is stopped). A broker is
+// restarted at most once per roll of a run, also when runbook was killed after the restart and
+// resumed (sdk/restart.ts).
 
 import {
-  defineTask, z, sh, sleep, waitUntil, TaskError, probeUnitRestart, restartUnit, unitArg, splitSections,
-  SECTION_FUNCTION, type HostShell, type UnitRestartState,
+  defineTask, z, sh, sleep, waitUntil, TaskError, probeUnitRestart, restartScope, restartUnit, unitArg, splitSections,
+  SECTION_FUNCTION, probeInstall, switchInstall, carryFile, releaseLeft, expectMoved, type HostShell, type UnitRestartState, type InstallSwitch,
 } from 'runbook';
 import { bootstrapArg, bootstrapList, findKafka, kafkaHomeArg } from './kafka/cli.js';
 import { notCaughtUp, parseDescribe, partitionStates, refusal, restartRisks, label, type PartitionState } from './kafka/health.js';
@@ -23,11 +25,32 @@ const args = z.strictObject({
   force: z.boolean().default(false).describe('Restart even when the gate refuses (partitions would go offline or under min.insync.replicas).'),
   skip_controller: z.boolean().default(false).describe('Leave the broker alone while it is the active controller (read from ZooKeeper at its turn): the controller goes last, in a step of its own.'),
   controller_step: z.boolean().default(false).describe('The step after the skip_controller one: --check shows only the controller restarting; a run also restarts a broker the earlier step left (the controller moved).'),
+  switch_to: z
+    .string()
+    .regex(/^\//, 'an absolute path')
+    .optional()
+    .describe('A release directory to move the broker to (an upgrade): at its turn, kafka_home (the install link) is pointed at it while the broker is stopped. Undo points it back, one broker at a time.'),
 });
 type Args = z.output<typeof args>;
 
 interface Observed {
   unit: UnitRestartState;
+  /** The release the broker leaves (switch_to). */
+  from?: string;
+}
+
+/** What rollback needs to move the broker back: its own args, and the release it came from. */
+interface Undo {
+  switched?: Pick<Args, 'broker_id' | 'bootstrap_server' | 'service' | 'gate_timeout' | 'timeout'> & { link: string; from: string; to: string };
+}
+
+/** The jar every Kafka release holds open, in the directory that names the release. */
+const KAFKA_JAR_TAIL = '/libs/kafka-clients-[^/]*\\.jar';
+
+function switchOf(a: Args): InstallSwitch | undefined {
+  if (!a.switch_to) return undefined;
+  if (!a.kafka_home) throw new TaskError('switch_to needs kafka_home: the install link the broker starts from (/home/kafka/kafka)');
+  return { link: a.kafka_home, release: a.switch_to, unit: a.service, jarTail: KAFKA_JAR_TAIL };
 }
 
 interface Cluster {
@@ -74,7 +97,7 @@ function notBack(c: Cluster, broker: number): string | undefined {
   return refusal({ ...restartRisks(c.partitions, broker), belowMinIsr: [] });
 }
 
-export default defineTask<typeof args, Observed>({
+export default defineTask<typeof args, Observed, Undo>({
   name: 'kafka_restart',
   description: 'Restart one Kafka broker safely: gate on partition health, restart, wait until it is back in every ISR',
   doc: `One broker of a rolling restart, from the broker's own host (Kafka's tools in \`kafka_home\`):
@@ -108,55 +131,132 @@ the broker's server.properties, else 1.
   args,
   async check(ctx) {
     const a = ctx.args;
-    const unit = await probeUnitRestart(ctx.shell, a.service, ctx.controller.runId);
-    if (!unit.active) return { inSync: true, summary: `${a.service} is not running: nothing to restart` };
-    const c = await cluster(ctx.shell, a, (a.skip_controller || a.controller_step) && !unit.restartedThisRun);
-    if (a.skip_controller && c.controller === a.broker_id && !unit.restartedThisRun) {
+    const unit = await probeUnitRestart(ctx.shell, a.service, restartScope(ctx, a.switch_to));
+    const sw = switchOf(a);
+    const install = sw ? await probeInstall(ctx.shell, sw, ctx.checkMode) : undefined;
+    const from = install ? releaseLeft(install, unit) : '';
+    const undo: Undo = sw && from ? { switched: { broker_id: a.broker_id, bootstrap_server: a.bootstrap_server, service: a.service, gate_timeout: a.gate_timeout, timeout: a.timeout, link: sw.link, from, to: sw.release } } : {};
+    const observed: Observed = { unit, ...(from ? { from } : {}) };
+    if (!unit.active && !unit.restartedInRoll) {
+      if (install && install.linked !== install.wanted) {
+        return { inSync: false, observed, undo, summary: `${a.service} is not running: point ${sw!.link} at ${sw!.release} (it runs that release when started)` };
+      }
+      return { inSync: true, summary: `${a.service} is not running: nothing to restart` };
+    }
+    if (install && !unit.restartedInRoll && install.running === install.wanted) return { inSync: true, summary: `runs ${sw!.release} already` };
+    if (unit.restartedInRoll && !unit.active) {
+      return { inSync: false, observed, undo, summary: `stopped by this roll and not started again: start ${a.service}${sw ? ` on ${sw.release}` : ''} and wait until it is back` };
+    }
+    const c = await cluster(ctx.shell, a, (a.skip_controller || a.controller_step) && !unit.restartedInRoll);
+    if (a.skip_controller && c.controller === a.broker_id && !unit.restartedInRoll) {
       return { inSync: true, summary: `the active controller: restarted last, by a step of its own` };
     }
     // Under --check the step before restarted no one: a broker here is one it would have restarted.
     if (a.controller_step && ctx.checkMode && c.controller !== a.broker_id) return { inSync: true, summary: 'not the controller: restarted by the step before' };
-    if (unit.restartedThisRun) {
+    if (unit.restartedInRoll) {
       const why = notBack(c, a.broker_id);
       if (!why) return { inSync: true, summary: `restarted in this run and back in every ISR` };
-      return { inSync: false, observed: { unit }, summary: `restarted in this run; wait until it is back: ${why}` };
+      return { inSync: false, observed, undo, summary: `restarted in this run; wait until it is back: ${why}` };
     }
+    const what = sw ? `move broker ${a.broker_id} from ${from} to ${sw.release}: stop, switch, start` : `restart ${a.service}`;
     const why = refusal(restartRisks(c.partitions, a.broker_id));
-    return { inSync: false, observed: { unit }, summary: why ? `restart ${a.service}, but not now: ${why}` : `restart ${a.service} (no partition at risk)` };
+    return { inSync: false, observed, undo, summary: why ? `${what}, but not now: ${why}` : `${what} (no partition at risk)` };
   },
   async apply(ctx, observed) {
     const a = ctx.args;
-    const { unit } = observed!;
-    if (!unit.restartedThisRun) {
-      let why: string | undefined;
-      await waitUntil(
-        a.gate_timeout,
-        ctx.signal,
-        async () => {
-          const risks = restartRisks((await cluster(ctx.shell, a)).partitions, a.broker_id);
-          why = refusal(risks);
-          // Under min ISR with everything in sync is how the topics are laid out: waiting cannot help.
-          const settled = risks.offline.length === 0 && risks.underReplicated.length === 0;
-          return settled || a.force ? true : undefined;
-        },
-        () => `not restarting broker ${a.broker_id}: ${why} (still, after ${a.gate_timeout} s)`,
-      );
-      if (why && !a.force) {
-        throw new TaskError(`not restarting broker ${a.broker_id}: ${why}`, { hint: 'fix the topics (replication factor above min.insync.replicas), or restart anyway with force (the partitions named go offline or reject acks=all writes meanwhile)' });
-      }
-      if (why) ctx.log(`restarting despite the gate (force): ${why}`);
-      await restartUnit(ctx.shell, unit, ctx.controller.runId);
+    const sw = switchOf(a);
+    await roll(ctx.shell, a, observed!.unit, restartScope(ctx, a.switch_to), ctx.signal, ctx.log, sw && { link: sw.link, release: sw.release, from: observed!.from ?? '' });
+    if (sw) await expectMoved(ctx.shell, sw, observed!.unit.active || observed!.unit.restartedInRoll);
+  },
+  async undo(ctx, record) {
+    const s = record.switched;
+    // A plain restart leaves nothing behind to put back.
+    if (!s) return;
+    const a = args.parse({
+      broker_id: s.broker_id,
+      bootstrap_server: s.bootstrap_server,
+      service: s.service,
+      gate_timeout: s.gate_timeout,
+      timeout: s.timeout,
+      kafka_home: s.link,
+      switch_to: s.from,
+    });
+    const sw = switchOf(a)!;
+    // The way back is a roll of its own (ctx.controller.runId is the run being rolled back).
+    const scope = restartScope(ctx, `back to ${s.from}`);
+    const unit = await probeUnitRestart(ctx.shell, a.service, scope);
+    const install = await probeInstall(ctx.shell, sw);
+    const back = unit.active ? install.running === install.wanted : install.linked === install.wanted;
+    if (!back || unit.restartedInRoll) {
+      ctx.log(`moving broker ${a.broker_id} back to ${s.from}`);
+      await roll(ctx.shell, a, unit, scope, ctx.signal, ctx.log, { link: sw.link, release: sw.release, from: s.to });
     }
-    let why: string | undefined = 'no answer yet';
-    await waitUntil(
-      a.timeout,
-      ctx.signal,
-      async () => {
-        why = notBack(await cluster(ctx.shell, a).catch((): Cluster => ({ partitions: [], alive: [] })), a.broker_id);
-        return why === undefined ? true : undefined;
-      },
-      () => `broker ${a.broker_id} is not back after ${a.timeout} s: ${why}`,
-    );
-    if (a.pause > 0) await sleep(a.pause * 1000, ctx.signal);
+    await expectMoved(ctx.shell, sw, unit.active || unit.restartedInRoll);
+  },
+  async drift(ctx, record) {
+    const s = record.switched;
+    if (!s) return undefined;
+    const install = await probeInstall(ctx.shell, { link: s.link, release: s.to, unit: s.service, jarTail: KAFKA_JAR_TAIL }).catch(() => undefined);
+    if (!install) return `${s.to} is gone`;
+    if (install.linked !== install.wanted && install.linked !== s.from) return `${s.link} now points to ${install.linked || 'nothing'}, not ${s.to}`;
+    return undefined;
   },
 });
+
+/**
+ * One broker's turn: the gate, the restart (with the install switched while it is stopped), the
+ * wait until it is back in every ISR, the pause. A broker this roll restarted already (a resumed
+ * run) is only waited for; one it stopped is started.
+ */
+async function roll(
+  shell: HostShell,
+  a: Args,
+  unit: UnitRestartState,
+  scope: string,
+  signal: AbortSignal,
+  log: (m: string) => void,
+  move?: { link: string; release: string; from: string },
+): Promise<void> {
+  const whileStopped =
+    move &&
+    (async () => {
+      // The broker's settings (and an upgrade's pinned protocol) go with it.
+      await carryFile(shell, move.link, move.release, 'config/server.properties');
+      await switchInstall(shell, move.link, move.release);
+    });
+  if (!unit.restartedInRoll && unit.active) {
+    let why: string | undefined;
+    await waitUntil(
+      a.gate_timeout,
+      signal,
+      async () => {
+        const risks = restartRisks((await cluster(shell, a)).partitions, a.broker_id);
+        why = refusal(risks);
+        // Under min ISR with everything in sync is how the topics are laid out: waiting cannot help.
+        const settled = risks.offline.length === 0 && risks.underReplicated.length === 0;
+        return settled || a.force ? true : undefined;
+      },
+      () => `not restarting broker ${a.broker_id}: ${why} (still, after ${a.gate_timeout} s)`,
+    );
+    if (why && !a.force) {
+      throw new TaskError(`not restarting broker ${a.broker_id}: ${why}`, { hint: 'fix the topics (replication factor above min.insync.replicas), or restart anyway with force (the partitions named go offline or reject acks=all writes meanwhile)' });
+    }
+    if (why) log(`restarting despite the gate (force): ${why}`);
+    await restartUnit(shell, unit, scope, { whileStopped, note: move?.from });
+  } else if (!unit.active) {
+    // Not running: a broker someone stopped only gets its link; one this roll stopped is started.
+    if (!unit.restartedInRoll) return void (await whileStopped?.());
+    await restartUnit(shell, unit, scope, { whileStopped: whileStopped ?? (async () => {}), note: move?.from });
+  }
+  let why: string | undefined = 'no answer yet';
+  await waitUntil(
+    a.timeout,
+    signal,
+    async () => {
+      why = notBack(await cluster(shell, a).catch((): Cluster => ({ partitions: [], alive: [] })), a.broker_id);
+      return why === undefined ? true : undefined;
+    },
+    () => `broker ${a.broker_id} is not back after ${a.timeout} s: ${why}`,
+  );
+  if (a.pause > 0) await sleep(a.pause * 1000, signal);
+}

@@ -124,7 +124,7 @@ export async function runPlay(options: PlayOptions): Promise<PlayResult> {
       if (options.runbook.strategy === 'free') await runFree(state, hosts, limit);
       else await runLinear(state, hosts, limit);
       // As Ansible: when a whole batch failed, later batches do not start.
-      if (hosts.every((h) => h.stopped)) break;
+      if (hosts.every((h) => h.stopped) || state.halted) break;
     }
     const result = finish(state, started);
     await emitter.emit({ type: 'run-end', status: result.status, recap: result.recap, durationMs: result.durationMs });

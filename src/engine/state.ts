@@ -18,8 +18,8 @@ export interface HostState {
   shell?: HostShell;
   /** Why the host could not be reached, when it could not. */
   connectError?: unknown;
-  /** Set when the host's sequence is over: it failed or became unreachable. */
-  stopped?: 'failed' | 'unreachable';
+  /** Set when the host's sequence is over: it failed, became unreachable, or another host failed an any_errors_fatal step. */
+  stopped?: 'failed' | 'unreachable' | 'halted';
   /** Registered results, by register name. */
   registered: Vars;
   /** Ids of the handlers this host has notified and that have not run since. */
@@ -66,6 +66,8 @@ export interface RunState {
   once: Map<string, Promise<StepOutcome>>;
   /** Set when the interrupt left work undone. */
   interrupted: boolean;
+  /** Why every host stopped: a host failed a step marked any_errors_fatal. */
+  halted?: string;
   /** Counts the changes the play made; check results read ahead before one are not used. */
   generation: Generation;
 }

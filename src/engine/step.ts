@@ -38,13 +38,18 @@ interface CallOutcome {
  * registered value restored when the journal has one).
  */
 export async function executeStep(state: RunState, planned: PlannedStep, hs: HostState, beforeFrom: boolean): Promise<void> {
-  if (hs.stopped) return;
+  if (hs.stopped || halt(state, planned, hs)) return;
   if (state.signal.aborted) {
     state.interrupted = true;
     return;
   }
   if (!planned.step.runOnce) {
-    await throttled(state, planned, () => runOnHost(state, planned, hs, beforeFrom));
+    await throttled(state, planned, async () => {
+      // Hosts queued behind one that failed an any_errors_fatal step (throttle) do not start it.
+      if (halt(state, planned, hs)) return;
+      const outcome = await runOnHost(state, planned, hs, beforeFrom);
+      if (planned.step.anyErrorsFatal && outcome.status === 'failed' && !outcome.ignored) state.halted = `${hs.name} failed "${planned.step.name}" (any_errors_fatal)`;
+    });
     return;
   }
   // run_once: the first host to get here runs the step; the others take its result.
@@ -63,6 +68,17 @@ export async function executeStep(state: RunState, planned: PlannedStep, hs: Hos
       error: { kind: 'task', message: `run_once step failed on ${outcome.host}` },
     });
   }
+}
+
+/**
+ * Stops `hs` when a host failed an any_errors_fatal step (Ansible's keyword): nothing more runs
+ * anywhere. The steps it did not start stay undone in the journal, so `resume` runs them.
+ */
+function halt(state: RunState, planned: PlannedStep, hs: HostState): boolean {
+  if (!state.halted) return false;
+  hs.stopped = 'halted';
+  void state.emitter.emit({ type: 'host-log', host: hs.name, stepId: planned.id, message: `not started: ${state.halted}` }).catch(() => {});
+  return true;
 }
 
 /** `throttle: N`: at most N hosts inside the step at once, on top of --forks. */

@@ -22,7 +22,7 @@ import { JournalSink } from './sink.js';
 import type { Change } from './state.js';
 import { createRun, newRunId } from './store.js';
 
-export type UndoWay = 'task' | 'undo-steps' | 'not-reversible';
+export type UndoWay = 'task' | 'undo-steps' | 'not-reversible' | 'irreversible';
 
 export interface PlannedUndo {
   change: Change;
@@ -104,38 +104,43 @@ export async function rollbackRun(options: RollbackOptions): Promise<RollbackRes
   const pool = new ConnectionPool(options.inventory, options.connect);
   const result: RollbackResult = { id, undone: 0, failed: 0, blocked: 0 };
   const recap: Record<string, HostRecap> = {};
+  const stopped = new Set<string>();
+  const rollbackOne = async (host: string, list: PlannedUndo[]): Promise<void> => {
+    if (stopped.has(host) || options.signal.aborted) return;
+    recap[host] ??= { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, ignored: 0 };
+    const outcome = await rollbackHost(host, list, run, options, pool, async (marker) => {
+      await journal.append(marker);
+      const counts = recap[host];
+      switch (marker.status) {
+        case 'undone':
+          result.undone++;
+          counts.changed++;
+          break;
+        case 'failed':
+          result.failed++;
+          counts.failed++;
+          break;
+        case 'not-reversible':
+          result.blocked++;
+          counts.failed++;
+          break;
+        case 'skipped':
+          counts.skipped++;
+          break;
+      }
+    });
+    if (outcome !== 'done') stopped.add(host);
+    if (outcome === 'unreachable') recap[host].unreachable++;
+  };
   try {
-    const stopped = new Set<string>();
+    const decls = stepsById(options.runbook);
     for (const round of lockStepRounds(plan)) {
       if (options.signal.aborted) break;
-      await Promise.all(
-        [...round].filter(([host]) => !stopped.has(host)).map(async ([host, list]) => {
-          recap[host] ??= { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, ignored: 0 };
-          const outcome = await rollbackHost(host, list, run, options, pool, async (marker) => {
-            await journal.append(marker);
-            const counts = recap[host];
-            switch (marker.status) {
-              case 'undone':
-                result.undone++;
-                counts.changed++;
-                break;
-              case 'failed':
-                result.failed++;
-                counts.failed++;
-                break;
-              case 'not-reversible':
-                result.blocked++;
-                counts.failed++;
-                break;
-              case 'skipped':
-                counts.skipped++;
-                break;
-            }
-          });
-          if (outcome !== 'done') stopped.add(host);
-          if (outcome === 'unreachable') recap[host].unreachable++;
-        }),
-      );
+      // A step that ran `throttle: N` hosts at a time (a rolling restart, an upgrade's switch) is
+      // undone the same way, newest first: rolled back all at once, it would take every broker down.
+      const hosts = [...round];
+      const size = decls.get(hosts[0][1][0].change.stepId)?.throttle ?? hosts.length;
+      for (let i = 0; i < hosts.length; i += size) await Promise.all(hosts.slice(i, i + size).map(([host, list]) => rollbackOne(host, list)));
     }
   } finally {
     await pool.closeAll();
@@ -180,7 +185,7 @@ export function planRollback(
       hint: known.length ? `its checkpoints: ${known.join(', ')}` : 'its runbook has no checkpoints',
     });
   }
-  const undoSteps = undoStepsById(options.runbook);
+  const decls = stepsById(options.runbook);
   const plan = new Map<string, PlannedUndo[]>();
   const changes = [...run.state.changes].sort((a, b) => b.line - a.line || b.key.localeCompare(a.key, 'en', { numeric: true }));
   for (const change of changes) {
@@ -194,10 +199,11 @@ export function planRollback(
     } else if (to && reached?.size) {
       if (change.line < Math.max(...reached.values())) continue;
     }
-    const way: UndoWay =
-      change.record !== undefined && options.registry.get(change.task)?.undo
+    const way: UndoWay = decls.get(change.stepId)?.irreversible
+      ? 'irreversible'
+      : change.record !== undefined && options.registry.get(change.task)?.undo
         ? 'task'
-        : undoSteps.get(change.stepId)?.length
+        : decls.get(change.stepId)?.undo?.length
           ? 'undo-steps'
           : 'not-reversible';
     let list = plan.get(change.host);
@@ -214,6 +220,10 @@ async function checkRollback(plan: Map<string, PlannedUndo[]>, run: LoadedRun, o
     for (const [host, list] of plan) {
       let login: HostShell | undefined;
       for (const u of list) {
+        if (u.way === 'irreversible') {
+          options.out(`${host}: would stop before ${describe(u.change)}: it is a point of no return: ${stepsById(options.runbook).get(u.change.stepId)!.irreversible}; older changes stay`);
+          break;
+        }
         const how =
           u.way === 'not-reversible'
             ? u.change.unfinished
@@ -289,6 +299,12 @@ async function rollbackHost(
       status,
       ...(message ? { message } : {}),
     });
+    if (way === 'irreversible') {
+      const why = decls.get(change.stepId)!.irreversible!;
+      options.out(`${host}: stopped before ${describe(change)}: it is a point of no return: ${why}; older changes are left in place`);
+      await record(marker('not-reversible', `a point of no return: ${why}`));
+      return 'stopped';
+    }
     if (way === 'not-reversible') {
       const why = `step "${change.stepName}" (${change.task}) cannot be undone: the task has no undo and the step no undo: block`;
       if (change.unfinished) {
@@ -353,6 +369,3 @@ function stepsById(runbook: Runbook): Map<string, StepDecl> {
   return byId;
 }
 
-function undoStepsById(runbook: Runbook): Map<string, StepDecl[] | undefined> {
-  return new Map([...stepsById(runbook)].map(([id, s]) => [id, s.undo]));
-}

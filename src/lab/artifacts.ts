@@ -12,8 +12,12 @@ import { run } from './command.js';
 import { ARTIFACTS_DIR, ASSETS_DIR, CACHE_DIR } from './paths.js';
 
 export interface Artifact {
-  /** Directory under src/lab/assets with pom.xml, bin/ and the config dir. */
-  assets: string;
+  /** Directories under src/lab/assets with pom.xml, bin/ and the config dir; later ones overlay earlier ones. */
+  assets: string[];
+  /** The release: passed to the pom as -Dversion.release. */
+  version: string;
+  /** Maven profiles to turn on or (`!id`) off. */
+  profiles?: string;
   /** Path under the mirror's root, as under https://archive.apache.org/dist/. */
   path: string;
   /** The tarball's single top-level directory. */
@@ -23,22 +27,41 @@ export interface Artifact {
   configDir: string;
 }
 
-export const ARTIFACTS: Artifact[] = [
-  {
-    assets: 'zookeeper',
-    path: 'zookeeper/zookeeper-3.7.1/apache-zookeeper-3.7.1-bin.tar.gz',
-    top: 'apache-zookeeper-3.7.1-bin',
+/** ZooKeeper 3.8 logs through logback (conf/logback.xml) instead of log4j 1.2. */
+function zookeeper(version: string): Artifact {
+  const [major, minor] = version.split('.').map(Number);
+  const logback = major > 3 || (major === 3 && minor >= 8);
+  return {
+    assets: logback ? ['zookeeper', 'zookeeper-3.8'] : ['zookeeper'],
+    version,
+    ...(logback ? { profiles: '!log4j' } : {}),
+    path: `zookeeper/zookeeper-${version}/apache-zookeeper-${version}-bin.tar.gz`,
+    top: `apache-zookeeper-${version}-bin`,
     libDir: 'lib',
     configDir: 'conf',
-  },
-  {
-    assets: 'kafka',
-    path: 'kafka/3.5.1/kafka_2.13-3.5.1.tgz',
-    top: 'kafka_2.13-3.5.1',
+  };
+}
+
+/** Kafka 3.6 to 3.9 moved command-line tools from core to kafka-tools: their scripts name the new classes. */
+function kafka(version: string): Artifact {
+  const [major, minor] = version.split('.').map(Number);
+  return {
+    assets: major > 3 || (major === 3 && minor >= 9) ? ['kafka', 'kafka-3.9'] : ['kafka'],
+    version,
+    path: `kafka/${version}/kafka_2.13-${version}.tgz`,
+    top: `kafka_2.13-${version}`,
     libDir: 'libs',
     configDir: 'config',
-  },
-];
+  };
+}
+
+/**
+ * What the mirror serves: the manuals' releases (ZooKeeper 3.7.1, Kafka 3.5.1), the upgrade paths
+ * the day-two runbooks are proven on (Kafka 3.5.2, which fixes KAFKA-15353's empty ISR during a
+ * rolling upgrade, and 3.9.2, the last line with ZooKeeper; ZooKeeper 3.8.4, the supported line
+ * since 3.7 reached its end of life).
+ */
+export const ARTIFACTS: Artifact[] = [zookeeper('3.7.1'), kafka('3.5.1'), kafka('3.5.2'), kafka('3.9.2'), zookeeper('3.8.4')];
 
 const exists = (path: string) =>
   access(path).then(
@@ -58,9 +81,10 @@ export async function ensureArtifacts(log: (line: string) => void): Promise<void
   await Promise.all(ARTIFACTS.map((a) => ensureArtifact(a, log)));
 }
 
-/** A hash of the artifact's assets (pom, scripts, configs): a built tarball older than them is rebuilt. */
+/** A hash of the artifact's assets (pom, scripts, configs) and version: a built tarball older than them is rebuilt. */
 async function assetsHash(artifact: Artifact): Promise<string> {
   const hash = createHash('sha256');
+  hash.update(`${artifact.version}\0${artifact.profiles ?? ''}\0`);
   const walk = async (dir: string): Promise<void> => {
     for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
       const path = join(dir, entry.name);
@@ -68,7 +92,7 @@ async function assetsHash(artifact: Artifact): Promise<string> {
       else hash.update(`${path.slice(ASSETS_DIR.length)}\0${await readFile(path, 'utf8')}\0`);
     }
   };
-  await walk(join(ASSETS_DIR, artifact.assets));
+  for (const assets of artifact.assets) await walk(join(ASSETS_DIR, assets));
   return hash.digest('hex');
 }
 
@@ -94,17 +118,21 @@ async function ensureArtifact(artifact: Artifact, log: (line: string) => void): 
 
 async function build(artifact: Artifact, target: string): Promise<void> {
   await mkdir(CACHE_DIR, { recursive: true });
-  const work = await mkdtemp(join(CACHE_DIR, `build-${artifact.assets}-`));
+  const work = await mkdtemp(join(CACHE_DIR, `build-${artifact.top}-`));
   try {
-    const source = join(ASSETS_DIR, artifact.assets);
     const top = join(work, artifact.top);
     await mkdir(top);
-    await cp(join(source, 'bin'), join(top, 'bin'), { recursive: true });
-    await cp(join(source, artifact.configDir), join(top, artifact.configDir), { recursive: true });
+    for (const assets of artifact.assets) {
+      const source = join(ASSETS_DIR, assets);
+      for (const dir of ['bin', artifact.configDir]) {
+        if (await exists(join(source, dir))) await cp(join(source, dir), join(top, dir), { recursive: true });
+      }
+    }
     for (const script of await readdir(join(top, 'bin'))) await chmod(join(top, 'bin', script), 0o755);
+    const pom = join(ASSETS_DIR, artifact.assets[0], 'pom.xml');
     await run(
       'mvn',
-      ['-q', '-B', '-f', join(source, 'pom.xml'), 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${join(top, artifact.libDir)}`],
+      ['-q', '-B', '-f', pom, `-Dversion.release=${artifact.version}`, ...(artifact.profiles ? ['-P', artifact.profiles] : []), 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${join(top, artifact.libDir)}`],
       { timeoutMs: 15 * 60_000 },
     );
     await mkdir(dirname(target), { recursive: true });

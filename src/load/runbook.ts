@@ -41,6 +41,8 @@ interface Frame {
   when: string[];
   whenPos?: SourcePos;
   tags: string[];
+  /** An include's `irreversible`: every step it brings in is a point of no return. */
+  irreversible?: string;
   hosts: string;
 }
 
@@ -135,6 +137,7 @@ class Expander {
       when: frame.when,
       whenPos: frame.whenPos,
       tags: frame.tags,
+      irreversible: frame.irreversible,
       handler: false,
     };
     for (const [i, node] of rb.steps.entries()) {
@@ -216,6 +219,7 @@ class Expander {
       when: [...frame.when, ...when],
       whenPos: entry('when') ? rb.source.pos(entry('when')!.value) : frame.whenPos,
       tags: [...frame.tags, ...(step.tags === undefined ? [] : Array.isArray(step.tags) ? step.tags : [step.tags])],
+      irreversible: step.irreversible ?? frame.irreversible,
       hosts: step.hosts ?? included.header.hosts ?? frame.hosts,
     });
   }

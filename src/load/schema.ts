@@ -51,6 +51,7 @@ export const stepKeywordSchemas = {
   loop: z.union([z.array(z.unknown()), z.string()]),
   loop_control: z.object({ loop_var: identifier }).strict(),
   ignore_errors: z.boolean(),
+  any_errors_fatal: z.boolean().describe("When this step fails on a host, stop the play on every host: those waiting for their turn (throttle) do not start it (Ansible's any_errors_fatal)"),
   no_log: z.boolean().describe("Hide the step's output, diff, messages and registered values from the screen, --json and the journal (Ansible's no_log)"),
   timeout: z
     .number()
@@ -60,6 +61,10 @@ export const stepKeywordSchemas = {
   changed_when: condition,
   failed_when: condition,
   undo: z.array(z.record(z.string(), z.unknown())).describe('Steps that reverse this one (for tasks without an undo of their own)'),
+  irreversible: z
+    .string()
+    .min(1)
+    .describe("A point of no return (an upgrade's protocol bump): rollback stops before this step's changes, says this, and --force does not pass it"),
 } as const;
 
 export const handlerKeywordSchemas = { ...stepKeywordSchemas, listen: stringOrList } as const;
@@ -72,6 +77,7 @@ export const includeStepSchema = z
     when: stepKeywordSchemas.when.optional(),
     tags: stringOrList.optional(),
     hosts: z.string().optional(),
+    irreversible: stepKeywordSchemas.irreversible.optional(),
   })
   .strict();
 

@@ -27,6 +27,8 @@ export interface StepContext {
   when: string[];
   whenPos?: SourcePos;
   tags: string[];
+  /** The includes' `irreversible`, for steps that do not say their own. */
+  irreversible?: string;
   handler: boolean;
 }
 
@@ -174,12 +176,14 @@ export function parseTaskStep(node: Node, index: number, ctx: StepContext): { st
     loop: raw.loop,
     loopVar: loopControl?.loop_var ?? 'item',
     ignoreErrors: raw.ignore_errors === true,
+    anyErrorsFatal: raw.any_errors_fatal === true,
     noLog: raw.no_log === true,
     timeout: raw.timeout as number | undefined,
     checkMode: raw.check_mode as boolean | undefined,
     changedWhen: conditionText(raw.changed_when),
     failedWhen: conditionText(raw.failed_when),
     undo: undo.length ? undo : undefined,
+    irreversible: (raw.irreversible as string | undefined) ?? ctx.irreversible,
     listen: ctx.handler ? list(raw.listen) : undefined,
   };
   return { step, errors: [] };

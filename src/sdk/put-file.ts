@@ -26,5 +26,9 @@ export async function checkPut(ctx: TaskContext<PutArgs>, dest: string, content:
   const a = ctx.args;
   const found = await probeContent(ctx.shell, dest);
   if (!a.force && found.type !== 'absent') return { inSync: true, summary: `${found.path} exists (force: false)` };
+  // Under --check the step that makes the directory (an extract, a mkdir) has not run.
+  if (ctx.checkMode && found.type === 'absent' && !found.parentExists) {
+    return { inSync: false, summary: `create ${found.path} (its directory is not there yet: an earlier step would make it)` };
+  }
   return planContent(found, { content, attrs: { owner: a.owner, group: a.group, mode: a.mode }, backup: a.backup, validate: a.validate });
 }

@@ -1,10 +1,14 @@
-// Restarting a systemd unit at most once per run, also across a kill -9 and `runbook resume`.
-// Before it restarts a unit, apply records on the host the run id and the unit's InvocationID
-// (systemd gives every start a new one). A later check in the same run that finds the marker
-// with its run id and a different InvocationID knows the restart happened, even if the journal
-// never heard back: the resumed run goes on to waiting for health instead of restarting the
-// host a second time. Only the host's own state decides: no clocks are compared.
+// Restarting a systemd unit at most once per roll of a run, also across a kill -9 and `runbook
+// resume`. Before it restarts a unit, apply records on the host the roll's scope (the run id and
+// what the roll is for) and the unit's InvocationID (systemd gives every start a new one). A later
+// check in the same roll that finds the marker with its scope and a different InvocationID knows
+// the restart happened, even if the journal never heard back: the resumed run goes on to waiting
+// for health instead of restarting the host a second time, and the step after a skip_controller
+// one leaves the hosts it restarted alone. Only the host's own state decides: no clocks are
+// compared. Another roll of the same run (an upgrade's move, then its protocol bump) restarts the
+// unit again.
 
+import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { sh, type ShellText } from '../shell/quote.js';
@@ -24,8 +28,18 @@ export interface UnitRestartState {
   unit: string;
   active: boolean;
   invocation: string;
-  /** This run restarted the unit already (the marker holds this run and an earlier invocation). */
-  restartedThisRun: boolean;
+  /** This roll restarted (or stopped) the unit already: the marker holds its scope and an earlier invocation. */
+  restartedInRoll: boolean;
+  /** What this roll recorded with its marker (the release an upgrade switched from); '' when none. */
+  note: string;
+}
+
+/**
+ * The scope a unit restarts at most once in: one roll of one run (both survive a resume). `roll`
+ * tells the rolls of a run apart: '' for a plain restart, the release for a move to it.
+ */
+export function restartScope(ctx: { controller: { runId: string } }, roll = ''): string {
+  return `${ctx.controller.runId}.${createHash('sha256').update(roll).digest('hex').slice(0, 12)}`;
 }
 
 const markerPath = (unit: string) => posix.join(RESTART_MARKERS, unit);
@@ -35,35 +49,56 @@ export function unitRestartProbe(unit: string): ShellText {
   return sh`${SECTION_FUNCTION}rb_section ${`unit-${unit}`}
 printf 'active=%s\\n' "$(systemctl is-active -- ${unit} 2>/dev/null)"
 printf 'invocation=%s\\n' "$(systemctl show -p InvocationID --value -- ${unit} 2>/dev/null)"
-if [ -f ${markerPath(unit)} ] && [ ! -L ${markerPath(unit)} ]; then printf 'marker=%s\\n' "$(head -c 200 ${markerPath(unit)})"; fi`;
+if [ -f ${markerPath(unit)} ] && [ ! -L ${markerPath(unit)} ]; then printf 'marker=%s\\n' "$(head -c 4096 ${markerPath(unit)})"; fi`;
 }
 
-export function parseUnitRestart(out: string, unit: string, runId: string): UnitRestartState {
+export function parseUnitRestart(out: string, unit: string, scope: string): UnitRestartState {
   const kv = new Map<string, string>();
   for (const line of (splitSections(out).get(`unit-${unit}`) ?? '').split('\n')) {
     const i = line.indexOf('=');
     if (i > 0) kv.set(line.slice(0, i), line.slice(i + 1));
   }
   const invocation = kv.get('invocation') ?? '';
-  const [markerRun, markerInvocation] = (kv.get('marker') ?? '').split(' ');
+  const [markerScope, markerInvocation, ...note] = (kv.get('marker') ?? '').split(' ');
+  const restartedInRoll = markerScope === scope && markerInvocation !== invocation;
   return {
     unit,
     active: kv.get('active') === 'active',
     invocation,
-    restartedThisRun: markerRun === runId && markerInvocation !== invocation,
+    restartedInRoll,
+    note: restartedInRoll ? note.join(' ') : '',
   };
 }
 
 /** Reads the unit's state in a round trip of its own. */
-export async function probeUnitRestart(shell: HostShell, unit: string, runId: string): Promise<UnitRestartState> {
+export async function probeUnitRestart(shell: HostShell, unit: string, scope: string): Promise<UnitRestartState> {
   const r = await shell.run(unitRestartProbe(unit));
-  return parseUnitRestart(r.stdout, unit, runId);
+  return parseUnitRestart(r.stdout, unit, scope);
 }
 
-/** Records the run and the current invocation, then restarts the unit (root: systemctl needs it). */
-export async function restartUnit(shell: HostShell, state: UnitRestartState, runId: string): Promise<void> {
-  await shell.run(sh`mkdir -p -m 0700 ${RESTART_MARKERS}`);
-  await shell.writeFile(markerPath(state.unit), `${runId} ${state.invocation}\n`, { mode: '0600' });
-  const r = await shell.run(sh`systemctl restart -- ${state.unit}`, { check: false });
-  if (r.code !== 0) throw new TaskError(`systemctl restart ${state.unit} failed: ${r.stderr.trim() || `exit ${r.code}`}`);
+/**
+ * Records the scope, the current invocation and `note` (one line), then restarts the unit (root:
+ * systemctl needs it). With `whileStopped` (an upgrade switching the install), stops the unit,
+ * runs it, then starts the unit: a process must never find its install replaced under it. A unit
+ * this roll already stopped (killed in between, resumed) is only finished: `whileStopped`, start.
+ */
+export async function restartUnit(
+  shell: HostShell,
+  state: UnitRestartState,
+  scope: string,
+  options: { whileStopped?: () => Promise<void>; note?: string } = {},
+): Promise<void> {
+  const { whileStopped, note = '' } = options;
+  const systemctl = async (verb: 'restart' | 'stop' | 'start') => {
+    const r = await shell.run(sh`systemctl ${verb} -- ${state.unit}`, { check: false });
+    if (r.code !== 0) throw new TaskError(`systemctl ${verb} ${state.unit} failed: ${r.stderr.trim() || `exit ${r.code}`}`);
+  };
+  if (!state.restartedInRoll) {
+    await shell.run(sh`mkdir -p -m 0700 ${RESTART_MARKERS}`);
+    await shell.writeFile(markerPath(state.unit), `${scope} ${state.invocation} ${note.replace(/\n/g, ' ')}\n`, { mode: '0600' });
+  }
+  if (!whileStopped) return systemctl('restart');
+  if (state.active) await systemctl('stop');
+  await whileStopped();
+  await systemctl('start');
 }

@@ -19,10 +19,14 @@ export function bootstrapList(v: string | string[]): string {
 /**
  * Sets `k` to the Kafka install: the given one, else $KAFKA_HOME, ~/kafka or /opt/kafka, whichever
  * has bin/kafka-topics.sh; loads JAVA_HOME from /etc/profile.d/java.sh (the java task's) since
- * non-interactive SSH shells do not read profiles.
+ * non-interactive SSH shells do not read profiles. LOG_DIR points away from the install: Kafka's
+ * scripts create it (default: the install's logs/) when it is missing, and a tool run as root
+ * right after an upgrade's switch made the new release's logs/ root's before the broker started,
+ * which then could not open its GC log. The tools log to stderr; nothing is written there.
  */
 export function findKafka(home: string | undefined): ShellText {
   return sh`if [ -r /etc/profile.d/java.sh ]; then . /etc/profile.d/java.sh; fi
+LOG_DIR=\${TMPDIR:-/tmp}; export LOG_DIR
 k=${home ?? ''}
 if [ -z "$k" ]; then for d in "\${KAFKA_HOME:-}" "$HOME/kafka" /opt/kafka; do if [ -n "$d" ] && [ -x "$d/bin/kafka-topics.sh" ]; then k=$d; break; fi; done; fi
 if [ ! -x "$k/bin/kafka-topics.sh" ]; then echo "no Kafka install found (looked for bin/kafka-topics.sh in \${k:-\\$KAFKA_HOME, ~/kafka, /opt/kafka}); give kafka_home" >&2; exit 66; fi`;

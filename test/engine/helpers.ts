@@ -41,6 +41,7 @@ export function step(task: string, args: unknown, more: Partial<StepDecl> = {}):
     runOnce: false,
     loopVar: 'item',
     ignoreErrors: false,
+    anyErrorsFatal: false,
     noLog: false,
     ...more,
   };

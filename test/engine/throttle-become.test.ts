@@ -5,9 +5,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { chmod } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { inventory, lines, play, runbook, step, tempDir } from './helpers.js';
+import { inventory, lines, play, runbook, statuses, step, tempDir } from './helpers.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -117,6 +117,24 @@ test('a become_user naming a missing variable fails at plan time', async () => {
   );
   assert.ok(err, 'the play planned');
   assert.match(err!.message, /nobody_defined/);
+});
+
+test('any_errors_fatal: a host failing a rolling step stops the play; the hosts after it do not start it', async () => {
+  await writeFile(join(dir, 'ok-h1'), '');
+  await writeFile(join(dir, 'ok-h3'), '');
+  const rolling = (fatal: boolean) =>
+    runbook([
+      step('fail', { message: 'not back', unless: `${dir}/ok-{{inventory_hostname}}` }, { name: 'roll', throttle: 1, anyErrorsFatal: fatal }),
+      span('after'),
+    ]);
+  const plain = await play({ runbook: rolling(false), inventory: inventory(3) });
+  assert.equal([statuses(plain, 'roll'), statuses(plain, 'after')], [['h1:ok', 'h2:failed', 'h3:ok'], ['h1:changed', 'h3:changed']]);
+
+  const fatal = await play({ runbook: rolling(true), inventory: inventory(3) });
+  assert.is(fatal.exitCode, 2);
+  assert.equal([statuses(fatal, 'roll'), statuses(fatal, 'after')], [['h1:ok', 'h2:failed'], []]);
+  const said = fatal.events.flatMap((e) => (e.type === 'host-log' ? [`${e.host} ${e.stepId.split(':').pop()}: ${e.message}`] : [])).sort();
+  assert.equal(said, ['h1 after: not started: h2 failed "roll" (any_errors_fatal)', 'h3 roll: not started: h2 failed "roll" (any_errors_fatal)']);
 });
 
 test.run();

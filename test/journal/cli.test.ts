@@ -200,4 +200,64 @@ steps:
   assert.ok(existsSync(join(out, 'marker')), 'the irreversible change stays');
 });
 
+test('an irreversible step: rollback undoes what came after it, then stops there, also with --force, and says why', async () => {
+  const { dir, out } = project({
+    bump: `name: bump
+vars:
+  out: { type: string, required: true }
+steps:
+  - name: Before
+    copy: { dest: "{{out}}/before", content: "b\\n" }
+  - include: bumped
+    irreversible: the brokers speak the new protocol
+  - name: After
+    copy: { dest: "{{out}}/after", content: "a\\n" }
+`,
+    bumped: `name: bumped
+vars:
+  out: { type: string, required: true }
+steps:
+  - name: The bump
+    copy: { dest: "{{out}}/bump", content: "new\\n" }
+`,
+  });
+  const play = await runbook(['play', 'bump', '-e', `out=${out}`], dir);
+  assert.is(play.code, 0, show(play));
+  const check = await runbook(['rollback', '--check'], dir);
+  assert.match(check.stdout, /would undo "After"/);
+  assert.match(check.stdout, /would stop before "The bump" \(copy\): it is a point of no return: the brokers speak the new protocol/);
+  assert.not.match(check.stdout, /would undo "Before"/);
+  for (const args of [['rollback'], ['rollback', '--force']]) {
+    const r = await runbook(args, dir);
+    assert.is(r.code, 2, show(r));
+    assert.match(r.stdout, /stopped before "The bump" \(copy\): it is a point of no return: the brokers speak the new protocol/);
+  }
+  assert.not.ok(existsSync(join(out, 'after')), 'what came after it is undone');
+  assert.ok(existsSync(join(out, 'bump')) && existsSync(join(out, 'before')), 'it and what came before stay');
+});
+
+test('a step that ran one host at a time (throttle) is rolled back one host at a time, the last one first', async () => {
+  const { dir, out } = project({
+    roll: `name: roll
+vars:
+  out: { type: string, required: true }
+steps:
+  - name: One host at a time
+    throttle: 1
+    shell: { cmd: "echo {{inventory_hostname}} >> {{out}}/applied", creates: "{{out}}/done-{{inventory_hostname}}" }
+    undo:
+      # Two hosts undoing at once would find the other's directory: the step fails.
+      - name: Alone
+        shell: { cmd: "mkdir {{out}}/busy && echo {{inventory_hostname}} >> {{out}}/undone && sleep 0.2 && rmdir {{out}}/busy" }
+`,
+  });
+  writeFileSync(join(dir, 'inv.yaml'), `all:\n  hosts:\n${['h1', 'h2', 'h3'].map((h) => `    ${h}:\n      ansible_connection: local\n`).join('')}`);
+  const play = await runbook(['play', 'roll', '-i', 'inv.yaml', '-e', `out=${out}`], dir);
+  assert.is(play.code, 0, show(play));
+  const rollback = await runbook(['rollback'], dir);
+  assert.is(rollback.code, 0, show(rollback));
+  const applied = readFileSync(join(out, 'applied'), 'utf8').trim().split('\n');
+  assert.equal(readFileSync(join(out, 'undone'), 'utf8').trim().split('\n'), applied.reverse());
+});
+
 test.run();

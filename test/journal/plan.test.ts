@@ -13,7 +13,7 @@ import { foldJournal } from '../../src/journal/state.js';
 const pos = { file: 'rb.yaml', line: 1, col: 1 };
 const step = (id: string, task: string, undo?: StepDecl[]): StepDecl => ({
   id, hash: id, name: id, pos, positions: {}, hosts: 'all', task, args: {}, scope: {}, notify: [], tags: [],
-  runOnce: false, loopVar: 'item', ignoreErrors: false, noLog: false, ...(undo ? { undo } : {}),
+  runOnce: false, loopVar: 'item', ignoreErrors: false, anyErrorsFatal: false, noLog: false, ...(undo ? { undo } : {}),
 });
 const runbook: Runbook = {
   file: 'rb.yaml', hash: 'h', name: 'rb', hosts: 'all', strategy: 'linear', onFailure: 'stop', vars: {}, dir: '/', templateDirs: [],

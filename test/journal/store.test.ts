@@ -26,7 +26,7 @@ const pos = { file: 'rb.yaml', line: 1, col: 1 };
 function step(name: string, hash = `h-${name}`, extra: Partial<StepDecl> = {}): StepDecl {
   return {
     id: `rb.yaml#0:${name}`, hash, name, pos, positions: {}, hosts: 'all', task: 'file', args: {}, scope: {},
-    notify: [], tags: [], runOnce: false, loopVar: 'item', ignoreErrors: false, noLog: false, ...extra,
+    notify: [], tags: [], runOnce: false, loopVar: 'item', ignoreErrors: false, anyErrorsFatal: false, noLog: false, ...extra,
   };
 }
 function runbook(steps: StepDecl[]): Runbook {

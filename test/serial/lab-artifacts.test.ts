@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,6 +96,23 @@ test('each tarball has its sha512 beside it in Apache\'s format and the official
   for (const f of ['bin/zkServer.sh', 'bin/zkCli.sh', 'conf/zoo_sample.cfg', 'lib/zookeeper-3.7.1.jar']) assert.ok(zkList.includes(`apache-zookeeper-3.7.1-bin/${f}`), f);
   const kList = await ok('tar', ['-tzf', join(ARTIFACTS_DIR, ARTIFACTS[1].path)]);
   for (const f of ['bin/kafka-server-start.sh', 'bin/kafka-topics.sh', 'config/server.properties', 'libs/kafka_2.13-3.5.1.jar']) assert.ok(kList.includes(`kafka_2.13-3.5.1/${f}`), f);
+});
+
+test('every Kafka release\'s tool scripts name classes its own jars hold (3.9 moved tools to kafka-tools)', async () => {
+  for (const a of ARTIFACTS.filter((x) => x.path.startsWith('kafka/'))) {
+    const home = join(dir, a.top);
+    const classes = new Set<string>();
+    for (const jar of await readdir(join(home, 'libs'))) {
+      for (const entry of (await ok('unzip', ['-Z1', join(home, 'libs', jar)])).split('\n')) {
+        if (entry.endsWith('.class')) classes.add(entry.slice(0, -'.class'.length).replaceAll('/', '.'));
+      }
+    }
+    for (const script of await readdir(join(home, 'bin'))) {
+      const named = /kafka-run-class\.sh"? (?:\$EXTRA_ARGS )?([A-Za-z0-9_.]+)/.exec(await readFile(join(home, 'bin', script), 'utf8'))?.[1];
+      if (named) assert.ok(classes.has(named), `${a.top}/bin/${script} runs ${named}, which no jar in libs/ holds`);
+    }
+    assert.ok(classes.has('org.apache.kafka.tools.VerifiableProducer'), `${a.top}: kafka-tools is there`);
+  }
 });
 
 test('zkServer.sh start / status / zkCli.sh, as in Apache\'s tarball', async () => {

@@ -8,194 +8,19 @@
 // topic a broker holds alone stops the roll at that broker, naming the partition.
 
 import { test } from 'uvu';
-import { exec, show, type Result } from '../helpers/exec.js';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { connect } from 'node:net';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { labDown, labSshArgs, labUp, type LabInfo } from '../../src/lab/index.js';
+import { labDown, labUp, type LabInfo } from '../../src/lab/index.js';
+import { ROOT, show } from '../helpers/exec.js';
+import {
+  assertCalm, BOOTSTRAP, brokerHost, CLI, controllerId, HOSTS, kafkaTool, lastRunResults, onHost, runbook, sampler,
+  startClients, starts, stopAll, stopClients, useLab, wentLast, zkMode,
+} from '../helpers/kafka-lab.js';
 import { waitFor } from '../helpers/wait.js';
 
 const NAME = 'roll';
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'dist/cli/main.js');
-const HOSTS = ['kafka01', 'kafka02', 'kafka03'];
-const KAFKA = '/home/kafka/kafka';
-const BOOTSTRAP = HOSTS.map((h) => `${h}:9092`).join(',');
-
 let lab: LabInfo;
 const timings: Record<string, number> = {};
-
-
-
-
-async function runbook(...args: string[]): Promise<Result> {
-  return exec(process.execPath, [CLI, ...args]);
-}
-
-async function onHost(host: string, command: string): Promise<string> {
-  const r = await exec('ssh', await labSshArgs(host, [command], NAME));
-  assert.is(r.code, 0, `ssh ${host} ${command}: ${r.stderr}`);
-  return r.stdout.trim();
-}
-
-const kafkaTool = (tool: string, args: string) => `. /etc/profile.d/java.sh; ${KAFKA}/bin/${tool} ${args}`;
-
-/** How many times each unit has been started on each host, from systemd's journal. */
-async function starts(unit: string): Promise<Record<string, number>> {
-  const counts = await Promise.all(HOSTS.map(async (h) => [h, Number(await onHost(h, `journalctl -u ${unit} -o cat --no-pager | grep -c '^Started ' || true`))] as const));
-  return Object.fromEntries(counts);
-}
-
-const controllerId = async () => Number(/"brokerid":(\d+)/.exec(await onHost('kafka01', kafkaTool('zookeeper-shell.sh', `kafka01:2181/gcp-kafka-cluster get /controller 2>/dev/null`)))![1]);
-const brokerHost = (id: number) => HOSTS[id - 1];
-
-/**
- * ZooKeeper's `srvr` from this machine: the member's mode, `electing` while the ensemble elects a
- * leader (the answer then says it is not serving), `down` when nothing listens on the port (the
- * process is stopped or still starting), `silent` when the port is open but no answer came in
- * time (a JVM busy collecting garbage on a loaded machine: up, only slow).
- */
-function zkMode(address: string): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: address, port: 2181, timeout: 3000 });
-    let out = '';
-    let refused = false;
-    socket.on('connect', () => socket.write('srvr'));
-    socket.on('data', (b) => (out += b));
-    socket.on('error', (e: NodeJS.ErrnoException) => (refused = e.code === 'ECONNREFUSED' || e.code === 'ECONNRESET'));
-    socket.on('timeout', () => socket.destroy());
-    socket.on('close', () =>
-      resolve(refused ? 'down' : /not currently serving requests/.test(out) ? 'electing' : (/^Mode: (\w+)/m.exec(out)?.[1] ?? 'silent')),
-    );
-  });
-}
-
-interface Sample {
-  /** Seconds since sampling started. */
-  t: number;
-  /** Each ZooKeeper member's mode (see zkMode), in host order. */
-  modes: string;
-  /** Partitions without a leader in the controller's metadata, as `topic-partition`. */
-  offline: string[];
-  brokersDown: number;
-  membersDown: number;
-}
-
-type Metadata = { controllerid: number; brokers: Array<{ id: number }>; topics: Array<{ topic: string; partitions: Array<{ partition: number; leader: number }> }> };
-
-/** One broker's metadata, asked by address (kcat from this machine), or undefined when it does not answer. */
-async function metadata(address: string): Promise<Metadata | undefined> {
-  const r = await exec('kcat', ['-L', '-J', '-m', '2', '-b', `${address}:9092`]);
-  return r.code === 0 ? (JSON.parse(r.stdout) as Metadata) : undefined;
-}
-
-/**
- * Samples the cluster every second until stopped. Offline partitions are the active controller's
- * view (its metadata is what it sends every broker; a broker still starting may answer from an
- * empty cache); brokers down are those the controller does not list; members down those not
- * answering srvr at all.
- */
-function sampler(): { stop(): Promise<Sample[]> } {
-  const samples: Sample[] = [];
-  let running = true;
-  const addresses = lab.hosts.map((h) => h.address);
-  const t0 = Date.now();
-  const loop = (async () => {
-    while (running) {
-      const started = Date.now();
-      const [answers, modes] = await Promise.all([Promise.all(addresses.map(metadata)), Promise.all(addresses.map(zkMode))]);
-      const controllerId = answers.find((m) => m && m.controllerid >= 0)?.controllerid;
-      const controller = controllerId === undefined ? undefined : answers[controllerId - 1];
-      if (controller) {
-        samples.push({
-          t: Math.round((started - t0) / 1000),
-          modes: modes.join(' '),
-          offline: controller.topics.flatMap((t) => t.partitions.filter((p) => p.leader < 0).map((p) => `${t.topic}-${p.partition}`)),
-          brokersDown: HOSTS.length - controller.brokers.length,
-          // Down: nothing listens. A member that answers while an election runs is up (a leader's
-          // restart makes the others elect a new one: a second or two without a leader).
-          membersDown: modes.filter((mode) => mode === 'down').length,
-        });
-      }
-      await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - started))));
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-      return samples;
-    },
-  };
-}
-
-/** VerifiableProducer (acks=all) and VerifiableConsumer on kafka01, logging JSON events to files. */
-async function startClients(tag: string): Promise<void> {
-  const run = (cls: string, args: string, log: string) =>
-    `setsid nohup sh -c '. /etc/profile.d/java.sh; KAFKA_HEAP_OPTS=-Xmx256m exec ${KAFKA}/bin/kafka-run-class.sh org.apache.kafka.tools.${cls} ${args}' > /root/${log}.log 2> /root/${log}.err < /dev/null & echo $! > /root/${log}.pid`;
-  await onHost('kafka01', run('VerifiableConsumer', `--topic roll --group-id roll-${tag} --bootstrap-server ${BOOTSTRAP} --reset-policy earliest --verbose`, `consumer-${tag}`));
-  await onHost('kafka01', run('VerifiableProducer', `--topic roll --bootstrap-server ${BOOTSTRAP} --acks -1 --throughput 50 --max-messages -1`, `producer-${tag}`));
-  // Both are working: the producer has had messages acknowledged and the consumer has read some.
-  assert.ok(await waitFor(async () => (await acked(tag)).values.size > 20 && (await consumed(tag)).size > 0, 120_000), 'the clients started');
-}
-
-type Event = { name: string; value?: string; timestamp?: number };
-
-async function events(log: string): Promise<Event[]> {
-  const text = await onHost('kafka01', `cat /root/${log}.log`);
-  return text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Event);
-}
-
-async function acked(tag: string): Promise<{ values: Set<string>; longestGapMs: number; errors: number }> {
-  const all = await events(`producer-${tag}`);
-  const ok = all.filter((e) => e.name === 'producer_send_success');
-  let longestGapMs = 0;
-  for (let i = 1; i < ok.length; i++) longestGapMs = Math.max(longestGapMs, ok[i].timestamp! - ok[i - 1].timestamp!);
-  return { values: new Set(ok.map((e) => e.value!)), longestGapMs, errors: all.filter((e) => e.name === 'producer_send_error').length };
-}
-
-async function consumed(tag: string): Promise<Set<string>> {
-  return new Set((await events(`consumer-${tag}`)).filter((e) => e.name === 'record_data').map((e) => e.value!));
-}
-
-/** Stops the producer, waits until the consumer has read every acknowledged message, stops it. */
-async function stopClients(tag: string): Promise<{ acked: number; lost: string[]; longestGapMs: number }> {
-  await onHost('kafka01', `kill $(cat /root/producer-${tag}.pid)`);
-  await waitFor(async () => (await events(`producer-${tag}`)).some((e) => e.name === 'shutdown_complete'), 60_000);
-  const sent = await acked(tag);
-  let lost: string[] = [];
-  await waitFor(async () => {
-    const read = await consumed(tag);
-    lost = [...sent.values].filter((v) => !read.has(v));
-    return lost.length === 0;
-  }, 120_000, 1000);
-  await onHost('kafka01', `kill $(cat /root/consumer-${tag}.pid) || true`);
-  return { acked: sent.values.size, lost, longestGapMs: sent.longestGapMs };
-}
-
-type HostResult = { type: string; host: string; stepName: string; status: string; summary?: string; at: number };
-
-/** The host results of the newest run in the journal, in the order they happened. */
-async function lastRunResults(): Promise<HostResult[]> {
-  const runs = (await readdir(join(ROOT, '.runbook/runs'))).sort();
-  const text = await readFile(join(ROOT, '.runbook/runs', runs.at(-1)!, 'journal.jsonl'), 'utf8');
-  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as HostResult).filter((r) => r.type === 'host-result');
-}
-
-/**
- * The member the first step left because it was the leader (controller) at its turn is the one the
- * second step restarted, after every other: read live, restarted last.
- */
-function wentLast(results: HostResult[], skipStep: string, lastStep: string, skipped: RegExp): void {
-  const left = results.filter((r) => r.stepName === skipStep && skipped.test(r.summary ?? ''));
-  assert.is(left.length, 1, `one host left for last by "${skipStep}": ${JSON.stringify(results.filter((r) => r.stepName === skipStep))}`);
-  const restarted = results.filter((r) => (r.stepName === skipStep || r.stepName === lastStep) && r.status === 'changed');
-  assert.is(restarted.length, 3, JSON.stringify(restarted));
-  assert.equal(restarted.at(-1), results.find((r) => r.stepName === lastStep && r.host === left[0].host && r.status === 'changed'));
-}
 
 /** host → step names it changed, in the order the output printed them. */
 function restarts(output: string): string[] {
@@ -205,6 +30,7 @@ function restarts(output: string): string[] {
 test.before(async () => {
   await labDown({ name: NAME });
   lab = await labUp({ hosts: 3, name: NAME });
+  useLab(NAME, lab);
   const started = Date.now();
   const install = await runbook('play', 'install-cluster', '-i', lab.inventory);
   timings['install-cluster'] = (Date.now() - started) / 1000;
@@ -213,6 +39,7 @@ test.before(async () => {
 });
 
 test.after(async () => {
+  stopAll();
   await labDown({ name: NAME });
   console.log(`timings (s): ${Object.entries(timings).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
 });
@@ -239,17 +66,7 @@ test('a roll with a producer and a consumer running: nothing lost, never offline
   const result = await stopClients('one');
 
   console.log(`roll: ${result.acked} messages acknowledged and all consumed, longest wait for an acknowledgement ${result.longestGapMs} ms, ${seen.length} samples`);
-  assert.equal(result.lost, [], `${result.lost.length} of ${result.acked} acknowledged messages were never consumed`);
-  assert.ok(result.acked > 100, `messages flowed through the roll (${result.acked})`);
-  assert.ok(result.longestGapMs < 15_000, `no acknowledgement for ${result.longestGapMs} ms`);
-  assert.ok(seen.length > 10, `sampled through the roll (${seen.length} samples)`);
-  const around = (bad: Sample[]) => seen.filter((s) => bad.some((b) => Math.abs(b.t - s.t) <= 5)).map((s) => JSON.stringify(s)).join('\n');
-  const offline = seen.filter((s) => s.offline.length > 0);
-  assert.equal(offline, [], `a partition was offline; the samples around it:\n${around(offline)}`);
-  const twoBrokers = seen.filter((s) => s.brokersDown > 1);
-  assert.equal(twoBrokers, [], `two brokers were down at once; the samples around it:\n${around(twoBrokers)}`);
-  const twoMembers = seen.filter((s) => s.membersDown > 1);
-  assert.equal(twoMembers, [], `two ZooKeeper members were down at once; the samples around it:\n${around(twoMembers)}`);
+  assertCalm(result, seen);
 
   const results = await lastRunResults();
   wentLast(results, 'Restart a ZooKeeper follower and wait until it rejoins the ensemble', 'Restart the ZooKeeper leader last', /^the leader: restarted last/);

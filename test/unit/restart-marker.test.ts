@@ -1,4 +1,5 @@
-// A unit is restarted at most once per run: what the probe's output says about it.
+// A unit is restarted at most once per roll of a run: what the probe's output says about it.
+// The scope here is `run-2.step`; restartScope makes one from the run id and what the roll is for.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -6,18 +7,20 @@ import { parseUnitRestart, unitArg } from '../../src/sdk/restart.js';
 
 const section = (lines: string) => `\n\0@@unit-kafka\n${lines}`;
 
-const cases: Array<[string, string, { active: boolean; restartedThisRun: boolean }]> = [
-  ['never restarted by runbook', 'active=active\ninvocation=aaa\n', { active: true, restartedThisRun: false }],
-  ['restarted by an earlier run', 'active=active\ninvocation=bbb\nmarker=run-1 aaa\n', { active: true, restartedThisRun: false }],
-  ['marker written, restart not done yet (killed in between)', 'active=active\ninvocation=aaa\nmarker=run-2 aaa\n', { active: true, restartedThisRun: false }],
-  ['restarted by this run (a new invocation since the marker)', 'active=active\ninvocation=bbb\nmarker=run-2 aaa\n', { active: true, restartedThisRun: true }],
-  ['not running', 'active=inactive\ninvocation=\n', { active: false, restartedThisRun: false }],
+const cases: Array<[string, string, { active: boolean; restartedInRoll: boolean }]> = [
+  ['never restarted by runbook', 'active=active\ninvocation=aaa\n', { active: true, restartedInRoll: false }],
+  ['restarted by an earlier run', 'active=active\ninvocation=bbb\nmarker=run-1.step aaa\n', { active: true, restartedInRoll: false }],
+  ['restarted by another roll of this run (an upgrade moves, then bumps)', 'active=active\ninvocation=bbb\nmarker=run-2.other aaa\n', { active: true, restartedInRoll: false }],
+  ['marker written, restart not done yet (killed in between)', 'active=active\ninvocation=aaa\nmarker=run-2.step aaa\n', { active: true, restartedInRoll: false }],
+  ['restarted by this roll (a new invocation since the marker)', 'active=active\ninvocation=bbb\nmarker=run-2.step aaa\n', { active: true, restartedInRoll: true }],
+  ['stopped by this roll, not started yet (killed in between)', 'active=inactive\ninvocation=\nmarker=run-2.step aaa\n', { active: false, restartedInRoll: true }],
+  ['not running', 'active=inactive\ninvocation=\n', { active: false, restartedInRoll: false }],
 ];
 
 for (const [name, out, want] of cases) {
   test(name, () => {
-    const state = parseUnitRestart(section(out), 'kafka', 'run-2');
-    assert.equal({ active: state.active, restartedThisRun: state.restartedThisRun }, want);
+    const state = parseUnitRestart(section(out), 'kafka', 'run-2.step');
+    assert.equal({ active: state.active, restartedInRoll: state.restartedInRoll }, want);
   });
 }
 
