@@ -51,3 +51,5 @@ export * from './sdk/wait.js';
 export * from './sdk/restart.js';
 /** Moving a unit to another release by its install link, and telling which release it runs. */
 export * from './sdk/install-switch.js';
+/** One host's turn in a rolling operation (gate, restart or move, wait), and the way back. */
+export * from './sdk/roll.js';

@@ -8,8 +8,8 @@
 // resumed (sdk/restart.ts).
 
 import {
-  defineTask, z, sh, sleep, waitUntil, TaskError, probeUnitRestart, restartScope, restartUnit, unitArg, splitSections,
-  SECTION_FUNCTION, probeInstall, switchInstall, carryFile, releaseLeft, expectMoved, type HostShell, type UnitRestartState, type InstallSwitch,
+  defineTask, z, sh, TaskError, restartScope, unitArg, splitSections, SECTION_FUNCTION, observeTurn, takeTurn, moveBack, moveDrift,
+  type HostShell, type UnitRestartState, type Move, type MovedRecord, type Turn,
 } from 'runbook';
 import { bootstrapArg, bootstrapList, findKafka, kafkaHomeArg } from './kafka/cli.js';
 import { notCaughtUp, parseDescribe, partitionStates, refusal, restartRisks, label, type PartitionState } from './kafka/health.js';
@@ -41,16 +41,17 @@ interface Observed {
 
 /** What rollback needs to move the broker back: its own args, and the release it came from. */
 interface Undo {
-  switched?: Pick<Args, 'broker_id' | 'bootstrap_server' | 'service' | 'gate_timeout' | 'timeout'> & { link: string; from: string; to: string };
+  switched?: Pick<Args, 'broker_id' | 'bootstrap_server' | 'service' | 'gate_timeout' | 'timeout'> & MovedRecord;
 }
 
 /** The jar every Kafka release holds open, in the directory that names the release. */
 const KAFKA_JAR_TAIL = '/libs/kafka-clients-[^/]*\\.jar';
 
-function switchOf(a: Args): InstallSwitch | undefined {
+/** The move switch_to asks for; the broker's settings (and an upgrade's pinned protocol) go with it. */
+function moveOf(a: Args): Move | undefined {
   if (!a.switch_to) return undefined;
   if (!a.kafka_home) throw new TaskError('switch_to needs kafka_home: the install link the broker starts from (/home/kafka/kafka)');
-  return { link: a.kafka_home, release: a.switch_to, unit: a.service, jarTail: KAFKA_JAR_TAIL };
+  return { link: a.kafka_home, release: a.switch_to, unit: a.service, jarTail: KAFKA_JAR_TAIL, carry: 'config/server.properties' };
 }
 
 interface Cluster {
@@ -131,22 +132,12 @@ the broker's server.properties, else 1.
   args,
   async check(ctx) {
     const a = ctx.args;
-    const unit = await probeUnitRestart(ctx.shell, a.service, restartScope(ctx, a.switch_to));
-    const sw = switchOf(a);
-    const install = sw ? await probeInstall(ctx.shell, sw, ctx.checkMode) : undefined;
-    const from = install ? releaseLeft(install, unit) : '';
-    const undo: Undo = sw && from ? { switched: { broker_id: a.broker_id, bootstrap_server: a.bootstrap_server, service: a.service, gate_timeout: a.gate_timeout, timeout: a.timeout, link: sw.link, from, to: sw.release } } : {};
-    const observed: Observed = { unit, ...(from ? { from } : {}) };
-    if (!unit.active && !unit.restartedInRoll) {
-      if (install && install.linked !== install.wanted) {
-        return { inSync: false, observed, undo, summary: `${a.service} is not running: point ${sw!.link} at ${sw!.release} (it runs that release when started)` };
-      }
-      return { inSync: true, summary: `${a.service} is not running: nothing to restart` };
-    }
-    if (install && !unit.restartedInRoll && install.running === install.wanted) return { inSync: true, summary: `runs ${sw!.release} already` };
-    if (unit.restartedInRoll && !unit.active) {
-      return { inSync: false, observed, undo, summary: `stopped by this roll and not started again: start ${a.service}${sw ? ` on ${sw.release}` : ''} and wait until it is back` };
-    }
+    const move = moveOf(a);
+    const undo = (from: string): Undo =>
+      move && from ? { switched: { broker_id: a.broker_id, bootstrap_server: a.bootstrap_server, service: a.service, gate_timeout: a.gate_timeout, timeout: a.timeout, link: move.link, from, to: move.release } } : {};
+    const turn = await observeTurn<Observed, Undo>(ctx.shell, a.service, restartScope(ctx, a.switch_to), move, ctx.checkMode, undo);
+    if (turn.decided) return turn.decided;
+    const { unit, from, observed } = turn;
     const c = await cluster(ctx.shell, a, (a.skip_controller || a.controller_step) && !unit.restartedInRoll);
     if (a.skip_controller && c.controller === a.broker_id && !unit.restartedInRoll) {
       return { inSync: true, summary: `the active controller: restarted last, by a step of its own` };
@@ -156,107 +147,49 @@ the broker's server.properties, else 1.
     if (unit.restartedInRoll) {
       const why = notBack(c, a.broker_id);
       if (!why) return { inSync: true, summary: `restarted in this run and back in every ISR` };
-      return { inSync: false, observed, undo, summary: `restarted in this run; wait until it is back: ${why}` };
+      return { inSync: false, observed, undo: undo(from), summary: `restarted in this run; wait until it is back: ${why}` };
     }
-    const what = sw ? `move broker ${a.broker_id} from ${from} to ${sw.release}: stop, switch, start` : `restart ${a.service}`;
+    const what = move ? `move broker ${a.broker_id} from ${from} to ${move.release}: stop, switch, start` : `restart ${a.service}`;
     const why = refusal(restartRisks(c.partitions, a.broker_id));
-    return { inSync: false, observed, undo, summary: why ? `${what}, but not now: ${why}` : `${what} (no partition at risk)` };
+    return { inSync: false, observed, undo: undo(from), summary: why ? `${what}, but not now: ${why}` : `${what} (no partition at risk)` };
   },
   async apply(ctx, observed) {
     const a = ctx.args;
-    const sw = switchOf(a);
-    await roll(ctx.shell, a, observed!.unit, restartScope(ctx, a.switch_to), ctx.signal, ctx.log, sw && { link: sw.link, release: sw.release, from: observed!.from ?? '' });
-    if (sw) await expectMoved(ctx.shell, sw, observed!.unit.active || observed!.unit.restartedInRoll);
+    const move = moveOf(a);
+    await takeTurn(turnOf(ctx.shell, a, observed!.unit, restartScope(ctx, a.switch_to), ctx.signal, ctx.log, move && { ...move, from: observed!.from ?? '' }));
   },
   async undo(ctx, record) {
     const s = record.switched;
     // A plain restart leaves nothing behind to put back.
     if (!s) return;
-    const a = args.parse({
-      broker_id: s.broker_id,
-      bootstrap_server: s.bootstrap_server,
-      service: s.service,
-      gate_timeout: s.gate_timeout,
-      timeout: s.timeout,
-      kafka_home: s.link,
-      switch_to: s.from,
-    });
-    const sw = switchOf(a)!;
+    const a = args.parse({ broker_id: s.broker_id, bootstrap_server: s.bootstrap_server, service: s.service, gate_timeout: s.gate_timeout, timeout: s.timeout, kafka_home: s.link, switch_to: s.from });
     // The way back is a roll of its own (ctx.controller.runId is the run being rolled back).
     const scope = restartScope(ctx, `back to ${s.from}`);
-    const unit = await probeUnitRestart(ctx.shell, a.service, scope);
-    const install = await probeInstall(ctx.shell, sw);
-    const back = unit.active ? install.running === install.wanted : install.linked === install.wanted;
-    if (!back || unit.restartedInRoll) {
-      ctx.log(`moving broker ${a.broker_id} back to ${s.from}`);
-      await roll(ctx.shell, a, unit, scope, ctx.signal, ctx.log, { link: sw.link, release: sw.release, from: s.to });
-    }
-    await expectMoved(ctx.shell, sw, unit.active || unit.restartedInRoll);
+    await moveBack(ctx.shell, moveOf(a)!, scope, s.to, ctx.log, (unit, move) => takeTurn(turnOf(ctx.shell, a, unit, scope, ctx.signal, ctx.log, move)));
   },
-  async drift(ctx, record) {
-    const s = record.switched;
-    if (!s) return undefined;
-    const install = await probeInstall(ctx.shell, { link: s.link, release: s.to, unit: s.service, jarTail: KAFKA_JAR_TAIL }).catch(() => undefined);
-    if (!install) return `${s.to} is gone`;
-    if (install.linked !== install.wanted && install.linked !== s.from) return `${s.link} now points to ${install.linked || 'nothing'}, not ${s.to}`;
-    return undefined;
-  },
+  drift: (ctx, record) => (record.switched ? moveDrift(ctx.shell, record.switched, KAFKA_JAR_TAIL) : Promise.resolve(undefined)),
 });
 
-/**
- * One broker's turn: the gate, the restart (with the install switched while it is stopped), the
- * wait until it is back in every ISR, the pause. A broker this roll restarted already (a resumed
- * run) is only waited for; one it stopped is started.
- */
-async function roll(
-  shell: HostShell,
-  a: Args,
-  unit: UnitRestartState,
-  scope: string,
-  signal: AbortSignal,
-  log: (m: string) => void,
-  move?: { link: string; release: string; from: string },
-): Promise<void> {
-  const whileStopped =
-    move &&
-    (async () => {
-      // The broker's settings (and an upgrade's pinned protocol) go with it.
-      await carryFile(shell, move.link, move.release, 'config/server.properties');
-      await switchInstall(shell, move.link, move.release);
-    });
-  if (!unit.restartedInRoll && unit.active) {
-    let why: string | undefined;
-    await waitUntil(
-      a.gate_timeout,
-      signal,
-      async () => {
-        const risks = restartRisks((await cluster(shell, a)).partitions, a.broker_id);
-        why = refusal(risks);
-        // Under min ISR with everything in sync is how the topics are laid out: waiting cannot help.
-        const settled = risks.offline.length === 0 && risks.underReplicated.length === 0;
-        return settled || a.force ? true : undefined;
-      },
-      () => `not restarting broker ${a.broker_id}: ${why} (still, after ${a.gate_timeout} s)`,
-    );
-    if (why && !a.force) {
-      throw new TaskError(`not restarting broker ${a.broker_id}: ${why}`, { hint: 'fix the topics (replication factor above min.insync.replicas), or restart anyway with force (the partitions named go offline or reject acks=all writes meanwhile)' });
-    }
-    if (why) log(`restarting despite the gate (force): ${why}`);
-    await restartUnit(shell, unit, scope, { whileStopped, note: move?.from });
-  } else if (!unit.active) {
-    // Not running: a broker someone stopped only gets its link; one this roll stopped is started.
-    if (!unit.restartedInRoll) return void (await whileStopped?.());
-    await restartUnit(shell, unit, scope, { whileStopped: whileStopped ?? (async () => {}), note: move?.from });
-  }
-  let why: string | undefined = 'no answer yet';
-  await waitUntil(
-    a.timeout,
+/** One broker's turn: gated on partition health, back once in every ISR with nothing under-replicated. */
+function turnOf(shell: HostShell, a: Args, unit: UnitRestartState, scope: string, signal: AbortSignal, log: (m: string) => void, move?: Turn['move']): Turn {
+  return {
+    shell,
+    unit,
+    scope,
     signal,
-    async () => {
-      why = notBack(await cluster(shell, a).catch((): Cluster => ({ partitions: [], alive: [] })), a.broker_id);
-      return why === undefined ? true : undefined;
+    log,
+    who: `broker ${a.broker_id}`,
+    gateTimeout: a.gate_timeout,
+    timeout: a.timeout,
+    pause: a.pause,
+    force: a.force,
+    async gate() {
+      const risks = restartRisks((await cluster(shell, a)).partitions, a.broker_id);
+      // Under min ISR with everything in sync is how the topics are laid out: waiting cannot help.
+      return { why: refusal(risks), settled: risks.offline.length === 0 && risks.underReplicated.length === 0 };
     },
-    () => `broker ${a.broker_id} is not back after ${a.timeout} s: ${why}`,
-  );
-  if (a.pause > 0) await sleep(a.pause * 1000, signal);
+    refusalHint: 'fix the topics (replication factor above min.insync.replicas), or restart anyway with force (the partitions named go offline or reject acks=all writes meanwhile)',
+    back: async () => notBack(await cluster(shell, a).catch((): Cluster => ({ partitions: [], alive: [] })), a.broker_id),
+    ...(move ? { move } : {}),
+  };
 }

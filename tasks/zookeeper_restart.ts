@@ -6,8 +6,8 @@
 // most once per roll of a run, also across a kill -9 and `runbook resume` (sdk/restart.ts).
 
 import {
-  defineTask, z, sleep, waitUntil, TaskError, probeUnitRestart, restartScope, restartUnit, unitArg, probeInstall,
-  switchInstall, carryFile, releaseLeft, expectMoved, type HostShell, type UnitRestartState, type InstallSwitch,
+  defineTask, z, TaskError, restartScope, unitArg, observeTurn, takeTurn, moveBack, moveDrift, type HostShell, type UnitRestartState,
+  type Move, type MovedRecord, type Turn,
 } from 'runbook';
 import { parseSrvr, srvrScript } from './zookeeper/srvr.js';
 
@@ -43,16 +43,17 @@ interface Observed {
 
 /** What rollback needs to move the member back: its own args, and the release it came from. */
 interface Undo {
-  switched?: Pick<Args, 'members' | 'self' | 'service' | 'gate_timeout' | 'timeout'> & { link: string; from: string; to: string };
+  switched?: Pick<Args, 'members' | 'self' | 'service' | 'gate_timeout' | 'timeout'> & MovedRecord;
 }
 
 /** The jar every ZooKeeper release holds open, in the directory that names the release. */
 const ZOOKEEPER_JAR_TAIL = '/lib/zookeeper-[0-9][^/]*\\.jar';
 
-function switchOf(a: Args): InstallSwitch | undefined {
+/** The move switch_to asks for; the member's zoo.cfg goes with it. */
+function moveOf(a: Args): Move | undefined {
   if (!a.switch_to) return undefined;
   if (!a.zookeeper_home) throw new TaskError('switch_to needs zookeeper_home: the install link the member starts from (/home/kafka/zookeeper)');
-  return { link: a.zookeeper_home, release: a.switch_to, unit: a.service, jarTail: ZOOKEEPER_JAR_TAIL };
+  return { link: a.zookeeper_home, release: a.switch_to, unit: a.service, jarTail: ZOOKEEPER_JAR_TAIL, carry: 'conf/zoo.cfg' };
 }
 
 const SERVING = ['leader', 'follower', 'standalone'];
@@ -119,111 +120,61 @@ run already (and, if the leadership moved meanwhile, the member the first step l
   async check(ctx) {
     const a: Args = ctx.args;
     if (!a.members.includes(a.self)) throw new TaskError(`self (${a.self}) is not one of members (${a.members.join(', ')})`);
-    const unit = await probeUnitRestart(ctx.shell, a.service, restartScope(ctx, a.switch_to));
-    const sw = switchOf(a);
-    const install = sw ? await probeInstall(ctx.shell, sw, ctx.checkMode) : undefined;
-    const from = install ? releaseLeft(install, unit) : '';
-    const undo: Undo = sw && from ? { switched: { members: a.members, self: a.self, service: a.service, gate_timeout: a.gate_timeout, timeout: a.timeout, link: sw.link, from, to: sw.release } } : {};
-    const observed: Observed = { unit, ...(from ? { from } : {}) };
-    if (!unit.active && !unit.restartedInRoll) {
-      if (install && install.linked !== install.wanted) {
-        return { inSync: false, observed, undo, summary: `${a.service} is not running: point ${sw!.link} at ${sw!.release} (it runs that release when started)` };
-      }
-      return { inSync: true, summary: `${a.service} is not running: nothing to restart` };
-    }
-    if (install && !unit.restartedInRoll && install.running === install.wanted) return { inSync: true, summary: `runs ${sw!.release} already` };
-    if (unit.restartedInRoll && !unit.active) {
-      return { inSync: false, observed, undo, summary: `stopped by this roll and not started again: start ${a.service}${sw ? ` on ${sw.release}` : ''} and wait until it serves` };
-    }
+    const move = moveOf(a);
+    const undo = (from: string): Undo =>
+      move && from ? { switched: { members: a.members, self: a.self, service: a.service, gate_timeout: a.gate_timeout, timeout: a.timeout, link: move.link, from, to: move.release } } : {};
+    const turn = await observeTurn<Observed, Undo>(ctx.shell, a.service, restartScope(ctx, a.switch_to), move, ctx.checkMode, undo);
+    if (turn.decided) return turn.decided;
+    const { unit, from, observed } = turn;
     const ms = await modes(ctx.shell, a.members);
     if (unit.restartedInRoll) {
       const why = notBack(ms, a.self);
-      return why ? { inSync: false, observed, undo, summary: `restarted in this run; wait until it serves: ${why}` } : { inSync: true, summary: 'restarted in this run and serving' };
+      return why ? { inSync: false, observed, undo: undo(from), summary: `restarted in this run; wait until it serves: ${why}` } : { inSync: true, summary: 'restarted in this run and serving' };
     }
     if (a.skip_leader && ms.get(a.self) === 'leader') return { inSync: true, summary: 'the leader: restarted last, by a step of its own' };
     // Under --check the step before restarted no one: a follower here is one it would have restarted.
     if (a.leader_step && ctx.checkMode && ms.get(a.self) !== 'leader') return { inSync: true, summary: 'a follower: restarted by the step before' };
-    const what = sw ? `move ${a.self} from ${from} to ${sw.release}: stop, switch, start` : `restart ${a.service}`;
+    const what = move ? `move ${a.self} from ${from} to ${move.release}: stop, switch, start` : `restart ${a.service}`;
     const why = gate(ms, a.self);
-    return { inSync: false, observed, undo, summary: why ? `${what}, but not now: ${why}` : `${what} (${describe(ms)})` };
+    return { inSync: false, observed, undo: undo(from), summary: why ? `${what}, but not now: ${why}` : `${what} (${describe(ms)})` };
   },
   async apply(ctx, observed) {
     const a: Args = ctx.args;
-    const sw = switchOf(a);
-    await roll(ctx.shell, a, observed!.unit, restartScope(ctx, a.switch_to), ctx.signal, ctx.log, sw && { link: sw.link, release: sw.release, from: observed!.from ?? '' });
-    if (sw) await expectMoved(ctx.shell, sw, observed!.unit.active || observed!.unit.restartedInRoll);
+    const move = moveOf(a);
+    await takeTurn(turnOf(ctx.shell, a, observed!.unit, restartScope(ctx, a.switch_to), ctx.signal, ctx.log, move && { ...move, from: observed!.from ?? '' }));
   },
   async undo(ctx, record) {
     const s = record.switched;
     // A plain restart leaves nothing behind to put back.
     if (!s) return;
     const a = args.parse({ members: s.members, self: s.self, service: s.service, gate_timeout: s.gate_timeout, timeout: s.timeout, zookeeper_home: s.link, switch_to: s.from });
-    const sw = switchOf(a)!;
     // The way back is a roll of its own (ctx.controller.runId is the run being rolled back).
     const scope = restartScope(ctx, `back to ${s.from}`);
-    const unit = await probeUnitRestart(ctx.shell, a.service, scope);
-    const install = await probeInstall(ctx.shell, sw);
-    const back = unit.active ? install.running === install.wanted : install.linked === install.wanted;
-    if (!back || unit.restartedInRoll) {
-      ctx.log(`moving ${a.self} back to ${s.from}`);
-      await roll(ctx.shell, a, unit, scope, ctx.signal, ctx.log, { link: sw.link, release: sw.release, from: s.to });
-    }
-    await expectMoved(ctx.shell, sw, unit.active || unit.restartedInRoll);
+    await moveBack(ctx.shell, moveOf(a)!, scope, s.to, ctx.log, (unit, move) => takeTurn(turnOf(ctx.shell, a, unit, scope, ctx.signal, ctx.log, move)));
   },
-  async drift(ctx, record) {
-    const s = record.switched;
-    if (!s) return undefined;
-    const install = await probeInstall(ctx.shell, { link: s.link, release: s.to, unit: s.service, jarTail: ZOOKEEPER_JAR_TAIL }).catch(() => undefined);
-    if (!install) return `${s.to} is gone`;
-    if (install.linked !== install.wanted && install.linked !== s.from) return `${s.link} now points to ${install.linked || 'nothing'}, not ${s.to}`;
-    return undefined;
-  },
+  drift: (ctx, record) => (record.switched ? moveDrift(ctx.shell, record.switched, ZOOKEEPER_JAR_TAIL) : Promise.resolve(undefined)),
 });
 
-/**
- * One member's turn: the gate, the restart (with the install switched while it is stopped), the
- * wait until it serves and the ensemble has one leader, the pause. A member this roll restarted
- * already (a resumed run) is only waited for; one it stopped is started.
- */
-async function roll(
-  shell: HostShell,
-  a: Args,
-  unit: UnitRestartState,
-  scope: string,
-  signal: AbortSignal,
-  log: (m: string) => void,
-  move?: { link: string; release: string; from: string },
-): Promise<void> {
-  const whileStopped =
-    move &&
-    (async () => {
-      await carryFile(shell, move.link, move.release, 'conf/zoo.cfg');
-      await switchInstall(shell, move.link, move.release);
-    });
-  if (!unit.restartedInRoll && unit.active) {
-    let why: string | undefined;
-    await waitUntil(
-      a.force ? 0 : a.gate_timeout,
-      signal,
-      async () => ((why = gate(await modes(shell, a.members), a.self)) === undefined ? true : undefined),
-      () => `not restarting ${a.self}: ${why} (still, after ${a.gate_timeout} s)`,
-    ).catch((e: unknown) => {
-      if (!a.force) throw e;
-      log(`restarting despite the gate (force): ${why}`);
-    });
-    await restartUnit(shell, unit, scope, { whileStopped, note: move?.from });
-  } else if (!unit.active) {
-    // Not running: a member someone stopped only gets its link; one this roll stopped is started.
-    if (!unit.restartedInRoll) return void (await whileStopped?.());
-    await restartUnit(shell, unit, scope, { whileStopped: whileStopped ?? (async () => {}), note: move?.from });
-  }
-  let why: string | undefined;
-  await waitUntil(
-    a.timeout,
+/** One member's turn: gated on every other member serving, back once it serves and the ensemble has one leader. */
+function turnOf(shell: HostShell, a: Args, unit: UnitRestartState, scope: string, signal: AbortSignal, log: (m: string) => void, move?: Turn['move']): Turn {
+  return {
+    shell,
+    unit,
+    scope,
     signal,
-    async () => ((why = notBack(await modes(shell, a.members), a.self)) === undefined ? true : undefined),
-    () => `${a.self} does not serve after ${a.timeout} s: ${why}`,
-    2000,
-  );
-  if (a.pause > 0) await sleep(a.pause * 1000, signal);
+    log,
+    who: a.self,
+    gateTimeout: a.gate_timeout,
+    timeout: a.timeout,
+    pause: a.pause,
+    force: a.force,
+    async gate() {
+      const why = gate(await modes(shell, a.members), a.self);
+      return { why, settled: why === undefined };
+    },
+    refusalHint: 'start the members that are not serving first, or restart anyway with force (the ensemble may lose its quorum meanwhile)',
+    back: async () => notBack(await modes(shell, a.members), a.self),
+    pollSeconds: 2,
+    ...(move ? { move } : {}),
+  };
 }
