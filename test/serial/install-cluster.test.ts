@@ -106,10 +106,10 @@ test('mirror down: the first run fails at the download step with a clear error',
   const r = await timed('first run to the failed download', () => play());
   const output = r.stdout + r.stderr;
   assert.is.not(r.code, 0, output);
-  assert.match(output, /failed: \[kafka0\d\] Download ZooKeeper/);
+  assert.match(output, /failed: \[kafka0\d\] Download the ZooKeeper release/);
   assert.match(output, new RegExp(lab.mirrorUrl.replace(/[.:/]/g, '\\$&')));
   // Nothing after the download ran.
-  assert.not.match(output, /Extract ZooKeeper/);
+  assert.not.match(output, /Extract the ZooKeeper release/);
   firstRun = runIdOf(output);
 });
 
@@ -123,7 +123,7 @@ test('mirror back: resume completes without re-running finished steps, and the s
   // base, java and the first service-user step were done before the failure: not run again.
   assert.not.match(output, /(ok|changed): \[kafka0\d\] (Update the package index|Install Java)/);
   assert.equal(rerun(await journal(firstRun)), [], 'steps done before the failure ran again');
-  assert.match(output, /changed: \[kafka0\d\] Download ZooKeeper/);
+  assert.match(output, /changed: \[kafka0\d\] Download the ZooKeeper release/);
   assert.match(output, /ok: \[kafka0\d\] Check the ensemble has exactly one leader and the rest followers/);
   assert.match(output, /ok: \[kafka0\d\] Check every broker id is registered under the chroot znode/);
   assert.match(output, /ok: \[kafka0\d\] Produce on the first broker, consume from the beginning on the second/);
