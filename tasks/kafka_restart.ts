@@ -9,7 +9,7 @@
 
 import {
   defineTask, z, sh, TaskError, restartScope, unitArg, splitSections, SECTION_FUNCTION, observeTurn, takeTurn, moveBack, moveDrift,
-  type HostShell, type UnitRestartState, type Move, type MovedRecord, type Turn,
+  type HostShell, type UnitRestartState, type Move, type MovedRecord, type Turn, type TurnObserved,
 } from 'runbook';
 import { bootstrapArg, bootstrapList, findKafka, kafkaHomeArg } from './kafka/cli.js';
 import { notCaughtUp, parseDescribe, partitionStates, refusal, restartRisks, label, type PartitionState } from './kafka/health.js';
@@ -33,11 +33,7 @@ const args = z.strictObject({
 });
 type Args = z.output<typeof args>;
 
-interface Observed {
-  unit: UnitRestartState;
-  /** The release the broker leaves (switch_to). */
-  from?: string;
-}
+type Observed = TurnObserved;
 
 /** What rollback needs to move the broker back: its own args, and the release it came from. */
 interface Undo {

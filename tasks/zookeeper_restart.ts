@@ -7,7 +7,7 @@
 
 import {
   defineTask, z, TaskError, restartScope, unitArg, observeTurn, takeTurn, moveBack, moveDrift, type HostShell, type UnitRestartState,
-  type Move, type MovedRecord, type Turn,
+  type Move, type MovedRecord, type Turn, type TurnObserved,
 } from 'runbook';
 import { parseSrvr, srvrScript } from './zookeeper/srvr.js';
 
@@ -35,11 +35,7 @@ const args = z.strictObject({
 });
 type Args = z.output<typeof args>;
 
-interface Observed {
-  unit: UnitRestartState;
-  /** The release the member leaves (switch_to). */
-  from?: string;
-}
+type Observed = TurnObserved;
 
 /** What rollback needs to move the member back: its own args, and the release it came from. */
 interface Undo {

@@ -17,6 +17,12 @@ export interface Move extends InstallSwitch {
   carry: string;
 }
 
+/** What a rolling task's apply gets from its check: the unit, and the release a move leaves. */
+export interface TurnObserved {
+  unit: UnitRestartState;
+  from?: string;
+}
+
 /** What rollback needs to move a host back. */
 export interface MovedRecord {
   link: string;
@@ -111,7 +117,7 @@ export interface TurnState<Observed, Undo> {
  * The first half of a rolling task's check: the unit (and, for a move, the install), and the cases
  * that need no cluster state. Under --check a release not there yet counts as not linked.
  */
-export async function observeTurn<Observed extends { unit: UnitRestartState; from?: string }, Undo>(
+export async function observeTurn<Observed extends TurnObserved, Undo>(
   shell: HostShell,
   unitName: string,
   scope: string,
