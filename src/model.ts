@@ -90,8 +90,13 @@ export interface StepDecl {
   pos: SourcePos;
   /** Position of every value under the step, keyed by dotted path (`args.content`, `when`). */
   positions: Record<string, SourcePos>;
-  /** Host pattern; inherited from the runbook's `hosts` when the step has none. */
+  /**
+   * Host pattern; inherited from the runbook's `hosts` when the step has none. May hold templates
+   * of play-level vars (runbook defaults, include vars, -e), as Ansible's play `hosts:` may.
+   */
   hosts: string;
+  /** The `hosts:` of the includes that brought the step in: it runs only on hosts every one matches. */
+  within?: string[];
   task: string;
   args: unknown;
   /** Vars in force for this step from the runbook chain: included runbooks' defaults overlaid by include vars. */

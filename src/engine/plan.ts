@@ -6,6 +6,7 @@
 import { UserError, isUserError } from '../errors.js';
 import { matchHosts } from '../load/patterns.js';
 import { hostVars } from '../load/vars.js';
+import { defaultsOf } from '../load/var-decls.js';
 import { resolveStepArgs } from '../load/args.js';
 import { evaluateCondition, renderTemplateFile, renderValue } from '../template/index.js';
 import type { Inventory, Runbook, StepDecl, Vars } from '../model.js';
@@ -77,8 +78,9 @@ export async function planPlay(options: PlanOptions): Promise<Plan> {
   }
   const order = [...inventory.hosts.keys()];
   const stepHosts = (step: StepDecl): string[] => {
-    const matched = new Set(matchHosts(step.hosts, inventory));
-    return order.filter((h) => matched.has(h) && (!limited || limited.has(h)));
+    const patterns = [step.hosts, ...(step.within ?? [])];
+    const matched = patterns.map((p, i) => new Set(matchHosts(renderHosts(p, i === 0 ? 'hosts' : `within.${i - 1}`, step, runbook, options.extraVars, inventory), inventory)));
+    return order.filter((h) => matched.every((m) => m.has(h)) && (!limited || limited.has(h)));
   };
 
   const varsCache = new Map<Vars, Map<string, Vars>>();
@@ -240,6 +242,24 @@ function checkNotify(step: StepDecl, handlerNames: Set<string>): void {
 function withHost(e: unknown, host: string, step: StepDecl): unknown {
   if (!isUserError(e) || e.host) return e;
   return new UserError(e.kind, e.message, { pos: e.pos ?? step.pos, host, step: step.name, hint: e.hint }, { cause: e });
+}
+
+/**
+ * A step's host pattern with its templates rendered. As Ansible does for a play's `hosts:`, only
+ * play-level vars are there (no host is chosen yet): the runbook's defaults, include vars, -e.
+ * A templated pattern that matches no host at all is a mistake (a typo in -e), not an empty play.
+ */
+function renderHosts(pattern: string, path: string, step: StepDecl, runbook: Runbook, extraVars: Vars, inventory: Inventory): string {
+  if (!pattern.includes('{{')) return pattern;
+  const vars = { ...defaultsOf(runbook.vars), ...step.scope, ...extraVars };
+  const rendered = String(renderValue(pattern, vars, { positions: { hosts: step.positions[path] ?? step.pos }, path: 'hosts' })).trim();
+  if (matchHosts(rendered, inventory).length === 0) {
+    throw new UserError('vars', `hosts: ${pattern} is "${rendered}", which matches no host of the inventory`, {
+      pos: step.positions[path] ?? step.pos,
+      hint: 'name hosts or groups of the inventory (e.g. -e brokers=kafka04); `runbook show -i <inventory>` lists them',
+    });
+  }
+  return rendered;
 }
 
 /** Split the play's hosts into `serial` batches (a count or 'N%'; at least one host each). */

@@ -14,6 +14,9 @@ export function inventoryYaml(state: LabState): string {
         ansible_ssh_private_key_file: state.privateKey,
         myid: i + 1,
         broker_id: i + 1,
+        // Clients on this machine reach the brokers by the addresses they advertise; only the lab
+        // hosts resolve kafka01.. (runbooks/README.md, "The lab").
+        kafka_advertised_host: h.address,
       },
     ]),
   );

@@ -44,6 +44,10 @@ interface Frame {
   /** An include's `irreversible`: every step it brings in is a point of no return. */
   irreversible?: string;
   hosts: string;
+  /** The `hosts:` of the includes that led here: each narrows every step below it. */
+  within: string[];
+  /** Where each of `within` is written (the include's `hosts:`). */
+  withinPos: SourcePos[];
 }
 
 /** A runbook by name, explicit name or path (see project/library.ts), with everything it includes. */
@@ -69,7 +73,7 @@ class Expander {
   async load(file: string): Promise<Runbook> {
     const top = await this.parseFile(file);
     const hosts = top.header.hosts ?? 'all';
-    await this.expand(top, { idPrefix: '', stack: [file], scope: {}, scopePositions: {}, when: [], tags: [], hosts });
+    await this.expand(top, { idPrefix: '', stack: [file], scope: {}, scopePositions: {}, when: [], tags: [], hosts, within: [], withinPos: [] });
     throwCollected(this.errors);
     const hash = createHash('sha256');
     for (const f of this.files.values()) hash.update(f.source.hash);
@@ -132,6 +136,8 @@ class Expander {
       registry: this.registry,
       idPrefix: prefix,
       hosts: frame.hosts,
+      within: frame.within,
+      withinPos: frame.withinPos,
       scope: frame.scope,
       scopePositions: frame.scopePositions,
       when: frame.when,
@@ -220,7 +226,10 @@ class Expander {
       whenPos: entry('when') ? rb.source.pos(entry('when')!.value) : frame.whenPos,
       tags: [...frame.tags, ...(step.tags === undefined ? [] : Array.isArray(step.tags) ? step.tags : [step.tags])],
       irreversible: step.irreversible ?? frame.irreversible,
-      hosts: step.hosts ?? included.header.hosts ?? frame.hosts,
+      // An include's hosts narrow what it brings in (below), as a play's hosts do a role's tasks.
+      hosts: included.header.hosts ?? frame.hosts,
+      within: step.hosts ? [...frame.within, step.hosts] : frame.within,
+      withinPos: step.hosts ? [...frame.withinPos, rb.source.pos(entry('hosts')?.value)] : frame.withinPos,
     });
   }
 }

@@ -20,6 +20,9 @@ export interface StepContext {
   idPrefix: string;
   /** Default host pattern. */
   hosts: string;
+  /** Patterns of the includes that named hosts: the step runs only where all of them match. */
+  within: string[];
+  withinPos: SourcePos[];
   scope: Vars;
   /** Positions of the scope's include vars (`scope.<name>`), for rendering them later. */
   scopePositions: Record<string, SourcePos>;
@@ -101,6 +104,7 @@ export function parseTaskStep(node: Node, index: number, ctx: StepContext): { st
   if (errors.length) return { errors };
 
   const positions: Record<string, SourcePos> = { ...ctx.scopePositions };
+  ctx.withinPos.forEach((p, i) => (positions[`within.${i}`] = p));
   const raw: Record<string, unknown> = {};
   for (const e of entries) {
     const isTask = e === taskEntries[0];
@@ -153,12 +157,13 @@ export function parseTaskStep(node: Node, index: number, ctx: StepContext): { st
   const step: StepDecl = {
     id,
     hash: createHash('sha256')
-      .update(JSON.stringify({ task: task.name, args, raw, scope: ctx.scope, hosts: ctx.hosts, when: ctx.when, tags: ctx.tags }))
+      .update(JSON.stringify({ task: task.name, args, raw, scope: ctx.scope, hosts: ctx.hosts, ...(ctx.within.length ? { within: ctx.within } : {}), when: ctx.when, tags: ctx.tags }))
       .digest('hex'),
     name,
     pos,
     positions,
     hosts: (raw.hosts as string | undefined) ?? ctx.hosts,
+    ...(ctx.within.length ? { within: ctx.within } : {}),
     task: task.name,
     args,
     scope: ctx.scope,

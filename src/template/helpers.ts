@@ -2,6 +2,7 @@
 // root vars (`groups`, `hostvars`, set by hostVars), so templates need nothing else passed in.
 
 import type { HelperOptions } from 'handlebars';
+import { matchHosts } from '../load/patterns.js';
 import { isTruthy } from './truthy.js';
 
 export class HelperError extends Error {}
@@ -75,16 +76,23 @@ export const helpers: Record<string, Helper> = {
     if (typeof text !== 'string') throw new HelperError(`indent: expected text, got ${describe(text)}`);
     return indentText(text, values[0]);
   },
-  /** The hosts of a group in inventory order, each `{ name, ...its vars }`. */
+  /**
+   * The hosts of a group in inventory order, each `{ name, ...its vars }`. Any host pattern works
+   * as the group (`kafka:!kafka04`, `kafka0*`): the hosts it matches.
+   */
   group_hosts(...args) {
     const { values, options } = split(args);
-    const [group] = values;
+    const pattern = String(values[0]);
     const root = options.data?.root as { groups?: Record<string, string[]>; hostvars?: Record<string, Record<string, unknown>> };
-    const members = root?.groups?.[String(group)];
-    if (!members) {
-      const known = Object.keys(root?.groups ?? {}).join(', ');
-      throw new HelperError(`group_hosts: no group "${String(group)}" in the inventory${known ? ` (groups: ${known})` : ''}`);
+    const groups = root?.groups ?? {};
+    const known = Object.keys(groups).join(', ');
+    const hosts = Object.keys(root?.hostvars ?? {});
+    const isName = (term: string) => term in groups || hosts.includes(term) || term === 'all' || term === '*';
+    // A plain name that is no group and no host is a typo, not a pattern that matches nothing.
+    if (/^[\w.-]+$/.test(pattern) && !isName(pattern)) {
+      throw new HelperError(`group_hosts: no group "${pattern}" in the inventory${known ? ` (groups: ${known})` : ''}`);
     }
+    const members = matchHosts(pattern, { hosts, groups: Object.keys(groups), members: (g) => groups[g] ?? [] });
     return members.map((name) => ({ ...root.hostvars?.[name], name }));
   },
 };

@@ -6,9 +6,10 @@
 // and root (as CI runs it) and a build (dist/).
 
 import { test } from 'uvu';
-import { exec, type Result } from '../helpers/exec.js';
+import { exec, show, type Result } from '../helpers/exec.js';
 import * as assert from 'uvu/assert';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { labDown, labSshArgs, labUp, type LabInfo } from '../../src/lab/index.js';
@@ -131,6 +132,19 @@ test('mirror back: resume completes without re-running finished steps, and the s
     assert.is(await onHost(host, 'systemctl is-active zookeeper kafka | sort -u'), 'active');
     assert.is(await onHost(host, 'ps -o user= -C java | sort -u'), 'kafka');
   }
+});
+
+test('a client on this machine produces and consumes through the addresses the brokers advertise (kcat)', async () => {
+  const brokers = lab.hosts.map((h) => `${h.address}:9092`).join(',');
+  await onHost('kafka01', `. /etc/profile.d/java.sh; LOG_DIR=/tmp /home/kafka/kafka/bin/kafka-topics.sh --bootstrap-server kafka01:9092 --create --topic kcat --partitions 3 --replication-factor 3`);
+  const lines = join(await mkdtemp(join(tmpdir(), 'kcat-')), 'lines');
+  const sent = ['one', 'two', 'three'].map((w) => `${w}-${process.pid}`);
+  await writeFile(lines, sent.join('\n') + '\n');
+  const produce = await exec('kcat', ['-b', brokers, '-P', '-t', 'kcat', '-l', lines]);
+  assert.is(produce.code, 0, show(produce));
+  const consume = await exec('kcat', ['-b', brokers, '-C', '-t', 'kcat', '-o', 'beginning', '-c', '3', '-e', '-q']);
+  assert.is(consume.code, 0, show(consume));
+  assert.equal(consume.stdout.trim().split('\n').sort(), [...sent].sort());
 });
 
 test('play again: 0 changed; --check: 0 would change', async () => {

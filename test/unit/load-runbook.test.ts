@@ -154,7 +154,10 @@ test('includes: ids, scope, hosts, when, tags, markers and handlers', async () =
   assert.equal(hello.scope, {});
   assert.is(configure.id, 'site.yaml#2/zk.yaml#1:Configure zk');
   assert.equal(configure.scope, { zk_port: 2281, zk_dir: '/opt/zk', zk_id: '{{ myid }}' });
-  assert.is(configure.hosts, 'zookeeper');
+  // The include's hosts narrow every step it brings in.
+  assert.is(configure.hosts, 'all');
+  assert.equal(configure.within, ['zookeeper']);
+  assert.equal(configure.positions['within.0'], { file: join(projectDir, 'runbooks/site.yaml'), line: 21, col: 12 });
   assert.equal(configure.tags, ['zk']);
   assert.is(configure.when, 'and (eq role "zk") (__value zk_enabled)');
   assert.is(runZk.when, 'eq role "zk"');

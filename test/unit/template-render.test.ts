@@ -67,6 +67,12 @@ test('group_hosts writes one server.N line per ensemble member, in inventory ord
   assert.is(renderValue('{{ hostvars.kafka02.ansible_host }}', v, nowhere), '10.0.0.12');
   const e = templateError(() => renderValue('{{ group_hosts "zookeper" }}', v, nowhere));
   assert.match(e.message, /no group "zookeper"/);
+  // Any host pattern: the hosts it matches, with their vars (remove-broker names the rest this way).
+  const ids = (pattern: string) => renderValue(`{{#each (group_hosts "${pattern}")}}{{name}}={{broker_id}} {{/each}}`, v, nowhere);
+  assert.is(ids('kafka:!kafka02'), 'kafka01=1 kafka03=3 ');
+  assert.is(ids('kafka0[13]'), 'kafka01=1 kafka03=3 ');
+  assert.is(ids('kafka02'), 'kafka02=2 ');
+  assert.is(ids('kafka:&nothing*'), '');
 });
 
 test('template files: rendered from the file, errors at the position in the file', async () => {
