@@ -203,6 +203,8 @@ export default defineTask({
     }
     const java = await probeJava(ctx.shell, a, a.distribution === 'tarball' ? tarballParts(ctx).dest : undefined);
     if (!java.home) throw new TaskError(`installed ${packageFor(a)} but found no bin/java`);
+    // Installed is not enough: the services need a Java that starts.
+    if (!java.version) throw new TaskError(`installed ${packageFor(a)}, but ${java.home}/bin/java -version prints no version: it does not run`, { hint: 'run it on the host to see why (a missing library, a JRE for another architecture)' });
     const profile = planContent(java.profile, { content: Buffer.from(profileContent(java.home)), attrs: { mode: '0644' } });
     if (!profile.inSync) await applyContent(ctx.shell, profile.observed!);
     return { undo: { profile: priorOf(java.profile), ...undo } as JavaUndo, data: { java_home: java.home, version: java.version } };

@@ -45,6 +45,8 @@ interface Undo {
 
 interface Observed {
   plan: Placement[];
+  /** Check's undo record, which apply extends when it plans again after a move in progress. */
+  undo: Undo;
 }
 
 /** The cluster as a reassignment sees it, from this host with Kafka's tools (one round trip). */
@@ -70,6 +72,21 @@ rb_section brokers; "$k/bin/kafka-configs.sh" --bootstrap-server "$b" --describe
     throttledBrokers: throttledBrokers(sections.get('brokers') ?? ''),
     throttledTopics: throttledTopics(describe),
   };
+}
+
+/**
+ * Partitions with more replicas than most of their topic's, though not listed as moving: a move
+ * that just ended, whose dropped replica the broker answering has not forgotten yet.
+ */
+function widened(c: Cluster): Placement[] {
+  const counts = new Map<string, Map<number, number>>();
+  for (const p of c.placement) {
+    const t = counts.get(p.topic) ?? new Map<number, number>();
+    t.set(p.replicas.length, (t.get(p.replicas.length) ?? 0) + 1);
+    counts.set(p.topic, t);
+  }
+  const usual = (topic: string) => [...counts.get(topic)!].sort((x, y) => y[1] - x[1] || x[0] - y[0])[0][0];
+  return c.placement.filter((p) => p.replicas.length > usual(p.topic));
 }
 
 /** Where the partitions Kafka is moving are going. */
@@ -139,9 +156,12 @@ async function settle(shell: HostShell, a: Pick<Args, 'bootstrap_server' | 'kafk
         return undefined;
       }
       const off = astray(last);
-      if (!off.length) return last;
+      const wide = widened(last);
+      if (!off.length && !wide.length) return last;
       idleSince ??= Date.now();
       if (Date.now() - idleSince > 30_000) {
+        // A topic whose partitions have different replication factors on purpose.
+        if (!off.length) return last;
         throw new TaskError(`the reassignment ended, but ${off.length} partition(s) are not where planned: ${off.slice(0, 10).map(key).join(', ')}`, { hint: 'was it cancelled? run the step again' });
       }
       return undefined;
@@ -211,7 +231,10 @@ list stop the task. Undo moves every partition back where it was, the same way.
     const before = new Map(c.placement.map((p) => [key(p), p.replicas]));
     // A reassignment in progress counts from where it started: that is where undo goes back to.
     for (const m of c.moving) before.set(key(m), m.from);
-    const moves = plan(c, a);
+    // While Kafka moves partitions (or has only just finished), the plan waits until they have
+    // landed (apply): a placement in between is no ground for one.
+    const inFlight = c.moving.length > 0 || widened(c).length > 0;
+    const moves = inFlight ? [] : plan(c, a);
     // Undo puts back each partition that moves: where it was before, or before Kafka began moving it.
     const back = new Map(moves.map((p) => [key(p), { ...p, replicas: before.get(key(p))! }]));
     for (const m of c.moving) back.set(key(m), { topic: m.topic, partition: m.partition, replicas: m.from });
@@ -223,16 +246,16 @@ list stop the task. Undo moves every partition back where it was, the same way.
       placement: [...back.values()],
     };
     const parts: string[] = [];
-    if (c.moving.length) parts.push(`wait for the ${c.moving.length} partition(s) Kafka is moving`);
+    if (inFlight) parts.push(`wait for the ${c.moving.length || widened(c).length} partition(s) Kafka is moving, then plan again`);
     if (moves.length) parts.push(`move ${moves.length} partition(s) (${copies(moves, before)} replica(s) copied) under a ${a.throttle} B/s throttle`);
     if (c.throttledBrokers.length || c.throttledTopics.size) parts.push('remove the replication throttle');
-    else if (moves.length || c.moving.length) parts.push('then remove the throttle');
+    else if (moves.length || inFlight) parts.push('then remove the throttle');
     if (!parts.length) return { inSync: true, summary: `every partition on brokers ${a.brokers.join(', ')}, spread evenly` };
     const changing = [...arriving(c), ...moves];
     const lines = (ps: Placement[]) => ps.map((p) => `${key(p)}: ${p.replicas.join(',')}\n`).join('');
     return {
       inSync: false,
-      observed: { plan: moves },
+      observed: { plan: moves, undo },
       undo,
       summary: parts.join(', '),
       // --diff shows the replicas of each partition that moves, before and after.
@@ -244,16 +267,22 @@ list stop the task. Undo moves every partition back where it was, the same way.
     let moves = observed?.plan ?? [];
     // Kafka accepts one reassignment of a partition at a time: one in progress is finished first,
     // and the plan made again from where it ended.
+    let undo: Undo | undefined;
     const now = await cluster(ctx.shell, a);
-    if (now.moving.length) {
+    if (now.moving.length || widened(now).length) {
       ctx.log(`waiting for the reassignment in progress (${now.moving.length} partition(s))`);
-      moves = plan(await settle(ctx.shell, a, arriving(now), ctx.signal, ctx.log), a);
+      const landed = await settle(ctx.shell, a, arriving(now), ctx.signal, ctx.log);
+      moves = plan(landed, a);
+      // Check's record knew only the partitions in flight: the new moves go back from where they start.
+      const back = new Map(observed!.undo.placement.map((p) => [key(p), p]));
+      for (const p of landed.placement) if (moves.some((m) => key(m) === key(p)) && !back.has(key(p))) back.set(key(p), p);
+      undo = { ...observed!.undo, placement: [...back.values()] };
     }
     const after = await reassign(ctx.shell, a, moves, ctx.signal, ctx.log);
     // A topic created meanwhile may have landed on a broker being emptied: never report done then.
     const left = plan(after, a);
     if (left.length) throw new TaskError(`the move is done, but ${left.length} partition(s) still need moving: ${left.slice(0, 10).map(key).join(', ')} (created meanwhile?)`, { hint: 'run the step again' });
-    return { data: { moved: moves.map(key) } };
+    return { ...(undo ? { undo } : {}), data: { moved: moves.map(key) } };
   },
   async undo(ctx, record) {
     // What Kafka is moving now lands first (a rollback after a failed or killed move).

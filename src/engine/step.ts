@@ -47,8 +47,7 @@ export async function executeStep(state: RunState, planned: PlannedStep, hs: Hos
     await throttled(state, planned, async () => {
       // Hosts queued behind one that failed an any_errors_fatal step (throttle) do not start it.
       if (halt(state, planned, hs)) return;
-      const outcome = await runOnHost(state, planned, hs, beforeFrom);
-      if (planned.step.anyErrorsFatal && outcome.status === 'failed' && !outcome.ignored) state.halted = `${hs.name} failed "${planned.step.name}" (any_errors_fatal)`;
+      haltOn(state, planned, hs, await runOnHost(state, planned, hs, beforeFrom));
     });
     return;
   }
@@ -57,7 +56,7 @@ export async function executeStep(state: RunState, planned: PlannedStep, hs: Hos
   if (!first) {
     const running = throttled(state, planned, () => runOnHost(state, planned, hs, beforeFrom));
     state.once.set(planned.id, running);
-    await running;
+    haltOn(state, planned, hs, await running);
     return;
   }
   const outcome = await first;
@@ -68,6 +67,11 @@ export async function executeStep(state: RunState, planned: PlannedStep, hs: Hos
       error: { kind: 'task', message: `run_once step failed on ${outcome.host}` },
     });
   }
+}
+
+/** A failed any_errors_fatal step (run_once too) stops the play for every host, those outside the step included. */
+function haltOn(state: RunState, planned: PlannedStep, hs: HostState, outcome: StepOutcome): void {
+  if (planned.step.anyErrorsFatal && outcome.status === 'failed' && !outcome.ignored) state.halted = `${hs.name} failed "${planned.step.name}" (any_errors_fatal)`;
 }
 
 /**

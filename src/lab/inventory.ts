@@ -34,6 +34,11 @@ export function inventoryYaml(state: LabState): string {
         mirror: [state.mirrorUrl],
         java_distribution: 'openjdk',
         java_package: 'openjdk-17-jre-headless',
+        // The hosts share this machine's clock and kernel: no time sync runs in them, and
+        // vm.swappiness and vm.max_map_count (read-only there) are this machine's to set. The
+        // preflight writes /etc/sysctl.d/60-kafka.conf only.
+        preflight_time_sync: false,
+        sysctl_reload: false,
       },
       hosts,
       children: {

@@ -26,6 +26,8 @@ interface RunbookFile {
     on_failure?: 'stop' | 'rollback';
   };
   vars: Record<string, VarDecl>;
+  /** Where the header's `hosts:` is written. */
+  hostsPos?: SourcePos;
   defaultPositions: Record<string, SourcePos>;
   steps: Node[];
   handlers: Node[];
@@ -46,8 +48,22 @@ interface Frame {
   hosts: string;
   /** The `hosts:` of the includes that led here: each narrows every step below it. */
   within: string[];
-  /** Where each of `within` is written (the include's `hosts:`). */
-  withinPos: SourcePos[];
+  /** Where each of `within` is written. */
+  withinPos: Array<SourcePos | undefined>;
+  /** Where `hosts` is written (a runbook header), when it is. */
+  hostsPos?: SourcePos;
+}
+
+/** The frame's `within` with more patterns; `all` and patterns already there add nothing. */
+function narrowed(frame: Frame, more: Array<{ pattern: string; pos?: SourcePos }>): Pick<Frame, 'within' | 'withinPos'> {
+  const within = [...frame.within];
+  const withinPos = [...frame.withinPos];
+  for (const { pattern, pos } of more) {
+    if (pattern === 'all' || pattern === '*' || within.includes(pattern)) continue;
+    within.push(pattern);
+    withinPos.push(pos);
+  }
+  return { within, withinPos };
 }
 
 /** A runbook by name, explicit name or path (see project/library.ts), with everything it includes. */
@@ -73,7 +89,7 @@ class Expander {
   async load(file: string): Promise<Runbook> {
     const top = await this.parseFile(file);
     const hosts = top.header.hosts ?? 'all';
-    await this.expand(top, { idPrefix: '', stack: [file], scope: {}, scopePositions: {}, when: [], tags: [], hosts, within: [], withinPos: [] });
+    await this.expand(top, { idPrefix: '', stack: [file], scope: {}, scopePositions: {}, when: [], tags: [], hosts, hostsPos: top.hostsPos, within: [], withinPos: [] });
     throwCollected(this.errors);
     const hash = createHash('sha256');
     for (const f of this.files.values()) hash.update(f.source.hash);
@@ -115,6 +131,7 @@ class Expander {
       source,
       header: parsed.data!,
       vars: vars.decls,
+      hostsPos: positions.hosts,
       defaultPositions: vars.defaultPositions,
       steps: items('steps'),
       handlers: items('handlers'),
@@ -226,10 +243,15 @@ class Expander {
       whenPos: entry('when') ? rb.source.pos(entry('when')!.value) : frame.whenPos,
       tags: [...frame.tags, ...(step.tags === undefined ? [] : Array.isArray(step.tags) ? step.tags : [step.tags])],
       irreversible: step.irreversible ?? frame.irreversible,
-      // An include's hosts narrow what it brings in (below), as a play's hosts do a role's tasks.
+      // What an include brings in runs only on hosts of the including runbook (its default hosts)
+      // and of the include's own `hosts:`, as a play's hosts bound a role's tasks: base.yaml says
+      // `hosts: all`, but included by install-cluster it runs on the cluster's hosts only.
       hosts: included.header.hosts ?? frame.hosts,
-      within: step.hosts ? [...frame.within, step.hosts] : frame.within,
-      withinPos: step.hosts ? [...frame.withinPos, rb.source.pos(entry('hosts')?.value)] : frame.withinPos,
+      ...narrowed(frame, [
+        { pattern: frame.hosts, pos: frame.hostsPos },
+        ...(step.hosts ? [{ pattern: step.hosts, pos: rb.source.pos(entry('hosts')?.value) }] : []),
+      ]),
+      hostsPos: included.header.hosts ? included.hostsPos : frame.hostsPos,
     });
   }
 }

@@ -22,7 +22,7 @@ export interface StepContext {
   hosts: string;
   /** Patterns of the includes that named hosts: the step runs only where all of them match. */
   within: string[];
-  withinPos: SourcePos[];
+  withinPos: Array<SourcePos | undefined>;
   scope: Vars;
   /** Positions of the scope's include vars (`scope.<name>`), for rendering them later. */
   scopePositions: Record<string, SourcePos>;
@@ -104,7 +104,7 @@ export function parseTaskStep(node: Node, index: number, ctx: StepContext): { st
   if (errors.length) return { errors };
 
   const positions: Record<string, SourcePos> = { ...ctx.scopePositions };
-  ctx.withinPos.forEach((p, i) => (positions[`within.${i}`] = p));
+  ctx.withinPos.forEach((p, i) => p && (positions[`within.${i}`] = p));
   const raw: Record<string, unknown> = {};
   for (const e of entries) {
     const isTask = e === taskEntries[0];

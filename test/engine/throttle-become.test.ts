@@ -137,4 +137,16 @@ test('any_errors_fatal: a host failing a rolling step stops the play; the hosts 
   assert.equal(said, ['h1 after: not started: h2 failed "roll" (any_errors_fatal)', 'h3 roll: not started: h2 failed "roll" (any_errors_fatal)']);
 });
 
+test('any_errors_fatal on a run_once step that fails stops the hosts outside the step too (remove-broker: no broker stopped after a failed move)', async () => {
+  const fatal = await play({
+    runbook: runbook([
+      step('fail', { message: 'cannot move' }, { name: 'move', hosts: 'h1,h2', runOnce: true, anyErrorsFatal: true }),
+      span('stop', { hosts: 'h3' }),
+    ]),
+    inventory: inventory(3),
+  });
+  assert.is(fatal.exitCode, 2);
+  assert.equal([statuses(fatal, 'move'), statuses(fatal, 'stop')], [['h1:failed', 'h2:failed'], []]);
+});
+
 test.run();

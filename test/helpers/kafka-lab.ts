@@ -103,14 +103,18 @@ async function metadata(address: string): Promise<Metadata | undefined> {
 export function sampler(): { stop(): Promise<Sample[]> } {
   const samples: Sample[] = [];
   let running = true;
+  // Brokers are asked on every lab host (a fourth broker may be the controller); ZooKeeper only on
+  // HOSTS, its members. Brokers down are those of HOSTS, which must stay up: a broker being added
+  // or removed may come and go.
   const addresses = lab.hosts.map((h) => h.address);
+  const members = lab.hosts.filter((h) => HOSTS.includes(h.name)).map((h) => h.address);
   const t0 = Date.now();
   const halt = () => (running = false);
   samplers.add(halt);
   const loop = (async () => {
     while (running) {
       const started = Date.now();
-      const [answers, modes] = await Promise.all([Promise.all(addresses.map(metadata)), Promise.all(addresses.map(zkMode))]);
+      const [answers, modes] = await Promise.all([Promise.all(addresses.map(metadata)), Promise.all(members.map(zkMode))]);
       const controllerId = answers.find((m) => m && m.controllerid >= 0)?.controllerid;
       const controller = controllerId === undefined ? undefined : answers[controllerId - 1];
       if (controller) {
@@ -118,7 +122,7 @@ export function sampler(): { stop(): Promise<Sample[]> } {
           t: Math.round((started - t0) / 1000),
           modes: modes.join(' '),
           offline: controller.topics.flatMap((t) => t.partitions.filter((p) => p.leader < 0).map((p) => `${t.topic}-${p.partition}`)),
-          brokersDown: HOSTS.length - controller.brokers.length,
+          brokersDown: HOSTS.filter((_, i) => !controller.brokers.some((b) => b.id === i + 1)).length,
           // Down: nothing listens. A member that answers while an election runs is up (a leader's
           // restart makes the others elect a new one: a second or two without a leader).
           membersDown: modes.filter((mode) => mode === 'down').length,

@@ -26,6 +26,8 @@ import aptRepository, { dearmor } from '../../tasks/apt_repository.js';
 import group from '../../tasks/group.js';
 import hostname from '../../tasks/hostname.js';
 import java from '../../tasks/java.js';
+import reachable from '../../tasks/reachable.js';
+import sysctl from '../../tasks/sysctl.js';
 import kafkaSmoke from '../../tasks/kafka_smoke.js';
 import kafkaTopic from '../../tasks/kafka_topic.js';
 import service from '../../tasks/service.js';
@@ -100,6 +102,39 @@ async function converge<S extends z.ZodType>(task: TaskDefinition<S>, args: unkn
 }
 
 const undo = <S extends z.ZodType>(task: TaskDefinition<S>, record: unknown, host: string) => task.undo!(undoCtx(host), record as never);
+
+test('sysctl: the file and the running kernel (a net.* parameter, the host\'s own); vm.* is refused with the way out; undo restores both', async () => {
+  const host = 'kafka01';
+  const file = '/etc/sysctl.d/60-test.conf';
+  await sh(host, `printf '# kept\\nnet.core.somaxconn = 512\\n' > ${file}`);
+  const before = await sh(host, 'cat /proc/sys/net/core/somaxconn');
+  const fileBefore = await sh(host, `cat ${file}`);
+  const args = { name: 'net.core.somaxconn', value: 1000, sysctl_file: file };
+  const { dry, undo: record } = await converge(sysctl, args, host);
+  assert.is(dry.summary, `net.core.somaxconn=1000 in ${file}; running ${before} → 1000`);
+  assert.is(await sh(host, 'cat /proc/sys/net/core/somaxconn'), '1000');
+  assert.is(await sh(host, `cat ${file}`), '# kept\nnet.core.somaxconn=1000');
+  // Someone sets it by hand: only sysctl_set sees it as a change.
+  await sh(host, 'echo 900 > /proc/sys/net/core/somaxconn');
+  assert.ok((await sysctl.check(ctx(sysctl, args, host))).inSync);
+  assert.not.ok((await sysctl.check(ctx(sysctl, { ...args, sysctl_set: true }, host))).inSync);
+  await undo(sysctl, record, host);
+  assert.is(await sh(host, `cat ${file}`), fileBefore);
+  assert.is(await sh(host, 'cat /proc/sys/net/core/somaxconn'), before);
+  const refused = await sysctl.apply(ctx(sysctl, { name: 'vm.swappiness', value: 1, sysctl_file: file }, host), { running: '1' }).catch((e: Error & { hint?: string }) => e);
+  assert.match(String(refused), /cannot set vm\.swappiness=1 in the running kernel: .*Read-only/);
+  assert.match((refused as { hint?: string }).hint ?? '', /reload: false/);
+  await sh(host, `rm -f ${file}`);
+});
+
+test('reachable: between lab hosts, a port nothing listens on is reachable; an address nobody has is not', async () => {
+  const others = lab.hosts.filter((h) => h.name !== 'kafka01').map((h) => h.address);
+  assert.ok((await reachable.check(ctx(reachable, { hosts: others, ports: [2181, 9092] }, 'kafka01'))).inSync);
+  const nobody = others[0].replace(/\.\d+$/, '.250');
+  const err = await reachable.check(ctx(reachable, { hosts: [...others, nobody], ports: [2888], timeout: 2 }, 'kafka01')).catch((e: Error) => e);
+  assert.match(String(err), new RegExp(`cannot reach ${nobody.replaceAll('.', '\\.')}:2888 \\((no answer in 2 s|.*[Nn]o route)`));
+  assert.not.match(String(err), new RegExp(others[0].replaceAll('.', '\\.')));
+});
 
 test('apt: installs a package with its dependencies, journals exactly those, undo removes exactly those', async () => {
   const host = 'kafka01';

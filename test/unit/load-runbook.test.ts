@@ -1,5 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadTaskRegistry, type TaskRegistry } from '../../src/task/registry.js';
 import { loadRunbook } from '../../src/load/runbook.js';
@@ -281,6 +283,28 @@ test('formatUserError prints file:line:col, the line, a caret and the hint', asy
       'hint: did you mean "when"?',
     ].join('\n'),
   );
+});
+
+test("an included runbook runs only on the including runbook's hosts and the include's own, at any depth", async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'runbook-hosts-'));
+  try {
+    await mkdir(join(dir, 'runbooks'));
+    const write = (name: string, text: string) => writeFile(join(dir, 'runbooks', `${name}.yaml`), text);
+    await write('top', 'hosts: zookeeper:kafka\nsteps:\n  - include: every\n  - include: middle\n    hosts: "{{new}}"\n');
+    await write('middle', 'hosts: kafka\nsteps:\n  - include: every\n');
+    await write('every', 'hosts: all\nsteps:\n  - name: Say\n    echo: { msg: hi }\n  - name: Say on zookeeper\n    hosts: zookeeper\n    echo: { msg: hi }\n');
+    const rb = await loadRunbook('top', { library: await openLibrary(dir), registry });
+    const hosts = steps(rb.items).map((s) => `${s.hosts} within ${(s.within ?? []).join(' ')}`);
+    assert.equal(hosts, [
+      'all within zookeeper:kafka',
+      'zookeeper within zookeeper:kafka',
+      'all within zookeeper:kafka {{new}} kafka',
+      'zookeeper within zookeeper:kafka {{new}} kafka',
+    ]);
+    assert.equal(steps(rb.items)[2].positions['within.1'], { file: join(dir, 'runbooks/top.yaml'), line: 5, col: 12 });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();

@@ -34,6 +34,10 @@ exec nsenter --net=/run/netns/"$netns" unshare --mount --uts --ipc --pid --cgrou
   root=$1
   mount -t proc -o nosuid,nodev,noexec proc "$root/proc"
   mount --bind "$root/proc/sys" "$root/proc/sys"
+  # net.* shows the network namespace of the host alone (a parameter that is not per namespace is
+  # not there at all): writable, as in a container; the sysctl task is proven on it. The rest of
+  # /proc/sys is the kernel of this machine: read-only.
+  mount --bind "$root/proc/sys/net" "$root/proc/sys/net"
   mount -o remount,bind,ro "$root/proc/sys"
   mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$root/sys"
   mount -t tmpfs -o mode=755,nosuid,size=4m tmpfs "$root/dev"
