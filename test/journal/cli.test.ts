@@ -140,6 +140,9 @@ steps:
   const played = treeListing(out);
   assert.is.not(played, before);
   assert.match(played, /link link -> new\.txt/);
+  // A re-run that finds everything in sync changed nothing: rollback's default is the play before.
+  const again = await runbook(['play', 'touch', '-e', `out=${out}`], dir);
+  assert.is(again.code, 0, show(again));
 
   const check = await runbook(['rollback', '--check'], dir);
   assert.is(check.code, 0, show(check));
@@ -162,7 +165,7 @@ steps:
   assert.match(second.stdout, /nothing to undo/);
   assert.is(treeListing(out), before);
   const ids = await runIds(dir);
-  assert.is(ids.length, 3, 'the play and two rollbacks are journaled; the no-op and --check made no run');
+  assert.is(ids.length, 4, 'the two plays and two rollbacks are journaled; the no-op and --check made no run');
 });
 
 test('a command without undo stops the rollback before it (--force skips it); an undo: block reverses one', async () => {

@@ -145,7 +145,9 @@ test('remove-broker kafka04 with traffic, killed with -9 while Kafka moves the p
   assert.equal(changes(again.stdout), [], again.stdout);
 
   // Rollback takes the latest run that changed something: the removal, not the no-op play after it.
+  const rolling = Date.now();
   const back = await runbook('rollback');
+  timings['rollback of the removal'] = (Date.now() - rolling) / 1000;
   assert.is(back.code, 0, show(back));
   assert.is(await onHost('kafka04', 'systemctl is-active kafka; systemctl is-enabled kafka'), 'active\nenabled');
   const restored = (await placement()).replicas;

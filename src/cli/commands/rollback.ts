@@ -50,7 +50,9 @@ async function rollback(id: string | undefined, flags: RollbackFlags): Promise<n
   const say = (m: string) => void process.stdout.write(`${m}\n`);
   const warn = (m: string) => void process.stderr.write(`warning: ${m}\n`);
   const project = await openProject();
-  const run = await history.chooseRun(project.dir, id, (r) => r.header.kind === 'play' && !r.header.options.checkMode, 'run to roll back');
+  // A re-run that found everything in sync changed nothing: the run to undo is the one before it.
+  // One that was rolled back already is still chosen (rolling back twice never reaches further).
+  const run = await history.chooseRun(project.dir, id, (r) => r.header.kind === 'play' && !r.header.options.checkMode && r.state.changes.length > 0, 'run to roll back');
   const context = await reloadContext(run.header, await parseExtraVars(flags.extraVars), project);
   if (context.runbook.hash !== run.header.runbook.hash) {
     warn(`${run.header.runbook.file} changed since run ${run.header.id}; undo: steps are taken from it as it is now`);
