@@ -168,6 +168,43 @@ steps:
   assert.is(ids.length, 4, 'the two plays and two rollbacks are journaled; the no-op and --check made no run');
 });
 
+test('a drift check (--check --detailed-exitcode): 0 in sync; 3 after a hand edit, naming the step; a failure stays 2', async () => {
+  const { dir, out } = project({
+    conf: `name: conf
+vars:
+  out: { type: string, required: true }
+steps:
+  - name: Write app.conf
+    copy: { dest: "{{out}}/app.conf", content: "a=1\\n" }
+  - name: Write other.conf
+    copy: { dest: "{{out}}/other.conf", content: "b=2\\n" }
+`,
+  });
+  const drift = (...more: string[]) => runbook(['play', 'conf', '-e', `out=${out}`, '--check', '--detailed-exitcode', ...more], dir);
+  const first = await runbook(['play', 'conf', '-e', `out=${out}`, '--detailed-exitcode'], dir);
+  assert.is(first.code, 3, `a play that changed something: ${show(first)}`);
+  const clean = await drift();
+  assert.is(clean.code, 0, show(clean));
+  writeFileSync(join(out, 'app.conf'), 'a=2\n');
+  const drifted = await drift('--diff');
+  assert.is(drifted.code, 3, show(drifted));
+  assert.match(drifted.stdout, /changed: \[localhost\] Write app\.conf/);
+  assert.match(drifted.stdout, /-a=2\n\+a=1/);
+  assert.not.match(drifted.stdout, /changed: \[localhost\] Write other\.conf/);
+  assert.is(readFileSync(join(out, 'app.conf'), 'utf8'), 'a=2\n', '--check changed nothing');
+  // A change, then a failure (a file where a directory should be): the failure's code wins.
+  writeText(join(dir, 'runbooks', 'mixed.yaml'), `name: mixed
+steps:
+  - name: Write new.conf
+    copy: { dest: "${out}/new.conf", content: "c=3\\n" }
+  - name: Write under a file
+    copy: { dest: "${out}/app.conf/nested", content: "x\\n" }
+`);
+  const failed = await runbook(['play', 'mixed', '--detailed-exitcode'], dir);
+  assert.is(failed.code, 2, show(failed));
+  assert.match(failed.stdout, /changed: \[localhost\] Write new\.conf/);
+});
+
 test('a command without undo stops the rollback before it (--force skips it); an undo: block reverses one', async () => {
   const { dir, out } = project({
     commands: `name: commands

@@ -16,6 +16,7 @@ interface PlayFlags {
   json?: boolean;
   acceptNewHostKeys?: boolean;
   rollbackOnFailure?: boolean;
+  detailedExitcode?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -36,6 +37,7 @@ export function register(program: Command): void {
     .option('-e, --extra-vars <vars>', 'key=value, a YAML/JSON mapping, or @file.yaml (repeatable; highest precedence)', collect, [])
     .option('--json', 'write every event as NDJSON on stdout instead of the human view')
     .option('--rollback-on-failure', "when a host fails, undo its changes back to the last checkpoint it reached (as the runbook's on_failure: rollback)")
+    .option('--detailed-exitcode', 'exit 3 when a host changed (with --check: would change), 0 only when everything is in sync; for drift checks in cron and CI')
     .option('--accept-new-host-keys', 'record host keys of hosts not yet in known_hosts (like StrictHostKeyChecking=accept-new)')
     .addHelpText(
       'after',
@@ -44,7 +46,8 @@ Exit codes:
   0    every host ok
   1    bad input (runbook, inventory, template, arguments): nothing was run
   2    a host failed
-  4    a host was unreachable (takes precedence over 2)
+  3    with --detailed-exitcode: every host ok, and some changed (with --check: would change)
+  4    a host was unreachable (takes precedence over 2 and 3)
   99   interrupted (Ctrl-C): in-flight steps finished; \`runbook resume\` goes on
   250  internal error (a bug in runbook: the stack is printed)`,
     )
@@ -95,5 +98,8 @@ async function play(ref: string, flags: PlayFlags): Promise<number> {
     argv,
     say: (m) => void process.stderr.write(`${m}\n`),
   });
+  // Terraform's flag: "in sync" and "drifted" must differ for a cron job, and never look like a failure.
+  const changed = Object.values(result.recap).some((r) => r.changed > 0);
+  if (flags.detailedExitcode && result.exitCode === 0 && changed) return (await import('../../engine/exit-codes.js')).EXIT.changes;
   return result.exitCode;
 }
