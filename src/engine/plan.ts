@@ -12,6 +12,7 @@ import { evaluateCondition, renderTemplateFile, renderValue } from '../template/
 import type { Inventory, Runbook, StepDecl, Vars } from '../model.js';
 import type { TaskRegistry } from '../task/registry.js';
 import { isSecretName, Redactor } from './redact.js';
+import { selectSteps, type StepSelection } from './select.js';
 import { selectedByTags, type TagFilter } from './tags.js';
 import { resolveTemplatePath, templateSearchDirs } from './templates.js';
 
@@ -23,6 +24,8 @@ export interface PlanOptions {
   /** --limit host pattern. */
   limit?: string;
   tags: TagFilter;
+  /** --step / --start-at-step. */
+  steps?: StepSelection;
 }
 
 /** One task invocation: a step without loop has one, a looping step one per item. */
@@ -116,10 +119,11 @@ export async function planPlay(options: PlanOptions): Promise<Plan> {
 
   const items: PlannedItem[] = [];
   const playHosts = new Set<string>();
+  const chosen = selectSteps(runbook.items, options.steps);
   for (const item of runbook.items) {
     if (item.kind === 'checkpoint') items.push({ kind: 'checkpoint', name: item.name });
     else if (item.kind === 'flush_handlers') items.push({ kind: 'flush_handlers' });
-    else if (selectedByTags(item.step.tags, options.tags)) {
+    else if (selectedByTags(item.step.tags, options.tags) && chosen(item.step)) {
       const hosts = stepHosts(item.step);
       hosts.forEach((h) => playHosts.add(h));
       items.push({ kind: 'step', planned: await planStep(item.step, hosts, false) });

@@ -35,6 +35,10 @@ export interface PlayOptions {
   forks?: number;
   tags?: string[];
   skipTags?: string[];
+  /** --step globs: only the steps named. */
+  steps?: string[];
+  /** --start-at-step: the steps before it are left out. */
+  startAtStep?: string;
   sinks: EventSink[];
   /** The interrupt: once aborted nothing new starts; in-flight host steps finish and are reported. */
   signal?: AbortSignal;
@@ -66,6 +70,7 @@ export async function runPlay(options: PlayOptions): Promise<PlayResult> {
     extraVars: options.extraVars ?? {},
     limit: options.limit,
     tags: { only: options.tags ?? [], skip: options.skipTags ?? [] },
+    steps: { names: options.steps, startAt: options.startAtStep },
   });
   const fromIndex = options.fromStep === undefined ? 0 : findFrom(plan, options.fromStep);
   const started = Date.now();

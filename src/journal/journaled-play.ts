@@ -45,6 +45,8 @@ export async function playJournaled(input: JournaledPlayInput): Promise<PlayResu
       forks: flags.forks,
       tags: flags.tags,
       skipTags: flags.skipTags,
+      steps: flags.steps,
+      startAtStep: flags.startAtStep,
       sinks: [session.sink, ...input.sinks],
       signal: interrupt.signal,
       projectDir: input.projectDir,

@@ -36,6 +36,9 @@ export interface PlayFlags {
   limit?: string;
   tags?: string[];
   skipTags?: string[];
+  /** --step globs and --start-at-step: a resume runs the same selection. */
+  steps?: string[];
+  startAtStep?: string;
   forks?: number;
   /** --rollback-on-failure: roll failed hosts back to their last checkpoint. */
   rollbackOnFailure?: boolean;

@@ -16,7 +16,8 @@ export function inventoryUniverse(inventory: Inventory): HostUniverse {
   return { hosts: [...inventory.hosts.keys()], groups: [...inventory.groups.keys()], members: (g) => groupHosts(inventory, g) };
 }
 
-function globToRegExp(glob: string): RegExp {
+/** A shell-style glob (`*`, `?`, `[...]`) as a whole-string regular expression. */
+export function globToRegExp(glob: string): RegExp {
   const body = glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
   return new RegExp(`^${body}$`);
 }

@@ -79,6 +79,17 @@ test('a failed step: play stops there; once fixed, resume runs only it and the s
   assert.match(again.stderr, /no failed or interrupted run/);
 });
 
+test('--step runs only the steps named, and a resume keeps to them', async () => {
+  const { dir, out } = project({ flaky: FLAKY });
+  const play = await runbook(['play', 'flaky', '-e', `out=${out}`, '--step', 'Needs the flag', '--step', 'Fourth*'], dir);
+  assert.is(play.code, 2, show(play));
+  assert.not.ok(existsSync(join(out, 'one')), 'a step not named did not run');
+  writeFileSync(join(dir, 'runbooks', 'flag.txt'), '3\n');
+  const resume = await runbook(['resume'], dir);
+  assert.is(resume.code, 0, show(resume));
+  assert.equal(['one', 'two', 'three', 'four'].map((f) => existsSync(join(out, f))), [false, false, true, true]);
+});
+
 test('resume after editing the runbook is refused and names the changed steps; --force goes on', async () => {
   const { dir, out } = project({ flaky: FLAKY });
   const play = await runbook(['play', 'flaky', '-e', `out=${out}`], dir);

@@ -17,6 +17,8 @@ interface PlayFlags {
   acceptNewHostKeys?: boolean;
   rollbackOnFailure?: boolean;
   detailedExitcode?: boolean;
+  step: string[];
+  startAtStep?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -34,6 +36,8 @@ export function register(program: Command): void {
     .option('-f, --forks <n>', 'at most this many hosts at once', '10')
     .option('-t, --tags <tags>', 'only steps with these tags (comma-separated, repeatable)', tagList, [])
     .option('--skip-tags <tags>', 'skip steps with these tags (comma-separated, repeatable)', tagList, [])
+    .option('--step <name>', "only the steps with this name (a glob: 'Write *'; repeatable; steps of included runbooks too)", collect, [])
+    .option('--start-at-step <name>', "leave out the steps before the first with this name (or this checkpoint), as Ansible's --start-at-task")
     .option('-e, --extra-vars <vars>', 'key=value, a YAML/JSON mapping, or @file.yaml (repeatable; highest precedence)', collect, [])
     .option('--json', 'write every event as NDJSON on stdout instead of the human view')
     .option('--rollback-on-failure', "when a host fails, undo its changes back to the last checkpoint it reached (as the runbook's on_failure: rollback)")
@@ -80,10 +84,20 @@ async function play(ref: string, flags: PlayFlags): Promise<number> {
     skipTags: flags.skipTags,
     forks,
     rollbackOnFailure: flags.rollbackOnFailure ?? false,
+    ...(flags.step.length ? { steps: flags.step } : {}),
+    ...(flags.startAtStep !== undefined ? { startAtStep: flags.startAtStep } : {}),
   };
   // Plan errors (a missing variable, a bad arg) must not leave a run behind: check before the run
   // directory is made. runPlay plans again, which costs little next to a single connection.
-  await planPlay({ runbook, inventory, registry: project.registry, extraVars, limit: options.limit, tags: { only: options.tags, skip: options.skipTags } });
+  await planPlay({
+    runbook,
+    inventory,
+    registry: project.registry,
+    extraVars,
+    limit: options.limit,
+    tags: { only: options.tags, skip: options.skipTags },
+    steps: { names: options.steps, startAt: options.startAtStep },
+  });
   const argv = process.argv.slice(2);
   const run = await session.beginRun({ projectDir: project.dir, runbook, inventory, extraVars, flags: options, argv, warn });
   // The journal runs the play: Ctrl-C handling, then on failure a rollback or the resume command.

@@ -10,6 +10,8 @@ interface ShowFlags {
   tags: string[];
   skipTags: string[];
   extraVars: string[];
+  step: string[];
+  startAtStep?: string;
 }
 
 const tagList = (value: string, previous: string[]) => [...previous, ...value.split(',').map((t) => t.trim()).filter(Boolean)];
@@ -23,6 +25,8 @@ export function register(program: Command): void {
     .option('-l, --limit <pattern>', 'only these hosts')
     .option('-t, --tags <tags>', 'only steps with these tags', tagList, [])
     .option('--skip-tags <tags>', 'skip steps with these tags', tagList, [])
+    .option('--step <name>', 'only the steps with this name (a glob; repeatable)', (v: string, p: string[]) => [...p, v], [])
+    .option('--start-at-step <name>', 'leave out the steps before the first with this name (or this checkpoint)')
     .option('-e, --extra-vars <vars>', 'key=value, a YAML/JSON mapping, or @file.yaml (repeatable)', (v: string, p: string[]) => [...p, v], [])
     .action(action((ref: string, flags: ShowFlags) => show(ref, flags)));
 }
@@ -37,6 +41,6 @@ async function show(ref: string, flags: ShowFlags): Promise<void> {
   const project = await openProject();
   const extraVars = await parseExtraVars(flags.extraVars);
   const { runbook, inventory } = await loadPlayInput(project, ref, flags.inventory);
-  const plan = await planPlay({ runbook, inventory, registry: project.registry, extraVars, limit: flags.limit, tags: { only: flags.tags, skip: flags.skipTags } });
+  const plan = await planPlay({ runbook, inventory, registry: project.registry, extraVars, limit: flags.limit, tags: { only: flags.tags, skip: flags.skipTags }, steps: { names: flags.step, startAt: flags.startAtStep } });
   process.stdout.write(formatPlan(plan, inventory));
 }
