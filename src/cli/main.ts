@@ -15,6 +15,7 @@ import { register as rollback } from './commands/rollback.js';
 import { register as runs } from './commands/runs.js';
 import { register as lab } from './commands/lab.js';
 import { register as init } from './commands/init.js';
+import { register as hosts } from './commands/hosts.js';
 import { setProjectDir } from '../project/find.js';
 import { runbookVersion } from '../project/version.js';
 
@@ -46,6 +47,7 @@ schema(program);
 resume(program);
 rollback(program);
 runs(program);
+hosts(program);
 lab(program);
 
 await program.parseAsync(process.argv);

@@ -18,6 +18,7 @@ import { batches, planPlay, type Plan, type PlannedItem, type PlannedStep } from
 import type { HostState, ResumeSource, RunState } from './state.js';
 import { ReadAhead, ReadAheadTransport, Generation } from './read-ahead.js';
 import { executeStep } from './step.js';
+import { lockedHost, lockHosts, type HistoryRecord, type LockedHost, type RunRecords } from './host-record.js';
 
 export interface PlayOptions {
   runbook: Runbook;
@@ -49,6 +50,8 @@ export interface PlayOptions {
   resume?: ResumeSource;
   /** A step id or checkpoint name: items before it are skipped, and from it on nothing counts as done. */
   fromStep?: string;
+  /** Warnings for the operator (a stale host lock taken over). */
+  warn?: (message: string) => void;
 }
 
 export interface PlayResult {
@@ -74,7 +77,8 @@ export async function runPlay(options: PlayOptions): Promise<PlayResult> {
   });
   const fromIndex = options.fromStep === undefined ? 0 : findFrom(plan, options.fromStep);
   const started = Date.now();
-  const emitter = new Emitter(options.sinks);
+  const changed = changedSteps();
+  const emitter = new Emitter([...options.sinks, changed.sink]);
   const pool = new ConnectionPool(options.inventory, options.connect ?? {});
   const runOver = new AbortController();
   const interrupt = options.signal ?? new AbortController().signal;
@@ -109,7 +113,12 @@ export async function runPlay(options: PlayOptions): Promise<PlayResult> {
     interrupted: false,
   };
   const limit = limiter(Math.max(1, options.forks ?? 10));
+  let records: RunRecords | undefined;
   try {
+    // Connected and locked before the run starts: a host another run holds refuses the play
+    // before anything is journaled or changed.
+    await connectAll(state, pool, limit);
+    if (!state.checkMode) records = await lockHosts(lockable(state), { id: options.runId, runbook: options.runbook.name, runbookHash: options.runbook.hash, projectDir: options.projectDir }, options.warn ?? (() => {}));
     await emitter.emit({
       type: 'run-start',
       runId: options.runId,
@@ -118,7 +127,6 @@ export async function runPlay(options: PlayOptions): Promise<PlayResult> {
       checkMode: state.checkMode,
       time: new Date(started).toISOString(),
     });
-    await connectAll(state, pool, limit);
     for (const batch of batches(plan.hosts, options.runbook.serial)) {
       if (state.signal.aborted) {
         state.interrupted = true;
@@ -135,10 +143,45 @@ export async function runPlay(options: PlayOptions): Promise<PlayResult> {
     await emitter.emit({ type: 'run-end', status: result.status, recap: result.recap, durationMs: result.durationMs });
     return result;
   } finally {
+    await records?.finish(hostOutcomes(state, changed.byHost));
     runOver.abort();
     await pool.closeAll();
     await emitter.close();
   }
+}
+
+/** The names of the steps that changed each host, for its history line. */
+function changedSteps(): { sink: EventSink; byHost: Map<string, string[]> } {
+  const byHost = new Map<string, string[]>();
+  return {
+    byHost,
+    sink: {
+      emit(e) {
+        if (e.type !== 'host-result' || e.status !== 'changed') return;
+        const names = byHost.get(e.host) ?? [];
+        if (!names.includes(e.stepName)) names.push(e.stepName);
+        byHost.set(e.host, names);
+      },
+    },
+  };
+}
+
+/** The hosts a run locks: those it reached. */
+function lockable(state: RunState): LockedHost[] {
+  return [...state.hosts.values()].flatMap((hs) => {
+    const locked = hs.shell && lockedHost(hs.inventoryHost, hs.shell, state.plan.varsFor(hs.name, {}));
+    return locked ? [locked] : [];
+  });
+}
+
+function hostOutcomes(state: RunState, changed: Map<string, string[]>): Map<string, Pick<HistoryRecord, 'result' | 'changed'>> {
+  return new Map(
+    [...state.hosts.keys()].map((h) => {
+      const r = state.recap[h];
+      const result = r.unreachable > 0 ? 'unreachable' : r.failed > 0 ? 'failed' : state.interrupted ? 'interrupted' : 'ok';
+      return [h, { result, changed: changed.get(h) ?? [] }] as const;
+    }),
+  );
 }
 
 function findFrom(plan: Plan, from: string): number {

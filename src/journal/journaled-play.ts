@@ -3,7 +3,9 @@
 // back to each failed host's last checkpoint (`on_failure: rollback` / --rollback-on-failure) or
 // left for `runbook resume`, whose exact command is printed.
 
+import { rm } from 'node:fs/promises';
 import type { EventSink } from '../engine/events.js';
+import { isUserError } from '../errors.js';
 import { runPlay, type PlayResult } from '../engine/run.js';
 import type { ConnectOptions } from '../transport/connect.js';
 import type { RunContext } from './context.js';
@@ -11,6 +13,7 @@ import type { PlayFlags } from './records.js';
 import type { DoneSteps } from './resume.js';
 import { rollbackRun } from './rollback.js';
 import { interruptOnSigint, resumeCommand, type JournaledRun } from './session.js';
+import { runDir } from './store.js';
 import { undoStepsRunner } from './undo-steps.js';
 
 export interface JournaledPlayInput {
@@ -33,6 +36,8 @@ export async function playJournaled(input: JournaledPlayInput): Promise<PlayResu
   const { session, context, flags } = input;
   const interrupt = interruptOnSigint(input.say);
   let result: PlayResult;
+  // A play refused by another run's lock on a host ran nothing: no run is left behind.
+  let refused = false;
   try {
     result = await runPlay({
       runbook: context.runbook,
@@ -54,6 +59,7 @@ export async function playJournaled(input: JournaledPlayInput): Promise<PlayResu
       connect: input.connect,
       resume: input.resume,
       fromStep: input.fromStep,
+      warn: (m) => input.say(`warning: ${m}`),
     });
     if (result.status === 'interrupted') {
       input.say(`run ${session.id} interrupted; go on with: ${resumeCommand(session.id)}`);
@@ -82,9 +88,13 @@ export async function playJournaled(input: JournaledPlayInput): Promise<PlayResu
         input.say(`run ${session.id} failed; after fixing the cause, go on with: ${resumeCommand(session.id)}`);
       }
     }
+  } catch (e) {
+    refused = isUserError(e) && e.kind === 'locked' && !input.resume;
+    throw e;
   } finally {
     interrupt.dispose();
     await session.end();
+    if (refused) await rm(runDir(input.projectDir, session.id), { recursive: true, force: true });
   }
   return result;
 }

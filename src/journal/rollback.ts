@@ -9,6 +9,8 @@ import { resolveBecome } from '../transport/become.js';
 import type { HostRecap } from '../engine/events.js';
 import { UserError } from '../errors.js';
 import { hostVars } from '../load/vars.js';
+import { inventoryVars } from '../load/inventory-query.js';
+import { lockedHost, lockHosts, type LockedHost, type RunRecords } from '../engine/host-record.js';
 import type { Inventory, Runbook, StepDecl, Vars } from '../model.js';
 import type { TaskRegistry } from '../task/registry.js';
 import type { UndoContext } from '../task/types.js';
@@ -84,6 +86,19 @@ export async function rollbackRun(options: RollbackOptions): Promise<RollbackRes
   }
 
   const id = newRunId();
+  const pool = new ConnectionPool(options.inventory, options.connect);
+  // The hosts are locked before the rollback is journaled: refused, it leaves no run behind.
+  let records: RunRecords;
+  try {
+    records = await lockHosts(
+      await lockableHosts(pool, [...plan.keys()], options),
+      { id, runbook: `${run.header.runbook.name} (rollback of ${options.runId})`, runbookHash: run.header.runbook.hash, projectDir: options.projectDir, takeOverFrom: [options.runId] },
+      (m) => options.out(`warning: ${m}`),
+    );
+  } catch (e) {
+    await pool.closeAll();
+    throw e;
+  }
   const dir = await createRun(
     buildHeader({
       id,
@@ -101,7 +116,7 @@ export async function rollbackRun(options: RollbackOptions): Promise<RollbackRes
   const started = Date.now();
   const hosts = [...plan.keys()];
   await journal.append({ type: 'run-start', runId: id, runbook: run.header.runbook.name, hosts, checkMode: false, time: new Date().toISOString() });
-  const pool = new ConnectionPool(options.inventory, options.connect);
+  const undoneSteps = new Map<string, string[]>();
   const result: RollbackResult = { id, undone: 0, failed: 0, blocked: 0 };
   const recap: Record<string, HostRecap> = {};
   const stopped = new Set<string>();
@@ -115,6 +130,7 @@ export async function rollbackRun(options: RollbackOptions): Promise<RollbackRes
         case 'undone':
           result.undone++;
           counts.changed++;
+          undoneSteps.set(host, [...(undoneSteps.get(host) ?? []), `undo ${marker.stepName}`]);
           break;
         case 'failed':
           result.failed++;
@@ -143,6 +159,15 @@ export async function rollbackRun(options: RollbackOptions): Promise<RollbackRes
       for (let i = 0; i < hosts.length; i += size) await Promise.all(hosts.slice(i, i + size).map(([host, list]) => rollbackOne(host, list)));
     }
   } finally {
+    await records.finish(
+      new Map(
+        hosts.map((h) => {
+          const r = recap[h];
+          const outcome = !r ? 'ok' : r.unreachable ? 'unreachable' : r.failed ? 'failed' : options.signal.aborted ? 'interrupted' : 'ok';
+          return [h, { result: outcome, changed: undoneSteps.get(h) ?? [] }] as const;
+        }),
+      ),
+    );
     await pool.closeAll();
     const bad = result.failed + result.blocked + Object.values(recap).reduce((n, r) => n + r.unreachable, 0) > 0;
     const status = options.signal.aborted ? 'interrupted' : bad ? 'failed' : 'ok';
@@ -249,6 +274,22 @@ async function checkRollback(plan: Map<string, PlannedUndo[]>, run: LoadedRun, o
   } finally {
     await pool.closeAll();
   }
+}
+
+/** The reachable hosts of a rollback as it locks them (an unreachable one is reported by its undo). */
+async function lockableHosts(pool: ConnectionPool, hosts: string[], options: RollbackOptions): Promise<LockedHost[]> {
+  const found = await Promise.all(
+    hosts.map(async (host) => {
+      const inventoryHost = options.inventory.hosts.get(host);
+      if (!inventoryHost) return undefined;
+      try {
+        return lockedHost(inventoryHost, await openLogin(pool, host), { ...inventoryVars(options.inventory, host), ...options.extraVars });
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+  return found.filter((h): h is LockedHost => h !== undefined);
 }
 
 async function openLogin(pool: ConnectionPool, host: string): Promise<HostShell> {

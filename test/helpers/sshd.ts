@@ -176,7 +176,16 @@ export function descendants(pid: number): number[] {
   return found;
 }
 
-/** An inventory host that reaches this sshd with its user key. */
+/** An inventory file's text with one host, web1, reached through this sshd; `more` adds host vars. */
+export function inventoryYaml(sshd: Sshd, knownHosts: string, more: Record<string, string> = {}): string {
+  const vars = { ansible_host: sshd.address, ansible_port: String(sshd.port), ansible_user: sshd.user, ansible_ssh_private_key_file: sshd.userKey, runbook_host_dir: join(sshd.dir, 'runbook'), ...more };
+  return `all:\n  vars:\n    known_hosts_file: ${knownHosts}\n  hosts:\n    web1:\n${Object.entries(vars).map(([k, v]) => `      ${k}: ${v}\n`).join('')}`;
+}
+
+/**
+ * An inventory host that reaches this sshd with its user key. Its run lock and history go in the
+ * server's own directory: every sshd of the tests is this machine, and suites run in parallel.
+ */
 export function inventoryHost(sshd: Sshd, name = 'target', extra: Partial<InventoryHost> = {}): InventoryHost {
-  return { name, connection: 'ssh', address: sshd.address, port: sshd.port, user: sshd.user, key: sshd.userKey, vars: {}, ...extra };
+  return { name, connection: 'ssh', address: sshd.address, port: sshd.port, user: sshd.user, key: sshd.userKey, vars: { runbook_host_dir: join(sshd.dir, 'runbook') }, ...extra };
 }

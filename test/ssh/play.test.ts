@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { keygen, startSshd, type Sshd } from '../helpers/sshd.js';
+import { inventoryYaml, keygen, startSshd, type Sshd } from '../helpers/sshd.js';
 import { ensureBuilt, runbook, type Ran } from '../cli/helpers.js';
 
 let sshd: Sshd;
@@ -18,20 +18,7 @@ const recap = (r: Ran) => /web1\s*:\s*ok=(\d+)\s+changed=(\d+)/.exec(r.stdout);
 
 function inventory(knownHosts: string): string {
   const path = join(project, 'inventory.yaml');
-  writeFileSync(
-    path,
-    `all:
-  vars:
-    known_hosts_file: ${knownHosts}
-  hosts:
-    web1:
-      ansible_host: ${sshd.address}
-      ansible_port: ${sshd.port}
-      ansible_user: ${sshd.user}
-      ansible_ssh_private_key_file: ${sshd.userKey}
-      greeting: hello over ssh
-`,
-  );
+  writeFileSync(path, inventoryYaml(sshd, knownHosts, { greeting: 'hello over ssh' }));
   return path;
 }
 

@@ -2,6 +2,7 @@
 
 import type { Command } from 'commander';
 import type { LoadedRun } from '../../journal/history.js';
+import { formatTable } from '../../ui/table.js';
 import { action } from '../action.js';
 
 export function register(program: Command): void {
@@ -67,8 +68,7 @@ function printRun(run: LoadedRun): void {
 }
 
 function printTable(head: string[], rows: string[][]): void {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  for (const row of [head, ...rows]) console.log(row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
+  process.stdout.write(formatTable(head, rows));
 }
 
 function formatDuration(ms: number): string {

@@ -1,0 +1,117 @@
+// `runbook history` and `runbook unlock`: what runs left on the hosts themselves (their
+// history.jsonl and run lock, src/engine/host-record.ts), read over SSH from any machine, so a
+// team sees who ran what on a cluster and can break the lock of a controller that died.
+
+import type { Command } from 'commander';
+import { action } from '../action.js';
+
+interface HostFlags {
+  inventory?: string;
+  limit?: string;
+  host?: string;
+  last: string;
+  acceptNewHostKeys?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('history')
+    .description("the latest runs on each host, read from the hosts' own history (any machine, any operator)")
+    .option('-i, --inventory <path>', 'inventory file; default: the one runbook.yaml names')
+    .option('-l, --limit <pattern>', 'only these hosts')
+    .option('-n, --last <count>', 'runs per host', '10')
+    .option('--accept-new-host-keys', 'record host keys of hosts not yet in known_hosts')
+    .action(action((flags: HostFlags) => history(flags)));
+  program
+    .command('unlock')
+    .description('break the run lock on hosts whose run is gone (a controller killed or lost), after showing who held it')
+    .option('-i, --inventory <path>', 'inventory file; default: the one runbook.yaml names')
+    .option('--host <pattern>', 'only these hosts (default: every host of the inventory)')
+    .option('--accept-new-host-keys', 'record host keys of hosts not yet in known_hosts')
+    .action(action((flags: HostFlags) => unlock(flags)));
+}
+
+/** A root shell on each host the pattern names, with its lock and history directory. */
+async function reach(flags: HostFlags, pattern: string | undefined) {
+  const [{ openProject }, { loadInventory }, { defaultInventory }, { matchHosts }, { inventoryVars }, { ConnectionPool }, { HostShell }, records, { UserError }] = await Promise.all([
+    import('../context.js'),
+    import('../../load/inventory.js'),
+    import('../../project/library.js'),
+    import('../../load/patterns.js'),
+    import('../../load/inventory-query.js'),
+    import('../../transport/pool.js'),
+    import('../../transport/host.js'),
+    import('../../engine/host-record.js'),
+    import('../../errors.js'),
+  ]);
+  const project = await openProject();
+  const inventory = await loadInventory(flags.inventory ?? defaultInventory(project.library));
+  const names = pattern === undefined ? [...inventory.hosts.keys()] : matchHosts(pattern, inventory);
+  if (names.length === 0) throw new UserError('usage', `${pattern} matches no host of the inventory`);
+  const pool = new ConnectionPool(inventory, { acceptNewHostKeys: flags.acceptNewHostKeys ?? false });
+  const hosts = await Promise.all(
+    names.map(async (name): Promise<{ name: string; dir?: string; shell?: InstanceType<typeof HostShell>; error?: string; local?: true }> => {
+      try {
+        const opened = await pool.get(name);
+        const locked = records.lockedHost(inventory.hosts.get(name)!, new HostShell(opened.transport, opened.loginUser), inventoryVars(inventory, name));
+        return locked ?? { name, local: true, error: 'connection local: this machine keeps no host lock or history' };
+      } catch (e) {
+        return { name, error: (e as Error).message };
+      }
+    }),
+  );
+  return { hosts, records, close: () => pool.closeAll() };
+}
+
+async function history(flags: HostFlags): Promise<number> {
+  const count = Number(flags.last);
+  const { UserError } = await import('../../errors.js');
+  if (!Number.isInteger(count) || count < 1) throw new UserError('usage', `--last ${flags.last}: expected a whole number of at least 1`);
+  const { formatTable } = await import('../../ui/table.js');
+  const { hosts, records, close } = await reach(flags, flags.limit);
+  let unreachable = 0;
+  try {
+    const rows: string[][] = [];
+    for (const h of hosts) {
+      if (!h.shell || !h.dir) {
+        if (!h.local) unreachable++;
+        rows.push([h.name, '', '', '', '', h.local ? 'local' : 'UNREACHABLE', h.error ?? '']);
+        continue;
+      }
+      const found = await records.readHistory(h.shell, h.dir, count);
+      if (!found.length) rows.push([h.name, '', '', '', '', 'no runs recorded', '']);
+      for (const r of found.reverse()) {
+        const commit = r.commit ? `${r.commit.slice(0, 10)}${r.dirty ? '+dirty' : ''}` : '';
+        rows.push([h.name, r.start.replace('T', ' ').replace(/\.\d+Z$/, 'Z'), r.run, r.runbook, `${r.operator}@${r.controller}`, r.result, `${r.changed.length} changed${commit ? `, ${commit}` : ''}`]);
+      }
+    }
+    process.stdout.write(formatTable(['HOST', 'START', 'RUN', 'RUNBOOK', 'OPERATOR', 'RESULT', 'CHANGES'], rows));
+  } finally {
+    await close();
+  }
+  return unreachable ? 4 : 0;
+}
+
+async function unlock(flags: HostFlags): Promise<number> {
+  const { hosts, records, close } = await reach(flags, flags.host);
+  let unreachable = 0;
+  try {
+    for (const h of hosts) {
+      if (!h.shell || !h.dir) {
+        if (!h.local) unreachable++;
+        console.log(`${h.name}: ${h.local ? '' : 'unreachable: '}${h.error}`);
+        continue;
+      }
+      const held = await records.readLock(h.shell, h.dir);
+      if (!held) {
+        console.log(`${h.name}: not locked`);
+        continue;
+      }
+      await records.breakLock(h.shell, h.dir);
+      console.log(`${h.name}: broke the lock of ${records.describeHolder(held.holder)}, last renewed ${held.age} s ago`);
+    }
+  } finally {
+    await close();
+  }
+  return unreachable ? 4 : 0;
+}

@@ -1,0 +1,237 @@
+// What a run leaves on every host it changes, so that a team sees it from any machine: a lock,
+// taken before the first change and released at the end, and one history line per run. Both live
+// under /var/lib/runbook (a host's `runbook_host_dir` var moves them) and are reached over the same
+// SSH connection with `sh` alone, as root (sudo when the login is not root).
+//
+// The lock is a directory (mkdir is atomic: of two controllers only one makes it) holding
+// holder.json, whose modification time the holder renews every minute. A lock held by the same
+// run (a resume after the controller died) is taken over; one not renewed for ten minutes is
+// stale and taken over with a warning; any other is a refusal naming who holds it since when.
+
+import { hostname, userInfo } from 'node:os';
+import { UserError } from '../errors.js';
+import { sh } from '../shell/quote.js';
+import type { InventoryHost, Vars } from '../model.js';
+import { resolveBecome } from '../transport/become.js';
+import type { HostShell } from '../transport/host.js';
+
+export const DEFAULT_HOST_DIR = '/var/lib/runbook';
+/** The host var that moves the lock and the history (a host whose /var is read-only; tests). */
+export const HOST_DIR_VAR = 'runbook_host_dir';
+export const RENEW_EVERY_MS = 60_000;
+export const STALE_AFTER_S = 600;
+
+export interface LockHolder {
+  run: string;
+  runbook: string;
+  operator: string;
+  controller: string;
+  since: string;
+}
+
+/** One line of history.jsonl: a run as this host saw it. */
+export interface HistoryRecord {
+  run: string;
+  runbook: string;
+  runbook_hash: string;
+  /** The ops repository's commit, and whether it had uncommitted changes. */
+  commit?: string;
+  dirty?: boolean;
+  operator: string;
+  controller: string;
+  start: string;
+  end: string;
+  result: 'ok' | 'failed' | 'unreachable' | 'interrupted';
+  changed: string[];
+}
+
+/** Who runs runbook here: RUNBOOK_OPERATOR (a CI job's name, say), else the login name. */
+export function operator(): string {
+  return process.env.RUNBOOK_OPERATOR || userInfo().username;
+}
+
+export function holderFor(run: string, runbook: string): LockHolder {
+  return { run, runbook, operator: operator(), controller: hostname(), since: new Date().toISOString() };
+}
+
+export function describeHolder(h: Partial<LockHolder> | undefined): string {
+  if (!h?.run) return 'a run that left no holder record';
+  return `run ${h.run} of ${h.runbook ?? '?'} (${h.operator ?? '?'}@${h.controller ?? '?'}) since ${h.since ?? '?'}`;
+}
+
+export interface HeldLock {
+  holder?: Partial<LockHolder>;
+  /** Seconds since the holder last renewed it. */
+  age: number;
+}
+
+/** Reads who holds the lock, if anyone. */
+export async function readLock(shell: HostShell, dir: string): Promise<HeldLock | undefined> {
+  const r = await shell.run(sh`d=${dir}/lock
+[ -d "$d" ] || exit 0
+echo held; now=$(date +%s); t=$(stat -c %Y "$d/holder.json" 2>/dev/null || stat -c %Y "$d"); echo $((now - t))
+cat "$d/holder.json" 2>/dev/null || true`);
+  return parseHeld(r.stdout);
+}
+
+function parseHeld(out: string): HeldLock | undefined {
+  const [mark, age, ...rest] = out.split('\n');
+  if (mark !== 'held') return undefined;
+  let holder: Partial<LockHolder> | undefined;
+  try {
+    holder = JSON.parse(rest.join('\n')) as Partial<LockHolder>;
+  } catch {
+    holder = undefined; // being written this instant, or damaged
+  }
+  return { age: Number(age) || 0, ...(holder ? { holder } : {}) };
+}
+
+/** Takes the lock for `me`, or throws a UserError 'locked' naming its holder. */
+export async function takeLock(shell: HostShell, host: string, dir: string, me: LockHolder, warn: (m: string) => void, takeOverFrom: string[] = []): Promise<void> {
+  const holder = JSON.stringify(me);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const r = await shell.run(sh`set -e; umask 022; d=${dir}
+mkdir -p "$d"
+if mkdir "$d/lock" 2>/dev/null; then printf '%s\\n' ${holder} > "$d/lock/holder.json"; echo taken; exit 0; fi
+echo held; now=$(date +%s); t=$(stat -c %Y "$d/lock/holder.json" 2>/dev/null || stat -c %Y "$d/lock"); echo $((now - t))
+cat "$d/lock/holder.json" 2>/dev/null || true`);
+    if (r.stdout.startsWith('taken')) return;
+    const held = parseHeld(r.stdout)!;
+    if (held.holder?.run === me.run || (held.holder?.run !== undefined && takeOverFrom.includes(held.holder.run))) {
+      // This run's own lock, from an attempt whose controller died (a resume carries on with it),
+      // or that of the run a rollback undoes, which is over.
+      await shell.run(sh`printf '%s\\n' ${holder} > ${dir}/lock/holder.json`);
+      return;
+    }
+    if (held.age < STALE_AFTER_S) {
+      throw new UserError('locked', `${host} is locked by ${describeHolder(held.holder)}`, {
+        host,
+        hint: `wait until that run ends; if its controller is gone, \`runbook unlock -i <inventory> --host ${host}\` breaks it (a lock not renewed for ${STALE_AFTER_S / 60} minutes is taken over by the next run)`,
+      });
+    }
+    warn(`${host}: taking over the stale lock of ${describeHolder(held.holder)}, not renewed for ${held.age} s`);
+    await breakLock(shell, dir);
+  }
+  throw new UserError('locked', `${host}: could not take the lock in ${dir}`, { host, hint: 'another run may be starting there; try again' });
+}
+
+/** Removes the lock, whoever holds it: renamed first, so only one of two breakers removes it. */
+export async function breakLock(shell: HostShell, dir: string): Promise<void> {
+  await shell.run(sh`d=${dir}; if mv "$d/lock" "$d/lock.broken.$$" 2>/dev/null; then rm -rf "$d/lock.broken.$$"; fi`);
+}
+
+/** Renews the lock, or releases it, only while it is still this run's (someone may have broken it). */
+export async function renewLock(shell: HostShell, dir: string, run: string): Promise<void> {
+  await shell.run(sh`f=${dir}/lock/holder.json; if grep -qF ${`"run":${JSON.stringify(run)}`} "$f" 2>/dev/null; then touch "$f"; fi`);
+}
+
+export async function releaseLock(shell: HostShell, dir: string, run: string): Promise<void> {
+  await shell.run(sh`d=${dir}; if grep -qF ${`"run":${JSON.stringify(run)}`} "$d/lock/holder.json" 2>/dev/null && mv "$d/lock" "$d/lock.done.$$"; then rm -rf "$d/lock.done.$$"; fi`);
+}
+
+/** Appends the run's line to history.jsonl (one write of one line: appends do not interleave). */
+export async function appendHistory(shell: HostShell, dir: string, record: HistoryRecord): Promise<void> {
+  await shell.run(sh`umask 022; mkdir -p ${dir} && printf '%s\\n' ${JSON.stringify(record)} >> ${dir}/history.jsonl`);
+}
+
+/** The newest `count` records of history.jsonl, oldest first; damaged lines are left out. */
+export async function readHistory(shell: HostShell, dir: string, count: number): Promise<HistoryRecord[]> {
+  const r = await shell.run(sh`tail -n ${count} ${dir}/history.jsonl 2>/dev/null || true`);
+  return r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as HistoryRecord];
+      } catch {
+        return [];
+      }
+    });
+}
+
+/** The ops repository's commit and whether it has uncommitted changes; nothing outside a git work tree. */
+export async function repositoryState(projectDir: string): Promise<{ commit?: string; dirty?: boolean }> {
+  const { execFile } = await import('node:child_process');
+  const git = (args: string[]) =>
+    new Promise<string | undefined>((resolve) => execFile('git', ['-C', projectDir, ...args], { timeout: 10_000 }, (e, out) => resolve(e ? undefined : out.trim())));
+  const commit = await git(['rev-parse', 'HEAD']);
+  if (!commit) return {};
+  return { commit, dirty: ((await git(['status', '--porcelain'])) ?? '') !== '' };
+}
+
+export interface LockedHost {
+  name: string;
+  /** A root shell on the host (sudo when the login is not root). */
+  shell: HostShell;
+  dir: string;
+}
+
+/**
+ * The host as a run locks it: a root shell (sudo with the host's become settings when the login is
+ * not root) and its directory. A host reached with connection local is the controller itself,
+ * which the project's own lock already serializes: none.
+ */
+export function lockedHost(host: InventoryHost, login: HostShell, vars: Vars): LockedHost | undefined {
+  if (host.connection !== 'ssh') return undefined;
+  const dir = typeof vars[HOST_DIR_VAR] === 'string' ? (vars[HOST_DIR_VAR] as string) : DEFAULT_HOST_DIR;
+  return { name: host.name, shell: login.withBecome(resolveBecome({ become: true, becomeUser: 'root' }, host, vars)), dir };
+}
+
+export interface RunRecords {
+  /** Stops renewing, appends each host's history line and releases its lock; never throws. */
+  finish(results: Map<string, Pick<HistoryRecord, 'result' | 'changed'>>): Promise<void>;
+}
+
+/**
+ * Locks every host before the run changes any (all or none: a refusal releases those taken), and
+ * renews them while it runs.
+ */
+export async function lockHosts(
+  hosts: LockedHost[],
+  run: { id: string; runbook: string; runbookHash: string; projectDir: string; takeOverFrom?: string[] },
+  warn: (m: string) => void,
+): Promise<RunRecords> {
+  const me = holderFor(run.id, run.runbook);
+  const taken: LockedHost[] = [];
+  const outcomes = await Promise.allSettled(
+    hosts.map(async (h) => {
+      try {
+        await takeLock(h.shell, h.name, h.dir, me, warn, run.takeOverFrom);
+      } catch (e) {
+        if (e instanceof UserError) throw e;
+        throw new UserError('locked', `${h.name}: cannot take the run lock in ${h.dir}: ${(e as Error).message}`, {
+          host: h.name,
+          hint: `runbook keeps its lock and history there as root: let the login become root (sudo; ansible_become_password), or set ${HOST_DIR_VAR} to a directory it can write`,
+        });
+      }
+      taken.push(h);
+    }),
+  );
+  const refused = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (refused) {
+    await Promise.allSettled(taken.map((h) => releaseLock(h.shell, h.dir, run.id)));
+    throw refused.reason;
+  }
+  const repository = await repositoryState(run.projectDir);
+  const renew = setInterval(() => {
+    for (const h of taken) renewLock(h.shell, h.dir, run.id).catch((e: unknown) => warn(`${h.name}: could not renew the lock: ${(e as Error).message}`));
+  }, RENEW_EVERY_MS);
+  renew.unref();
+  return {
+    async finish(results) {
+      clearInterval(renew);
+      const end = new Date().toISOString();
+      await Promise.allSettled(
+        taken.map(async (h) => {
+          try {
+            const result = results.get(h.name) ?? { result: 'ok', changed: [] };
+            await appendHistory(h.shell, h.dir, { run: run.id, runbook: run.runbook, runbook_hash: run.runbookHash, ...repository, operator: me.operator, controller: me.controller, start: me.since, end, ...result });
+          } catch (e) {
+            warn(`${h.name}: could not append to ${h.dir}/history.jsonl: ${(e as Error).message}`);
+          }
+          await releaseLock(h.shell, h.dir, run.id).catch((e: unknown) => warn(`${h.name}: could not release the lock: ${(e as Error).message}`));
+        }),
+      );
+    },
+  };
+}
