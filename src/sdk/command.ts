@@ -69,7 +69,7 @@ fi`);
 function withCappedOutput(command: string[] | ShellText): ShellText {
   const script = Array.isArray(command) ? argv(command) : command.text;
   return sh`rb_o=$(mktemp -d) || exit 125
-trap 'rm -rf -- "$rb_o"' EXIT
+trap 'trap "" HUP INT TERM; rm -rf -- "$rb_o"' EXIT
 trap 'exit 143' HUP INT TERM
 ${DIE_WITH_SESSION}
 ( ${raw(script)}

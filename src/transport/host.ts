@@ -205,9 +205,12 @@ export interface SizedStream {
  * Removes the private directory of `tempBeside` however the script ends. SIGPIPE is trapped too:
  * when the controller dies its end of the pipes closes before the parent-death signal arrives,
  * and a script writing an error to that stderr would otherwise die of SIGPIPE, which skips the
- * EXIT trap and leaves the directory.
+ * EXIT trap and leaves the directory. The EXIT trap ignores those signals first: the controller's
+ * death brings two (the closed pipe, then the parent-death SIGTERM), and the second, arriving
+ * while the first one's exit runs this trap, would exit again before the rm (about 1 kill in 20
+ * on a busy machine left the directory, a finished temp file in it).
  */
-const REMOVE_TEMP_ON_EXIT = raw(`trap 'if [ -n "$rb_td" ]; then cd / && rm -rf -- "$rb_td"; fi' EXIT
+const REMOVE_TEMP_ON_EXIT = raw(`trap 'trap "" HUP INT TERM PIPE; if [ -n "$rb_td" ]; then cd / && rm -rf -- "$rb_td"; fi' EXIT
 trap 'exit 143' HUP INT TERM PIPE`);
 
 /**
