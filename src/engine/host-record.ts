@@ -45,6 +45,19 @@ export interface HistoryRecord {
   changed: string[];
 }
 
+/**
+ * Makes the directory if missing, then refuses one that is a link, not ours (root's) or writable by
+ * others: root appends to history.jsonl and makes the lock in it, and a file another user could
+ * plant there (a link to /etc/shadow) would be written through.
+ */
+function ownDir(dir: string) {
+  return sh`umask 022; d=${dir}
+mkdir -p -- "$d"
+if [ -L "$d" ] || [ ! -d "$d" ] || [ ! -O "$d" ] || [ -n "$(find "$d" -maxdepth 0 -perm /022)" ]; then
+  echo "$d must be a directory of $(id -un) that nobody else can write, not a link" >&2; exit 77
+fi`;
+}
+
 /** Who runs runbook here: RUNBOOK_OPERATOR (a CI job's name, say), else the login name. */
 export function operator(): string {
   return process.env.RUNBOOK_OPERATOR || userInfo().username;
@@ -90,8 +103,8 @@ function parseHeld(out: string): HeldLock | undefined {
 export async function takeLock(shell: HostShell, host: string, dir: string, me: LockHolder, warn: (m: string) => void, takeOverFrom: string[] = []): Promise<void> {
   const holder = JSON.stringify(me);
   for (let attempt = 0; attempt < 3; attempt++) {
-    const r = await shell.run(sh`set -e; umask 022; d=${dir}
-mkdir -p "$d"
+    const r = await shell.run(sh`set -e
+${ownDir(dir)}
 if mkdir "$d/lock" 2>/dev/null; then printf '%s\\n' ${holder} > "$d/lock/holder.json"; echo taken; exit 0; fi
 echo held; now=$(date +%s); t=$(stat -c %Y "$d/lock/holder.json" 2>/dev/null || stat -c %Y "$d/lock"); echo $((now - t))
 cat "$d/lock/holder.json" 2>/dev/null || true`);
@@ -131,7 +144,9 @@ export async function releaseLock(shell: HostShell, dir: string, run: string): P
 
 /** Appends the run's line to history.jsonl (one write of one line: appends do not interleave). */
 export async function appendHistory(shell: HostShell, dir: string, record: HistoryRecord): Promise<void> {
-  await shell.run(sh`umask 022; mkdir -p ${dir} && printf '%s\\n' ${JSON.stringify(record)} >> ${dir}/history.jsonl`);
+  await shell.run(sh`set -e
+${ownDir(dir)}
+printf '%s\\n' ${JSON.stringify(record)} >> "$d/history.jsonl"`);
 }
 
 /** The newest `count` records of history.jsonl, oldest first; damaged lines are left out. */
@@ -174,6 +189,7 @@ export interface LockedHost {
 export function lockedHost(host: InventoryHost, login: HostShell, vars: Vars): LockedHost | undefined {
   if (host.connection !== 'ssh') return undefined;
   const dir = typeof vars[HOST_DIR_VAR] === 'string' ? (vars[HOST_DIR_VAR] as string) : DEFAULT_HOST_DIR;
+  if (!dir.startsWith('/')) throw new UserError('vars', `${HOST_DIR_VAR} of ${host.name} must be an absolute path, got ${JSON.stringify(dir)}`, { host: host.name });
   return { name: host.name, shell: login.withBecome(resolveBecome({ become: true, becomeUser: 'root' }, host, vars)), dir };
 }
 

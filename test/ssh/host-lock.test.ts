@@ -3,7 +3,7 @@
 // with the holder's name; a holder killed with -9 leaves its lock until `runbook unlock` breaks it;
 // `runbook history` from a third directory lists both operators' runs from the host.
 
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -135,6 +135,23 @@ test('a rollback of a killed run takes over that run\'s lock, undoes it and rele
   const last = JSON.parse(readFileSync(join(hostDir, 'history.jsonl'), 'utf8').trim().split('\n').at(-1)!);
   assert.match(last.runbook, /^slow \(rollback of \S+\)$/);
   assert.equal([last.operator, last.result, last.changed], ['dave', 'ok', ['undo Write the marker']]);
+});
+
+test('a host directory another user could write into, or a link, is refused before anything runs', async () => {
+  const erin = project('erin');
+  for (const [what, make] of [
+    ['writable by others', (p: string) => (mkdirSync(p), chmodSync(p, 0o777))],
+    // A link to the real directory: the check must not follow it.
+    ['a link', (p: string) => symlinkSync(hostDir, p)],
+  ] as const) {
+    const planted = join(root, `planted-${what.replaceAll(' ', '-')}`);
+    make(planted);
+    writeFileSync(erin.inventory, inventoryYaml(sshd, sshd.knownHosts, { runbook_host_dir: planted }));
+    const r = await runbook(['play', 'slow', '-i', erin.inventory], erin.dir);
+    assert.is(r.code, 1, `${what}: ${show(r)}`);
+    assert.match(r.stderr, /must be a directory of root that nobody else can write, not a link/, what);
+    assert.not.ok(existsSync(join(out, 'marker-erin')), `${what}: nothing ran`);
+  }
 });
 
 test('--check takes no lock and writes no history', async () => {
