@@ -53,3 +53,11 @@ export * from './sdk/restart.js';
 export * from './sdk/install-switch.js';
 /** One host's turn in a rolling operation (gate, restart or move, wait), and the way back. */
 export * from './sdk/roll.js';
+/** Kafka's command-line tools on a host (`findKafka`) and the argument shapes they take (`bootstrapArg`, `topicName`). */
+export * from './sdk/kafka-tools.js';
+/** `kafka-topics.sh --describe` as data, and what a rolling restart decides from it (`parseDescribe`, `restartRisks`). */
+export * from './sdk/kafka-health.js';
+/** Partitions, live brokers and the active controller, asked from a broker's host in one round trip (`readKafkaCluster`). */
+export * from './sdk/kafka-cluster.js';
+/** ZooKeeper's `srvr` answer, asked with what the host has (`srvrScript`, `parseSrvr`). */
+export * from './sdk/zookeeper-srvr.js';

@@ -4,8 +4,9 @@
 // leaves the set) both come down to. A run killed in the middle finds Kafka still moving: resume
 // waits for that reassignment instead of starting another, and removes the throttle at the end.
 
-import { defineTask, z, sh, TaskError, splitSections, SECTION_FUNCTION, waitUntil, type HostShell } from 'runbook';
-import { bootstrapArg, bootstrapList, findKafka, kafkaHomeArg, topicName } from './kafka/cli.js';
+import {
+  defineTask, z, sh, TaskError, splitSections, SECTION_FUNCTION, waitUntil, bootstrapArg, bootstrapList, findKafka, kafkaHomeArg, topicName, type HostShell,
+} from 'runbook';
 import { key, PlanError, planMoves, readPlacement, throttledBrokers, throttledTopics, type Moving, type Placement } from './kafka/reassign.js';
 
 const brokerIds = z.preprocess(

@@ -8,11 +8,10 @@
 // resumed (sdk/restart.ts).
 
 import {
-  defineTask, z, sh, TaskError, restartScope, unitArg, splitSections, SECTION_FUNCTION, observeTurn, takeTurn, moveBack, moveDrift,
-  type HostShell, type UnitRestartState, type Move, type MovedRecord, type Turn, type TurnObserved,
+  defineTask, z, TaskError, restartScope, unitArg, observeTurn, takeTurn, moveBack, moveDrift, readKafkaCluster, bootstrapArg, bootstrapList,
+  kafkaHomeArg, notCaughtUp, restartRefusal, restartRisks, label,
+  type HostShell, type UnitRestartState, type Move, type MovedRecord, type Turn, type TurnObserved, type KafkaCluster,
 } from 'runbook';
-import { bootstrapArg, bootstrapList, findKafka, kafkaHomeArg } from './kafka/cli.js';
-import { notCaughtUp, parseDescribe, partitionStates, refusal, restartRisks, label, type PartitionState } from './kafka/health.js';
 
 const args = z.strictObject({
   broker_id: z.coerce.number().int().nonnegative().describe("This host's broker.id."),
@@ -50,40 +49,13 @@ function moveOf(a: Args): Move | undefined {
   return { link: a.kafka_home, release: a.switch_to, unit: a.service, jarTail: KAFKA_JAR_TAIL, carry: 'config/server.properties' };
 }
 
-interface Cluster {
-  partitions: PartitionState[];
-  /** Broker ids that answer (kafka-broker-api-versions.sh). */
-  alive: number[];
-  /** The active controller's broker id (ZooKeeper's /controller), when asked. */
-  controller?: number;
-}
+type Cluster = Pick<KafkaCluster, 'partitions' | 'alive' | 'controller'>;
 
 /** Partition state and live brokers, asked from this host with Kafka's own tools (one round trip). */
 async function cluster(shell: HostShell, a: Args, withController = false): Promise<Cluster> {
-  const controller = withController
-    ? sh`rb_section controller
-zc=$(sed -n 's/^zookeeper\\.connect=//p' "$k/config/server.properties" | tail -n 1)
-"$k/bin/zookeeper-shell.sh" "$zc" get /controller 2>/dev/null | sed -n 's/.*"brokerid":\\([0-9]*\\).*/\\1/p'`
-    : sh``;
-  const r = await shell.run(sh`${SECTION_FUNCTION}${findKafka(a.kafka_home)}
-b=${bootstrapList(a.bootstrap_server)}
-rb_section minisr; sed -n 's/^min\\.insync\\.replicas=//p' "$k/config/server.properties" 2>/dev/null | tail -n 1
-rb_section describe; out=$("$k/bin/kafka-topics.sh" --bootstrap-server "$b" --describe 2>&1); rc=$?; printf '%s\\n' "$out"
-rb_section describe-rc; echo "$rc"
-rb_section alive; "$k/bin/kafka-broker-api-versions.sh" --bootstrap-server "$b" 2>/dev/null | sed -n 's/.* (id: \\([0-9]*\\) rack: .*/\\1/p'
-${controller}`);
-  const sections = splitSections(r.stdout);
-  if ((sections.get('describe-rc') ?? '').trim() !== '0') {
-    throw new TaskError(`cannot read the partitions from ${bootstrapList(a.bootstrap_server)}: ${(sections.get('describe') ?? '').trim().split('\n').slice(-1)[0]}`);
-  }
-  const defaultMinIsr = Number((sections.get('minisr') ?? '').trim() || 1);
-  const controllerId = (sections.get('controller') ?? '').trim();
-  if (withController && !controllerId) throw new TaskError('cannot tell which broker is the active controller (no /controller in ZooKeeper)');
-  return {
-    partitions: partitionStates(parseDescribe(sections.get('describe') ?? ''), defaultMinIsr),
-    alive: (sections.get('alive') ?? '').split('\n').filter(Boolean).map(Number),
-    ...(controllerId ? { controller: Number(controllerId) } : {}),
-  };
+  const c = await readKafkaCluster(shell, { bootstrap: bootstrapList(a.bootstrap_server), ...(a.kafka_home ? { kafkaHome: a.kafka_home } : {}), controller: withController });
+  if (withController && c.controller === undefined) throw new TaskError('cannot tell which broker is the active controller (no /controller in ZooKeeper)');
+  return c;
 }
 
 /** Why the broker is not back yet, or undefined once it answers, is in every ISR and nothing is under-replicated. */
@@ -91,7 +63,7 @@ function notBack(c: Cluster, broker: number): string | undefined {
   if (!c.alive.includes(broker)) return `broker ${broker} does not answer yet`;
   const missing = notCaughtUp(c.partitions, broker);
   if (missing.length) return `broker ${broker} is not yet in the ISR of ${missing.length} partition(s): ${missing.slice(0, 10).map(label).join(', ')}`;
-  return refusal({ ...restartRisks(c.partitions, broker), belowMinIsr: [] });
+  return restartRefusal({ ...restartRisks(c.partitions, broker), belowMinIsr: [] });
 }
 
 export default defineTask<typeof args, Observed, Undo>({
@@ -146,7 +118,7 @@ the broker's server.properties, else 1.
       return { inSync: false, observed, undo: undo(from), summary: `restarted in this run; wait until it is back: ${why}` };
     }
     const what = move ? `move broker ${a.broker_id} from ${from} to ${move.release}: stop, switch, start` : `restart ${a.service}`;
-    const why = refusal(restartRisks(c.partitions, a.broker_id));
+    const why = restartRefusal(restartRisks(c.partitions, a.broker_id));
     return { inSync: false, observed, undo: undo(from), summary: why ? `${what}, but not now: ${why}` : `${what} (no partition at risk)` };
   },
   async apply(ctx, observed) {
@@ -182,7 +154,7 @@ function turnOf(shell: HostShell, a: Args, unit: UnitRestartState, scope: string
     async gate() {
       const risks = restartRisks((await cluster(shell, a)).partitions, a.broker_id);
       // Under min ISR with everything in sync is how the topics are laid out: waiting cannot help.
-      return { why: refusal(risks), settled: risks.offline.length === 0 && risks.underReplicated.length === 0 };
+      return { why: restartRefusal(risks), settled: risks.offline.length === 0 && risks.underReplicated.length === 0 };
     },
     refusalHint: 'fix the topics (replication factor above min.insync.replicas), or restart anyway with force (the partitions named go offline or reject acks=all writes meanwhile)',
     back: async () => notBack(await cluster(shell, a).catch((): Cluster => ({ partitions: [], alive: [] })), a.broker_id),

@@ -5,8 +5,7 @@
 // stopped as soon as all N arrived, else after `timeout` (or 15 s without a message).
 
 import { randomUUID } from 'node:crypto';
-import { defineTask, z, sh, TaskError, type HostShell } from 'runbook';
-import { bootstrapArg, bootstrapList, findKafka, kafkaHomeArg, topicName } from './kafka/cli.js';
+import { defineTask, z, sh, TaskError, bootstrapArg, bootstrapList, findKafka, kafkaHomeArg, topicName, type HostShell } from 'runbook';
 
 const args = z.strictObject({
   topic: topicName.describe('The topic to produce to and consume from (it must exist).'),

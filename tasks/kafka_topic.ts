@@ -2,9 +2,10 @@
 // on the host the step runs on. Idempotent through --describe: an existing topic with the same
 // shape is ok, one with another shape fails (partitions and replicas are not silently altered).
 
-import { defineTask, z, sh, raw, TaskError, type CheckResult, type HostShell } from 'runbook';
-import { bootstrapArg, bootstrapList, findKafka, kafkaHomeArg, topicName } from './kafka/cli.js';
-import { isrProblems, parseDescribe, type TopicInfo } from './kafka/health.js';
+import {
+  defineTask, z, sh, raw, TaskError, bootstrapArg, bootstrapList, findKafka, kafkaHomeArg, topicName, isrProblems, parseDescribe,
+  type CheckResult, type HostShell, type TopicInfo,
+} from 'runbook';
 
 const args = z.strictObject({
   name: topicName.describe('The topic\'s name.'),

@@ -6,10 +6,9 @@
 // most once per roll of a run, also across a kill -9 and `runbook resume` (sdk/restart.ts).
 
 import {
-  defineTask, z, TaskError, restartScope, unitArg, observeTurn, takeTurn, moveBack, moveDrift, type HostShell, type UnitRestartState,
-  type Move, type MovedRecord, type Turn, type TurnObserved,
+  defineTask, z, TaskError, restartScope, unitArg, observeTurn, takeTurn, moveBack, moveDrift, parseSrvr, srvrScript,
+  type HostShell, type UnitRestartState, type Move, type MovedRecord, type Turn, type TurnObserved,
 } from 'runbook';
-import { parseSrvr, srvrScript } from './zookeeper/srvr.js';
 
 const member = z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d+$/, 'host:port');
 

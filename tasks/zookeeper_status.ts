@@ -4,8 +4,7 @@
 // reports, never changes; `expect_mode` turns a wrong mode into a failure (pair it with
 // retries/until while an ensemble elects its leader).
 
-import { defineTask, z, TaskError } from 'runbook';
-import { parseSrvr, srvrScript } from './zookeeper/srvr.js';
+import { defineTask, z, TaskError, parseSrvr, srvrScript } from 'runbook';
 
 const MODES = ['leader', 'follower', 'standalone', 'observer'] as const;
 

@@ -16,6 +16,7 @@ import { register as runs } from './commands/runs.js';
 import { register as lab } from './commands/lab.js';
 import { register as init } from './commands/init.js';
 import { register as hosts } from './commands/hosts.js';
+import { register as status } from './commands/status.js';
 import { setProjectDir } from '../project/find.js';
 import { runbookVersion } from '../project/version.js';
 
@@ -32,7 +33,10 @@ Exit codes:
   0    every host ok
   1    bad input (runbook, inventory, template, arguments): nothing was run
   2    a host failed
+  3    --detailed-exitcode: something changed (or, with --check, would change)
   4    a host was unreachable
+  5    status: degraded (a member or broker down, partitions under-replicated, ...)
+  6    status: down (no ZooKeeper quorum, partitions offline, no broker answering)
   99   interrupted (Ctrl-C): resumable with \`runbook resume\`
   250  internal error (a bug in runbook: the stack is printed)`,
   );
@@ -48,6 +52,7 @@ resume(program);
 rollback(program);
 runs(program);
 hosts(program);
+status(program);
 lab(program);
 
 await program.parseAsync(process.argv);

@@ -10,6 +10,7 @@
 // find their hosts in order, and stops after a change, so a first converge (where nearly every
 // step changes something) does not pay for checks it throws away.
 
+import type { Duplex } from 'node:stream';
 import { withoutInput, type ExecOptions, type ExecResult, type Transport } from '../transport/types.js';
 
 const FIRST_WINDOW = 4;
@@ -109,6 +110,10 @@ export class ReadAheadTransport implements Transport {
     return this.inner.execMany ? this.inner.execMany(scripts, options) : Promise.resolve(undefined);
   }
 
+  openTcp(address: string, port: number): Promise<Duplex> {
+    return this.inner.openTcp(address, port);
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }
@@ -124,6 +129,10 @@ export class RecordingTransport implements Transport {
 
   async exec(script: string, options: ExecOptions = {}): Promise<ExecResult> {
     if (withoutInput(options)) this.script ??= script;
+    throw new Recorded();
+  }
+
+  async openTcp(): Promise<Duplex> {
     throw new Recorded();
   }
 

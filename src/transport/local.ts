@@ -3,7 +3,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
-import { Readable } from 'node:stream';
+import { connect } from 'node:net';
+import { Readable, type Duplex } from 'node:stream';
 import { abortError, TaskError } from '../errors.js';
 import type { ExecOptions, ExecResult, Transport } from './types.js';
 
@@ -65,6 +66,13 @@ export class LocalTransport implements Transport {
       if (stdin === undefined) child.stdin.end();
       else if (stdin instanceof Readable) stdin.pipe(child.stdin);
       else child.stdin.end(stdin);
+    });
+  }
+
+  openTcp(address: string, port: number): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: address, port }, () => (socket.off('error', reject), resolve(socket)));
+      socket.once('error', reject);
     });
   }
 

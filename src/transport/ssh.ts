@@ -14,7 +14,7 @@
 
 import { setMaxListeners } from 'node:events';
 import { constants } from 'node:os';
-import { Readable } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client, ClientChannel } from 'ssh2';
 import { abortError, TaskError, UnreachableError } from '../errors.js';
@@ -30,6 +30,9 @@ export interface SshTransportOptions extends SshSettings {
   /** Channels open at once on the connection; keep below the server's MaxSessions. */
   maxSessions: number;
 }
+
+/** The host's sshd does not forward TCP connections: what needs one must do without. */
+export class ForwardingRefused extends TaskError {}
 
 export class SshTransport implements Transport {
   private current: Connection | undefined;
@@ -63,6 +66,11 @@ export class SshTransport implements Transport {
   async execMany(scripts: string[], options: ExecOptions = {}): Promise<ExecResult[] | undefined> {
     if (!this.current) await this.connect();
     return this.current!.execMany(scripts, options);
+  }
+
+  async openTcp(address: string, port: number): Promise<Duplex> {
+    if (!this.current) await this.connect();
+    return this.current!.openTcp(address, port);
   }
 
   async close(): Promise<void> {
@@ -119,6 +127,20 @@ class Connection {
     );
     for (const fail of this.inFlight) fail(this.lost);
     this.slots.fail(this.lost);
+  }
+
+  openTcp(address: string, port: number): Promise<Duplex> {
+    if (this.lost) return Promise.reject(this.lost);
+    return new Promise((resolve, reject) =>
+      this.client.forwardOut('127.0.0.1', 0, address, port, (err, channel) => {
+        if (!err) return resolve(channel);
+        // RFC 4254 5.1: reason 1 is SSH_OPEN_ADMINISTRATIVELY_PROHIBITED (OpenSSH's AllowTcpForwarding no).
+        if ((err as Error & { reason?: number }).reason === 1) {
+          return reject(new ForwardingRefused(`${this.host}'s sshd refuses to forward connections (AllowTcpForwarding)`, { host: this.host }));
+        }
+        reject(new TaskError(`${this.host} could not open a connection to ${address}:${port}: ${err.message}`, { host: this.host }));
+      }),
+    );
   }
 
   async close(): Promise<void> {

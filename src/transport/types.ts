@@ -3,7 +3,7 @@
 // file reads, atomic uploads) is built once on top of it in `host.ts`, so the local and the SSH
 // transport behave identically and targets need nothing but sh and coreutils.
 
-import { Readable } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 
 export interface ExecOptions {
   /** Bytes fed to the script's stdin; a stream is piped without buffering it whole. */
@@ -38,6 +38,12 @@ export interface Transport {
    * SSH transport's persistent shell); undefined when it cannot now. Results are in order.
    */
   execMany?(scripts: string[], options?: Omit<ExecOptions, 'stdin'>): Promise<ExecResult[] | undefined>;
+  /**
+   * A TCP connection from the host to `address:port` (an SSH direct-tcpip channel; a plain socket
+   * for the local transport), so the controller can talk to a service only the host can reach,
+   * e.g. a broker on a private network. Fails when the server refuses forwarding.
+   */
+  openTcp(address: string, port: number): Promise<Duplex>;
   /** Close the connection; safe to call more than once. */
   close(): Promise<void>;
 }

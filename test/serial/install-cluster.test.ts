@@ -2,8 +2,10 @@
 // built CLI (as a user runs it): a first run that fails at the download while the artifact mirror
 // is down, resumed once it is back; then no-op converges (play and --check), a hand-edited
 // server.properties that --check --diff shows and play restores by restarting only that broker,
-// the rollback of the whole first run, and a fresh converge on the rolled-back hosts. Needs Linux
-// and root (as CI runs it) and a build (dist/).
+// the rollback of the whole first run, and a fresh converge on the rolled-back hosts. Then
+// `runbook status` on that cluster: healthy and right (against srvr and kafka-topics.sh asked
+// separately), one broker stopped (degraded, its page looked at in Chromium), two ZooKeeper
+// members stopped (down), and healthy again. Needs Linux and root (as CI runs it) and a build (dist/).
 
 import { test } from 'uvu';
 import { exec, show, type Result } from '../helpers/exec.js';
@@ -16,6 +18,10 @@ import { labDown, labSshArgs, labUp, type LabInfo } from '../../src/lab/index.js
 import { labDir } from '../../src/lab/paths.js';
 import { startMirror } from '../../src/lab/services.js';
 import { loadState, saveState } from '../../src/lab/state.js';
+import type { StatusReport } from '../../src/status/report.js';
+import { HEALTH_COLOUR } from '../../src/status/html.js';
+import { colourShare, screenshot } from '../helpers/chromium.js';
+import { waitFor } from '../helpers/wait.js';
 
 const NAME = 'e2e';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -205,6 +211,98 @@ test('after the rollback, a fresh play converges again and the smoke test passes
   assert.is(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /ok: \[kafka0\d\] Produce on the first broker, consume from the beginning on the second/);
   assert.equal(nodeWarnings, []);
+});
+
+// ---- runbook status on the cluster ----------------------------------------------------------
+
+async function status(...flags: string[]): Promise<{ code: number; report: StatusReport; raw: Result }> {
+  const raw = await runbook('status', '-i', lab.inventory, '--json', ...flags);
+  assert.ok([0, 5, 6].includes(raw.code), show(raw));
+  return { code: raw.code, report: JSON.parse(raw.stdout) as StatusReport, raw };
+}
+
+/** Asks until the verdict is `health` (a broker takes a while to leave or rejoin every ISR). */
+async function statusUntil(health: StatusReport['health'], ...flags: string[]): Promise<StatusReport> {
+  let last: Awaited<ReturnType<typeof status>> | undefined;
+  const reached = await waitFor(async () => (last = await status(...flags)).report.health === health, 240_000, 1000);
+  assert.ok(reached, `never ${health}; last:\n${JSON.stringify(last?.report.problems, null, 2)}`);
+  return last!.report;
+}
+
+const kafkaTool = (tool: string, args: string) => `. /etc/profile.d/java.sh; LOG_DIR=/tmp /home/kafka/kafka/bin/${tool} ${args} 2>/dev/null`;
+
+test('status of the converged cluster: healthy, exit 0, and what srvr and kafka-topics.sh say asked separately', async () => {
+  const { code, report } = await timed('status (healthy)', () => status());
+  assert.is(code, 0, JSON.stringify(report.problems));
+  assert.is(report.health, 'healthy');
+  assert.equal(report.problems, []);
+  for (const host of HOSTS) {
+    const facts = report.hosts.find((h) => h.name === host)!;
+    const srvr = await onHost(host, `bash -c 'exec 3<>/dev/tcp/${host}/2181; printf srvr >&3; cat <&3'`);
+    assert.is(facts.zookeeper?.mode, /^Mode: (\w+)$/m.exec(srvr)?.[1], `${host} mode`);
+    assert.is(facts.zookeeper?.version, /^Zookeeper version: ([^-,]+)/m.exec(srvr)?.[1], `${host} ZooKeeper version`);
+    const release = await onHost(host, 'basename "$(readlink -f /home/kafka/kafka)"');
+    assert.is(`kafka_2.13-${facts.kafka?.version}`, release, `${host} Kafka version`);
+    assert.is(facts.kafka?.broker_id, Number(host.slice(-1)));
+    assert.is(facts.kafka?.registered, true);
+    assert.equal(facts.kafka?.listeners.map((l) => l.reachable), [true]);
+    assert.ok(facts.last_run?.runbook === 'install-cluster' && facts.last_run.result === 'ok', JSON.stringify(facts.last_run));
+  }
+  const leaders = report.hosts.filter((h) => h.zookeeper?.mode === 'leader').map((h) => h.name);
+  assert.equal(leaders, [report.cluster.zookeeper?.leader]);
+  const describe = await onHost('kafka01', kafkaTool('kafka-topics.sh', '--bootstrap-server kafka01:9092 --describe'));
+  assert.is(report.cluster.kafka?.partitions, describe.split('\n').filter((l) => /\tPartition: \d+/.test(l)).length);
+  assert.is(report.cluster.kafka?.topics, describe.split('\n').filter((l) => /^Topic: \S+\tTopicId/.test(l)).length);
+  const controller = await onHost('kafka01', kafkaTool('zookeeper-shell.sh', "kafka01:2181/gcp-kafka-cluster get /controller | sed -n 's/.*\"brokerid\":\\([0-9]*\\).*/\\1/p'"));
+  assert.is(report.cluster.kafka?.active_controller, Number(controller));
+  assert.equal(report.hosts.filter((h) => h.kafka?.active_controller).map((h) => h.kafka?.broker_id), [Number(controller)]);
+});
+
+test('one broker stopped: degraded (exit 5), naming it and its under-replicated partitions; the page shows it', async () => {
+  await onHost('kafka03', 'systemctl stop kafka');
+  try {
+    await degraded();
+  } finally {
+    await onHost('kafka03', 'systemctl start kafka');
+  }
+  await statusUntil('healthy');
+});
+
+async function degraded(): Promise<void> {
+  const html = join(await mkdtemp(join(tmpdir(), 'runbook-status-page-')), 'status.html');
+  const report = await statusUntil('degraded', '--html', html);
+  const messages = report.problems.map((p) => `${p.host ?? '-'}: ${p.message}`);
+  assert.ok(messages.includes('kafka03: kafka is inactive'), messages.join('\n'));
+  assert.ok(messages.includes('kafka03: broker 3 is not registered with the cluster'), messages.join('\n'));
+  assert.ok(report.cluster.kafka!.under_replicated.length > 0);
+  assert.ok(messages.some((m) => m.startsWith(`-: ${report.cluster.kafka!.under_replicated.length} partition(s) under-replicated: `)), messages.join('\n'));
+  assert.equal(report.cluster.kafka?.registered, [1, 2]);
+  // The text view says the same first.
+  const text = await runbook('status', '-i', lab.inventory);
+  assert.is(text.code, 5, show(text));
+  assert.match(text.stdout, /^DEGRADED {2}3 host\(s\)/);
+  // In a browser: the banner is the degraded colour, the partition bar shows in-sync and under-replicated ones.
+  const png = html.replace(/\.html$/, '.png');
+  await screenshot(html, png);
+  assert.ok(colourShare(png, HEALTH_COLOUR.degraded, [0, 60]) > 0.9, 'the banner is amber');
+  assert.ok(colourShare(png, HEALTH_COLOUR.down) < 0.001, 'nothing red');
+  assert.ok(colourShare(png, HEALTH_COLOUR.degraded, [60, 900]) > 0.003, 'under-replicated partitions in the bar');
+  // Only the partitions without broker 3 stay in sync (1 of 53 here): a sliver of the bar, and its legend swatch.
+  assert.ok(colourShare(png, HEALTH_COLOUR.healthy, [60, 900]) > 0.0002, 'in-sync partitions in the bar');
+}
+
+test('two ZooKeeper members stopped: down (exit 6), no quorum first; healthy again once they are back', async () => {
+  for (const host of ['kafka02', 'kafka03']) await onHost(host, 'systemctl stop zookeeper');
+  try {
+    const { code, report } = await timed('status (down)', () => status());
+    assert.is(code, 6, JSON.stringify(report.problems));
+    assert.is(report.health, 'down');
+    assert.match(report.problems[0].message, /^ZooKeeper has no quorum: [01] of 3 members serve/);
+    assert.equal(report.cluster.zookeeper?.quorum, false);
+  } finally {
+    for (const host of ['kafka02', 'kafka03']) await onHost(host, 'systemctl start zookeeper');
+  }
+  await statusUntil('healthy');
 });
 
 test.run();

@@ -1,10 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isrProblems, notCaughtUp, parseDescribe, partitionStates, refusal, restartRisks } from '../../tasks/kafka/health.js';
+import { isrProblems, notCaughtUp, parseDescribe, partitionStates, restartRefusal, restartRisks } from '../../src/sdk/kafka-health.js';
 import kafkaTopic from '../../tasks/kafka_topic.js';
 import { countArrived, pickConsumer } from '../../tasks/kafka_smoke.js';
 import zookeeperStatus from '../../tasks/zookeeper_status.js';
-import { parseSrvr } from '../../tasks/zookeeper/srvr.js';
+import { parseSrvr } from '../../src/sdk/zookeeper-srvr.js';
 import { hostileValues } from '../helpers/task-harness.js';
 
 // Captured from ZooKeeper 3.7.1 (`srvr`) and Kafka 3.5.1 (`kafka-topics.sh --describe`).
@@ -64,18 +64,18 @@ const cluster = [
 test('restart gate: healthy brokers pass; a broker holding the only replica of a partition is refused, naming it', () => {
   const parts = partitionStates(parseDescribe(cluster), 1);
   assert.equal(parts.map((p) => [`${p.topic}-${p.partition}`, p.minIsr]), [['orders-0', 2], ['orders-1', 2], ['scratch-0', 1], ['__consumer_offsets-0', 1]]);
-  assert.is(refusal(restartRisks(parts, 1)), undefined);
-  assert.is(refusal(restartRisks(parts, 2)), undefined);
-  assert.is(refusal(restartRisks(parts, 3)), '1 partition(s) would fall under min.insync.replicas with this broker down: scratch-0');
+  assert.is(restartRefusal(restartRisks(parts, 1)), undefined);
+  assert.is(restartRefusal(restartRisks(parts, 2)), undefined);
+  assert.is(restartRefusal(restartRisks(parts, 3)), '1 partition(s) would fall under min.insync.replicas with this broker down: scratch-0');
 });
 
 test('restart gate: under-replicated and offline partitions refuse any restart; min ISR counts what is in sync now', () => {
   const lagging = partitionStates(parseDescribe(cluster.replace('Replicas: 1,2,3\tIsr: 1,2,3', 'Replicas: 1,2,3\tIsr: 1,2')), 1);
-  assert.is(refusal(restartRisks(lagging, 1)), '1 partition(s) under-replicated: orders-0');
+  assert.is(restartRefusal(restartRisks(lagging, 1)), '1 partition(s) under-replicated: orders-0');
   const risks = restartRisks(lagging, 2);
   assert.equal(risks.belowMinIsr.map((p) => p.partition), [0], 'with 3 out of the ISR, taking 2 down leaves 1 < 2');
   const offline = partitionStates(parseDescribe(cluster.replace('Leader: 3\tReplicas: 3\tIsr: 3', 'Leader: none\tReplicas: 3\tIsr: ')), 1);
-  assert.is(refusal(restartRisks(offline, 1)), '1 partition(s) offline: scratch-0');
+  assert.is(restartRefusal(restartRisks(offline, 1)), '1 partition(s) offline: scratch-0');
 });
 
 test('after a restart: the broker is caught up once it is back in the ISR of every partition it replicates', () => {

@@ -129,7 +129,7 @@ test('hostile file names are handled as data', async () => {
 test('become wraps the script in sudo -n only when the user differs', async () => {
   const seen: string[] = [];
   const recording = new HostShell(
-    { host: 'h', connect: async () => {}, close: async () => {}, exec: async (script) => { seen.push(script); return { code: 0, stdout: Buffer.from(''), stderr: Buffer.from('') }; } },
+    { host: 'h', connect: async () => {}, close: async () => {}, openTcp: () => Promise.reject(new Error('no network here')), exec: async (script) => { seen.push(script); return { code: 0, stdout: Buffer.from(''), stderr: Buffer.from('') }; } },
     'ops',
   );
   await recording.withBecome({ user: 'root' }).run(['id', '-u']);

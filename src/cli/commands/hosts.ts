@@ -4,6 +4,7 @@
 
 import type { Command } from 'commander';
 import { action } from '../action.js';
+import type { HostShell } from '../../transport/host.js';
 
 interface HostFlags {
   inventory?: string;
@@ -32,35 +33,18 @@ export function register(program: Command): void {
 }
 
 /** A root shell on each host the pattern names, with its lock and history directory. */
-async function reach(flags: HostFlags, pattern: string | undefined) {
-  const [{ openProject }, { loadInventory }, { defaultInventory }, { matchHosts }, { inventoryVars }, { ConnectionPool }, { HostShell }, records, { UserError }] = await Promise.all([
-    import('../context.js'),
-    import('../../load/inventory.js'),
-    import('../../project/library.js'),
-    import('../../load/patterns.js'),
-    import('../../load/inventory-query.js'),
-    import('../../transport/pool.js'),
-    import('../../transport/host.js'),
-    import('../../engine/host-record.js'),
-    import('../../errors.js'),
-  ]);
-  const project = await openProject();
-  const inventory = await loadInventory(flags.inventory ?? defaultInventory(project.library));
-  const names = pattern === undefined ? [...inventory.hosts.keys()] : matchHosts(pattern, inventory);
-  if (names.length === 0) throw new UserError('usage', `${pattern} matches no host of the inventory`);
-  const pool = new ConnectionPool(inventory, { acceptNewHostKeys: flags.acceptNewHostKeys ?? false });
-  const hosts = await Promise.all(
-    names.map(async (name): Promise<{ name: string; dir?: string; shell?: InstanceType<typeof HostShell>; error?: string; local?: true }> => {
-      try {
-        const opened = await pool.get(name);
-        const locked = records.lockedHost(inventory.hosts.get(name)!, new HostShell(opened.transport, opened.loginUser), inventoryVars(inventory, name));
-        return locked ?? { name, local: true, error: 'connection local: this machine keeps no host lock or history' };
-      } catch (e) {
-        return { name, error: (e as Error).message };
-      }
-    }),
-  );
-  return { hosts, records, close: () => pool.closeAll() };
+async function reachRecords(flags: HostFlags, pattern: string | undefined) {
+  const [{ reach }, records] = await Promise.all([import('../reach.js'), import('../../engine/host-record.js')]);
+  const reached = await reach(flags, pattern);
+  const hosts = reached.hosts.map((h): { name: string; dir?: string; shell?: HostShell; error?: string; local?: true } => {
+    if (!h.login) return { name: h.name, error: h.error ?? 'unreachable' };
+    try {
+      return records.lockedHost(h.host, h.login, h.vars) ?? { name: h.name, local: true, error: 'connection local: this machine keeps no host lock or history' };
+    } catch (e) {
+      return { name: h.name, error: (e as Error).message };
+    }
+  });
+  return { hosts, records, close: reached.close };
 }
 
 async function history(flags: HostFlags): Promise<number> {
@@ -68,7 +52,7 @@ async function history(flags: HostFlags): Promise<number> {
   const { UserError } = await import('../../errors.js');
   if (!Number.isInteger(count) || count < 1) throw new UserError('usage', `--last ${flags.last}: expected a whole number of at least 1`);
   const { formatTable } = await import('../../ui/table.js');
-  const { hosts, records, close } = await reach(flags, flags.limit);
+  const { hosts, records, close } = await reachRecords(flags, flags.limit);
   let unreachable = 0;
   try {
     const rows: string[][] = [];
@@ -93,7 +77,7 @@ async function history(flags: HostFlags): Promise<number> {
 }
 
 async function unlock(flags: HostFlags): Promise<number> {
-  const { hosts, records, close } = await reach(flags, flags.host);
+  const { hosts, records, close } = await reachRecords(flags, flags.host);
   let unreachable = 0;
   try {
     for (const h of hosts) {

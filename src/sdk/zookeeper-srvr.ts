@@ -1,9 +1,9 @@
 // Asking a ZooKeeper server for its state with the `srvr` four-letter command (whitelisted by
 // default since 3.5), using what the host has: bash's /dev/tcp, else the distribution's own Java
-// client (FourLetterWordMain) or `zkServer.sh status`. Shared by zookeeper_status and
-// zookeeper_restart.
+// client (FourLetterWordMain) or `zkServer.sh status`. Shared by zookeeper_status,
+// zookeeper_restart and `runbook status`.
 
-import { sh, type ShellText } from 'runbook';
+import { sh, type ShellText } from '../shell/quote.js';
 
 export interface SrvrStats {
   mode?: string;

@@ -1,7 +1,8 @@
-// What kafka_topic and kafka_smoke share: finding the Kafka install on the host and the argument
+// What the Kafka tasks and `runbook status` share: finding the Kafka install on the host and the argument
 // shapes of the Kafka command-line tools.
 
-import { z, sh, type ShellText } from 'runbook';
+import { z } from 'zod';
+import { sh, type ShellText } from '../shell/quote.js';
 
 const hostPort = z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d+$/, 'host:port');
 /** One host:port, several joined with commas (as Kafka's tools take them), or a list. */

@@ -99,7 +99,7 @@ export function restartRisks(partitions: PartitionState[], broker: number): Rest
 }
 
 /** Why the cluster is not ready for `broker` to go down (one line), or undefined when it is. */
-export function refusal(risks: RestartRisks): string | undefined {
+export function restartRefusal(risks: RestartRisks): string | undefined {
   const list = (ps: PartitionState[]) => ps.slice(0, 20).map(label).join(', ') + (ps.length > 20 ? `, and ${ps.length - 20} more` : '');
   if (risks.offline.length) return `${risks.offline.length} partition(s) offline: ${list(risks.offline)}`;
   if (risks.underReplicated.length) return `${risks.underReplicated.length} partition(s) under-replicated: ${list(risks.underReplicated)}`;
