@@ -1,6 +1,7 @@
 // --step and --start-at-step: which steps of a play run, chosen by name. Names are those `runbook
-// show` prints, included runbooks' steps as well; `*` and `?` match as in a shell. A name that
-// matches no step is an error naming the closest one, never a play that silently does nothing.
+// show` prints (a trailing parenthesis may be left out), included runbooks' steps as well; `*`
+// and `?` match as in a shell. A name that matches no step is an error naming the closest one,
+// never a play that silently does nothing.
 
 import { UserError } from '../errors.js';
 import { globToRegExp } from '../load/patterns.js';
@@ -16,9 +17,12 @@ export interface StepSelection {
 
 const matcher = (glob: string) => (/[*?[]/.test(glob) ? globToRegExp(glob) : undefined);
 
+/** `Write zoo.cfg (the ensemble, ports)` is also `Write zoo.cfg`: the shipped runbooks explain each step in a trailing parenthesis. */
+const withoutComment = (name: string) => name.replace(/\s*\([^()]*\)$/, '');
+
 function matches(glob: string, name: string): boolean {
   const re = matcher(glob);
-  return re ? re.test(name) : glob === name;
+  return [name, withoutComment(name)].some((n) => (re ? re.test(n) : glob === n));
 }
 
 /** The steps of `items` the selection keeps (every step when it selects nothing). */

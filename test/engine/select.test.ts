@@ -10,7 +10,7 @@ import { caught } from '../helpers/caught.js';
 import { fixtureRegistry, inventory, runbook, step } from './helpers.js';
 
 const s = (name: string) => step('log', { path: '/dev/null', text: name }, { name, id: `site.yaml#1/zk.yaml#1:${name}` });
-const book = runbook([s('Download ZooKeeper'), s('Write zoo.cfg'), { kind: 'checkpoint', name: 'zookeeper-installed', pos: { file: 'site.yaml', line: 3, col: 3 } }, s('Write server.properties'), s('Start Kafka')]);
+const book = runbook([s('Download ZooKeeper'), s('Write zoo.cfg'), { kind: 'checkpoint', name: 'zookeeper-installed', pos: { file: 'site.yaml', line: 3, col: 3 } }, s('Write server.properties (broker.id, listeners)'), s('Start Kafka')]);
 
 async function names(steps: StepSelection): Promise<string[]> {
   const plan = await planPlay({ runbook: book, inventory: inventory(1), registry: await fixtureRegistry(), extraVars: {}, tags: { only: [], skip: [] }, steps });
@@ -19,15 +19,21 @@ async function names(steps: StepSelection): Promise<string[]> {
 
 test('--step by name or glob, repeatable; nothing selected means every step', async () => {
   assert.equal(await names({ names: ['Write zoo.cfg'] }), ['Write zoo.cfg']);
-  assert.equal(await names({ names: ['Write *'] }), ['Write zoo.cfg', 'Write server.properties']);
+  assert.equal(await names({ names: ['Write *'] }), ['Write zoo.cfg', 'Write server.properties (broker.id, listeners)']);
   assert.equal(await names({ names: ['Start Kafka', 'Download*'] }), ['Download ZooKeeper', 'Start Kafka']);
   assert.equal((await names({})).length, 4);
 });
 
+test('a trailing parenthesis may be left out of a name, as the shipped runbooks explain steps in one', async () => {
+  assert.equal(await names({ names: ['Write server.properties'] }), ['Write server.properties (broker.id, listeners)']);
+  assert.equal(await names({ names: ['Write server.properties (broker.id, listeners)'] }), ['Write server.properties (broker.id, listeners)']);
+  assert.equal(await names({ names: ['*.properties'] }), ['Write server.properties (broker.id, listeners)']);
+});
+
 test('--start-at-step at a step or a checkpoint; with --step, both apply', async () => {
-  assert.equal(await names({ startAt: 'Write server.properties' }), ['Write server.properties', 'Start Kafka']);
-  assert.equal(await names({ startAt: 'zookeeper-installed' }), ['Write server.properties', 'Start Kafka']);
-  assert.equal(await names({ startAt: 'Write zoo.cfg', names: ['Write *'] }), ['Write zoo.cfg', 'Write server.properties']);
+  assert.equal(await names({ startAt: 'Write server.properties' }), ['Write server.properties (broker.id, listeners)', 'Start Kafka']);
+  assert.equal(await names({ startAt: 'zookeeper-installed' }), ['Write server.properties (broker.id, listeners)', 'Start Kafka']);
+  assert.equal(await names({ startAt: 'Write zoo.cfg', names: ['Write *'] }), ['Write zoo.cfg', 'Write server.properties (broker.id, listeners)']);
 });
 
 test('a name that matches no step is refused, with the closest one', async () => {

@@ -1,7 +1,8 @@
 // install-cluster end to end, on three fresh lab hosts with real ZooKeeper and Kafka, through the
 // built CLI (as a user runs it): a first run that fails at the download while the artifact mirror
-// is down, resumed once it is back; then no-op converges (play and --check), a hand-edited
-// server.properties that --check --diff shows and play restores by restarting only that broker,
+// is down, resumed once it is back; then no-op converges (play and the --check drift check), a
+// hand-edited server.properties that the drift check finds (exit 3) and --diff shows and play
+// restores by restarting only that broker, one step checked alone (--step 'Write zoo.cfg'),
 // the rollback of the whole first run, and a fresh converge on the rolled-back hosts. Then
 // `runbook status` on that cluster: healthy and right (against srvr and kafka-topics.sh asked
 // separately), one broker stopped (degraded, its page looked at in Chromium), two ZooKeeper
@@ -153,22 +154,24 @@ test('a client on this machine produces and consumes through the addresses the b
   assert.equal(consume.stdout.trim().split('\n').sort(), [...sent].sort());
 });
 
-test('play again: 0 changed; --check: 0 would change', async () => {
+test('play again: 0 changed; --check: 0 would change, and the drift check (--detailed-exitcode) exits 0', async () => {
   const again = await timed('no-op play', () => play());
   assert.is(again.code, 0, again.stdout + again.stderr);
   assert.equal(changedPerHost(again.stdout), { kafka01: 0, kafka02: 0, kafka03: 0 }, again.stdout);
-  const check = await timed('no-op --check', () => play('--check'));
+  const check = await timed('no-op --check', () => play('--check', '--detailed-exitcode'));
   assert.is(check.code, 0, check.stdout + check.stderr);
   assert.equal(changedPerHost(check.stdout), { kafka01: 0, kafka02: 0, kafka03: 0 }, check.stdout);
 });
 
-test('a hand-edited server.properties: --check --diff shows exactly it; play restores it and restarts only that broker', async () => {
+test('a hand-edited server.properties: the drift check exits 3 and --diff shows exactly it; play restores it and restarts only that broker', async () => {
   const conf = '/home/kafka/kafka/config/server.properties';
   await onHost('kafka02', `sed -i 's/^num.partitions=3$/num.partitions=5/' ${conf}`);
   const before = Object.fromEntries(await Promise.all(HOSTS.map(async (h) => [h, await brokerStarted(h)])));
 
-  const check = await play('--check', '--diff');
-  assert.is(check.code, 0, check.stdout + check.stderr);
+  // As the README's cron line runs it.
+  const check = await play('--check', '--diff', '--detailed-exitcode');
+  assert.is(check.code, 3, check.stdout + check.stderr);
+  assert.match(check.stdout, /^changed: \[kafka02\] Write server\.properties \(/m);
   // The file, and the restart its handler would do (gated: --check reads the gate too).
   assert.equal(changedPerHost(check.stdout), { kafka01: 0, kafka02: 2, kafka03: 0 }, check.stdout);
   const diffLines = check.stdout.split('\n').filter((l) => /^[-+](?![-+])/.test(l));
@@ -183,6 +186,26 @@ test('a hand-edited server.properties: --check --diff shows exactly it; play res
   assert.is.not(await brokerStarted('kafka02'), before.kafka02);
   assert.is(await brokerStarted('kafka01'), before.kafka01);
   assert.is(await brokerStarted('kafka03'), before.kafka03);
+});
+
+test("--step 'Write zoo.cfg' --check --diff: that step alone on every host, and the restart it would notify", async () => {
+  const cfg = '/home/kafka/zookeeper/conf/zoo.cfg';
+  await onHost('kafka03', `sed -i 's/^initLimit=10$/initLimit=11/' ${cfg}`);
+  try {
+    const check = await play('--step', 'Write zoo.cfg', '--check', '--diff', '--detailed-exitcode');
+    assert.is(check.code, 3, check.stdout + check.stderr);
+    const results = check.stdout.split('\n').filter((l) => /^(ok|changed|skipping|failed): /.test(l));
+    const [step, handler] = [results.filter((l) => / Write zoo\.cfg \(/.test(l)), results.filter((l) => !/ Write zoo\.cfg \(/.test(l))];
+    assert.equal(step.map((l) => l.replace(/ \(.*$/, '')), ['ok: [kafka01] Write zoo.cfg', 'ok: [kafka02] Write zoo.cfg', 'changed: [kafka03] Write zoo.cfg'], check.stdout);
+    // The handler's two steps (followers, then the leader) on the notified host alone: one would restart it.
+    assert.ok(handler.every((l) => /^(ok|changed): \[kafka03\] Restart ZooKeeper and wait until it rejoins the ensemble/.test(l)), check.stdout);
+    assert.is(handler.filter((l) => l.startsWith('changed: ')).length, 1, check.stdout);
+    assert.equal(check.stdout.split('\n').filter((l) => /^[-+](?![-+])/.test(l)), ['-initLimit=11', '+initLimit=10']);
+  } finally {
+    await onHost('kafka03', `sed -i 's/^initLimit=11$/initLimit=10/' ${cfg}`);
+  }
+  const clean = await play('--step', 'Write zoo.cfg', '--check', '--detailed-exitcode');
+  assert.is(clean.code, 0, clean.stdout + clean.stderr);
 });
 
 test('rollback of the first run keeps the data Kafka wrote unless forced, then leaves the hosts as it found them', async () => {
