@@ -2,13 +2,13 @@
 // external file) to share in an incident channel: a banner in the verdict's colour, the problems,
 // the partitions' health as a bar, and a table per host. Every value is escaped.
 
+import { escapeHtml as escape } from '../ui/html.js';
 import { bytes } from './text.js';
 import type { HostFacts, StatusReport } from './report.js';
 
 /** The banner colours; the Chromium test looks for them in a screenshot. */
 export const HEALTH_COLOUR = { healthy: '#2e7d32', degraded: '#f9a825', down: '#c62828' } as const;
 
-const escape = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function rows(pairs: [string, unknown][]): string {
   return pairs

@@ -26,3 +26,31 @@ export function colourShare(png: string, colour: string, rows?: [number, number]
   }
   return hits / (image.width * (Math.min(to, image.height) - from));
 }
+
+/**
+ * The horizontal bands of the image (top and bottom row) whose every pixel row holds a pixel of
+ * one of `colours`, at least `minHeight` rows tall: the rows of a chart, told apart from smaller
+ * marks of the same colours (a legend's swatches).
+ */
+export function colourBands(png: string, colours: string[], minHeight: number, tolerance = 8): Array<[number, number]> {
+  const image = PNG.sync.read(readFileSync(png));
+  const wants = colours.map((c) => [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16)));
+  const hit = (y: number) => {
+    for (let x = 0; x < image.width; x++) {
+      const o = (y * image.width + x) * 4;
+      if (wants.some((want) => want.every((v, c) => Math.abs(image.data[o + c] - v) <= tolerance))) return true;
+    }
+    return false;
+  };
+  const bands: Array<[number, number]> = [];
+  let start = -1;
+  for (let y = 0; y <= image.height; y++) {
+    const on = y < image.height && hit(y);
+    if (on && start < 0) start = y;
+    if (!on && start >= 0) {
+      if (y - start >= minHeight) bands.push([start, y - 1]);
+      start = -1;
+    }
+  }
+  return bands;
+}

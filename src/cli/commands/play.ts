@@ -19,6 +19,7 @@ interface PlayFlags {
   detailedExitcode?: boolean;
   step: string[];
   startAtStep?: string;
+  junit?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -42,6 +43,7 @@ export function register(program: Command): void {
     .option('--json', 'write every event as NDJSON on stdout instead of the human view')
     .option('--rollback-on-failure', "when a host fails, undo its changes back to the last checkpoint it reached (as the runbook's on_failure: rollback)")
     .option('--detailed-exitcode', 'exit 3 when a host changed (with --check: would change), 0 only when everything is in sync; for drift checks in cron and CI')
+    .option('--junit <file>', 'write the run as JUnit XML when it ends (a testsuite per host, a testcase per step), for CI systems')
     .option('--accept-new-host-keys', 'record host keys of hosts not yet in known_hosts (like StrictHostKeyChecking=accept-new)')
     .addHelpText(
       'after',
@@ -112,6 +114,7 @@ async function play(ref: string, flags: PlayFlags): Promise<number> {
     argv,
     say: (m) => void process.stderr.write(`${m}\n`),
   });
+  if (flags.junit) await (await import('../reports.js')).writeRunReports(project.dir, run.id, { junit: flags.junit });
   // Terraform's flag: "in sync" and "drifted" must differ for a cron job, and never look like a failure.
   const changed = Object.values(result.recap).some((r) => r.changed > 0);
   if (flags.detailedExitcode && result.exitCode === 0 && changed) return (await import('../../engine/exit-codes.js')).EXIT.changes;

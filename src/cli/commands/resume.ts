@@ -9,6 +9,7 @@ interface ResumeFlags {
   force?: boolean;
   extraVars: string[];
   json?: boolean;
+  junit?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -22,6 +23,7 @@ export function register(program: Command): void {
     .option('--force', 'resume although the runbook or inventory changed since the run started')
     .option('-e, --extra-vars <vars>', 'give again the secret vars the journal does not keep (key=value or @file.yaml)', collect, [])
     .option('--json', 'write every event as NDJSON on stdout instead of the human view')
+    .option('--junit <file>', 'write the whole run (every attempt) as JUnit XML when it ends')
     .action(action((id: string | undefined, flags: ResumeFlags) => resume(id, flags)));
 }
 
@@ -76,5 +78,6 @@ async function resume(id: string | undefined, flags: ResumeFlags): Promise<numbe
     argv,
     say,
   });
+  if (flags.junit) await (await import('../reports.js')).writeRunReports(project.dir, header.id, { junit: flags.junit });
   return result.exitCode;
 }

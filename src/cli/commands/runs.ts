@@ -40,11 +40,18 @@ export function register(program: Command): void {
   runs
     .command('show <id>')
     .description("show each host's steps and their states in one run")
+    .option('--html <file>', 'also write the run as a self-contained page: a timeline (a row per host, a bar per step), the slowest steps, the recap, failures and diffs')
+    .option('--junit <file>', 'also write the run as JUnit XML (a testsuite per host, a testcase per step)')
     .action(
-      action(async (id: string) => {
-        const [{ findProjectDir }, { loadRun, loadRuns }] = await Promise.all([import('../../project/find.js'), import('../../journal/history.js')]);
+      action(async (id: string, flags: { html?: string; junit?: string }) => {
+        const [{ findProjectDir }, { loadRun, loadRuns }, { writeRunReports }] = await Promise.all([
+          import('../../project/find.js'),
+          import('../../journal/history.js'),
+          import('../reports.js'),
+        ]);
         const projectDir = await findProjectDir();
         printRun(await loadRun(projectDir, id));
+        await writeRunReports(projectDir, id, flags);
         const rollbacks = (await loadRuns(projectDir)).filter((r) => r.header.rollbackOf === id);
         for (const r of rollbacks) console.log(`\nrolled back by ${r.header.id} (${r.state.status}): \`runbook runs show ${r.header.id}\``);
       }),
