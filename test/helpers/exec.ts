@@ -11,9 +11,9 @@ export interface Result {
   stderr: string;
 }
 
-export function exec(cmd: string, args: string[], cwd = ROOT): Promise<Result> {
+export function exec(cmd: string, args: string[], cwd = ROOT, env: Record<string, string> = {}): Promise<Result> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { cwd, maxBuffer: 64 << 20, env: { ...process.env, NO_COLOR: '1', NODE_OPTIONS: '' } }, (error, stdout, stderr) => {
+    execFile(cmd, args, { cwd, maxBuffer: 64 << 20, env: { ...process.env, NO_COLOR: '1', NODE_OPTIONS: '', ...env } }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 255) : 0, stdout, stderr });
     });
   });

@@ -3,15 +3,18 @@
 // is down, resumed once it is back; then no-op converges (play and the --check drift check), a
 // hand-edited server.properties that the drift check finds (exit 3) and --diff shows and play
 // restores by restarting only that broker, one step checked alone (--step 'Write zoo.cfg'),
-// the rollback of the whole first run, and a fresh converge on the rolled-back hosts. Then
-// `runbook status` on that cluster: healthy and right (against srvr and kafka-topics.sh asked
-// separately), one broker stopped (degraded, its page looked at in Chromium), two ZooKeeper
-// members stopped (down), and healthy again. Needs Linux and root (as CI runs it) and a build (dist/).
+// the rollback of the whole first run, and a fresh converge on the rolled-back hosts. The first
+// run's reports (runs show --html, looked at in Chromium; --junit). Then `runbook status` on that
+// cluster: healthy and right (against srvr and kafka-topics.sh asked separately), one broker
+// stopped (degraded, its page looked at in Chromium), two ZooKeeper members stopped (down), and
+// healthy again; and two operators on one host (the host lock and history). Needs Linux and root
+// (as CI runs it) and a build (dist/).
 
 import { test } from 'uvu';
 import { exec, show, type Result } from '../helpers/exec.js';
 import * as assert from 'uvu/assert';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +24,8 @@ import { startMirror } from '../../src/lab/services.js';
 import { loadState, saveState } from '../../src/lab/state.js';
 import type { StatusReport } from '../../src/status/report.js';
 import { HEALTH_COLOUR } from '../../src/status/html.js';
-import { colourShare, screenshot } from '../helpers/chromium.js';
+import { colourBands, colourShare, screenshot } from '../helpers/chromium.js';
+import { OUTCOME_COLOUR } from '../../src/ui/run-html.js';
 import { waitFor } from '../helpers/wait.js';
 
 const NAME = 'e2e';
@@ -139,6 +143,24 @@ test('mirror back: resume completes without re-running finished steps, and the s
     assert.is(await onHost(host, 'systemctl is-active zookeeper kafka | sort -u'), 'active');
     assert.is(await onHost(host, 'ps -o user= -C java | sort -u'), 'kafka');
   }
+});
+
+test('runs show --html of that run: a timeline with a row of bars per host, in Chromium; --junit valid', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'runbook-run-page-'));
+  const [html, junit] = [join(dir, 'run.html'), join(dir, 'run.xml')];
+  const r = await runbook('runs', 'show', firstRun, '--html', html, '--junit', junit);
+  assert.is(r.code, 0, show(r));
+  const png = join(dir, 'run.png');
+  await screenshot(html, png, 1200, 700);
+  const bands = colourBands(png, [OUTCOME_COLOUR.ok, OUTCOME_COLOUR.changed, OUTCOME_COLOUR.failed, OUTCOME_COLOUR.skipped], 15);
+  assert.is(bands.length, HOSTS.length, JSON.stringify(bands));
+  const page = await readFile(html, 'utf8');
+  assert.match(page, /<h1>install-cluster: ok<\/h1>/);
+  assert.match(page, /2 attempt\(s\), 3 host\(s\)/);
+  const valid = await exec('xmllint', ['--noout', '--schema', join(ROOT, 'test/fixtures/junit.xsd'), junit]);
+  assert.is(valid.code, 0, show(valid));
+  // The download that failed on the first attempt passed on the second: the report says passed.
+  assert.match(await readFile(junit, 'utf8'), /<testsuites name="install-cluster \(run \S+\)" tests="\d+" failures="0" errors="0"/);
 });
 
 test('a client on this machine produces and consumes through the addresses the brokers advertise (kcat)', async () => {
@@ -313,6 +335,63 @@ async function degraded(): Promise<void> {
   // Only the partitions without broker 3 stay in sync (1 of 53 here): a sliver of the bar, and its legend swatch.
   assert.ok(colourShare(png, HEALTH_COLOUR.healthy, [60, 900]) > 0.0002, 'in-sync partitions in the bar');
 }
+
+// ---- two operators on one lab host ------------------------------------------------------------
+
+/** An operator's own project directory with a runbook that holds kafka01 until /tmp/runbook-go exists there. */
+async function operatorProject(name: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `runbook-operator-${name}-`));
+  await mkdir(join(dir, 'runbooks'));
+  await writeFile(
+    join(dir, 'runbooks', 'slow.yaml'),
+    `name: slow\nsteps:\n  - name: Wait for the go-ahead\n    wait_for: { path: /tmp/runbook-go, timeout: 600, sleep: 0.2 }\n`,
+  );
+  return dir;
+}
+
+function operator(name: string, dir: string, ...args: string[]): Promise<Result> {
+  return exec(process.execPath, [CLI, ...args], dir, { RUNBOOK_OPERATOR: name });
+}
+
+const lockedOnHost = async () => (await onHost('kafka01', 'test -e /var/lib/runbook/lock/holder.json && echo held || echo free')) === 'held';
+
+test('two operators on kafka01: one plays, the other is refused naming the holder; kill -9, unlock, play; history from a third project lists both', async () => {
+  const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map(operatorProject));
+  const slow = ['play', 'slow', '-i', lab.inventory, '--limit', 'kafka01'];
+  await onHost('kafka01', 'rm -f /tmp/runbook-go');
+  const holding = operator('alice', alice, ...slow);
+  assert.ok(await waitFor(lockedOnHost, 120_000, 200), 'alice took the lock on kafka01');
+  const refused = await operator('bob', bob, ...slow);
+  assert.is(refused.code, 1, show(refused));
+  assert.match(refused.stderr, /kafka01 is locked by run \S+ of slow \(alice@[^)]+\) since \d{4}-/);
+  await onHost('kafka01', 'touch /tmp/runbook-go');
+  assert.is((await holding).code, 0);
+  const after = await operator('bob', bob, ...slow);
+  assert.is(after.code, 0, show(after));
+
+  await onHost('kafka01', 'rm -f /tmp/runbook-go');
+  const child = spawn(process.execPath, [CLI, ...slow], { cwd: bob, env: { ...process.env, RUNBOOK_OPERATOR: 'bob' }, stdio: 'ignore' });
+  const gone = new Promise((resolve) => child.on('exit', resolve));
+  assert.ok(await waitFor(lockedOnHost, 120_000, 200), 'bob took the lock on kafka01');
+  child.kill('SIGKILL');
+  await gone;
+  const stillLocked = await operator('alice', alice, ...slow);
+  assert.is(stillLocked.code, 1, show(stillLocked));
+  assert.match(stillLocked.stderr, /locked by run \S+ of slow \(bob@/);
+  const unlock = await operator('alice', alice, 'unlock', '-i', lab.inventory, '--host', 'kafka01');
+  assert.is(unlock.code, 0, show(unlock));
+  assert.match(unlock.stdout, /kafka01: broke the lock of run \S+ of slow \(bob@/);
+  await onHost('kafka01', 'touch /tmp/runbook-go');
+  const played = await operator('alice', alice, ...slow);
+  assert.is(played.code, 0, show(played));
+
+  const listed = await operator('carol', carol, 'history', '-i', lab.inventory, '--limit', 'kafka01');
+  assert.is(listed.code, 0, show(listed));
+  const rows = listed.stdout.split('\n').filter((l) => l.startsWith('kafka01 ') && / slow /.test(l));
+  // Newest first; bob's killed run never finished, so it left no line.
+  assert.equal(rows.map((r) => /\s(\w+)@\S+\s+(\w+)/.exec(r)?.slice(1).join(' ')), ['alice ok', 'bob ok', 'alice ok'], listed.stdout);
+  assert.match(listed.stdout, /install-cluster/, 'the cluster runs are there too');
+});
 
 test('two ZooKeeper members stopped: down (exit 6), no quorum first; healthy again once they are back', async () => {
   for (const host of ['kafka02', 'kafka03']) await onHost(host, 'systemctl stop zookeeper');
