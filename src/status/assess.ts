@@ -17,6 +17,8 @@ export interface ClusterRead {
   from?: string;
   cluster?: KafkaCluster;
   error?: string;
+  /** Read, but in part (min.insync.replicas unknown, say). */
+  warning?: string;
 }
 
 export interface AssessInput {
@@ -101,6 +103,7 @@ export function assess(input: AssessInput): StatusReport {
       for (const b of input.brokers) {
         if (b.id !== undefined && !registered.includes(b.id)) add('degraded', `broker ${b.id} is not registered with the cluster`, b.host);
       }
+      if (input.kafka.warning) add('warning', input.kafka.warning);
       const strangers = registered.filter((id) => !expected.includes(id));
       if (strangers.length) add('warning', `broker(s) ${strangers.join(', ')} answer but are not in the inventory`);
     }

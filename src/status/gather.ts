@@ -57,8 +57,15 @@ interface Bootstrap {
   port: number;
 }
 
+/**
+ * Seconds DescribeConfigs may take. A broker answers Metadata from its cache but DescribeConfigs
+ * only through ZooKeeper (or the quorum): without them the partitions are still shown, min ISR
+ * unknown, instead of nothing after the full limit.
+ */
+const CONFIGS_TIMEOUT_S = 3;
+
 /** The cluster as Kafka's Metadata and DescribeConfigs answer it, asked through the host's SSH connection. */
-async function readOverWire(shell: HostShell, bootstrap: Bootstrap[]): Promise<KafkaCluster> {
+async function readOverWire(shell: HostShell, bootstrap: Bootstrap[]): Promise<{ cluster: KafkaCluster; warning?: string }> {
   let refused: Error | undefined;
   for (const b of bootstrap) {
     let socket;
@@ -73,7 +80,11 @@ async function readOverWire(shell: HostShell, bootstrap: Bootstrap[]): Promise<K
     try {
       const metadata = await kafka.metadata();
       const names = metadata.topics.filter((t) => t.error === 0).map((t) => t.name);
-      return clusterOf(metadata, await kafka.topicConfigs(names, ['min.insync.replicas']));
+      try {
+        return { cluster: clusterOf(metadata, await kafka.topicConfigs(names, ['min.insync.replicas'], CONFIGS_TIMEOUT_S * 1000)) };
+      } catch (e) {
+        return { cluster: clusterOf(metadata, new Map()), warning: `min.insync.replicas could not be read (${(e as Error).message}): partitions under it are counted as if it were 1` };
+      }
     } catch (e) {
       throw new TaskError(`cannot read the partitions from ${b.host}:${b.port}: ${(e as Error).message}`);
     } finally {
@@ -118,7 +129,7 @@ async function readPartitions(candidates: ReachedHost[], bootstrap: Bootstrap[],
     if (i === 1 && after) await after;
     const shell = rootShell(h);
     try {
-      return { from: h.name, cluster: await readOverWire(shell, bootstrap) };
+      return { from: h.name, ...(await readOverWire(shell, bootstrap)) };
     } catch (e) {
       if (!(e instanceof ForwardingRefused)) return { from: h.name, error: (e as Error).message };
     }

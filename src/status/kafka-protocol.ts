@@ -191,11 +191,11 @@ export class KafkaConnection {
     }
   }
 
-  private request(encode: (id: number) => Buffer): Promise<Buffer> {
+  private request(encode: (id: number) => Buffer, timeoutMs = this.timeoutMs): Promise<Buffer> {
     if (this.failed) return Promise.reject(this.failed);
     const id = this.nextId++;
     return new Promise<Buffer>((resolve, reject) => {
-      const timer = setTimeout(() => this.fail(new Error(`no answer from the broker in ${this.timeoutMs / 1000} s`)), this.timeoutMs);
+      const timer = setTimeout(() => this.fail(new Error(`no answer from the broker in ${timeoutMs / 1000} s`)), timeoutMs);
       this.waiting = {
         id,
         resolve: (b) => (clearTimeout(timer), resolve(b)),
@@ -209,9 +209,10 @@ export class KafkaConnection {
     return decodeMetadata(await this.request(metadataRequest));
   }
 
-  async topicConfigs(topics: string[], names: string[]): Promise<Map<string, Map<string, string>>> {
+  /** `timeoutMs`: this request's own limit (a broker answers DescribeConfigs only with ZooKeeper or the quorum behind it). */
+  async topicConfigs(topics: string[], names: string[], timeoutMs?: number): Promise<Map<string, Map<string, string>>> {
     if (topics.length === 0) return new Map();
-    return decodeTopicConfigs(await this.request((id) => describeTopicConfigsRequest(id, topics, names)));
+    return decodeTopicConfigs(await this.request((id) => describeTopicConfigsRequest(id, topics, names), timeoutMs));
   }
 
   close(): void {

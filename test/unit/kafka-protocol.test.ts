@@ -93,6 +93,29 @@ test('the connection: answers split across reads and one unasked frame are match
   }
 });
 
+test("a request's own time limit: Metadata answered, DescribeConfigs not (a broker without ZooKeeper)", async () => {
+  const server = createServer((socket) => {
+    let seen = 0;
+    socket.on('data', (request) => {
+      if (seen++ === 0) socket.write(frameOf(request.readInt32BE(8), fixture('healthy-metadata')));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+  await new Promise((r) => socket.once('connect', r));
+  const kafka = new KafkaConnection(socket, 60_000);
+  try {
+    assert.is((await kafka.metadata()).brokers.length, 3);
+    await kafka.topicConfigs(['test'], ['min.insync.replicas'], 200).then(
+      () => assert.unreachable('answered'),
+      (e: Error) => assert.is(e.message, 'no answer from the broker in 0.2 s'),
+    );
+  } finally {
+    kafka.close();
+    server.close();
+  }
+});
+
 test('a broker that closes the connection fails the request at once', async () => {
   const server = createServer((socket) => socket.on('data', () => socket.destroy()));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

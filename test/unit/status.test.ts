@@ -192,7 +192,7 @@ test('a host not reached is degraded while the quorum holds; offline partitions 
   valid(r);
 });
 
-test('under min ISR, a full disk, a dead listener, a unit not enabled, a broker outside the inventory', () => {
+test('under min ISR, a full disk, a dead listener, a unit not enabled, a broker outside the inventory, min ISR unread', () => {
   const hosts = healthy();
   hosts[0] = host('kafka01', {
     id: 1,
@@ -200,7 +200,7 @@ test('under min ISR, a full disk, a dead listener, a unit not enabled, a broker 
     zk: { unit: { name: 'zookeeper', active: 'active', enabled: 'disabled' } },
   });
   const belowMin = DESCRIBE.replace('Isr: 1,2,3', 'Isr: 1');
-  const r = assess(input(hosts, cluster(belowMin, [1, 2, 3, 9])));
+  const r = assess({ ...input(hosts, cluster(belowMin, [1, 2, 3, 9])), kafka: { from: 'kafka01', cluster: cluster(belowMin, [1, 2, 3, 9]), warning: 'min.insync.replicas could not be read (x)' } });
   assert.is(r.health, 'degraded');
   const messages = r.problems.map((p) => `${p.severity} ${p.message}`);
   for (const m of [
@@ -209,6 +209,7 @@ test('under min ISR, a full disk, a dead listener, a unit not enabled, a broker 
     'degraded listener PLAINTEXT://kafka01:9092 does not accept connections',
     'warning zookeeper runs but is disabled enabled: it will not start after a reboot',
     'warning broker(s) 9 answer but are not in the inventory',
+    'warning min.insync.replicas could not be read (x)',
   ]) {
     assert.ok(messages.includes(m), `${m}\nin\n${messages.join('\n')}`);
   }
