@@ -218,7 +218,9 @@ test("--step 'Write zoo.cfg' --check --diff: that step alone on every host, and 
     assert.is(check.code, 3, check.stdout + check.stderr);
     const results = check.stdout.split('\n').filter((l) => /^(ok|changed|skipping|failed): /.test(l));
     const [step, handler] = [results.filter((l) => / Write zoo\.cfg \(/.test(l)), results.filter((l) => !/ Write zoo\.cfg \(/.test(l))];
-    assert.equal(step.map((l) => l.replace(/ \(.*$/, '')), ['ok: [kafka01] Write zoo.cfg', 'ok: [kafka02] Write zoo.cfg', 'changed: [kafka03] Write zoo.cfg'], check.stdout);
+    // Hosts report as they finish: in any order.
+    const byHost = (l: string) => /\[(\w+)\]/.exec(l)![1];
+    assert.equal(step.map((l) => l.replace(/ \(.*$/, '')).sort((a, b) => byHost(a).localeCompare(byHost(b))), ['ok: [kafka01] Write zoo.cfg', 'ok: [kafka02] Write zoo.cfg', 'changed: [kafka03] Write zoo.cfg'], check.stdout);
     // The handler's two steps (followers, then the leader) on the notified host alone: one would restart it.
     assert.ok(handler.every((l) => /^(ok|changed): \[kafka03\] Restart ZooKeeper and wait until it rejoins the ensemble/.test(l)), check.stdout);
     assert.is(handler.filter((l) => l.startsWith('changed: ')).length, 1, check.stdout);
