@@ -97,7 +97,9 @@ export function runReport(run: LoadedRun): RunReport {
     const step = state.hosts.get(host)?.get(stepId);
     steps.push({ host, stepId, stepName: step?.stepName ?? stepId, task: '', status: 'interrupted', startAt: at, endAt, attempt });
   }
-  const hostNames = [...new Set([...state.hosts.keys(), ...steps.map((s) => s.host)])];
+  // The play's hosts in inventory order (run-start), not in the order they happened to finish first.
+  const planned = records.flatMap((r) => (r.type === 'run-start' ? r.hosts : []));
+  const hostNames = [...new Set([...planned, ...state.hosts.keys(), ...steps.map((s) => s.host)])];
   return {
     id: header.id,
     title: header.kind === 'rollback' ? `rollback of ${header.rollbackOf}` : header.runbook.name,
