@@ -26,7 +26,11 @@ export interface HostProbe {
   kafka?: Omit<KafkaFacts, 'registered' | 'active_controller'>;
 }
 
-/** Shell functions the probe is written with; `set -f` keeps a config value from globbing (rb_proc globs /proc itself). */
+/**
+ * Shell functions the probe is written with; `set -f` keeps a config value from globbing (rb_proc
+ * globs /proc itself). The config path comes from the process's command line, which its user can
+ * set (an exec in place keeps the pid): every command given it as an operand gets `--` first.
+ */
 const FUNCTIONS = raw(`set -f
 rb_proc() {
   cfg=; jh=
@@ -39,7 +43,7 @@ rb_proc() {
   exe=$(readlink /proc/"$pid"/exe); jh=\${exe%/bin/java}
   set +f; for f in /proc/"$pid"/fd/*; do readlink "$f"; done 2>/dev/null | sed -n "$2" | head -n 1; set -f
 }
-rb_java() { [ -n "$jh" ] && sed -n 's/^JAVA_VERSION="\\(.*\\)"$/java=\\1/p' "$jh/release" 2>/dev/null; }
+rb_java() { [ -n "$jh" ] && sed -n 's/^JAVA_VERSION="\\(.*\\)"$/java=\\1/p' -- "$jh/release" 2>/dev/null; }
 rb_df() { printf '%s\\t%s\\n' "$1" "$(df -P -k -- "$1" 2>&1 | tail -n 1)"; }
 rb_tcp() { if timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' tcp "$1" "$2" 2>/dev/null; then echo yes; else echo no; fi; }
 `);
@@ -49,7 +53,7 @@ function zookeeperScript(z: NonNullable<HostRoles['zookeeper']>, name: string): 
 [ -n "$cfg" ] || cfg=${z.configFallback}
 rb_section zookeeper-config; grep -E '^(dataDir|dataLogDir)=' -- "$cfg" 2>/dev/null
 rb_section zookeeper-disk
-for d in $(sed -n 's/^dataDir=//p; s/^dataLogDir=//p' "$cfg" 2>/dev/null | sort -u); do rb_df "$d"; done
+for d in $(sed -n 's/^dataDir=//p; s/^dataLogDir=//p' -- "$cfg" 2>/dev/null | sort -u); do rb_df "$d"; done
 rb_section srvr
 ${srvrScript(name, z.clientPort, 2, z.home)}
 `;
@@ -60,10 +64,10 @@ function kafkaScript(k: NonNullable<HostRoles['kafka']>): ShellText {
 [ -n "$cfg" ] || cfg=${k.configFallback}
 rb_section kafka-config; grep -E '^(broker\\.id|log\\.dirs?|listeners|advertised\\.listeners)=' -- "$cfg" 2>/dev/null
 rb_section kafka-disk
-dirs=$(sed -n 's/^log\\.dirs\\{0,1\\}=//p' "$cfg" 2>/dev/null | tail -n 1)
+dirs=$(sed -n 's/^log\\.dirs\\{0,1\\}=//p' -- "$cfg" 2>/dev/null | tail -n 1)
 IFS=,; for d in $dirs; do rb_df "$d"; done
-adv=$(sed -n 's/^advertised\\.listeners=//p' "$cfg" 2>/dev/null | tail -n 1)
-[ -n "$adv" ] || adv=$(sed -n 's/^listeners=//p' "$cfg" 2>/dev/null | tail -n 1)
+adv=$(sed -n 's/^advertised\\.listeners=//p' -- "$cfg" 2>/dev/null | tail -n 1)
+[ -n "$adv" ] || adv=$(sed -n 's/^listeners=//p' -- "$cfg" 2>/dev/null | tail -n 1)
 rb_section kafka-listeners
 for l in $adv; do hp=\${l#*://}; h=\${hp%:*}; h=\${h#[}; h=\${h%]}; printf '%s\\t%s\\n' "$l" "$(rb_tcp "\${h:-127.0.0.1}" "\${hp##*:}")"; done
 IFS=' '

@@ -5,7 +5,10 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parseHostProbe, hostScript, type HostRoles } from '../../src/status/probe.js';
 import { assess, type AssessInput } from '../../src/status/assess.js';
@@ -89,6 +92,19 @@ test('the probe script asks only for the roles the host has, with the values quo
   assert.not.ok(zkOnly.includes('rb_proc kafka'));
   assert.ok(zkOnly.includes(`cfg='/x y/zoo.cfg'`), zkOnly);
   assert.ok(zkOnly.includes(`'z'"'"'1'`), 'the host name is quoted');
+});
+
+test('a config path that looks like an option is read as a file, never obeyed (its user sets the command line)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'runbook-status-probe-'));
+  try {
+    const pwned = join(dir, 'pwned');
+    const script = hostScript({ name: 'kafka01', kafka: { configFallback: `--expression=w ${pwned}` } }).text;
+    // No kafka unit runs here, so the fallback is the path read: sed without -- would write the file.
+    execFileSync('/bin/sh', ['-c', script], { stdio: ['ignore', 'ignore', 'ignore'], timeout: 30_000 });
+    assert.not.ok(existsSync(pwned));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 // ---- the verdict ------------------------------------------------------------------------------
