@@ -18,6 +18,7 @@ import { batches, planPlay, type Plan, type PlannedItem, type PlannedStep } from
 import type { HostState, ResumeSource, RunState } from './state.js';
 import { ReadAhead, ReadAheadTransport, Generation } from './read-ahead.js';
 import { executeStep } from './step.js';
+import { assertConfirmable, confirmStep, skipConfirmed, type Confirm } from './confirm.js';
 import { lockedHost, lockHosts, type HistoryRecord, type LockedHost, type RunRecords } from './host-record.js';
 
 export interface PlayOptions {
@@ -52,6 +53,8 @@ export interface PlayOptions {
   fromStep?: string;
   /** Warnings for the operator (a stale host lock taken over). */
   warn?: (message: string) => void;
+  /** --confirm: asked before each step that would change something (strategy linear only). */
+  confirm?: Confirm;
 }
 
 export interface PlayResult {
@@ -80,8 +83,11 @@ export async function runPlay(options: PlayOptions): Promise<PlayResult> {
   const changed = changedSteps();
   const emitter = new Emitter([...options.sinks, changed.sink]);
   const pool = new ConnectionPool(options.inventory, options.connect ?? {});
+  if (options.confirm) assertConfirmable(options.runbook);
   const runOver = new AbortController();
-  const interrupt = options.signal ?? new AbortController().signal;
+  // Quitting at a --confirm prompt stops the run as an interrupt does.
+  const quit = new AbortController();
+  const interrupt = options.signal ? AbortSignal.any([options.signal, quit.signal]) : quit.signal;
   const state: RunState = {
     plan,
     registry: options.registry,
@@ -111,6 +117,11 @@ export async function runPlay(options: PlayOptions): Promise<PlayResult> {
     generation: new Generation(),
     once: new Map(),
     interrupted: false,
+    confirm: options.confirm,
+    quit: () => {
+      state.interrupted = true;
+      quit.abort();
+    },
   };
   const limit = limiter(Math.max(1, options.forks ?? 10));
   let records: RunRecords | undefined;
@@ -227,8 +238,11 @@ async function runLinear(state: RunState, hosts: HostState[], limit: Limiter): P
 async function runStepOn(state: RunState, planned: PlannedStep, hosts: HostState[], limit: Limiter, beforeFrom: boolean): Promise<void> {
   const targets = hosts.filter((h) => !h.stopped && planned.perHost.has(h.name));
   if (targets.length === 0) return;
+  const answer = beforeFrom ? 'run' : await confirmStep(state, planned, targets, limit);
+  if (answer === 'quit') return;
   await stepStart(state, planned, targets);
-  await Promise.all(targets.map((hs) => limit(() => executeStep(state, planned, hs, beforeFrom))));
+  const each = answer === 'skip' ? (hs: HostState) => skipConfirmed(state, planned, hs) : (hs: HostState) => executeStep(state, planned, hs, beforeFrom);
+  await Promise.all(targets.map((hs) => limit(() => each(hs))));
   await state.emitter.emit({ type: 'step-end', stepId: planned.id });
 }
 

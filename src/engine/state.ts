@@ -10,6 +10,7 @@ import type { FactsCache } from './facts.js';
 import type { Generation } from './read-ahead.js';
 import type { Limiter } from './limit.js';
 import type { Plan } from './plan.js';
+import type { Confirm } from './confirm.js';
 
 export interface HostState {
   name: string;
@@ -70,4 +71,8 @@ export interface RunState {
   halted?: string;
   /** Counts the changes the play made; check results read ahead before one are not used. */
   generation: Generation;
+  /** --confirm's question, until the operator answers "all". */
+  confirm?: Confirm;
+  /** Stop the run as an interrupt would (the operator quit at a --confirm prompt). */
+  quit(): void;
 }

@@ -11,6 +11,8 @@ import type { ApplyResult, FileDiff, TaskContext, TaskDefinition } from '../task
 import { HostShell } from '../transport/host.js';
 import type { EventError, RunEvent, StepStatus } from './events.js';
 import { collectSecretArgs, falseWhen, renderCalls, type Call, type PlannedStep } from './plan.js';
+import type { HostPreview } from './confirm.js';
+import { Emitter } from './emitter.js';
 import type { HostState, RunState, StepOutcome } from './state.js';
 import { limiter } from './limit.js';
 import { fitBatch, ReadAheadTransport, Recorded, RecordingTransport } from './read-ahead.js';
@@ -31,6 +33,8 @@ interface CallOutcome {
   undoRecords?: HostResult['undo'];
   reason?: string;
   error?: unknown;
+  /** Check mode could not tell what the call would do (a command): it would run. */
+  unknowable?: boolean;
 }
 
 /**
@@ -191,31 +195,14 @@ async function firstCheckCommands(state: RunState, planned: PlannedStep, hs: Hos
 }
 
 /** Emit the host-result, count it in the recap, stop the host on failure. */
-async function report(
+export async function report(
   state: RunState,
   planned: PlannedStep,
   hs: HostState,
   started: number,
-  r: Omit<HostResult, 'type' | 'host' | 'stepId' | 'stepName' | 'task' | 'durationMs'>,
+  r: ResultFields,
 ): Promise<StepOutcome> {
-  const redact = state.plan.redactor;
-  if (planned.step.noLog) r = censored(r);
-  const event: HostResult = {
-    type: 'host-result',
-    host: hs.name,
-    stepId: planned.id,
-    stepName: planned.step.name,
-    task: planned.step.task,
-    status: r.status,
-    durationMs: Date.now() - started,
-  };
-  if (r.reason) event.reason = redact.text(r.reason);
-  if (r.summary) event.summary = redact.text(r.summary);
-  if (r.diff?.length) event.diff = redact.value(r.diff);
-  if (r.error) event.error = redact.value(r.error);
-  if (r.undo?.length) event.undo = r.undo;
-  if (r.registered) event.registered = redact.value(r.registered);
-  if (r.ignored) event.ignored = true;
+  const event: HostResult = { ...shown(state, planned, hs.name, r), durationMs: Date.now() - started };
   await state.emitter.emit(event);
 
   const recap = state.recap[hs.name];
@@ -228,7 +215,64 @@ async function report(
   if (ignored) recap.ignored++;
   if (r.status === 'unreachable') hs.stopped = 'unreachable';
   else if (r.status === 'failed' && !ignored) hs.stopped = 'failed';
-  return { status: r.status, ignored, registered: r.registered, host: hs.name };
+  // run_once copies to the other hosts what a no_log step may show of itself, as before.
+  const registered = planned.step.noLog ? censored(r).registered : r.registered;
+  return { status: r.status, ignored, registered, host: hs.name };
+}
+
+type ResultFields = Omit<HostResult, 'type' | 'host' | 'stepId' | 'stepName' | 'task' | 'durationMs'>;
+
+/** A result as it may leave the engine: secrets redacted, a no_log step's words hidden. */
+function shown(state: RunState, planned: PlannedStep, host: string, fields: ResultFields): HostResult {
+  const redact = state.plan.redactor;
+  const r = planned.step.noLog ? censored(fields) : fields;
+  const event: HostResult = {
+    type: 'host-result',
+    host,
+    stepId: planned.id,
+    stepName: planned.step.name,
+    task: planned.step.task,
+    status: r.status,
+    durationMs: 0,
+  };
+  if (r.reason) event.reason = redact.text(r.reason);
+  if (r.summary) event.summary = redact.text(r.summary);
+  if (r.diff?.length) event.diff = redact.value(r.diff);
+  if (r.error) event.error = redact.value(r.error);
+  if (r.undo?.length) event.undo = r.undo;
+  if (r.registered) event.registered = redact.value(r.registered);
+  if (r.ignored) event.ignored = true;
+  return event;
+}
+
+/**
+ * What `planned` would do on `hs` now: its check run in check mode whatever the step's own
+ * check_mode says, nothing emitted or registered (--confirm shows it before asking). `nothingToDo`
+ * when the host is in sync, skipped by `when`, or done in an earlier run.
+ */
+export async function previewStep(state: RunState, planned: PlannedStep, hs: HostState): Promise<HostPreview> {
+  const preview = (fields: ResultFields, nothingToDo: boolean) => ({ result: shown(state, planned, hs.name, fields), nothingToDo });
+  const earlier = planned.handler ? undefined : state.resume?.done(hs.name, planned.id);
+  if (earlier && state.fromIndex === 0) return preview({ status: 'skipped', reason: 'done in an earlier run' }, true);
+  if (!hs.shell) return preview({ status: 'unreachable', error: eventError(hs.connectError) }, false);
+  // Log lines of a preview are not part of the run.
+  const quiet: RunState = { ...state, checkMode: true, emitter: new Emitter([]) };
+  const checkOnly: PlannedStep = { ...planned, step: { ...planned.step, checkMode: true } };
+  let outcome: CallOutcome;
+  try {
+    outcome = await runCalls(quiet, checkOnly, hs, hs.shell);
+  } catch (e) {
+    if (isUnreachable(e)) return preview({ status: 'unreachable', error: eventError(e) }, false);
+    outcome = failure(e);
+  }
+  const fields: ResultFields = {
+    status: outcome.status,
+    reason: outcome.reason,
+    summary: outcome.summary,
+    diff: outcome.diff,
+    error: outcome.error === undefined ? undefined : eventError(outcome.error),
+  };
+  return preview(fields, outcome.status === 'ok' || (outcome.status === 'skipped' && !outcome.unknowable));
 }
 
 /** Ansible's words for a result that no_log hides, kept so that people who grep for them find them. */
@@ -354,7 +398,7 @@ async function attemptCall(
       outcome = { ...base, status: 'ok', record: record('ok', checked.summary, checked.data) };
     } else if (checkMode && checked.unknowableInCheck) {
       const reason = checked.unknowableInCheck;
-      outcome = { status: 'skipped', reason, record: { ...record('skipped', reason, checked.data), skip_reason: reason } };
+      outcome = { status: 'skipped', reason, unknowable: true, record: { ...record('skipped', reason, checked.data), skip_reason: reason } };
     } else if (checkMode) {
       outcome = { ...base, status: 'changed', record: record('changed', checked.summary, checked.data) };
     } else {
@@ -504,6 +548,7 @@ function aggregate(outcomes: CallOutcome[], calls: Call[]): CallOutcome {
     summary: summaries.length ? summaries.join('; ') : undefined,
     diff: outcomes.flatMap((o) => o.diff ?? []),
     reason: allSkipped ? outcomes[0]?.reason : undefined,
+    unknowable: outcomes.some((o) => o.unknowable) || undefined,
     error: failed?.error,
     record: { changed, failed: !!failed, skipped: allSkipped, msg: failed ? failed.record['msg'] : summaries.join('; '), results },
   };

@@ -4,6 +4,7 @@
 // left for `runbook resume`, whose exact command is printed.
 
 import { rm } from 'node:fs/promises';
+import type { Confirm } from '../engine/confirm.js';
 import type { EventSink } from '../engine/events.js';
 import { isUserError } from '../errors.js';
 import { runPlay, type PlayResult } from '../engine/run.js';
@@ -27,6 +28,8 @@ export interface JournaledPlayInput {
   resume?: DoneSteps;
   fromStep?: string;
   rollbackOnFailure: boolean;
+  /** --confirm's prompter. */
+  confirm?: Confirm;
   argv: string[];
   /** Where the journal's own messages go (stderr, so --json stdout stays clean). */
   say(message: string): void;
@@ -60,6 +63,7 @@ export async function playJournaled(input: JournaledPlayInput): Promise<PlayResu
       resume: input.resume,
       fromStep: input.fromStep,
       warn: (m) => input.say(`warning: ${m}`),
+      confirm: input.confirm,
     });
     if (result.status === 'interrupted') {
       input.say(`run ${session.id} interrupted; go on with: ${resumeCommand(session.id)}`);

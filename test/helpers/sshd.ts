@@ -182,6 +182,20 @@ export function inventoryYaml(sshd: Sshd, knownHosts: string, more: Record<strin
   return `all:\n  vars:\n    known_hosts_file: ${knownHosts}\n  hosts:\n    web1:\n${Object.entries(vars).map(([k, v]) => `      ${k}: ${v}\n`).join('')}`;
 }
 
+/** An inventory file's text with `hosts` all reached through this sshd, each with its own run lock and history. */
+export function hostsInventoryYaml(sshd: Sshd, hosts: string[]): string {
+  return `all:
+  vars:
+    known_hosts_file: ${sshd.knownHosts}
+    ansible_host: ${sshd.address}
+    ansible_port: ${sshd.port}
+    ansible_user: ${sshd.user}
+    ansible_ssh_private_key_file: ${sshd.userKey}
+  hosts:
+${hosts.map((h) => `    ${h}: { runbook_host_dir: ${join(sshd.dir, `runbook-${h}`)} }`).join('\n')}
+`;
+}
+
 /**
  * An inventory host that reaches this sshd with its user key. Its run lock and history go in the
  * server's own directory: every sshd of the tests is this machine, and suites run in parallel.

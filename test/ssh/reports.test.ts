@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { startSshd, type Sshd } from '../helpers/sshd.js';
+import { hostsInventoryYaml, startSshd, type Sshd } from '../helpers/sshd.js';
 import { ensureBuilt, runbook, type Ran } from '../cli/helpers.js';
 import { exec } from '../helpers/exec.js';
 import { colourBands, screenshot } from '../helpers/chromium.js';
@@ -51,19 +51,7 @@ steps:
 `,
   );
   inventory = join(dir, 'inventory.yaml');
-  writeFileSync(
-    inventory,
-    `all:
-  vars:
-    known_hosts_file: ${sshd.knownHosts}
-    ansible_host: 127.0.0.1
-    ansible_port: ${sshd.port}
-    ansible_user: ${sshd.user}
-    ansible_ssh_private_key_file: ${sshd.userKey}
-  hosts:
-${HOSTS.map((h) => `    ${h}: { runbook_host_dir: ${join(sshd.dir, `runbook-${h}`)} }`).join('\n')}
-`,
-  );
+  writeFileSync(inventory, hostsInventoryYaml(sshd, HOSTS));
 });
 
 test.after(async () => {

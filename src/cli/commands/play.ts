@@ -20,6 +20,7 @@ interface PlayFlags {
   step: string[];
   startAtStep?: string;
   junit?: string;
+  confirm?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -43,6 +44,7 @@ export function register(program: Command): void {
     .option('--json', 'write every event as NDJSON on stdout instead of the human view')
     .option('--rollback-on-failure', "when a host fails, undo its changes back to the last checkpoint it reached (as the runbook's on_failure: rollback)")
     .option('--detailed-exitcode', 'exit 3 when a host changed (with --check: would change), 0 only when everything is in sync; for drift checks in cron and CI')
+    .option('--confirm', 'before each step that would change something, show what it would do on each host (with diffs) and ask: apply, skip, all, quit')
     .option('--junit <file>', 'write the run as JUnit XML when it ends (a testsuite per host, a testcase per step), for CI systems')
     .option('--accept-new-host-keys', 'record host keys of hosts not yet in known_hosts (like StrictHostKeyChecking=accept-new)')
     .addHelpText(
@@ -66,17 +68,19 @@ async function play(ref: string, flags: PlayFlags): Promise<number> {
     const { UserError } = await import('../../errors.js');
     throw new UserError('usage', `--forks ${flags.forks}: expected a whole number of at least 1`);
   }
-  const [{ openProject, loadPlayInput }, { parseExtraVars }, { planPlay }, session, { playJournaled }, sinks] = await Promise.all([
+  const [{ openProject, loadPlayInput }, { parseExtraVars }, { planPlay }, session, { playJournaled }, sinks, { terminalConfirm }] = await Promise.all([
     import('../context.js'),
     import('../../load/extra-vars.js'),
     import('../../engine/plan.js'),
     import('../../journal/session.js'),
     import('../../journal/journaled-play.js'),
     import('../sinks.js'),
+    import('../confirm-prompt.js'),
   ]);
   const extraVars = await parseExtraVars(flags.extraVars);
   const project = await openProject();
   const { runbook, inventory } = await loadPlayInput(project, ref, flags.inventory);
+  const confirm = terminalConfirm(flags, runbook);
   const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
   const options = {
     checkMode: flags.check ?? false,
@@ -111,6 +115,7 @@ async function play(ref: string, flags: PlayFlags): Promise<number> {
     sinks: [sinks.terminalSink({ json: flags.json ?? false, strategy: runbook.strategy })],
     connect: { acceptNewHostKeys: flags.acceptNewHostKeys ?? false },
     rollbackOnFailure: options.rollbackOnFailure,
+    confirm,
     argv,
     say: (m) => void process.stderr.write(`${m}\n`),
   });

@@ -10,6 +10,7 @@ interface ResumeFlags {
   extraVars: string[];
   json?: boolean;
   junit?: string;
+  confirm?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -23,12 +24,13 @@ export function register(program: Command): void {
     .option('--force', 'resume although the runbook or inventory changed since the run started')
     .option('-e, --extra-vars <vars>', 'give again the secret vars the journal does not keep (key=value or @file.yaml)', collect, [])
     .option('--json', 'write every event as NDJSON on stdout instead of the human view')
+    .option('--confirm', 'ask before each step that would change something, as `runbook play --confirm`')
     .option('--junit <file>', 'write the whole run (every attempt) as JUnit XML when it ends')
     .action(action((id: string | undefined, flags: ResumeFlags) => resume(id, flags)));
 }
 
 async function resume(id: string | undefined, flags: ResumeFlags): Promise<number> {
-  const [{ openProject }, { parseExtraVars }, { terminalSink }, { UserError }, history, { reloadContext }, resumeLib, session, { playJournaled }, redact] =
+  const [{ openProject }, { parseExtraVars }, { terminalSink }, { UserError }, history, { reloadContext }, resumeLib, session, { playJournaled }, redact, { terminalConfirm }] =
     await Promise.all([
       import('../context.js'),
       import('../../load/extra-vars.js'),
@@ -40,6 +42,7 @@ async function resume(id: string | undefined, flags: ResumeFlags): Promise<numbe
       import('../../journal/session.js'),
       import('../../journal/journaled-play.js'),
       import('../../journal/redact.js'),
+      import('../confirm-prompt.js'),
     ]);
   const say = (m: string) => void process.stderr.write(`${m}\n`);
   const project = await openProject();
@@ -59,6 +62,7 @@ async function resume(id: string | undefined, flags: ResumeFlags): Promise<numbe
 
   const given = await parseExtraVars(flags.extraVars);
   const context = await reloadContext(header, given, project);
+  const confirm = terminalConfirm({ confirm: flags.confirm, check: header.options.checkMode, json: flags.json }, context.runbook);
   for (const problem of resumeLib.checkUnchanged(header, context.runbook, context.inventory, flags.force ?? false)) {
     say(`warning: --force: ${problem}`);
   }
@@ -75,6 +79,7 @@ async function resume(id: string | undefined, flags: ResumeFlags): Promise<numbe
     resume: resumeLib.doneSteps(state, (await history.undoneChanges(project.dir, header.id)).steps),
     fromStep: flags.from,
     rollbackOnFailure: header.options.rollbackOnFailure ?? false,
+    confirm,
     argv,
     say,
   });
