@@ -17,7 +17,7 @@ export type ConfirmAnswer = 'apply' | 'skip' | 'all' | 'quit';
 /** What a step would do on one host: its check-mode result (never emitted). */
 export interface HostPreview {
   result: Extract<RunEvent, { type: 'host-result' }>;
-  /** In sync, skipped by `when`, or done in an earlier run; false for a command that would run. */
+  /** In sync, skipped by `when`, done in an earlier run, or a `changed_when: false` command; false for a command that would run. */
   nothingToDo: boolean;
 }
 

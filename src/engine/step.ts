@@ -272,7 +272,9 @@ export async function previewStep(state: RunState, planned: PlannedStep, hs: Hos
     diff: outcome.diff,
     error: outcome.error === undefined ? undefined : eventError(outcome.error),
   };
-  return preview(fields, outcome.status === 'ok' || (outcome.status === 'skipped' && !outcome.unknowable));
+  // `changed_when: false` is how a runbook says a command only reads (a guard, a wait): not worth a question.
+  const wouldRun = outcome.unknowable === true && planned.step.changedWhen !== 'false';
+  return preview(fields, outcome.status === 'ok' || (outcome.status === 'skipped' && !wouldRun));
 }
 
 /** Ansible's words for a result that no_log hides, kept so that people who grep for them find them. */

@@ -84,6 +84,17 @@ test('the preview never changes a host, even for a step with check_mode: false o
   assert.is(touch.nothingToDo, false);
 });
 
+test('a command declared changed_when: false (a guard that only reads) is not asked about', async () => {
+  const rb = runbook([
+    step('unknowable', {}, { name: 'Guard', changedWhen: 'false', args: { path: file('{{inventory_hostname}}.guard') } }),
+    step('content', {}, { name: 'Write', args: { path: file('{{inventory_hostname}}.w'), content: 'w' } }),
+  ]);
+  const op = operator('apply');
+  const p = await play({ runbook: rb, inventory: inventory(1), confirm: op.confirm });
+  assert.equal(op.asked.map((a) => a.stepName), ['Write']);
+  assert.is(p.exitCode, 0);
+});
+
 test('only the hosts that still take the step are asked about; a host in sync shows as in sync', async () => {
   await writeFile(file('h2.a'), 'a\n');
   const op = operator('apply', 'apply', 'apply');

@@ -3,13 +3,13 @@
 // is down, resumed once it is back; then no-op converges (play and the --check drift check), a
 // hand-edited server.properties that the drift check finds (exit 3) and --diff shows and play
 // restores by restarting only that broker, one step checked alone (--step 'Write zoo.cfg'),
-// the rollback of the whole first run, and a fresh converge on the rolled-back hosts. The first
-// run's reports (runs show --html, looked at in Chromium; --junit). Then `runbook status` on that
-// cluster: healthy and right (against srvr and kafka-topics.sh asked separately), one broker
+// --confirm driven in a pseudo-terminal (apply one fix, skip another, quit at the restart, then
+// resume), the rollback of the whole first run, and a fresh converge on the rolled-back hosts. The
+// first run's reports (runs show --html, looked at in Chromium; --junit). Then `runbook status` on
+// that cluster: healthy and right (against srvr and kafka-topics.sh asked separately), one broker
 // stopped (degraded, its page looked at in Chromium), two ZooKeeper members stopped (down), and
 // healthy again; and two operators on one host (the host lock and history). Needs Linux and root
 // (as CI runs it) and a build (dist/).
-
 import { test } from 'uvu';
 import { exec, show, type Result } from '../helpers/exec.js';
 import * as assert from 'uvu/assert';
@@ -27,6 +27,7 @@ import { HEALTH_COLOUR } from '../../src/status/html.js';
 import { colourBands, colourShare, screenshot } from '../helpers/chromium.js';
 import { OUTCOME_COLOUR } from '../../src/ui/run-html.js';
 import { waitFor } from '../helpers/wait.js';
+import { inPty } from '../helpers/pty.js';
 
 const NAME = 'e2e';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -230,6 +231,46 @@ test("--step 'Write zoo.cfg' --check --diff: that step alone on every host, and 
   }
   const clean = await play('--step', 'Write zoo.cfg', '--check', '--detailed-exitcode');
   assert.is(clean.code, 0, clean.stdout + clean.stderr);
+});
+
+test('--confirm in a terminal: apply the zoo.cfg fix, skip the server.properties one, quit at the restart; resume goes on from there', async () => {
+  const cfg = '/home/kafka/zookeeper/conf/zoo.cfg';
+  const props = '/home/kafka/kafka/config/server.properties';
+  await onHost('kafka03', `sed -i 's/^initLimit=10$/initLimit=11/' ${cfg}`);
+  await onHost('kafka02', `sed -i 's/^num.partitions=3$/num.partitions=5/' ${props}`);
+  const zookeeperStarted = () => onHost('kafka03', 'systemctl show -p ActiveEnterTimestampMonotonic --value zookeeper.service');
+  const [zkBefore, brokerBefore] = [await zookeeperStarted(), await brokerStarted('kafka02')];
+  try {
+    const pty = inPty([process.execPath, CLI, 'play', 'install-cluster', '-i', lab.inventory, '--confirm'], ROOT);
+    const answers: Record<string, string> = { 'Write zoo.cfg': 'y\n', 'Write server.properties': 'n\n', 'Restart ZooKeeper': 'q\n' };
+    const asked: string[] = [];
+    for (let n = 1; asked.at(-1) !== 'Restart ZooKeeper'; n++) {
+      await pty.waitFor(/Apply this step\? \[y\]es/, n, 180_000);
+      const question = [...pty.screen().matchAll(/^(?:STEP|HANDLER) \[([^\]]*)\]/gm)].at(-1)![1];
+      const which = Object.keys(answers).find((name) => question.startsWith(name));
+      assert.ok(which, `asked about "${question}", which changes nothing here:\n${pty.screen()}`);
+      asked.push(which!);
+      pty.type(answers[which!]);
+    }
+    assert.is(await pty.exited, 99, pty.screen());
+    assert.equal(asked, ['Write zoo.cfg', 'Write server.properties', 'Restart ZooKeeper']);
+    const screen = pty.screen();
+    assert.match(screen, /would change: \[kafka03\] update \/home\/kafka\/zookeeper\/conf\/zoo\.cfg/);
+    assert.match(screen, /^-initLimit=11\n\+initLimit=10$/m);
+    assert.match(screen, /in sync: \[kafka01\]/);
+    assert.is(await onHost('kafka03', `grep ^initLimit= ${cfg}`), 'initLimit=10');
+    assert.is(await onHost('kafka02', `grep ^num.partitions= ${props}`), 'num.partitions=5');
+    assert.is(await zookeeperStarted(), zkBefore, 'quit before the restart');
+
+    const resumed = await runbook('resume');
+    assert.is(resumed.code, 0, resumed.stdout + resumed.stderr);
+    assert.match(resumed.stdout, /changed: \[kafka03\] Restart ZooKeeper and wait until it rejoins the ensemble/);
+    assert.is.not(await zookeeperStarted(), zkBefore);
+    assert.is(await onHost('kafka02', `grep ^num.partitions= ${props}`), 'num.partitions=5', 'the skipped step is not run again');
+    assert.is(await brokerStarted('kafka02'), brokerBefore, 'nor the restart it would have notified');
+  } finally {
+    await onHost('kafka02', `sed -i 's/^num.partitions=5$/num.partitions=3/' ${props}`);
+  }
 });
 
 test('rollback of the first run keeps the data Kafka wrote unless forced, then leaves the hosts as it found them', async () => {
