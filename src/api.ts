@@ -61,3 +61,5 @@ export * from './sdk/kafka-health.js';
 export * from './sdk/kafka-cluster.js';
 /** ZooKeeper's `srvr` answer, asked with what the host has (`srvrScript`, `parseSrvr`). */
 export * from './sdk/zookeeper-srvr.js';
+/** KRaft log directories as data: what each `meta.properties` says (`readLogDirs`), cluster ids (`newClusterId`). */
+export * from './sdk/kafka-storage.js';

@@ -130,9 +130,11 @@ export async function planPlay(options: PlanOptions): Promise<Plan> {
     }
   }
   const hosts = order.filter((h) => playHosts.has(h));
-  // A handler runs on whichever play host notified it.
+  // A handler runs on the play hosts that notified it, within its runbook's hosts as a step is (a
+  // handler of zookeeper.yaml is planned for the zookeeper hosts only: it may name their group).
   const handlers: PlannedStep[] = [];
-  for (const h of runbook.handlers) handlers.push(await planStep(h, hosts, true));
+  for (const h of runbook.handlers) handlers.push(await planStep(h, stepHosts(h).filter((x) => playHosts.has(x)), true));
+  for (const item of items) if (item.kind === 'step') checkNotifiedHosts(item.planned, handlers);
   return { runbook, hosts, items, handlers, redactor, varsFor };
 }
 
@@ -230,6 +232,19 @@ function referencesAny(value: unknown, names: Set<string>, isCondition: boolean)
     return false;
   };
   return visit(value);
+}
+
+/** Every host of a notifying step has a handler for each name it notifies (else the notification would be lost). */
+function checkNotifiedHosts(planned: PlannedStep, handlers: PlannedStep[]): void {
+  for (const name of planned.step.notify) {
+    const answering = handlers.filter((h) => h.step.name === name || h.step.listen?.includes(name));
+    const stranded = planned.hosts.filter((host) => !answering.some((h) => h.perHost.has(host)));
+    if (stranded.length === 0) continue;
+    throw new UserError('schema', `step "${planned.step.name}" notifies "${name}" on ${stranded.join(', ')}, where no handler of that name runs (its runbook's hosts leave them out)`, {
+      pos: planned.step.pos,
+      hint: "give the handler's runbook hosts that include them, or notify from a step that runs on its hosts only",
+    });
+  }
 }
 
 function checkNotify(step: StepDecl, handlerNames: Set<string>): void {

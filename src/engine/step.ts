@@ -297,7 +297,7 @@ function censored<R extends { registered?: Record<string, unknown>; error?: Even
 function notify(state: RunState, hs: HostState, names: string[], restored: boolean): void {
   for (const handler of state.plan.handlers) {
     const answers = [handler.step.name, ...(handler.step.listen ?? [])];
-    if (!names.some((n) => answers.includes(n))) continue;
+    if (!names.some((n) => answers.includes(n)) || !handler.perHost.has(hs.name)) continue;
     if (restored && state.resume?.done(hs.name, handler.id)) continue;
     hs.notified.add(handler.id);
   }

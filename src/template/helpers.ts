@@ -49,6 +49,11 @@ export const helpers: Record<string, Helper> = {
     const [a, b] = split(args).values;
     return !looselyEqual(a, b);
   },
+  /** Whether a list holds a value (Jinja's `in`): `(in "kafka" group_names)`. */
+  in: (...args) => {
+    const [item, list] = split(args).values;
+    return Array.isArray(list) && list.some((v) => looselyEqual(v, item));
+  },
   and: (...args) => split(args).values.every(isTruthy),
   or: (...args) => split(args).values.some(isTruthy),
   not: (...args) => !isTruthy(split(args).values[0]),
@@ -82,20 +87,30 @@ export const helpers: Record<string, Helper> = {
    */
   group_hosts(...args) {
     const { values, options } = split(args);
-    const pattern = String(values[0]);
-    const root = options.data?.root as { groups?: Record<string, string[]>; hostvars?: Record<string, Record<string, unknown>> };
-    const groups = root?.groups ?? {};
-    const known = Object.keys(groups).join(', ');
-    const hosts = Object.keys(root?.hostvars ?? {});
-    const isName = (term: string) => term in groups || hosts.includes(term) || term === 'all' || term === '*';
-    // A plain name that is no group and no host is a typo, not a pattern that matches nothing.
-    if (/^[\w.-]+$/.test(pattern) && !isName(pattern)) {
-      throw new HelperError(`group_hosts: no group "${pattern}" in the inventory${known ? ` (groups: ${known})` : ''}`);
-    }
-    const members = matchHosts(pattern, { hosts, groups: Object.keys(groups), members: (g) => groups[g] ?? [] });
-    return members.map((name) => ({ ...root.hostvars?.[name], name }));
+    const root = options.data?.root as { hostvars?: Record<string, Record<string, unknown>> };
+    return patternHosts('group_hosts', values[0], options).map((name) => ({ ...root?.hostvars?.[name], name }));
+  },
+  /** The names of the hosts a pattern matches, in inventory order (Ansible's `query('inventory_hostnames', pattern)`). */
+  inventory_hostnames(...args) {
+    const { values, options } = split(args);
+    return patternHosts('inventory_hostnames', values[0], options);
   },
 };
+
+/** The hosts `pattern` matches among the inventory's (`groups` and `hostvars` of the render). */
+function patternHosts(helper: string, value: unknown, options: HelperOptions): string[] {
+  const pattern = String(value);
+  const root = options.data?.root as { groups?: Record<string, string[]>; hostvars?: Record<string, Record<string, unknown>> };
+  const groups = root?.groups ?? {};
+  const known = Object.keys(groups).join(', ');
+  const hosts = Object.keys(root?.hostvars ?? {});
+  const isName = (term: string) => term in groups || hosts.includes(term) || term === 'all' || term === '*';
+  // A plain name that is no group and no host is a typo, not a pattern that matches nothing.
+  if (/^[\w.-]+$/.test(pattern) && !isName(pattern)) {
+    throw new HelperError(`${helper}: no group "${pattern}" in the inventory${known ? ` (groups: ${known})` : ''}`);
+  }
+  return matchHosts(pattern, { hosts, groups: Object.keys(groups), members: (g) => groups[g] ?? [] });
+}
 
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing (undefined)';

@@ -85,7 +85,7 @@ test('add-broker kafka04 with traffic: only it is installed, then every topic sp
   // On the brokers already there: their /etc/hosts learnt kafka04, and kafka01 ran the move.
   const elsewhere = changes(r.stdout).filter((c) => !c.startsWith('kafka04 '));
   assert.equal(
-    elsewhere.filter((c) => !/ Map the Kafka hosts to their private IPs in \/etc\/hosts$/.test(c)),
+    elsewhere.filter((c) => !/ Map the cluster hosts to their private IPs in \/etc\/hosts$/.test(c)),
     ['kafka01 Spread every partition over all the brokers, the new ones included (throttled, waited for)'],
     r.stdout,
   );

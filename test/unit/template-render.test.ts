@@ -73,6 +73,10 @@ test('group_hosts writes one server.N line per ensemble member, in inventory ord
   assert.is(ids('kafka0[13]'), 'kafka01=1 kafka03=3 ');
   assert.is(ids('kafka02'), 'kafka02=2 ');
   assert.is(ids('kafka:&nothing*'), '');
+  // The names alone, as a list where the whole value is the expression (a task's list arg).
+  assert.equal(renderValue('{{inventory_hostnames "kafka:!kafka02"}}', v, nowhere), ['kafka01', 'kafka03']);
+  assert.match(templateError(() => renderValue('{{inventory_hostnames "kafak"}}', v, nowhere)).message, /inventory_hostnames: no group "kafak"/);
+  assert.is(renderValue('{{#if (in "kafka" group_names)}}broker{{/if}}|{{in "nope" group_names}}|{{in 2 (inventory_hostnames "kafka")}}', v, nowhere), 'broker|false|false');
 });
 
 test('template files: rendered from the file, errors at the position in the file', async () => {

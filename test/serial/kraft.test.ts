@@ -1,0 +1,107 @@
+// A KRaft cluster from the shipped install-cluster runbook, on three fresh lab hosts with combined
+// roles (each a broker and a controller) on Kafka 3.9.2, through the built CLI as a user runs it:
+// no ZooKeeper anywhere; one cluster id on every node; the smoke test's quorum check agrees with
+// kafka-metadata-quorum.sh asked separately; a second play changes nothing; with one host's
+// meta.properties gone, --check says it would format that host only; a directory of another
+// cluster is refused before anything is formatted. Needs Linux and root and a build (dist/).
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { labDown, labUp, type LabInfo } from '../../src/lab/index.js';
+import { show } from '../helpers/exec.js';
+import { HOSTS, kafkaTool, onHost, runbook, useLab } from '../helpers/kafka-lab.js';
+
+const NAME = 'kraft';
+const DATA = '/var/lib/kafka/data';
+let lab: LabInfo;
+let inventory: string;
+const timings: Record<string, number> = {};
+
+const play = (...flags: string[]) => runbook('play', 'install-cluster', '-i', inventory, ...flags);
+/** `host step` of every change (or would-be change) a play's output reports. */
+const changes = (output: string) => [...output.matchAll(/^changed: \[(\S+)\] ([^:]+)/gm)].map((m) => `${m[1]} ${m[2]}`);
+const clusterIdOn = (host: string) => onHost(host, `sed -n 's/^cluster.id=//p' ${DATA}/meta.properties`);
+
+test.before(async () => {
+  await labDown({ name: NAME });
+  lab = await labUp({ hosts: 3, name: NAME });
+  useLab(NAME, lab);
+  // The lab's inventory, made a KRaft one: the kafka and controller groups on every host.
+  const inv = parse(await readFile(lab.inventory, 'utf8'));
+  const group = { hosts: Object.fromEntries(HOSTS.map((h) => [h, {}])) };
+  inv.all.vars = { ...inv.all.vars, kafka_mode: 'kraft', kafka_version: '3.9.2' };
+  for (const h of HOSTS) delete inv.all.hosts[h].myid;
+  inv.all.children = { kafka: group, controller: group };
+  inventory = join(dirname(lab.inventory), 'kraft.yaml');
+  await writeFile(inventory, stringify(inv));
+});
+
+test.after(async () => {
+  await labDown({ name: NAME });
+  console.log(`timings (s): ${Object.entries(timings).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
+});
+
+test('install-cluster with kafka_mode kraft: formatted once with one cluster id, quorum and smoke test pass, no ZooKeeper', async () => {
+  const started = Date.now();
+  const r = await play();
+  timings['KRaft install (3 combined nodes)'] = (Date.now() - started) / 1000;
+  assert.is(r.code, 0, show(r));
+  const formatted = changes(r.stdout).filter((c) => / Format the log directories/.test(c));
+  assert.equal(formatted.map((c) => c.split(' ')[0]).sort(), HOSTS, r.stdout);
+  assert.match(r.stdout, /^ok: \[kafka01\] Check the KRaft quorum has a leader and every voter caught up/m);
+  assert.match(r.stdout, /^ok: \[kafka01\] Produce on the first broker, consume from the beginning on the second/m);
+  assert.not.match(r.stdout, /ZooKeeper \(|zoo\.cfg/);
+
+  const ids = await Promise.all(HOSTS.map(clusterIdOn));
+  assert.ok(/^[A-Za-z0-9_-]{22}$/.test(ids[0]), ids[0]);
+  assert.equal(ids, [ids[0], ids[0], ids[0]]);
+  assert.is(await onHost('kafka02', `sed -n 's/^node.id=//p' ${DATA}/meta.properties`), '2');
+  assert.is(await onHost('kafka01', 'systemctl is-active zookeeper || true'), 'inactive');
+  // Kafka's own tool, asked apart from the runbook: a leader, the three voters, the same cluster.
+  const quorum = await onHost('kafka03', kafkaTool('kafka-metadata-quorum.sh', '--bootstrap-server kafka03:9092 describe --status'));
+  assert.match(quorum, new RegExp(`ClusterId:\\s+${ids[0]}`));
+  assert.match(quorum, /LeaderId:\s+[123]\b/);
+  for (const id of [1, 2, 3]) assert.match(quorum, new RegExp(`CurrentVoters:.*\\b${id}\\b`));
+});
+
+test('play again: nothing changes, and the cluster id stays', async () => {
+  const before = await clusterIdOn('kafka01');
+  const started = Date.now();
+  const r = await play('--skip-tags', 'smoke');
+  timings['KRaft no-op play'] = (Date.now() - started) / 1000;
+  assert.is(r.code, 0, show(r));
+  assert.equal(changes(r.stdout), [], r.stdout);
+  assert.is(await clusterIdOn('kafka01'), before);
+});
+
+test("one host's meta.properties gone: --check would format that host only, with the cluster's id", async () => {
+  const id = await clusterIdOn('kafka01');
+  await onHost('kafka03', `mv ${DATA}/meta.properties /root/meta.properties.saved`);
+  try {
+    const r = await play('--check', '--skip-tags', 'smoke', '--detailed-exitcode');
+    assert.is(r.code, 3, show(r));
+    assert.equal(changes(r.stdout), ['kafka03 Format the log directories for the KRaft cluster, once (kafka-storage.sh format)'], r.stdout);
+    assert.match(r.stdout, new RegExp(`would format ${DATA} \\(no meta.properties; cluster ${id}, node 3\\)`));
+  } finally {
+    await onHost('kafka03', `mv /root/meta.properties.saved ${DATA}/meta.properties`);
+  }
+});
+
+test('a data directory of another cluster is refused, naming it, before anything is formatted', async () => {
+  await onHost('kafka02', `cp -p ${DATA}/meta.properties /root/meta.properties.saved && sed -i 's/^cluster.id=.*/cluster.id=AAAAAAAAAAAAAAAAAAAAAQ/' ${DATA}/meta.properties`);
+  try {
+    const r = await play('--check', '--skip-tags', 'smoke');
+    assert.is(r.code, 2, show(r));
+    assert.match(r.stdout, new RegExp(`AAAAAAAAAAAAAAAAAAAAAQ on kafka02:${DATA}`));
+    assert.not.match(r.stdout, /would format/);
+  } finally {
+    await onHost('kafka02', `mv /root/meta.properties.saved ${DATA}/meta.properties`);
+  }
+  const clean = await play('--check', '--skip-tags', 'smoke', '--detailed-exitcode');
+  assert.is(clean.code, 0, show(clean));
+});
+
+test.run();
