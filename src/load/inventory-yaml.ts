@@ -23,10 +23,15 @@ export function parseYamlInventory(source: YamlSource): RawInventory {
     return value as Record<string, unknown>;
   };
 
-  const group = (name: string, node: Node | null, keyNode: Node) => {
+  // Groups being read, outermost first: an alias to one of them (`children: {b: *a}` inside `a`) is a cycle.
+  const reading = new Set<Node>();
+  const group = (name: string, given: Node | null, keyNode: Node) => {
     const g = ensureGroup(inv, name, source.pos(keyNode));
+    const node = source.deref(given);
     if (node === null || source.value(node) === null) return;
+    if (reading.has(node)) throw new UserError('inventory', `group "${name}" contains itself (through an alias)`, { pos: source.pos(given) });
     if (!isMap(node)) throw new UserError('inventory', `group "${name}" must be a mapping of hosts, vars, children`, { pos: source.pos(node) });
+    reading.add(node);
     for (const e of mapEntries(node)) {
       if (!GROUP_KEYS.includes(e.key)) {
         throw new UserError('inventory', `unknown key "${e.key}" in group "${name}"`, {
@@ -35,24 +40,26 @@ export function parseYamlInventory(source: YamlSource): RawInventory {
         });
       }
       if (e.key === 'vars') Object.assign(g.vars, mapping(e.value, `vars of group "${name}"`));
+      const value = source.deref(e.value);
       if (e.key === 'hosts') {
-        if (e.value && source.value(e.value) !== null && !isMap(e.value)) {
-          throw new UserError('inventory', `hosts of group "${name}" must be a mapping (host: its vars)`, { pos: source.pos(e.value) });
+        if (value && source.value(value) !== null && !isMap(value)) {
+          throw new UserError('inventory', `hosts of group "${name}" must be a mapping (host: its vars)`, { pos: source.pos(value) });
         }
-        for (const h of isMap(e.value) ? mapEntries(e.value) : []) {
+        for (const h of isMap(value) ? mapEntries(value) : []) {
           addHost(inv, name, h.key, mapping(h.value, `vars of host "${h.key}"`), source.pos(h.keyNode));
         }
       }
       if (e.key === 'children') {
-        if (e.value && source.value(e.value) !== null && !isMap(e.value)) {
-          throw new UserError('inventory', `children of group "${name}" must be a mapping of groups`, { pos: source.pos(e.value) });
+        if (value && source.value(value) !== null && !isMap(value)) {
+          throw new UserError('inventory', `children of group "${name}" must be a mapping of groups`, { pos: source.pos(value) });
         }
-        for (const c of isMap(e.value) ? mapEntries(e.value) : []) {
+        for (const c of isMap(value) ? mapEntries(value) : []) {
           if (!g.children.includes(c.key)) g.children.push(c.key);
           group(c.key, c.value, c.keyNode);
         }
       }
     }
+    reading.delete(node);
   };
 
   for (const e of mapEntries(root)) group(e.key, e.value, e.keyNode);

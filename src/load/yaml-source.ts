@@ -3,7 +3,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, type Document, type Node } from 'yaml';
+import { LineCounter, parseDocument, isAlias, isMap, isSeq, isScalar, isPair, type Document, type Node } from 'yaml';
 import { UserError } from '../errors.js';
 import type { SourcePos } from '../model.js';
 
@@ -16,6 +16,8 @@ export interface YamlSource {
   pos(node: Node | null | undefined): SourcePos;
   /** The plain JS value of a node (anchors and aliases resolved). */
   value(node: Node | null | undefined): unknown;
+  /** The node an alias (`*name`) stands for; any other node as it is. */
+  deref(node: Node | null | undefined): Node | null;
 }
 
 export async function readYamlFile(file: string): Promise<YamlSource> {
@@ -43,6 +45,7 @@ export function parseYamlText(file: string, text: string, hash: string): YamlSou
     hash,
     doc,
     pos: (node) => at(node?.range?.[0] ?? 0),
+    deref: (node) => (node == null ? null : isAlias(node) ? ((node.resolve(doc) as Node | undefined) ?? null) : node),
     value: (node) => {
       if (node == null) return null;
       try {

@@ -54,6 +54,24 @@ test('YAML inventory: nested groups, host vars merged across groups, aliases', a
   assert.is(inv.knownHostsFile, undefined);
 });
 
+test('YAML inventory: a group written once and aliased (&anchor, *alias) is read as written out; a group holding itself is refused', async () => {
+  const tmp = await mkdtemp(join(tmpdir(), 'rb-inv-'));
+  try {
+    const shared = '  hosts: { a: &h { ansible_host: 10.0.0.1 }, b: *h }\n  children:\n    kafka: &nodes { hosts: { a: {}, b: {} } }\n    controller: *nodes\n';
+    await writeFile(join(tmp, 'inv.yaml'), `all:\n${shared}`);
+    const inv = await loadInventory(join(tmp, 'inv.yaml'));
+    assert.equal(inv.groups.get('controller')!.hosts, ['a', 'b']);
+    assert.equal(inv.groups.get('kafka')!.hosts, ['a', 'b']);
+    assert.is(inv.hosts.get('b')!.address, '10.0.0.1');
+    await writeFile(join(tmp, 'loop.yaml'), 'all: &top\n  children:\n    inner: *top\n');
+    const e = await loadInventory(join(tmp, 'loop.yaml')).catch((x: UserError) => x);
+    assert.match(String((e as UserError).message), /group "inner" contains itself \(through an alias\)/);
+    assert.equal((e as UserError).pos, { file: join(tmp, 'loop.yaml'), line: 3, col: 12 });
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+});
+
 test('implicit inventory: localhost over the local connection', async () => {
   const inv = await loadInventory(undefined);
   assert.equal([...inv.hosts.keys()], ['localhost']);
