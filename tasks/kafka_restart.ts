@@ -22,7 +22,7 @@ const args = z.strictObject({
   timeout: z.coerce.number().int().positive().default(300).describe('Seconds to wait for the restarted broker to be back in every ISR.'),
   pause: z.coerce.number().int().nonnegative().default(0).describe('Seconds to wait once the broker is back, before the next one goes down.'),
   force: z.boolean().default(false).describe('Restart even when the gate refuses (partitions would go offline or under min.insync.replicas).'),
-  skip_controller: z.boolean().default(false).describe('Leave the broker alone while it is the active controller (read from ZooKeeper at its turn): the controller goes last, in a step of its own.'),
+  skip_controller: z.boolean().default(false).describe("Leave the broker alone while it is the active controller (ZooKeeper's /controller, or the KRaft quorum leader, read at its turn): the controller goes last, in a step of its own."),
   controller_step: z.boolean().default(false).describe('The step after the skip_controller one: --check shows only the controller restarting; a run also restarts a broker the earlier step left (the controller moved).'),
   switch_to: z
     .string()
@@ -54,7 +54,7 @@ type Cluster = Pick<KafkaCluster, 'partitions' | 'alive' | 'controller'>;
 /** Partition state and live brokers, asked from this host with Kafka's own tools (one round trip). */
 async function cluster(shell: HostShell, a: Args, withController = false): Promise<Cluster> {
   const c = await readKafkaCluster(shell, { bootstrap: bootstrapList(a.bootstrap_server), ...(a.kafka_home ? { kafkaHome: a.kafka_home } : {}), controller: withController });
-  if (withController && c.controller === undefined) throw new TaskError('cannot tell which broker is the active controller (no /controller in ZooKeeper)');
+  if (withController && c.controller === undefined) throw new TaskError('cannot tell which broker is the active controller (no /controller in ZooKeeper, no KRaft quorum leader)');
   return c;
 }
 

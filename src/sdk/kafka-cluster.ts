@@ -1,6 +1,6 @@
 // What a Kafka cluster looks like from one broker's host, asked with Kafka's own tools in one
-// round trip: every partition's leader, replicas and ISR, the brokers that answer, and (in
-// ZooKeeper mode) the active controller. The rolling-restart gate (kafka_restart) and
+// round trip: every partition's leader, replicas and ISR, the brokers that answer, and the active
+// controller (ZooKeeper's /controller, or on KRaft the quorum's leader). The rolling-restart gate (kafka_restart) and
 // `runbook status` read the cluster through this one function.
 
 import { sh } from '../shell/quote.js';
@@ -18,7 +18,7 @@ export interface KafkaCluster {
   defaultMinIsr: number;
   /** Broker ids that answer (kafka-broker-api-versions.sh). */
   alive: number[];
-  /** The active controller's broker id (ZooKeeper's /controller), when asked and there is one. */
+  /** The active controller's id (ZooKeeper's /controller; on KRaft the quorum leader's node id), when asked and there is one. */
   controller?: number;
 }
 
@@ -26,7 +26,7 @@ export interface KafkaClusterQuery {
   /** host:port list, comma-joined, as Kafka's tools take it. */
   bootstrap: string;
   kafkaHome?: string;
-  /** Also read ZooKeeper's /controller (through the zookeeper.connect of the host's server.properties). */
+  /** Also read the active controller: ZooKeeper's /controller (through the host's zookeeper.connect), or on KRaft the quorum leader. */
   controller?: boolean;
   /** Seconds each tool may take (a cluster without ZooKeeper leaves kafka-topics.sh waiting a minute); none: as long as it takes. */
   toolTimeout?: number;
@@ -42,10 +42,15 @@ function toolError(out: string, code: string): string {
 /** The cluster as the host's Kafka tools see it; a TaskError when the partitions cannot be read. */
 export async function readKafkaCluster(shell: HostShell, q: KafkaClusterQuery): Promise<KafkaCluster> {
   const limit = q.toolTimeout ? sh`timeout ${q.toolTimeout} ` : sh``;
+  // KRaft (process.roles in server.properties): the quorum's leader is the active controller.
   const controller = q.controller
     ? sh`rb_section controller
-zc=$(sed -n 's/^zookeeper\\.connect=//p' "$k/config/server.properties" | tail -n 1)
-${limit}"$k/bin/zookeeper-shell.sh" "$zc" get /controller 2>/dev/null | sed -n 's/.*"brokerid":\\([0-9]*\\).*/\\1/p'`
+if grep -q '^process\\.roles=' "$k/config/server.properties" 2>/dev/null; then
+  ${limit}"$k/bin/kafka-metadata-quorum.sh" --bootstrap-server "$b" describe --status 2>/dev/null | sed -n 's/^LeaderId:[[:space:]]*\\([0-9][0-9]*\\).*/\\1/p'
+else
+  zc=$(sed -n 's/^zookeeper\\.connect=//p' "$k/config/server.properties" | tail -n 1)
+  ${limit}"$k/bin/zookeeper-shell.sh" "$zc" get /controller 2>/dev/null | sed -n 's/.*"brokerid":\\([0-9]*\\).*/\\1/p'
+fi`
     : sh``;
   const r = await shell.run(sh`${SECTION_FUNCTION}${findKafka(q.kafkaHome)}
 b=${q.bootstrap}
