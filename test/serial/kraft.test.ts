@@ -1,10 +1,10 @@
 // A KRaft cluster from the shipped install-cluster runbook, on three fresh lab hosts with combined
 // roles (each a broker and a controller) on Kafka 3.9.2, through the built CLI as a user runs it:
 // no ZooKeeper anywhere; one cluster id on every node; the smoke test's quorum check agrees with
-// kafka-metadata-quorum.sh asked separately; a second play changes nothing; a config change rolls
-// the nodes one at a time, the quorum leader last; with one host's meta.properties gone, --check
-// says it would format that host only; a directory of another cluster is refused before anything
-// is formatted. Needs Linux and root and a build (dist/).
+// kafka-metadata-quorum.sh asked separately; a second play changes nothing; with one host's
+// meta.properties gone, --check says it would format that host only; a directory of another
+// cluster is refused before anything is formatted; a config change rolls the nodes one at a time,
+// the quorum leader last. Needs Linux and root and a build (dist/).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -77,27 +77,6 @@ test('play again: nothing changes, and the cluster id stays', async () => {
   assert.is(await clusterIdOn('kafka01'), before);
 });
 
-test('a config change rolls the nodes one at a time, the quorum leader last, and the brokers run with it', async () => {
-  const startedAt = () => Promise.all(HOSTS.map((h) => onHost(h, 'systemctl show -p ActiveEnterTimestampMonotonic --value kafka.service').then(Number)));
-  const before = await startedAt();
-  const started = Date.now();
-  const r = await play('--skip-tags', 'smoke', '-e', 'kafka_num_partitions=4');
-  timings['KRaft rolling restart (3 nodes)'] = (Date.now() - started) / 1000;
-  assert.is(r.code, 0, show(r));
-  const restarts = changes(r.stdout).filter((c) => / Restart Kafka/.test(c));
-  assert.is(restarts.length, 3, r.stdout);
-  const last = restarts.filter((c) => /the active controller$/.test(c));
-  assert.is(last.length, 1, r.stdout);
-  const after = await startedAt();
-  HOSTS.forEach((h, i) => assert.ok(after[i] > before[i], `${h} was not restarted`));
-  // The leader's restart came last (the quorum leader read at its turn, as the controller step does).
-  const leaderHost = last[0].split(' ')[0];
-  assert.is(Math.max(...after), after[HOSTS.indexOf(leaderHost)], `${leaderHost} (the leader) restarted last`);
-  const topic = await onHost('kafka01', kafkaTool('kafka-topics.sh', '--bootstrap-server kafka01:9092 --create --topic after-roll'));
-  assert.match(topic, /Created topic after-roll/);
-  assert.match(await onHost('kafka01', kafkaTool('kafka-topics.sh', '--bootstrap-server kafka01:9092 --describe --topic after-roll')), /PartitionCount: 4\b/);
-});
-
 test("one host's meta.properties gone: --check would format that host only, with the cluster's id", async () => {
   const id = await clusterIdOn('kafka01');
   await onHost('kafka03', `mv ${DATA}/meta.properties /root/meta.properties.saved`);
@@ -123,6 +102,28 @@ test('a data directory of another cluster is refused, naming it, before anything
   }
   const clean = await play('--check', '--skip-tags', 'smoke', '--detailed-exitcode');
   assert.is(clean.code, 0, show(clean));
+});
+
+// Last: the cluster runs with a setting the inventory does not have afterwards.
+test('a config change rolls the nodes one at a time, the quorum leader last, and the brokers run with it', async () => {
+  const startedAt = () => Promise.all(HOSTS.map((h) => onHost(h, 'systemctl show -p ActiveEnterTimestampMonotonic --value kafka.service').then(Number)));
+  const before = await startedAt();
+  const started = Date.now();
+  const r = await play('--skip-tags', 'smoke', '-e', 'kafka_num_partitions=4');
+  timings['KRaft rolling restart (3 nodes)'] = (Date.now() - started) / 1000;
+  assert.is(r.code, 0, show(r));
+  const restarts = changes(r.stdout).filter((c) => / Restart Kafka/.test(c));
+  assert.is(restarts.length, 3, r.stdout);
+  const last = restarts.filter((c) => /the active controller$/.test(c));
+  assert.is(last.length, 1, r.stdout);
+  const after = await startedAt();
+  HOSTS.forEach((h, i) => assert.ok(after[i] > before[i], `${h} was not restarted`));
+  // The leader's restart came last (the quorum leader read at its turn, as the controller step does).
+  const leaderHost = last[0].split(' ')[0];
+  assert.is(Math.max(...after), after[HOSTS.indexOf(leaderHost)], `${leaderHost} (the leader) restarted last`);
+  const topic = await onHost('kafka01', kafkaTool('kafka-topics.sh', '--bootstrap-server kafka01:9092 --create --topic after-roll'));
+  assert.match(topic, /Created topic after-roll/);
+  assert.match(await onHost('kafka01', kafkaTool('kafka-topics.sh', '--bootstrap-server kafka01:9092 --describe --topic after-roll')), /PartitionCount: 4\b/);
 });
 
 test.run();
