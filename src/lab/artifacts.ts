@@ -42,11 +42,14 @@ function zookeeper(version: string): Artifact {
   };
 }
 
-/** Kafka 3.6 to 3.9 moved command-line tools from core to kafka-tools: their scripts name the new classes. */
+/** Kafka 3.6 to 3.9, then 4.0, moved command-line tools from core to kafka-tools: their scripts name the new classes. */
 function kafka(version: string): Artifact {
   const [major, minor] = version.split('.').map(Number);
+  const assets = ['kafka'];
+  if (major > 3 || (major === 3 && minor >= 9)) assets.push('kafka-3.9');
+  if (major >= 4) assets.push('kafka-4');
   return {
-    assets: major > 3 || (major === 3 && minor >= 9) ? ['kafka', 'kafka-3.9'] : ['kafka'],
+    assets,
     version,
     path: `kafka/${version}/kafka_2.13-${version}.tgz`,
     top: `kafka_2.13-${version}`,
@@ -59,9 +62,9 @@ function kafka(version: string): Artifact {
  * What the mirror serves: the manuals' releases (ZooKeeper 3.7.1, Kafka 3.5.1), the upgrade paths
  * the day-two runbooks are proven on (Kafka 3.5.2, which fixes KAFKA-15353's empty ISR during a
  * rolling upgrade, and 3.9.2, the last line with ZooKeeper; ZooKeeper 3.8.4, the supported line
- * since 3.7 reached its end of life).
+ * since 3.7 reached its end of life), and Kafka 4.1.1 for KRaft clusters (no ZooKeeper; Java 17).
  */
-export const ARTIFACTS: Artifact[] = [zookeeper('3.7.1'), kafka('3.5.1'), kafka('3.5.2'), kafka('3.9.2'), zookeeper('3.8.4')];
+export const ARTIFACTS: Artifact[] = [zookeeper('3.7.1'), kafka('3.5.1'), kafka('3.5.2'), kafka('3.9.2'), zookeeper('3.8.4'), kafka('4.1.1')];
 
 const exists = (path: string) =>
   access(path).then(

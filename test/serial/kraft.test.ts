@@ -1,5 +1,5 @@
 // A KRaft cluster from the shipped install-cluster runbook, on three fresh lab hosts with combined
-// roles (each a broker and a controller) on Kafka 3.9.2, through the built CLI as a user runs it:
+// roles (each a broker and a controller) on Kafka 4.1.1, through the built CLI as a user runs it:
 // no ZooKeeper anywhere; one cluster id on every node; the smoke test's quorum check agrees with
 // kafka-metadata-quorum.sh asked separately; a second play changes nothing; with one host's
 // meta.properties gone, --check says it would format that host only; a directory of another
@@ -32,7 +32,7 @@ test.before(async () => {
   // The lab's inventory, made a KRaft one: the kafka and controller groups on every host.
   const inv = parse(await readFile(lab.inventory, 'utf8'));
   const group = { hosts: Object.fromEntries(HOSTS.map((h) => [h, {}])) };
-  inv.all.vars = { ...inv.all.vars, kafka_mode: 'kraft', kafka_version: '3.9.2' };
+  inv.all.vars = { ...inv.all.vars, kafka_mode: 'kraft', kafka_version: '4.1.1' };
   for (const h of HOSTS) delete inv.all.hosts[h].myid;
   inv.all.children = { kafka: group, controller: group };
   inventory = join(dirname(lab.inventory), 'kraft.yaml');
