@@ -214,12 +214,13 @@ export function foldJournal(header: RunHeader, records: NumberedLine[], isAlive 
 }
 
 /**
- * Whether a step counts as done for resume: it succeeded (ok/changed), or was skipped for a reason
- * that still holds (a `when`, tags), not because the run stopped before it.
+ * Whether a step counts as done for resume: it succeeded (ok/changed), failed with ignore_errors,
+ * or was skipped for a reason that still holds (a `when`, tags), not because the run stopped before it.
  */
 export function isDone(state: StepState | undefined): boolean {
   if (!state) return false;
-  if (state.status === 'ok' || state.status === 'changed') return true;
+  // A failure the step was told to ignore (ignore_errors) let the play go on: the step is behind it.
+  if (state.status === 'ok' || state.status === 'changed' || (state.status === 'failed' && state.ignored === true)) return true;
   return state.status === 'skipped' && !INTERRUPTED.test(state.reason ?? '') && !PASSED_OVER.test(state.reason ?? '');
 }
 

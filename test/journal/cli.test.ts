@@ -33,6 +33,9 @@ steps:
     copy: { dest: "{{out}}/one", content: "1\\n" }
   - name: Second file
     copy: { dest: "{{out}}/two", content: "2\\n" }
+  - name: A failure that is tolerated
+    shell: { cmd: "echo ran >> {{out}}/tolerated; exit 1" }
+    ignore_errors: true
   - name: Needs the flag
     copy: { dest: "{{out}}/three", src: flag.txt }
   - name: Fourth file
@@ -64,6 +67,7 @@ test('a failed step: play stops there; once fixed, resume runs only it and the s
   const after = records.slice(marker);
   const started = after.flatMap((r) => (r.type === 'host-start' ? [r.stepName] : []));
   assert.equal(started, ['Needs the flag', 'Fourth file'], 'only the failed step and the ones after it ran again');
+  assert.is(readFileSync(join(out, 'tolerated'), 'utf8'), 'ran\n', 'a failure ignore_errors let through is not run again');
   const undos = after.flatMap((r) => (r.type === 'host-undo' ? [r.stepId] : []));
   assert.ok(undos.every((s) => !/First file|Second file/.test(s)), 'earlier steps were not re-applied');
   for (const name of ['First file', 'Second file']) {

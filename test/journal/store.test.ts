@@ -176,6 +176,9 @@ test('fold: status, done steps, unfinished and finished changes, checkpoints', (
   assert.is(dead.hosts.get('h1')!.get('b')!.status, 'started');
   assert.not.ok(isDone(dead.hosts.get('h1')!.get('b')));
   assert.not.ok(isDone(dead.hosts.get('h2')!.get('b')));
+  // A failure ignore_errors let through is behind the run, as Ansible's play went on past it.
+  assert.ok(isDone({ stepId: 'c', stepName: 'c', status: 'failed', ignored: true, line: 1 }));
+  assert.not.ok(isDone({ stepId: 'c', stepName: 'c', status: 'failed', line: 1 }));
   assert.equal(dead.changes.map((c) => [c.host, c.stepId, c.unfinished, c.record]), [
     ['h1', 'a', false, { r: 1 }],
     ['h1', 'b', true, { r: 2 }],
