@@ -79,6 +79,10 @@ export function assess(input: AssessInput): StatusReport {
   if (input.kafka) {
     const expected = input.brokers.flatMap((b) => (b.id === undefined ? [] : [b.id]));
     const c = input.kafka.cluster;
+    // On KRaft, Metadata's controller id is a random live broker (the quorum's leader is not in
+    // it): naming it the controller would be wrong, so a KRaft cluster marks none.
+    const kraft = input.hosts.some((h) => h.kafka?.process_roles !== undefined);
+    const controller = kraft ? undefined : c?.controller;
     const registered = c ? [...c.alive].sort((a, b) => a - b) : [];
     const offline = c ? c.partitions.filter((p) => p.leader === null).map(label) : [];
     const underReplicated = c ? c.partitions.filter((p) => p.leader !== null && p.isr.length < p.replicas.length).map(label) : [];
@@ -86,7 +90,7 @@ export function assess(input: AssessInput): StatusReport {
     kafka = {
       expected,
       registered,
-      ...(c?.controller !== undefined ? { active_controller: c.controller } : {}),
+      ...(controller !== undefined ? { active_controller: controller } : {}),
       ...(c ? { topics: c.topics.size, partitions: c.partitions.length } : {}),
       under_replicated: underReplicated,
       offline,
@@ -111,7 +115,7 @@ export function assess(input: AssessInput): StatusReport {
       const facts = byName.get(b.host)?.kafka;
       if (!facts) continue;
       if (c) facts.registered = b.id !== undefined && registered.includes(b.id);
-      if (c?.controller !== undefined) facts.active_controller = b.id === c.controller;
+      if (controller !== undefined) facts.active_controller = b.id === controller;
     }
   }
 

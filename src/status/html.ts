@@ -41,6 +41,7 @@ function hostTable(h: HostFacts): string {
       ['Kafka', `${k.unit.active || 'no unit'} / ${k.unit.enabled || '-'}`],
       ['Kafka version', k.version],
       ['Broker id', k.broker_id],
+      ['KRaft roles', k.process_roles],
       ['Registered', k.registered === undefined ? undefined : k.registered ? 'yes' : 'NO'],
       ['Active controller', k.active_controller ? 'yes' : undefined],
       ['Listeners', k.listeners.map((l) => `${l.listener} ${l.reachable ? 'reachable' : 'NOT REACHABLE'}`).join('; ')],

@@ -62,7 +62,7 @@ ${srvrScript(name, z.clientPort, 2, z.home)}
 function kafkaScript(k: NonNullable<HostRoles['kafka']>): ShellText {
   return sh`rb_section kafka; rb_proc kafka 's#.*/libs/kafka-clients-\\([^/]*\\)\\.jar$#version=\\1#p'; rb_java
 [ -n "$cfg" ] || cfg=${k.configFallback}
-rb_section kafka-config; grep -E '^(broker\\.id|log\\.dirs?|listeners|advertised\\.listeners)=' -- "$cfg" 2>/dev/null
+rb_section kafka-config; grep -E '^(broker\\.id|node\\.id|process\\.roles|log\\.dirs?|listeners|advertised\\.listeners)=' -- "$cfg" 2>/dev/null
 rb_section kafka-disk
 dirs=$(sed -n 's/^log\\.dirs\\{0,1\\}=//p' -- "$cfg" 2>/dev/null | tail -n 1)
 IFS=,; for d in $dirs; do rb_df "$d"; done
@@ -136,12 +136,14 @@ export function parseHostProbe(out: string, roles: HostRoles): HostProbe {
   if (roles.kafka) {
     const kv = keyValues(sections.get('kafka'));
     const config = keyValues(sections.get('kafka-config'));
-    const configured = config.has('broker.id') ? Number(config.get('broker.id')) : undefined;
+    const idKey = config.has('broker.id') ? 'broker.id' : 'node.id';
+    const configured = config.has(idKey) ? Number(config.get(idKey)) : undefined;
     const brokerId = roles.kafka.brokerId ?? configured;
     probe.kafka = {
       unit: unitOf('kafka', kv),
       ...(kv.has('version') ? { version: kv.get('version')! } : {}),
       ...(brokerId !== undefined && Number.isInteger(brokerId) ? { broker_id: brokerId } : {}),
+      ...(config.has('process.roles') ? { process_roles: config.get('process.roles')! } : {}),
       listeners: (sections.get('kafka-listeners') ?? '')
         .split('\n')
         .filter((l) => l.includes('\t'))

@@ -38,7 +38,7 @@ export function zookeeperCell(h: HostFacts): string {
 export function kafkaCell(h: HostFacts): string {
   const k = h.kafka;
   if (!k) return '';
-  const role = [k.broker_id !== undefined ? `id ${k.broker_id}` : '', k.registered === false ? 'NOT REGISTERED' : k.registered ? 'registered' : '', k.active_controller ? 'controller' : ''];
+  const role = [k.broker_id !== undefined ? `id ${k.broker_id}` : '', k.process_roles ? `KRaft ${k.process_roles}` : '', k.registered === false ? 'NOT REGISTERED' : k.registered ? 'registered' : '', k.active_controller ? 'controller' : ''];
   return [service(k), ...role].filter(Boolean).join(', ');
 }
 

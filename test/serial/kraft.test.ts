@@ -1,10 +1,12 @@
 // A KRaft cluster from the shipped install-cluster runbook, on three fresh lab hosts with combined
 // roles (each a broker and a controller) on Kafka 4.1.1, through the built CLI as a user runs it:
 // no ZooKeeper anywhere; one cluster id on every node; the smoke test's quorum check agrees with
-// kafka-metadata-quorum.sh asked separately; a second play changes nothing; with one host's
-// meta.properties gone, --check says it would format that host only; a directory of another
-// cluster is refused before anything is formatted; a config change rolls the nodes one at a time,
-// the quorum leader last. Needs Linux and root and a build (dist/).
+// kafka-metadata-quorum.sh asked separately; a second play changes nothing; runbook status shows
+// each node's roles and names no broker the controller (KRaft's Metadata names a random one); with
+// one host's meta.properties gone, --check says it would format that host only; a directory of
+// another cluster is refused before anything is formatted; a config change rolls the nodes one at
+// a time, the quorum leader last. Needs Linux and root and a build (dist/).
+
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -13,6 +15,7 @@ import { parse, stringify } from 'yaml';
 import { labDown, labUp, type LabInfo } from '../../src/lab/index.js';
 import { show } from '../helpers/exec.js';
 import { HOSTS, kafkaTool, onHost, runbook, useLab } from '../helpers/kafka-lab.js';
+import type { StatusReport } from '../../src/status/report.js';
 
 const NAME = 'kraft';
 const DATA = '/var/lib/kafka/data';
@@ -75,6 +78,15 @@ test('play again: nothing changes, and the cluster id stays', async () => {
   assert.is(r.code, 0, show(r));
   assert.equal(changes(r.stdout), [], r.stdout);
   assert.is(await clusterIdOn('kafka01'), before);
+});
+
+test('runbook status: healthy, each node shown with its KRaft roles, and no broker named controller', async () => {
+  const r = await runbook('status', '-i', inventory, '--json');
+  assert.is(r.code, 0, show(r));
+  const report = JSON.parse(r.stdout) as StatusReport;
+  assert.is(report.health, 'healthy', r.stdout);
+  assert.equal(report.hosts.map((h) => [h.name, h.kafka?.process_roles, h.kafka?.registered, h.zookeeper]), HOSTS.map((h) => [h, 'broker,controller', true, undefined]));
+  assert.is(report.cluster.kafka?.active_controller, undefined);
 });
 
 test("one host's meta.properties gone: --check would format that host only, with the cluster's id", async () => {

@@ -84,6 +84,9 @@ test("a stopped service: no process facts, srvr's failure kept as the reason; th
   assert.is(p.kafka?.unit.active, 'failed');
   assert.is(p.kafka?.broker_id, 3);
   assert.is(p.kafka?.version, undefined);
+  // A KRaft node: its node.id and roles, read from the config it runs with.
+  const kraft = parseHostProbe(`${S}kafka\nactive=active\nenabled=enabled\n${S}kafka-config\nprocess.roles=broker,controller\nnode.id=2\n`, { name: 'k2', kafka: { configFallback: '/c' } });
+  assert.equal([kraft.kafka?.broker_id, kraft.kafka?.process_roles], [2, 'broker,controller']);
 });
 
 test('the probe script asks only for the roles the host has, with the values quoted', () => {
@@ -165,6 +168,16 @@ test('healthy: no problem, each broker registered, the controller marked', () =>
   assert.equal(r.cluster.zookeeper, { members: ['kafka01', 'kafka02', 'kafka03'], serving: ['kafka01', 'kafka02', 'kafka03'], leader: 'kafka03', quorum: true });
   assert.equal(r.hosts.map((h) => [h.kafka?.registered, h.kafka?.active_controller]), [[true, true], [true, false], [true, false]]);
   assert.equal(r.cluster.kafka?.partitions, 2);
+  valid(r);
+});
+
+test('KRaft (process.roles in the config): the roles shown, no broker marked controller (Metadata names a random one there)', () => {
+  const hosts = healthy().map((h) => ({ ...h, zookeeper: undefined, kafka: { ...h.kafka!, process_roles: 'broker,controller' } }));
+  const r = assess({ ...input(hosts, cluster(DESCRIBE)), zookeeperMembers: [] });
+  assert.is(r.health, 'healthy');
+  assert.is(r.cluster.kafka?.active_controller, undefined);
+  assert.equal(r.hosts.map((h) => h.kafka?.active_controller), [undefined, undefined, undefined]);
+  assert.match(formatStatus(r, false), /id 1, KRaft broker,controller, registered/);
   valid(r);
 });
 
