@@ -240,7 +240,9 @@ async function runStepOn(state: RunState, planned: PlannedStep, hosts: HostState
   if (targets.length === 0) return;
   const answer = beforeFrom ? 'run' : await confirmStep(state, planned, targets, limit);
   if (answer === 'quit') return;
-  await stepStart(state, planned, targets);
+  // A run_once step reports on the host that runs it (the first); the others take its result
+  // silently, so step-start names only that host (the terminal tree waits for each host it names).
+  await stepStart(state, planned, planned.step.runOnce ? targets.slice(0, 1) : targets);
   const each = answer === 'skip' ? (hs: HostState) => skipConfirmed(state, planned, hs) : (hs: HostState) => executeStep(state, planned, hs, beforeFrom);
   await Promise.all(targets.map((hs) => limit(() => each(hs))));
   await state.emitter.emit({ type: 'step-end', stepId: planned.id });

@@ -181,6 +181,9 @@ test('run_once runs on the first host; every host gets its registered result', a
   assert.is(await readFile(join(dir, 'once'), 'utf8'), '1');
   assert.equal(statuses(p, 'once'), ['h1:changed']);
   assert.equal((await lines(log())).sort(), ['h1 saw 1', 'h2 saw 1', 'h3 saw 1']);
+  // step-start names the hosts that will report: the terminal tree waits for each one it names.
+  const start = p.events.find((e) => e.type === 'step-start' && e.stepName === 'once');
+  assert.equal(start && start.type === 'step-start' ? start.hosts : [], ['h1']);
 });
 
 test('a failed host stops only itself; ignore_errors goes on and counts as ignored', async () => {

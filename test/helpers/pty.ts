@@ -14,6 +14,8 @@ export interface Pty {
   waitFor(pattern: RegExp, count?: number, deadlineMs?: number): Promise<void>;
   /** The program's exit code. */
   exited: Promise<number>;
+  /** Ends the program (and the pty) if it still runs: a failed test must not leave it waiting at a prompt. */
+  kill(): void;
 }
 
 // eslint-disable-next-line no-control-regex
@@ -42,5 +44,8 @@ export function inPty(command: string[], cwd: string, env: Record<string, string
       if (!shown) throw new Error(`the terminal did not show ${pattern} ${count} time(s); it shows:\n${screen()}`);
     },
     exited,
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
   };
 }

@@ -244,15 +244,19 @@ test('--confirm in a terminal: apply the zoo.cfg fix, skip the server.properties
     const pty = inPty([process.execPath, CLI, 'play', 'install-cluster', '-i', lab.inventory, '--confirm'], ROOT);
     const answers: Record<string, string> = { 'Write zoo.cfg': 'y\n', 'Write server.properties': 'n\n', 'Restart ZooKeeper': 'q\n' };
     const asked: string[] = [];
-    for (let n = 1; asked.at(-1) !== 'Restart ZooKeeper'; n++) {
-      await pty.waitFor(/Apply this step\? \[y\]es/, n, 180_000);
-      const question = [...pty.screen().matchAll(/^(?:STEP|HANDLER) \[([^\]]*)\]/gm)].at(-1)![1];
-      const which = Object.keys(answers).find((name) => question.startsWith(name));
-      assert.ok(which, `asked about "${question}", which changes nothing here:\n${pty.screen()}`);
-      asked.push(which!);
-      pty.type(answers[which!]);
+    try {
+      for (let n = 1; asked.at(-1) !== 'Restart ZooKeeper'; n++) {
+        await pty.waitFor(/Apply this step\? \[y\]es/, n, 180_000);
+        const question = [...pty.screen().matchAll(/^(?:STEP|HANDLER) \[([^\]]*)\]/gm)].at(-1)![1];
+        const which = Object.keys(answers).find((name) => question.startsWith(name));
+        assert.ok(which, `asked about "${question}", which changes nothing here:\n${pty.screen()}`);
+        asked.push(which!);
+        pty.type(answers[which!]);
+      }
+      assert.is(await pty.exited, 99, pty.screen());
+    } finally {
+      pty.kill();
     }
-    assert.is(await pty.exited, 99, pty.screen());
     assert.equal(asked, ['Write zoo.cfg', 'Write server.properties', 'Restart ZooKeeper']);
     const screen = pty.screen();
     assert.match(screen, /would change: \[kafka03\] update \/home\/kafka\/zookeeper\/conf\/zoo\.cfg/);

@@ -60,8 +60,12 @@ test('without a terminal, --confirm is refused before a run starts', async () =>
 
 test('apply one step, skip one, quit at the third; resume --confirm asks there again; resume goes on', async () => {
   const play = cli(['play', 'files', '-i', 'inventory.yaml', '--confirm']);
-  await pty1(play);
-  assert.is(await play.exited, 99, play.screen());
+  try {
+    await pty1(play);
+    assert.is(await play.exited, 99, play.screen());
+  } finally {
+    play.kill();
+  }
   assert.equal(written('a'), HOSTS);
   assert.equal(written('b'), [], 'skipped');
   assert.equal(written('c'), [], 'quit before it');
@@ -69,11 +73,15 @@ test('apply one step, skip one, quit at the third; resume --confirm asks there a
 
   // resume --confirm asks about the step it stopped at; Ctrl-C at the question quits as q does.
   const again = cli(['resume', '--confirm']);
-  await again.waitFor(QUESTION);
-  assert.match(again.screen(), /STEP \[Write c\] would act on 3 of 3 host\(s\)/);
-  assert.not.match(again.screen(), /STEP \[Write b\]/, 'a skipped step is done for resume');
-  again.type('\x03');
-  assert.is(await again.exited, 99, again.screen());
+  try {
+    await again.waitFor(QUESTION);
+    assert.match(again.screen(), /STEP \[Write c\] would act on 3 of 3 host\(s\)/);
+    assert.not.match(again.screen(), /STEP \[Write b\]/, 'a skipped step is done for resume');
+    again.type('\x03');
+    assert.is(await again.exited, 99, again.screen());
+  } finally {
+    again.kill();
+  }
   assert.equal(written('c'), []);
 
   const resumed = await runbook(['resume'], dir);
@@ -101,5 +109,20 @@ async function pty1(play: Pty): Promise<void> {
   await play.waitFor(/STEP \[Write c\]/);
   await answer(play, 4, 'q\n');
 }
+
+test('in a terminal (the live tree), a play with a run_once step skipped by its condition ends', async () => {
+  writeFileSync(
+    join(dir, 'runbooks', 'once.yaml'),
+    `name: once\nsteps:\n  - name: Only on one host\n    run_once: true\n    when: "false"\n    copy: { dest: "${out}/once", content: "x" }\n  - name: Then every host\n    copy: { dest: "${out}/{{inventory_hostname}}.after", content: "y" }\n`,
+  );
+  const play = cli(['play', 'once', '-i', 'inventory.yaml']);
+  try {
+    await play.waitFor(/PLAY RECAP/);
+    assert.is(await play.exited, 0, play.screen());
+    assert.equal(written('after'), HOSTS);
+  } finally {
+    play.kill();
+  }
+});
 
 test.run();
