@@ -5,7 +5,7 @@
 
 import { UserError, isUserError } from '../errors.js';
 import { matchHosts } from '../load/patterns.js';
-import { hostVars } from '../load/vars.js';
+import { hostVars, templatedVars } from '../load/vars.js';
 import { defaultsOf } from '../load/var-decls.js';
 import { resolveStepArgs } from '../load/args.js';
 import { evaluateCondition, renderTemplateFile, renderValue } from '../template/index.js';
@@ -145,11 +145,14 @@ function planHostStep(
   registered: Set<string>,
   redactor: Redactor,
 ): HostStepPlan {
-  if (step.when !== undefined && !referencesAny(step.when, registered, true)) {
+  // Known at run time only: registered results, and vars templated on them.
+  const waiting = templatedVars(vars);
+  const late = waiting.length ? new Set([...registered, ...waiting]) : registered;
+  if (step.when !== undefined && !referencesAny(step.when, late, true)) {
     if (!evaluateCondition(step.when, vars, step.positions['when'] ?? step.pos)) return { vars, skip: falseWhen(step.when) };
   }
   const becomeUser = renderBecomeUser(step, vars);
-  if (referencesAny(step.args, registered, false) || referencesAny(step.loop, registered, false)) return { vars, becomeUser };
+  if (referencesAny(step.args, late, false) || referencesAny(step.loop, late, false)) return { vars, becomeUser };
   const calls = renderCalls(step, vars, registry);
   for (const call of calls) collectSecretArgs(step, call.args, registry, redactor);
   return { vars, calls, becomeUser };

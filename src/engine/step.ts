@@ -17,6 +17,7 @@ import type { HostState, RunState, StepOutcome } from './state.js';
 import { limiter } from './limit.js';
 import { fitBatch, ReadAheadTransport, Recorded, RecordingTransport } from './read-ahead.js';
 import { resolveTemplatePath, templateSearchDirs } from './templates.js';
+import { resolveVarTemplates } from '../load/vars.js';
 import { sleep } from '../sdk/wait.js';
 
 type HostResult = Extract<RunEvent, { type: 'host-result' }>;
@@ -175,7 +176,7 @@ async function firstCheckCommands(state: RunState, planned: PlannedStep, hs: Hos
   const task = state.registry.get(step.task);
   if (!hp?.calls || hp.skip || !task || step.runOnce || !hs.shell) return [];
   if (state.resume?.done(hs.name, planned.id)) return [];
-  const vars: Vars = { ...hp.vars, ...hs.registered };
+  const vars = stepVars(hp.vars, hs.registered);
   const commands: string[] = [];
   try {
     if (step.when !== undefined && !evaluateCondition(step.when, vars, step.positions['when'] ?? step.pos)) return [];
@@ -308,7 +309,7 @@ async function runCalls(state: RunState, planned: PlannedStep, hs: HostState, lo
   const hp = planned.perHost.get(hs.name);
   if (!hp) throw new Error(`host ${hs.name} was not planned for step ${planned.id}`);
   if (hp.skip) return skipped(hp.skip);
-  const vars: Vars = { ...hp.vars, ...hs.registered };
+  const vars = stepVars(hp.vars, hs.registered);
   if (step.when !== undefined && !evaluateCondition(step.when, vars, step.positions['when'] ?? step.pos)) {
     return skipped(falseWhen(step.when));
   }
@@ -512,12 +513,17 @@ function taskContext(
         .flatMap((name) => {
           const peer = state.hosts.get(name);
           if (!peer?.shell) return [];
-          const peerVars = { ...state.plan.varsFor(name, step.scope), ...peer.registered };
+          const peerVars = stepVars(state.plan.varsFor(name, step.scope), peer.registered);
           return [{ host: name, vars: peerVars, shell: peer.shell.withBecome(shell.become) }];
         }),
     controller: { projectDir: state.projectDir, runbookDir, cacheDir: `${state.projectDir}/.runbook/cache`, runId: state.runId },
     signal,
   };
+}
+
+/** A host's vars for a step now: the planned ones with its registered results, vars templated on them rendered. */
+function stepVars(planned: Vars, registered: Vars): Vars {
+  return resolveVarTemplates({ ...planned, ...registered }, new Set(Object.keys(registered)));
 }
 
 function record(status: 'ok' | 'changed' | 'skipped', msg: string | undefined, data: Record<string, unknown> | undefined): Record<string, unknown> {

@@ -5,6 +5,8 @@
 
 import { UserError } from '../errors.js';
 import type { Inventory, Runbook, Vars } from '../model.js';
+import { renderValue } from '../template/index.js';
+import { hasTemplate } from './step.js';
 import { groupHosts, hostGroups, inventoryVars } from './inventory-query.js';
 import { defaultsOf, matchesType } from './var-decls.js';
 
@@ -56,7 +58,7 @@ function checkDeclared(runbook: Runbook, host: string, vars: Vars): void {
           hint: `set it in the inventory (host or group vars) or with -e ${name}=...`,
         });
       }
-    } else if (!matchesType(vars[name], decl.type)) {
+    } else if (!hasTemplate(vars[name]) && !matchesType(vars[name], decl.type)) {
       throw new UserError('vars', `var "${name}" must be a ${decl.type}, got ${JSON.stringify(vars[name])}`, { pos: decl.pos, host });
     }
   }
@@ -66,7 +68,7 @@ export function hostVars(runbook: Runbook, inventory: Inventory, host: string, e
   const view = playView(runbook, inventory, extraVars);
   const base = view.base.get(host);
   if (!base) throw new Error(`hostVars: no host ${host} in the inventory`);
-  return {
+  return resolveVarTemplates({
     ...view.defaults,
     ...scope,
     ...base,
@@ -74,5 +76,56 @@ export function hostVars(runbook: Runbook, inventory: Inventory, host: string, e
     groups: view.groups,
     group_names: view.hostvars[host].group_names,
     hostvars: view.hostvars,
+  });
+}
+
+/** Set by runbook, never templates themselves (hostvars holds other hosts' raw values). */
+const MAGIC = new Set(['inventory_hostname', 'groups', 'group_names', 'hostvars']);
+const NOWHERE = { positions: {}, path: '' };
+
+/**
+ * Vars whose values are templates (`kafka_home: "/opt/kafka_{{kafka_version}}"`), rendered with
+ * the other vars as Ansible does, whatever they refer to through each other. A value that cannot
+ * be rendered yet (it names a `register` result still to come, or has a syntax error) stays as it
+ * is, to be tried again once more vars are known; a value that only renders to itself (`a: "{{b}}"`,
+ * `b: "{{a}}"`) is an error. `data` names vars that are results, never templates (`register`:
+ * a command's output may hold braces, as Ansible's "unsafe" values).
+ */
+/** The vars still holding a template after resolveVarTemplates: they wait for a `register` result. */
+export function templatedVars(vars: Vars, data: ReadonlySet<string> = new Set()): string[] {
+  return Object.keys(vars).filter((k) => !MAGIC.has(k) && !data.has(k) && hasTemplate(vars[k]));
+}
+
+export function resolveVarTemplates(vars: Vars, data: ReadonlySet<string> = new Set()): Vars {
+  let pending = templatedVars(vars, data);
+  if (pending.length === 0) return vars;
+  const out: Vars = { ...vars };
+  const render = (name: string): unknown => {
+    try {
+      return renderValue(out[name], out, NOWHERE);
+    } catch {
+      return undefined;
+    }
   };
+  // Each round renders one more level of vars referring to vars, until nothing moves.
+  for (let round = 0; round < 16 && pending.length; round++) {
+    let moved = false;
+    for (const name of pending) {
+      const value = render(name);
+      if (value === undefined || JSON.stringify(value) === JSON.stringify(out[name])) continue;
+      out[name] = value;
+      moved = true;
+    }
+    pending = pending.filter((k) => hasTemplate(out[k]));
+    if (!moved) break;
+  }
+  // What still renders, and to a template again, only ever refers to itself.
+  const looping = pending.filter((k) => render(k) !== undefined);
+  if (looping.length) {
+    const many = looping.length > 1;
+    throw new UserError('vars', `var${many ? 's' : ''} ${looping.map((k) => `"${k}"`).join(', ')} refer${many ? '' : 's'} to ${many ? 'each other' : 'itself'}: ${looping.map((k) => `${k}: ${JSON.stringify(vars[k])}`).join(', ')}`, {
+      hint: 'one of them must hold a value, not only a reference to another',
+    });
+  }
+  return out;
 }

@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import { waitFor } from '../helpers/wait.js';
+import { caught } from '../helpers/caught.js';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -184,6 +185,19 @@ test('run_once runs on the first host; every host gets its registered result', a
   // step-start names the hosts that will report: the terminal tree waits for each one it names.
   const start = p.events.find((e) => e.type === 'step-start' && e.stepName === 'once');
   assert.equal(start && start.type === 'step-start' ? start.hosts : [], ['h1']);
+});
+
+test('vars templated on other vars are rendered as Ansible renders them, a register result too; a loop of vars is refused', async () => {
+  const rb = runbook([
+    step('counter', { path: join(dir, 'n') }, { name: 'count', register: 'counted' }),
+    step('log', {}, { name: 'use', args: { path: log(), text: '{{inventory_hostname}} {{home}} {{port}} {{seen}}' } }),
+  ]);
+  const vars = { base: '/opt', home: '{{base}}/kafka_{{version}}', version: '{{major}}.1', major: 4, port: '{{p}}', p: 9092, seen: 'count {{counted.count}}' };
+  const p = await play({ runbook: rb, inventory: inventory(1, {}, { h1: vars }) });
+  assert.is(p.exitCode, 0);
+  assert.equal(await lines(log()), ['h1 /opt/kafka_4.1 9092 count 1']);
+  const e = await caught(play({ runbook: rb, inventory: inventory(1, {}, { h1: { a: '{{b}}', b: '{{a}}' } }) }));
+  assert.match(e.message, /vars "a", "b" refer to each other/);
 });
 
 test('a failed host stops only itself; ignore_errors goes on and counts as ignored', async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { renderValue, renderTemplateFile, evaluateCondition, combineConditions } from '../../src/template/index.js';
 import { loadInventory } from '../../src/load/inventory.js';
-import { hostVars } from '../../src/load/vars.js';
+import { hostVars, resolveVarTemplates } from '../../src/load/vars.js';
 import type { Runbook, SourcePos } from '../../src/model.js';
 import type { UserError } from '../../src/errors.js';
 
@@ -77,6 +77,18 @@ test('group_hosts writes one server.N line per ensemble member, in inventory ord
   assert.equal(renderValue('{{inventory_hostnames "kafka:!kafka02"}}', v, nowhere), ['kafka01', 'kafka03']);
   assert.match(templateError(() => renderValue('{{inventory_hostnames "kafak"}}', v, nowhere)).message, /inventory_hostnames: no group "kafak"/);
   assert.is(renderValue('{{#if (in "kafka" group_names)}}broker{{/if}}|{{in "nope" group_names}}|{{in 2 (inventory_hostnames "kafka")}}', v, nowhere), 'broker|false|false');
+});
+
+test('vars templated on vars: chains, lists and maps, types kept; what waits for a result stays; loops refused', () => {
+  const out = resolveVarTemplates({ a: '{{b}}/x', b: '{{c}}', c: 'v', n: '{{m}}', m: 7, list: ['{{c}}', 1], map: { k: '{{a}}' }, later: '{{result.rc}}' });
+  assert.equal(out, { a: 'v/x', b: 'v', c: 'v', n: 7, m: 7, list: ['v', 1], map: { k: 'v/x' }, later: '{{result.rc}}' });
+  // A result is data: braces in a command's output are not a template.
+  assert.equal(resolveVarTemplates({ out: { stdout: '{{c}}' }, c: 'v' }, new Set(['out'])), { out: { stdout: '{{c}}' }, c: 'v' });
+  assert.throws(() => resolveVarTemplates({ a: '{{a}}/x' }), /var "a" refers to itself/);
+  assert.throws(() => resolveVarTemplates({ a: '{{b}}', b: '{{a}}', c: 'fine' }), /vars "a", "b" refer to each other/);
+  // The magic vars are the play's own: hostvars holds other hosts' values as written.
+  const magic = { hostvars: { h2: { x: '{{y}}' } }, y: 1 };
+  assert.is(resolveVarTemplates(magic), magic);
 });
 
 test('template files: rendered from the file, errors at the position in the file', async () => {
