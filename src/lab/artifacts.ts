@@ -25,6 +25,8 @@ export interface Artifact {
   /** Where the jars go inside it. */
   libDir: string;
   configDir: string;
+  /** Files of the assets this release does not ship (paths inside the tarball's top directory). */
+  omit?: string[];
 }
 
 /** ZooKeeper 3.8 logs through logback (conf/logback.xml) instead of log4j 1.2. */
@@ -50,6 +52,8 @@ function kafka(version: string): Artifact {
   if (major >= 4) assets.push('kafka-4');
   return {
     assets,
+    // Kafka 4 has no ZooKeeper: its tarball has neither the scripts nor the config.
+    ...(major >= 4 ? { omit: ['bin/zookeeper-server-start.sh', 'bin/zookeeper-server-stop.sh', 'bin/zookeeper-shell.sh', 'config/zookeeper.properties'] } : {}),
     version,
     path: `kafka/${version}/kafka_2.13-${version}.tgz`,
     top: `kafka_2.13-${version}`,
@@ -87,7 +91,7 @@ export async function ensureArtifacts(log: (line: string) => void): Promise<void
 /** A hash of the artifact's assets (pom, scripts, configs) and version: a built tarball older than them is rebuilt. */
 async function assetsHash(artifact: Artifact): Promise<string> {
   const hash = createHash('sha256');
-  hash.update(`${artifact.version}\0${artifact.profiles ?? ''}\0`);
+  hash.update(`${artifact.version}\0${artifact.profiles ?? ''}\0${(artifact.omit ?? []).join('\0')}\0`);
   const walk = async (dir: string): Promise<void> => {
     for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
       const path = join(dir, entry.name);
@@ -131,6 +135,7 @@ async function build(artifact: Artifact, target: string): Promise<void> {
         if (await exists(join(source, dir))) await cp(join(source, dir), join(top, dir), { recursive: true });
       }
     }
+    for (const path of artifact.omit ?? []) await rm(join(top, path));
     for (const script of await readdir(join(top, 'bin'))) await chmod(join(top, 'bin', script), 0o755);
     const pom = join(ASSETS_DIR, artifact.assets[0], 'pom.xml');
     await run(
