@@ -14,6 +14,7 @@ import { sh } from '../shell/quote.js';
 import type { InventoryHost, Vars } from '../model.js';
 import { resolveBecome } from '../transport/become.js';
 import type { HostShell } from '../transport/host.js';
+import { machineOf } from './machine.js';
 
 export const DEFAULT_HOST_DIR = '/var/lib/runbook';
 /** The host var that moves the lock and the history (a host whose /var is read-only; tests). */
@@ -43,6 +44,8 @@ export interface HistoryRecord {
   end: string;
   result: 'ok' | 'failed' | 'unreachable' | 'interrupted';
   changed: string[];
+  /** The inventory hosts this line stands for, when several share the machine (instances). */
+  hosts?: string[];
 }
 
 /**
@@ -176,6 +179,8 @@ export async function repositoryState(projectDir: string): Promise<{ commit?: st
 
 export interface LockedHost {
   name: string;
+  /** Where its connection lands (machine.ts): members of one machine share its lock. */
+  machine: string;
   /** A root shell on the host (sudo when the login is not root). */
   shell: HostShell;
   dir: string;
@@ -190,7 +195,7 @@ export function lockedHost(host: InventoryHost, login: HostShell, vars: Vars): L
   if (host.connection !== 'ssh') return undefined;
   const dir = typeof vars[HOST_DIR_VAR] === 'string' ? (vars[HOST_DIR_VAR] as string) : DEFAULT_HOST_DIR;
   if (!dir.startsWith('/')) throw new UserError('vars', `${HOST_DIR_VAR} of ${host.name} must be an absolute path, got ${JSON.stringify(dir)}`, { host: host.name });
-  return { name: host.name, shell: login.withBecome(resolveBecome({ become: true, becomeUser: 'root' }, host, vars)), dir };
+  return { name: host.name, machine: machineOf(host), shell: login.withBecome(resolveBecome({ become: true, becomeUser: 'root' }, host, vars)), dir };
 }
 
 export interface RunRecords {
@@ -200,7 +205,8 @@ export interface RunRecords {
 
 /**
  * Locks every host before the run changes any (all or none: a refusal releases those taken), and
- * renews them while it runs.
+ * renews them while it runs. Members of one machine (instances) share one lock in one directory,
+ * taken once, and one history line, naming them.
  */
 export async function lockHosts(
   hosts: LockedHost[],
@@ -208,9 +214,11 @@ export async function lockHosts(
   warn: (m: string) => void,
 ): Promise<RunRecords> {
   const me = holderFor(run.id, run.runbook);
-  const taken: LockedHost[] = [];
+  const machines = byMachine(hosts);
+  const taken: LockedHost[][] = [];
   const outcomes = await Promise.allSettled(
-    hosts.map(async (h) => {
+    machines.map(async (members) => {
+      const h = members[0];
       try {
         await takeLock(h.shell, h.name, h.dir, me, warn, run.takeOverFrom);
       } catch (e) {
@@ -220,17 +228,17 @@ export async function lockHosts(
           hint: `runbook keeps its lock and history there as root: let the login become root (sudo; ansible_become_password), or set ${HOST_DIR_VAR} to a directory it can write`,
         });
       }
-      taken.push(h);
+      taken.push(members);
     }),
   );
   const refused = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
   if (refused) {
-    await Promise.allSettled(taken.map((h) => releaseLock(h.shell, h.dir, run.id)));
+    await Promise.allSettled(taken.map(([h]) => releaseLock(h.shell, h.dir, run.id)));
     throw refused.reason;
   }
   const repository = await repositoryState(run.projectDir);
   const renew = setInterval(() => {
-    for (const h of taken) renewLock(h.shell, h.dir, run.id).catch((e: unknown) => warn(`${h.name}: could not renew the lock: ${(e as Error).message}`));
+    for (const [h] of taken) renewLock(h.shell, h.dir, run.id).catch((e: unknown) => warn(`${h.name}: could not renew the lock: ${(e as Error).message}`));
   }, RENEW_EVERY_MS);
   renew.unref();
   return {
@@ -238,10 +246,12 @@ export async function lockHosts(
       clearInterval(renew);
       const end = new Date().toISOString();
       await Promise.allSettled(
-        taken.map(async (h) => {
+        taken.map(async (members) => {
+          const h = members[0];
           try {
-            const result = results.get(h.name) ?? { result: 'ok', changed: [] };
-            await appendHistory(h.shell, h.dir, { run: run.id, runbook: run.runbook, runbook_hash: run.runbookHash, ...repository, operator: me.operator, controller: me.controller, start: me.since, end, ...result });
+            const result = machineResult(members.map((m) => results.get(m.name) ?? { result: 'ok', changed: [] }));
+            const names = members.length > 1 ? { hosts: members.map((m) => m.name) } : {};
+            await appendHistory(h.shell, h.dir, { run: run.id, runbook: run.runbook, runbook_hash: run.runbookHash, ...repository, operator: me.operator, controller: me.controller, start: me.since, end, ...result, ...names });
           } catch (e) {
             warn(`${h.name}: could not append to ${h.dir}/history.jsonl: ${(e as Error).message}`);
           }
@@ -250,4 +260,22 @@ export async function lockHosts(
       );
     },
   };
+}
+
+/** The hosts grouped by the lock they share: one machine, one lock directory. */
+function byMachine(hosts: LockedHost[]): LockedHost[][] {
+  const groups = new Map<string, LockedHost[]>();
+  for (const h of hosts) {
+    const key = `${h.machine}\n${h.dir}`;
+    groups.set(key, [...(groups.get(key) ?? []), h]);
+  }
+  return [...groups.values()];
+}
+
+const WORST: HistoryRecord['result'][] = ['unreachable', 'failed', 'interrupted', 'ok'];
+
+/** A machine's line: its worst member's result, and every step that changed any member. */
+function machineResult(results: Pick<HistoryRecord, 'result' | 'changed'>[]): Pick<HistoryRecord, 'result' | 'changed'> {
+  const result = WORST.find((w) => results.some((r) => r.result === w)) ?? 'ok';
+  return { result, changed: [...new Set(results.flatMap((r) => r.changed))] };
 }

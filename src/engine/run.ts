@@ -3,6 +3,7 @@
 // host finishes step k before any starts k+1) or with each host on its own (free), runs the
 // notified handlers, and reports every result as an event.
 
+import { Machines } from './machine.js';
 import { UserError } from '../errors.js';
 import type { Inventory, Runbook, Vars } from '../model.js';
 import type { TaskRegistry } from '../task/registry.js';
@@ -114,6 +115,7 @@ export async function runPlay(options: PlayOptions): Promise<PlayResult> {
     resume: options.resume,
     fromIndex,
     throttles: new Map(),
+    machines: new Machines(),
     generation: new Generation(),
     once: new Map(),
     interrupted: false,

@@ -1,6 +1,7 @@
 // The mutable state of one run, shared by the executor (run.ts) and the per-host step runner
 // (step.ts).
 
+import type { Machines } from './machine.js';
 import type { InventoryHost, Vars } from '../model.js';
 import type { TaskRegistry } from '../task/registry.js';
 import type { HostShell } from '../transport/host.js';
@@ -63,6 +64,8 @@ export interface RunState {
   fromIndex: number;
   /** The `throttle` limiter of each throttled step, by step id (shared by every host and batch). */
   throttles: Map<string, Limiter>;
+  /** Members sharing a machine run their steps one at a time. */
+  machines: Machines;
   /** run_once results of the current batch, by step id. */
   once: Map<string, Promise<StepOutcome>>;
   /** Set when the interrupt left work undone. */

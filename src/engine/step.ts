@@ -112,17 +112,21 @@ async function runOnHost(state: RunState, planned: PlannedStep, hs: HostState, b
   if (!hs.shell) {
     return report(state, planned, hs, started, { status: 'unreachable', error: eventError(hs.connectError) });
   }
-  await state.emitter.emit({ type: 'host-start', host: hs.name, stepId: planned.id, stepName: step.name });
-  const ahead = hs.shell.transport instanceof ReadAheadTransport ? hs.shell.transport : undefined;
-  if (ahead) await readChecksAhead(state, planned, hs, ahead);
-  let outcome: CallOutcome;
-  try {
-    outcome = await runCalls(state, planned, hs, hs.shell);
-  } catch (e) {
-    if (isUnreachable(e)) return report(state, planned, hs, started, { status: 'unreachable', error: eventError(e) });
-    outcome = failure(e);
-  }
-  ahead?.readAhead.stepDone();
+  const shell = hs.shell;
+  const ran = await state.machines.run(hs.inventoryHost, async (): Promise<CallOutcome | { unreachable: unknown }> => {
+    await state.emitter.emit({ type: 'host-start', host: hs.name, stepId: planned.id, stepName: step.name });
+    const ahead = shell.transport instanceof ReadAheadTransport ? shell.transport : undefined;
+    if (ahead) await readChecksAhead(state, planned, hs, ahead);
+    try {
+      return await runCalls(state, planned, hs, shell);
+    } catch (e) {
+      return isUnreachable(e) ? { unreachable: e } : failure(e);
+    } finally {
+      ahead?.readAhead.stepDone();
+    }
+  });
+  if ('unreachable' in ran) return report(state, planned, hs, started, { status: 'unreachable', error: eventError(ran.unreachable) });
+  const outcome = ran;
   const registered = step.register ? outcome.record : undefined;
   if (step.register) hs.registered[step.register] = outcome.record;
   if (outcome.status === 'changed') notify(state, hs, step.notify, false);

@@ -182,8 +182,12 @@ export function inventoryYaml(sshd: Sshd, knownHosts: string, more: Record<strin
   return `all:\n  vars:\n    known_hosts_file: ${knownHosts}\n  hosts:\n    web1:\n${Object.entries(vars).map(([k, v]) => `      ${k}: ${v}\n`).join('')}`;
 }
 
-/** An inventory file's text with `hosts` all reached through this sshd, each with its own run lock and history. */
-export function hostsInventoryYaml(sshd: Sshd, hosts: string[]): string {
+/**
+ * An inventory file's text with `hosts` all reached through this sshd, each with its own run lock
+ * and history; with `oneMachine`, sharing one (what they are: one machine with several members).
+ */
+export function hostsInventoryYaml(sshd: Sshd, hosts: string[], options: { oneMachine?: boolean } = {}): string {
+  const hostDir = (h: string) => join(sshd.dir, options.oneMachine ? 'runbook' : `runbook-${h}`);
   return `all:
   vars:
     known_hosts_file: ${sshd.knownHosts}
@@ -192,7 +196,7 @@ export function hostsInventoryYaml(sshd: Sshd, hosts: string[]): string {
     ansible_user: ${sshd.user}
     ansible_ssh_private_key_file: ${sshd.userKey}
   hosts:
-${hosts.map((h) => `    ${h}: { runbook_host_dir: ${join(sshd.dir, `runbook-${h}`)} }`).join('\n')}
+${hosts.map((h) => `    ${h}: { runbook_host_dir: ${hostDir(h)} }`).join('\n')}
 `;
 }
 

@@ -36,7 +36,7 @@ export function register(program: Command): void {
 async function reachRecords(flags: HostFlags, pattern: string | undefined) {
   const [{ reach }, records] = await Promise.all([import('../reach.js'), import('../../engine/host-record.js')]);
   const reached = await reach(flags, pattern);
-  const hosts = reached.hosts.map((h): { name: string; dir?: string; shell?: HostShell; error?: string; local?: true } => {
+  const hosts = reached.hosts.map((h): { name: string; dir?: string; machine?: string; shell?: HostShell; error?: string; local?: true } => {
     if (!h.login) return { name: h.name, error: h.error ?? 'unreachable' };
     try {
       return records.lockedHost(h.host, h.login, h.vars) ?? { name: h.name, local: true, error: 'connection local: this machine keeps no host lock or history' };
@@ -44,7 +44,24 @@ async function reachRecords(flags: HostFlags, pattern: string | undefined) {
       return { name: h.name, error: (e as Error).message };
     }
   });
-  return { hosts, records, close: reached.close };
+  return { hosts: oneLinePerMachine(hosts), records, close: reached.close };
+}
+
+/** Members of one machine (instances) share its lock and history: one row, naming them all. */
+function oneLinePerMachine<H extends { name: string; dir?: string; machine?: string }>(hosts: H[]): H[] {
+  const seen = new Map<string, H>();
+  const out: H[] = [];
+  for (const h of hosts) {
+    const key = h.machine !== undefined && h.dir !== undefined ? `${h.machine}\n${h.dir}` : undefined;
+    const first = key === undefined ? undefined : seen.get(key);
+    if (first) first.name += `,${h.name}`;
+    else {
+      const row = { ...h };
+      if (key !== undefined) seen.set(key, row);
+      out.push(row);
+    }
+  }
+  return out;
 }
 
 async function history(flags: HostFlags): Promise<number> {
