@@ -9,7 +9,7 @@
 
 import {
   defineTask, z, TaskError, restartScope, unitArg, observeTurn, takeTurn, moveBack, moveDrift, readKafkaCluster, bootstrapArg, bootstrapList,
-  kafkaHomeArg, notCaughtUp, restartRefusal, restartRisks, label,
+  kafkaHomeArg, installFileArg, notCaughtUp, restartRefusal, restartRisks, label,
   type HostShell, type UnitRestartState, type Move, type MovedRecord, type Turn, type TurnObserved, type KafkaCluster,
 } from 'runbook';
 
@@ -17,6 +17,7 @@ const args = z.strictObject({
   broker_id: z.coerce.number().int().nonnegative().describe("This host's broker.id."),
   bootstrap_server: bootstrapArg.describe('The cluster: every broker (host:port, a comma-joined list or a list), asked for partition state while this one restarts.'),
   service: unitArg.default('kafka').describe("The broker's systemd unit."),
+  config: installFileArg.default('config/server.properties').describe("The broker's config file inside the install (config/server1.properties for an instance): its zookeeper.connect and min.insync.replicas are read, and switch_to carries it into the new release."),
   kafka_home: kafkaHomeArg.describe('The Kafka install (default: $KAFKA_HOME, ~/kafka or /opt/kafka, whichever has bin/kafka-topics.sh).'),
   gate_timeout: z.coerce.number().int().nonnegative().default(120).describe('Seconds the gate waits for offline or under-replicated partitions to recover before it refuses.'),
   timeout: z.coerce.number().int().positive().default(300).describe('Seconds to wait for the restarted broker to be back in every ISR.'),
@@ -46,14 +47,14 @@ const KAFKA_JAR_TAIL = '/libs/kafka-clients-[^/]*\\.jar';
 function moveOf(a: Args): Move | undefined {
   if (!a.switch_to) return undefined;
   if (!a.kafka_home) throw new TaskError('switch_to needs kafka_home: the install link the broker starts from (/home/kafka/kafka)');
-  return { link: a.kafka_home, release: a.switch_to, unit: a.service, jarTail: KAFKA_JAR_TAIL, carry: 'config/server.properties' };
+  return { link: a.kafka_home, release: a.switch_to, unit: a.service, jarTail: KAFKA_JAR_TAIL, carry: a.config };
 }
 
 type Cluster = Pick<KafkaCluster, 'partitions' | 'alive' | 'controller'>;
 
 /** Partition state and live brokers, asked from this host with Kafka's own tools (one round trip). */
 async function cluster(shell: HostShell, a: Args, withController = false): Promise<Cluster> {
-  const c = await readKafkaCluster(shell, { bootstrap: bootstrapList(a.bootstrap_server), ...(a.kafka_home ? { kafkaHome: a.kafka_home } : {}), controller: withController });
+  const c = await readKafkaCluster(shell, { bootstrap: bootstrapList(a.bootstrap_server), ...(a.kafka_home ? { kafkaHome: a.kafka_home } : {}), config: a.config, controller: withController });
   if (withController && c.controller === undefined) throw new TaskError('cannot tell which broker is the active controller (no /controller in ZooKeeper, no KRaft quorum leader)');
   return c;
 }

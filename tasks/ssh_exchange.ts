@@ -40,6 +40,15 @@ export function namesOf(host: string, vars: Record<string, unknown>): string[] {
 }
 
 /**
+ * What known_hosts holds: each host's keys under its names, and this host's own under `localhost`,
+ * on a line of its own: members sharing a machine (instances) share the user's known_hosts, and
+ * each must want the same lines, whichever of them writes it.
+ */
+export function knownHostEntries(hosts: Array<{ names: string[]; hostKeys: string[] }>, ownKeys: string[]): HostKeys[] {
+  return [...hosts.map((h) => ({ names: h.names, keys: h.hostKeys })), { names: ['localhost'], keys: ownKeys }];
+}
+
+/**
  * known_hosts with one `names type blob` line per host key; a line that names one of those hosts
  * with the same key type but another key (a re-created host) is dropped, or ssh would refuse it.
  */
@@ -112,7 +121,7 @@ Undo takes out the lines the step added and restores the ones it removed.
       ...peers.map((p) => peerKeys(p.shell, user, path)),
     ]);
     const mine = parseKeys(self.sections);
-    const all = [{ host: ctx.host, names: [...namesOf(ctx.host, ctx.vars), 'localhost'], ...mine }, ...peers.map((p, i) => ({ host: p.host, names: namesOf(p.host, p.vars), ...others[i] }))];
+    const all = [{ host: ctx.host, names: namesOf(ctx.host, ctx.vars), ...mine }, ...peers.map((p, i) => ({ host: p.host, names: namesOf(p.host, p.vars), ...others[i] }))];
     const missing = all.filter((h) => h.pub === null).map((h) => h.host);
     if (missing.length) {
       const message = `no public key ${path}.pub of ${user} on ${missing.join(', ')}`;
@@ -126,7 +135,7 @@ Undo takes out the lines the step added and restores the ones it removed.
     const [authorized, known] = self.files;
     const results = [
       planLines(authorized, editKeys(splitLines(authorized.text), all.map((h) => h.pub!), 'present'), owner),
-      planLines(known, editKnownHosts(splitLines(known.text), all.map((h) => ({ names: h.names, keys: h.hostKeys }))), owner),
+      planLines(known, editKnownHosts(splitLines(known.text), knownHostEntries(all, mine.hostKeys)), owner),
     ];
     const changed = results.filter((r) => !r.inSync);
     const data = { hosts: all.map((h) => h.host) };

@@ -6,7 +6,7 @@
 // most once per roll of a run, also across a kill -9 and `runbook resume` (sdk/restart.ts).
 
 import {
-  defineTask, z, TaskError, restartScope, unitArg, observeTurn, takeTurn, moveBack, moveDrift, parseSrvr, srvrScript,
+  defineTask, z, TaskError, restartScope, installFileArg, unitArg, observeTurn, takeTurn, moveBack, moveDrift, parseSrvr, srvrScript,
   type HostShell, type UnitRestartState, type Move, type MovedRecord, type Turn, type TurnObserved,
 } from 'runbook';
 
@@ -25,6 +25,7 @@ const args = z.strictObject({
   timeout: z.coerce.number().int().positive().default(120).describe('Seconds to wait for the member to serve again.'),
   pause: z.coerce.number().int().nonnegative().default(0).describe('Seconds to wait once it serves, before the next member goes down.'),
   force: z.boolean().default(false).describe('Restart even when another member is not serving (the ensemble may lose its quorum).'),
+  config: installFileArg.default('conf/zoo.cfg').describe('The config file inside the install that switch_to carries into the new release (conf/zoo1.cfg for an instance).'),
   zookeeper_home: z.string().regex(/^\//, 'an absolute path').optional().describe('The install link the member starts from (/home/kafka/zookeeper); needed by switch_to.'),
   switch_to: z
     .string()
@@ -48,7 +49,7 @@ const ZOOKEEPER_JAR_TAIL = '/lib/zookeeper-[0-9][^/]*\\.jar';
 function moveOf(a: Args): Move | undefined {
   if (!a.switch_to) return undefined;
   if (!a.zookeeper_home) throw new TaskError('switch_to needs zookeeper_home: the install link the member starts from (/home/kafka/zookeeper)');
-  return { link: a.zookeeper_home, release: a.switch_to, unit: a.service, jarTail: ZOOKEEPER_JAR_TAIL, carry: 'conf/zoo.cfg' };
+  return { link: a.zookeeper_home, release: a.switch_to, unit: a.service, jarTail: ZOOKEEPER_JAR_TAIL, carry: a.config };
 }
 
 const SERVING = ['leader', 'follower', 'standalone'];

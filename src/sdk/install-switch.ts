@@ -5,6 +5,7 @@
 // the switch and the start, or someone's hand).
 
 import { posix } from 'node:path';
+import { z } from 'zod';
 import { sh, type ShellText } from '../shell/quote.js';
 import type { HostShell } from '../transport/host.js';
 import type { UnitRestartState } from './restart.js';
@@ -73,6 +74,12 @@ export async function switchInstall(shell: HostShell, link: string, release: str
   if (!found.inSync) await applyLink(shell, found.observed!);
   return previous;
 }
+
+/** A config file inside an install, as `carryFile` takes it: relative, never leaving the install. */
+export const installFileArg = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, 'a path inside the install, like config/server.properties')
+  .refine((p) => !p.split('/').some((part) => part === '..' || part === '.'), 'a path inside the install, without . or .. parts');
 
 /**
  * Copies `relative` (a config file) from the release the link points at into `release`: a

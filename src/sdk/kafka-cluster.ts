@@ -26,6 +26,8 @@ export interface KafkaClusterQuery {
   /** host:port list, comma-joined, as Kafka's tools take it. */
   bootstrap: string;
   kafkaHome?: string;
+  /** The broker's config file inside kafkaHome (default config/server.properties; config/server2.properties for an instance). */
+  config?: string;
   /** Also read the active controller: ZooKeeper's /controller (through the host's zookeeper.connect), or on KRaft the quorum leader. */
   controller?: boolean;
   /** Seconds each tool may take (a cluster without ZooKeeper leaves kafka-topics.sh waiting a minute); none: as long as it takes. */
@@ -45,16 +47,16 @@ export async function readKafkaCluster(shell: HostShell, q: KafkaClusterQuery): 
   // KRaft (process.roles in server.properties): the quorum's leader is the active controller.
   const controller = q.controller
     ? sh`rb_section controller
-if grep -q '^process\\.roles=' "$k/config/server.properties" 2>/dev/null; then
+if grep -q '^process\\.roles=' "$cfg" 2>/dev/null; then
   ${limit}"$k/bin/kafka-metadata-quorum.sh" --bootstrap-server "$b" describe --status 2>/dev/null | sed -n 's/^LeaderId:[[:space:]]*\\([0-9][0-9]*\\).*/\\1/p'
 else
-  zc=$(sed -n 's/^zookeeper\\.connect=//p' "$k/config/server.properties" | tail -n 1)
+  zc=$(sed -n 's/^zookeeper\\.connect=//p' "$cfg" | tail -n 1)
   ${limit}"$k/bin/zookeeper-shell.sh" "$zc" get /controller 2>/dev/null | sed -n 's/.*"brokerid":\\([0-9]*\\).*/\\1/p'
 fi`
     : sh``;
   const r = await shell.run(sh`${SECTION_FUNCTION}${findKafka(q.kafkaHome)}
-b=${q.bootstrap}
-rb_section minisr; sed -n 's/^min\\.insync\\.replicas=//p' "$k/config/server.properties" 2>/dev/null | tail -n 1
+b=${q.bootstrap}; cfg="$k"/${q.config ?? 'config/server.properties'}
+rb_section minisr; sed -n 's/^min\\.insync\\.replicas=//p' "$cfg" 2>/dev/null | tail -n 1
 rb_section describe; out=$(${limit}"$k/bin/kafka-topics.sh" --bootstrap-server "$b" --describe 2>&1); rc=$?; printf '%s\\n' "$out"
 rb_section describe-rc; echo "$rc"
 rb_section alive; ${limit}"$k/bin/kafka-broker-api-versions.sh" --bootstrap-server "$b" 2>/dev/null | sed -n 's/.* (id: \\([0-9]*\\) rack: .*/\\1/p'

@@ -10,7 +10,7 @@ import { readKafkaCluster, type KafkaCluster } from '../sdk/kafka-cluster.js';
 import { partitionStates, type TopicInfo } from '../sdk/kafka-health.js';
 import { KafkaConnection, type WireMetadata } from './kafka-protocol.js';
 import type { ClusterRead } from './assess.js';
-import { rootShell, serviceUser } from './roles.js';
+import { instanceOf, rootShell, serviceUser } from './roles.js';
 
 /** Seconds a broker, or a Kafka tool, may take to answer a status: an answer later than that is a problem in itself. */
 const ANSWER_TIMEOUT_S = 10;
@@ -99,7 +99,7 @@ export async function readPartitions(candidates: ReachedHost[], bootstrap: Boots
     // Where sshd forwards nothing, the host's own Kafka tools are asked instead.
     try {
       const list = bootstrap.map((b) => `${b.host}:${b.port}`).join(',');
-      return { from: h.name, cluster: await readKafkaCluster(shell, { bootstrap: list, kafkaHome: `/home/${serviceUser(h.vars)}/kafka`, controller: true, toolTimeout: ANSWER_TIMEOUT_S * 2 }) };
+      return { from: h.name, cluster: await readKafkaCluster(shell, { bootstrap: list, kafkaHome: `/home/${serviceUser(h.vars)}/kafka${instanceOf(h.vars)}`, config: `config/server${instanceOf(h.vars)}.properties`, controller: true, toolTimeout: ANSWER_TIMEOUT_S * 2 }) };
     } catch (e) {
       if (e instanceof TaskError && !(e instanceof CommandError)) return { from: h.name, error: e.message };
       error = `${h.name}: ${(e as Error).message}`;

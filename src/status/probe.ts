@@ -13,9 +13,9 @@ import type { DataDir, KafkaFacts, ZookeeperFacts } from './report.js';
 
 export interface HostRoles {
   /** The member's client port (the inventory's zookeeper_client_port, else 2181), when it is in the zookeeper group. */
-  zookeeper?: { clientPort: number; configFallback: string; home: string };
+  zookeeper?: { unit: string; clientPort: number; configFallback: string; home: string };
   /** When it is in the kafka group. */
-  kafka?: { brokerId?: number; configFallback: string };
+  kafka?: { unit: string; brokerId?: number; configFallback: string };
   /** The name the cluster knows the host by (the inventory name, in /etc/hosts on every member). */
   name: string;
 }
@@ -49,7 +49,7 @@ rb_tcp() { if timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' tcp "$1" "$2" 2>/dev/
 `);
 
 function zookeeperScript(z: NonNullable<HostRoles['zookeeper']>, name: string): ShellText {
-  return sh`rb_section zookeeper; rb_proc zookeeper 's#.*/lib/zookeeper-\\([0-9][^/]*\\)\\.jar$#version=\\1#p'; rb_java
+  return sh`rb_section zookeeper; rb_proc ${z.unit} 's#.*/lib/zookeeper-\\([0-9][^/]*\\)\\.jar$#version=\\1#p'; rb_java
 [ -n "$cfg" ] || cfg=${z.configFallback}
 rb_section zookeeper-config; grep -E '^(dataDir|dataLogDir)=' -- "$cfg" 2>/dev/null
 rb_section zookeeper-disk
@@ -60,7 +60,7 @@ ${srvrScript(name, z.clientPort, 2, z.home)}
 }
 
 function kafkaScript(k: NonNullable<HostRoles['kafka']>): ShellText {
-  return sh`rb_section kafka; rb_proc kafka 's#.*/libs/kafka-clients-\\([^/]*\\)\\.jar$#version=\\1#p'; rb_java
+  return sh`rb_section kafka; rb_proc ${k.unit} 's#.*/libs/kafka-clients-\\([^/]*\\)\\.jar$#version=\\1#p'; rb_java
 [ -n "$cfg" ] || cfg=${k.configFallback}
 rb_section kafka-config; grep -E '^(broker\\.id|node\\.id|process\\.roles|log\\.dirs?|listeners|advertised\\.listeners)=' -- "$cfg" 2>/dev/null
 rb_section kafka-disk
@@ -121,7 +121,7 @@ export function parseHostProbe(out: string, roles: HostRoles): HostProbe {
     const srvr = parseSrvr(srvrText);
     const version = srvr.version ?? kv.get('version');
     probe.zookeeper = {
-      unit: unitOf('zookeeper', kv),
+      unit: unitOf(roles.zookeeper.unit, kv),
       ...(version ? { version } : {}),
       ...(srvr.mode ? { mode: srvr.mode } : { error: srvrText.trim().split('\n').slice(-1)[0] || 'no answer to srvr' }),
       ...(srvr.outstanding !== undefined ? { outstanding: srvr.outstanding } : {}),
@@ -140,7 +140,7 @@ export function parseHostProbe(out: string, roles: HostRoles): HostProbe {
     const configured = config.has(idKey) ? Number(config.get(idKey)) : undefined;
     const brokerId = roles.kafka.brokerId ?? configured;
     probe.kafka = {
-      unit: unitOf('kafka', kv),
+      unit: unitOf(roles.kafka.unit, kv),
       ...(kv.has('version') ? { version: kv.get('version')! } : {}),
       ...(brokerId !== undefined && Number.isInteger(brokerId) ? { broker_id: brokerId } : {}),
       ...(config.has('process.roles') ? { process_roles: config.get('process.roles')! } : {}),

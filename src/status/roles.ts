@@ -15,13 +15,20 @@ export const numberVar = (vars: Vars, name: string, fallback?: number): number |
 };
 export const serviceUser = (vars: Vars) => (typeof vars.service_user === 'string' && vars.service_user ? vars.service_user : 'kafka');
 
+/** The suffix of one of several members on a machine (the runbooks' `instance` var), else ''. */
+export const instanceOf = (vars: Vars): string => {
+  const v = vars.instance;
+  return typeof v === 'number' || (typeof v === 'string' && /^[A-Za-z0-9_-]*$/.test(v)) ? String(v) : '';
+};
+
 export function rolesOf(h: ReachedHost, zookeeper: Set<string>, kafka: Set<string>): HostRoles {
   const home = `/home/${serviceUser(h.vars)}`;
   const brokerId = numberVar(h.vars, 'broker_id');
+  const i = instanceOf(h.vars);
   return {
     name: h.name,
-    ...(zookeeper.has(h.name) ? { zookeeper: { clientPort: numberVar(h.vars, 'zookeeper_client_port', 2181)!, configFallback: `${home}/zookeeper/conf/zoo.cfg`, home: `${home}/zookeeper` } } : {}),
-    ...(kafka.has(h.name) ? { kafka: { ...(brokerId !== undefined ? { brokerId } : {}), configFallback: `${home}/kafka/config/server.properties` } } : {}),
+    ...(zookeeper.has(h.name) ? { zookeeper: { unit: `zookeeper${i}`, clientPort: numberVar(h.vars, 'zookeeper_client_port', 2181)!, configFallback: `${home}/zookeeper${i}/conf/zoo${i}.cfg`, home: `${home}/zookeeper${i}` } } : {}),
+    ...(kafka.has(h.name) ? { kafka: { unit: `kafka${i}`, ...(brokerId !== undefined ? { brokerId } : {}), configFallback: `${home}/kafka${i}/config/server${i}.properties` } } : {}),
   };
 }
 

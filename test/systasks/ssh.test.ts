@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import authorizedKey, { editKeys, keyId, lineChanges } from '../../tasks/authorized_key.js';
 import sshKeygen from '../../tasks/ssh_keygen.js';
-import { editKnownHosts, namesOf } from '../../tasks/ssh_exchange.js';
+import { editKnownHosts, knownHostEntries, namesOf } from '../../tasks/ssh_exchange.js';
 import { check, cleanup, converge, hostileValues, lifecycle, tempDir, undo } from '../helpers/task-harness.js';
 import { userInfo } from 'node:os';
 
@@ -25,6 +25,19 @@ test('editKeys replaces a key with other options, appends new ones, removes on a
   assert.equal(editKeys(lines, [`${ED} new`, `${RSA} b`], 'present'), ['# mine', `${ED} new`, 'ssh-rsa AAAAother x', `${RSA} b`]);
   assert.equal(editKeys(lines, [`${ED} whatever`], 'absent'), ['# mine', 'ssh-rsa AAAAother x']);
   assert.equal(lineChanges(['a', 'b', 'a'], ['a', 'c']), { added: ['c'], removed: ['b', 'a'] });
+});
+
+test('members sharing a machine want the same known_hosts, whichever writes it; localhost on a line of its own', () => {
+  const key = ['ssh-ed25519 AAAAsame'];
+  const member = (name: string) => ({ names: namesOf(name, { ansible_host: '10.0.3.10' }), hostKeys: key });
+  const fromOne = editKnownHosts([], knownHostEntries([member('zookeeper1'), member('zookeeper2')], key));
+  const fromTwo = editKnownHosts([], knownHostEntries([member('zookeeper2'), member('zookeeper1')], key));
+  assert.equal([...fromOne].sort(), [...fromTwo].sort());
+  assert.ok(fromOne.includes('localhost ssh-ed25519 AAAAsame'), fromOne.join('\n'));
+  // A line written before localhost had its own (kafka01,10.0.0.11,localhost) is replaced.
+  const old = ['kafka01,10.0.0.11,localhost ssh-ed25519 AAAAsame'];
+  const migrated = editKnownHosts(old, knownHostEntries([{ names: ['kafka01', '10.0.0.11'], hostKeys: key }], key));
+  assert.equal(migrated, ['kafka01,10.0.0.11 ssh-ed25519 AAAAsame', 'localhost ssh-ed25519 AAAAsame']);
 });
 
 test('editKnownHosts adds one line per host key and drops a stale key for the same name', () => {

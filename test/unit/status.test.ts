@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parseHostProbe, hostScript, type HostRoles } from '../../src/status/probe.js';
+import { rolesOf } from '../../src/status/roles.js';
+import type { ReachedHost } from '../../src/cli/reach.js';
 import { assess, type AssessInput } from '../../src/status/assess.js';
 import { statusJsonSchema, type HostFacts, type StatusReport } from '../../src/status/report.js';
 import { formatStatus } from '../../src/status/text.js';
@@ -42,8 +44,8 @@ const CAPTURED = [
 
 const ROLES: HostRoles = {
   name: 'kafka01',
-  zookeeper: { clientPort: 2181, configFallback: '/home/kafka/zookeeper/conf/zoo.cfg', home: '/home/kafka/zookeeper' },
-  kafka: { configFallback: '/home/kafka/kafka/config/server.properties' },
+  zookeeper: { unit: 'zookeeper', clientPort: 2181, configFallback: '/home/kafka/zookeeper/conf/zoo.cfg', home: '/home/kafka/zookeeper' },
+  kafka: { unit: 'kafka', configFallback: '/home/kafka/kafka/config/server.properties' },
 };
 
 test('the probe output of a lab host becomes its facts', () => {
@@ -85,23 +87,34 @@ test("a stopped service: no process facts, srvr's failure kept as the reason; th
   assert.is(p.kafka?.broker_id, 3);
   assert.is(p.kafka?.version, undefined);
   // A KRaft node: its node.id and roles, read from the config it runs with.
-  const kraft = parseHostProbe(`${S}kafka\nactive=active\nenabled=enabled\n${S}kafka-config\nprocess.roles=broker,controller\nnode.id=2\n`, { name: 'k2', kafka: { configFallback: '/c' } });
+  const kraft = parseHostProbe(`${S}kafka\nactive=active\nenabled=enabled\n${S}kafka-config\nprocess.roles=broker,controller\nnode.id=2\n`, { name: 'k2', kafka: { unit: 'kafka', configFallback: '/c' } });
   assert.equal([kraft.kafka?.broker_id, kraft.kafka?.process_roles], [2, 'broker,controller']);
 });
 
 test('the probe script asks only for the roles the host has, with the values quoted', () => {
-  const zkOnly = hostScript({ name: "z'1", zookeeper: { clientPort: 2181, configFallback: '/x y/zoo.cfg', home: '/x y' } }).text;
+  const zkOnly = hostScript({ name: "z'1", zookeeper: { unit: 'zookeeper', clientPort: 2181, configFallback: '/x y/zoo.cfg', home: '/x y' } }).text;
   assert.ok(zkOnly.includes('rb_proc zookeeper'));
   assert.not.ok(zkOnly.includes('rb_proc kafka'));
   assert.ok(zkOnly.includes(`cfg='/x y/zoo.cfg'`), zkOnly);
   assert.ok(zkOnly.includes(`'z'"'"'1'`), 'the host name is quoted');
 });
 
+test('an instance (one of several members on a machine) is probed under its own unit, link and config file', () => {
+  const member = (name: string, vars: Record<string, unknown>) => ({ name, vars }) as unknown as ReachedHost;
+  const one = rolesOf(member('zookeeper2', { instance: 2, zookeeper_client_port: 22181 }), new Set(['zookeeper2']), new Set());
+  assert.equal(one.zookeeper, { unit: 'zookeeper2', clientPort: 22181, configFallback: '/home/kafka/zookeeper2/conf/zoo2.cfg', home: '/home/kafka/zookeeper2' });
+  const broker = rolesOf(member('kafka3', { instance: '3', broker_id: 3 }), new Set(), new Set(['kafka3']));
+  assert.equal(broker.kafka, { unit: 'kafka3', brokerId: 3, configFallback: '/home/kafka/kafka3/config/server3.properties' });
+  assert.ok(hostScript(broker).text.includes('rb_proc kafka3 '));
+  // A value that is no suffix is not spliced into paths: the member is read as the host's only one.
+  assert.is(rolesOf(member('k', { instance: '../x' }), new Set(), new Set(['k'])).kafka?.unit, 'kafka');
+});
+
 test('a config path that looks like an option is read as a file, never obeyed (its user sets the command line)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'runbook-status-probe-'));
   try {
     const pwned = join(dir, 'pwned');
-    const script = hostScript({ name: 'kafka01', kafka: { configFallback: `--expression=w ${pwned}` } }).text;
+    const script = hostScript({ name: 'kafka01', kafka: { unit: 'kafka', configFallback: `--expression=w ${pwned}` } }).text;
     // No kafka unit runs here, so the fallback is the path read: sed without -- would write the file.
     execFileSync('/bin/sh', ['-c', script], { stdio: ['ignore', 'ignore', 'ignore'], timeout: 30_000 });
     assert.not.ok(existsSync(pwned));
