@@ -1,6 +1,7 @@
 // Inventory hosts that are one machine (seeds/004's instances: several members sharing an address)
 // over a real sshd: their steps never overlap there, while the play still runs every member; they
-// share one run lock, taken once, and leave one history line naming them all.
+// share one run lock, taken once, and leave one history line naming them all; the shipped preflight
+// refuses two of one kind that share an instance.
 
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -72,6 +73,21 @@ test('runbook history and unlock: one row for the machine, naming its members', 
   const u = await runbook(['unlock', '-i', 'inventory.yaml'], project);
   assert.is(u.code, 0, show(u));
   assert.equal(u.stdout.trim().split('\n'), ['zookeeper1,zookeeper2,zookeeper3: not locked']);
+});
+
+test("the shipped preflight refuses two members of one kind with one instance on one machine, naming them", async () => {
+  const inventory = (instances: number[]) =>
+    hostsInventoryYaml(sshd, MEMBERS, { oneMachine: true }).replace(/^    (zookeeper\d): \{ /gm, (_m, h: string) => `    ${h}: { instance: ${instances[MEMBERS.indexOf(h)]}, `) +
+    `  children:\n    zookeeper:\n      hosts:\n${MEMBERS.map((m) => `        ${m}:\n`).join('')}`;
+  const only = ['--step', 'Check no other member on this machine has this member*'];
+  writeFileSync(join(project, 'clash.yaml'), inventory([1, 2, 2]));
+  const clash = await runbook(['play', 'preflight', '-i', 'clash.yaml', ...only], project);
+  assert.is(clash.code, 2, show(clash));
+  assert.match(clash.stdout + clash.stderr, /zookeeper2 shares \S+ and the instance "2" with: zookeeper3 \(zookeeper\)/);
+  assert.match(clash.stdout + clash.stderr, /zookeeper3 shares \S+ and the instance "2" with: zookeeper2 \(zookeeper\)/);
+  writeFileSync(join(project, 'apart.yaml'), inventory([1, 2, 3]));
+  const apart = await runbook(['play', 'preflight', '-i', 'apart.yaml', ...only], project);
+  assert.is(apart.code, 0, show(apart));
 });
 
 test('machineOf: where the connection lands; local hosts are each their own', () => {
