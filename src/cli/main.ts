@@ -17,15 +17,27 @@ import { register as lab } from './commands/lab.js';
 import { register as init } from './commands/init.js';
 import { register as hosts } from './commands/hosts.js';
 import { register as status } from './commands/status.js';
+import { register as vault } from './commands/vault.js';
 import { setProjectDir } from '../project/find.js';
 import { runbookVersion } from '../project/version.js';
+import type { VaultFlags } from './vault-secrets.js';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
 
 const program = new Command('runbook')
   .description('Ansible-style declarative runbooks over SSH: idempotent TypeScript tasks, check mode, diffs, journal, resume and rollback')
   .version(runbookVersion())
   .showHelpAfterError()
   .option('-C, --project <dir>', 'the project directory (default: the nearest folder with runbook.yaml or runbooks/ at or above the working directory, up to your home; or RUNBOOK_PROJECT)')
-  .hook('preAction', (command) => setProjectDir(command.opts<{ project?: string }>().project))
+  .option('--vault-password-file <file>', 'a file holding an Ansible Vault password, or an executable printing it (repeatable; default: RUNBOOK_VAULT_PASSWORD_FILE)', collect, [])
+  .option('--vault-id <[id@]source>', 'a vault password for a vault id, from a file or "prompt" (repeatable)', collect, [])
+  .option('--ask-vault-pass', 'ask for the vault password on the terminal')
+  .hook('preAction', async (command) => {
+    const flags = command.opts<{ project?: string } & VaultFlags>();
+    setProjectDir(flags.project);
+    // Loaded here, not above: `runbook --help` pays for none of it.
+    await (await import('./vault-secrets.js')).useVaultFlags(flags);
+  })
   .addHelpText(
     'after',
     `
@@ -53,6 +65,7 @@ rollback(program);
 runs(program);
 hosts(program);
 status(program);
+vault(program);
 lab(program);
 
 await program.parseAsync(process.argv);

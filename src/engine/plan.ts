@@ -3,6 +3,7 @@
 // a missing variable or a bad arg fails with file:line:col before a single connection is opened.
 // Only what depends on run-time values (a `register`ed result) waits for the run.
 
+import { revealedSecrets } from '../vault/keyring.js';
 import { UserError, isUserError } from '../errors.js';
 import { matchHosts } from '../load/patterns.js';
 import { hostVars, templatedVars } from '../load/vars.js';
@@ -100,6 +101,8 @@ export async function planPlay(options: PlanOptions): Promise<Plan> {
   const registered = registeredNames(runbook);
   const handlerNames = new Set(runbook.handlers.flatMap((h) => [h.name, ...(h.listen ?? [])]));
   const redactor = new Redactor();
+  // Values a vault revealed (inventory, -e files, runbooks) are secrets whatever var carries them.
+  for (const value of revealedSecrets()) redactor.add(value);
   const planStep = async (step: StepDecl, hosts: string[], handler: boolean): Promise<PlannedStep> => {
     checkNotify(step, handlerNames);
     const perHost = new Map<string, HostStepPlan>();

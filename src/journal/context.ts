@@ -22,7 +22,7 @@ export async function reloadContext(header: RunHeader, given: Vars, project: { l
   const missing = header.redactedVars.filter((name) => !Object.hasOwn(given, name));
   if (missing.length) {
     throw new UserError('usage', `run ${header.id} had secret vars that are not journaled: ${missing.join(', ')}`, {
-      hint: `give them again: ${missing.map((n) => `-e ${n}=...`).join(' ')}`,
+      hint: `give them again: ${missing.map((n) => `-e ${n}=...`).join(' ')} (or the -e @file they came from, with its vault password)`,
     });
   }
   const runbook = await loadRunbook(header.runbook.file, project);

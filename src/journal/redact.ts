@@ -1,16 +1,18 @@
-// Secrets never reach a run's header. A var is secret when its declaration says so or its name
-// looks like one. (Event contents are redacted by the engine before they reach the journal.)
+// Secrets never reach a run's header. A var is secret when its declaration says so, its name
+// looks like one, or its value came out of an Ansible Vault. (Event contents are redacted by the
+// engine before they reach the journal.)
 
 import { isSecretName } from '../engine/redact.js';
 import type { Runbook, Vars } from '../model.js';
 import { REDACTED } from './records.js';
+import { holdsRevealed } from '../vault/keyring.js';
 
 /** The vars with secret values replaced, and which names were redacted. */
 export function redactVars(vars: Vars, runbook?: Pick<Runbook, 'vars'>): { vars: Vars; redacted: string[] } {
   const out: Vars = {};
   const redacted: string[] = [];
   for (const [name, value] of Object.entries(vars)) {
-    if (isSecretName(name) || runbook?.vars[name]?.secret) {
+    if (isSecretName(name) || runbook?.vars[name]?.secret || holdsRevealed(value)) {
       out[name] = REDACTED;
       redacted.push(name);
     } else {

@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { UserError } from '../errors.js';
 import type { Vars } from '../model.js';
 import { parseScalar, splitWords } from './words.js';
+import { parseYamlText } from './yaml-source.js';
 
 function asMap(value: unknown, what: string): Vars {
   if (value === null || value === undefined) return {};
@@ -24,12 +25,8 @@ async function parseSpec(spec: string): Promise<Vars> {
     } catch (e) {
       throw new UserError('extra-vars', `-e @${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`, {}, { cause: e });
     }
-    try {
-      return asMap(parse(content), `-e @${file}`);
-    } catch (e) {
-      if (e instanceof UserError) throw e;
-      throw new UserError('extra-vars', `-e @${file}: ${(e as Error).message.split('\n')[0]}`, {}, { cause: e });
-    }
+    const source = parseYamlText(file, content, '');
+    return asMap(source.value(source.doc.contents), `-e @${file}`);
   }
   if (text.startsWith('{')) {
     try {

@@ -12,6 +12,7 @@ import { parseIniInventory, type RawInventory } from './inventory-ini.js';
 import { inventoryVars } from './inventory-query.js';
 import { parseYamlInventory } from './inventory-yaml.js';
 import { parseYamlText } from './yaml-source.js';
+import { markRevealed, openIfVaulted } from '../vault/keyring.js';
 
 /** `~/x` → home/x; a relative path resolves from the inventory's directory. */
 function expandPath(path: string, baseDir: string): string {
@@ -49,8 +50,10 @@ export async function loadInventory(path: string | undefined): Promise<Inventory
     throw new UserError('inventory', `cannot read inventory ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {}, { cause: e });
   }
   const hash = createHash('sha256').update(bytes).digest('hex');
-  const text = bytes.toString('utf8');
+  // A vaulted inventory (Ansible's, either format) is opened first, and every var in it is a secret.
+  const { text, vaulted } = openIfVaulted(file, bytes.toString('utf8'));
   const raw = ['.yaml', '.yml', '.json'].includes(extname(file)) ? parseYamlInventory(parseYamlText(file, text, hash)) : parseIniInventory(file, text);
+  if (vaulted) for (const entry of [...raw.hosts.values(), ...raw.groups.values()]) markRevealed(entry.vars);
   return buildInventory(file, hash, raw);
 }
 

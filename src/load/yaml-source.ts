@@ -3,9 +3,10 @@
 
 import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { LineCounter, parseDocument, isAlias, isMap, isSeq, isScalar, isPair, type Document, type Node } from 'yaml';
+import { LineCounter, parseDocument, visit, isAlias, isMap, isSeq, isScalar, isPair, type Document, type Node } from 'yaml';
 import { UserError } from '../errors.js';
 import type { SourcePos } from '../model.js';
+import { markRevealed, openIfVaulted, openVault } from '../vault/keyring.js';
 
 export interface YamlSource {
   file: string;
@@ -30,7 +31,12 @@ export async function readYamlFile(file: string): Promise<YamlSource> {
   return parseYamlText(file, bytes.toString('utf8'), createHash('sha256').update(bytes).digest('hex'));
 }
 
-export function parseYamlText(file: string, text: string, hash: string): YamlSource {
+/**
+ * Parses YAML text with positions. Ansible Vault is opened as Ansible opens it: a whole vaulted
+ * file (every value in it then a secret), and `!vault |` values anywhere (vault/keyring.ts).
+ */
+export function parseYamlText(file: string, vaultedText: string, hash: string): YamlSource {
+  const { text, vaulted } = openIfVaulted(file, vaultedText);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number): SourcePos => ({ file, ...lineCounter.linePos(offset) });
@@ -39,6 +45,12 @@ export function parseYamlText(file: string, text: string, hash: string): YamlSou
     const message = error.code === 'DUPLICATE_KEY' ? 'duplicate key' : error.message.split('\n')[0];
     throw new UserError('yaml', `YAML: ${message}`, { pos: at(error.pos[0]) });
   }
+  visit(doc, {
+    Scalar(_key, node) {
+      if (node.tag === '!vault') node.value = openVault(String(node.value), 'this value', at(node.range?.[0] ?? 0));
+    },
+  });
+  if (vaulted) markRevealed(doc.toJS());
   return {
     file,
     text,
