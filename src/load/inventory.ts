@@ -1,6 +1,7 @@
-// Inventories: Ansible's YAML (.yaml/.yml/.json) and INI (anything else) formats, with our
-// friendly aliases (address, port, user, key, connection, jump_host, become, become_user) beside
-// the ansible_* connection vars. Connection settings may come from any level (all, group, host).
+// Inventories: Ansible's YAML (.yaml/.yml/.json) and INI (anything else) formats. Connection
+// settings come from Ansible's own names only (ansible_host, ansible_port, ansible_user, ...), at
+// any level (all, group, host): a plain var named port, user, address or key is an application's
+// setting (`[app:vars] port=8080`), and once made runbook connect to port 8080.
 
 import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
@@ -83,27 +84,47 @@ function buildInventory(file: string, hash: string, raw: RawInventory): Inventor
 }
 
 function connectionOf(host: InventoryHost, vars: Vars, baseDir: string): Partial<InventoryHost> {
-  const pick = (alias: string, ansible: string) => vars[alias] ?? vars[ansible];
+  // Ansible's names, then its legacy ansible_ssh_* spellings; nothing else (see the header).
+  const pick = (...names: string[]) => names.map((n) => vars[n]).find((v) => v !== undefined);
   const fail = (message: string) => new UserError('inventory', `host ${host.name}: ${message}`, { pos: host.pos, host: host.name });
-  const connection = String(pick('connection', 'ansible_connection') ?? 'ssh');
-  if (connection !== 'ssh' && connection !== 'local') throw fail(`connection must be ssh or local, not "${connection}"`);
-  const portValue = pick('port', 'ansible_port');
+  const connection = String(pick('ansible_connection') ?? 'ssh');
+  if (connection !== 'ssh' && connection !== 'local') throw fail(`ansible_connection must be ssh or local, not "${connection}"`);
+  const portValue = pick('ansible_port', 'ansible_ssh_port');
   const port = portValue === undefined ? undefined : Number(portValue);
-  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw fail(`port must be a number from 1 to 65535, not "${String(portValue)}"`);
-  const becomeValue = pick('become', 'ansible_become');
+  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw fail(`ansible_port must be a number from 1 to 65535, not "${String(portValue)}"`);
+  const becomeValue = pick('ansible_become');
   const become = asBool(becomeValue);
-  if (becomeValue !== undefined && become === undefined) throw fail(`become must be true or false, not "${String(becomeValue)}"`);
+  if (becomeValue !== undefined && become === undefined) throw fail(`ansible_become must be true or false, not "${String(becomeValue)}"`);
   const text = (v: unknown) => (v === undefined ? undefined : String(v));
-  const key = text(pick('key', 'ansible_ssh_private_key_file'));
+  const key = text(pick('ansible_ssh_private_key_file', 'ansible_private_key_file'));
   return {
     connection,
-    address: text(pick('address', 'ansible_host')) ?? host.name,
+    address: text(pick('ansible_host', 'ansible_ssh_host')) ?? host.name,
     port,
-    user: text(pick('user', 'ansible_user')),
+    user: text(pick('ansible_user', 'ansible_ssh_user')),
     key: key === undefined ? undefined : expandPath(key, baseDir),
-    jumpHost: text(vars.jump_host),
-    password: text(vars.password ?? vars.ansible_password ?? vars.ansible_ssh_pass),
+    jumpHost: proxyJump(text(pick('ansible_ssh_common_args')), text(pick('ansible_ssh_extra_args'))),
+    password: text(pick('ansible_password', 'ansible_ssh_pass')),
     become,
-    becomeUser: text(pick('become_user', 'ansible_become_user')),
+    becomeUser: text(pick('ansible_become_user')),
   };
+}
+
+/**
+ * The jump host Ansible users give as ssh options (`ansible_ssh_common_args: -o ProxyJump=bastion`
+ * or `-J bastion`): the last one named wins, as with ssh. Other options are not ours to apply.
+ */
+export function proxyJump(...args: Array<string | undefined>): string | undefined {
+  let jump: string | undefined;
+  for (const words of args.filter((a): a is string => a !== undefined).map((a) => a.trim().split(/\s+/))) {
+    for (let i = 0; i < words.length; i++) {
+      const w = words[i];
+      const option = w === '-o' ? words[++i] : w.startsWith('-o') ? w.slice(2) : undefined;
+      const m = option === undefined ? undefined : /^ProxyJump[= ]?(.+)$/i.exec(option.replace(/^["']|["']$/g, ''));
+      if (m) jump = m[1];
+      else if (w === '-J') jump = words[++i];
+      else if (w.startsWith('-J') && w.length > 2) jump = w.slice(2);
+    }
+  }
+  return jump === undefined || jump.toLowerCase() === 'none' ? undefined : jump;
 }

@@ -1,6 +1,6 @@
 // Where an SSH connection goes, decided once before connecting: the inventory's values win,
-// ~/.ssh/config fills the gaps (as `ssh -o ...` would), and a jump host (inventory `jump_host` or
-// ProxyJump, possibly a comma-separated chain) becomes the `via` endpoint the connection is
+// ~/.ssh/config fills the gaps (as `ssh -o ...` would), and a jump host (ProxyJump in the
+// inventory's ansible_ssh_common_args or in the ssh config, possibly a comma-separated chain) becomes the `via` endpoint the connection is
 // tunnelled through.
 
 import { userInfo } from 'node:os';
@@ -61,7 +61,7 @@ function resolve(wanted: Wanted, ctx: EndpointContext, depth: number): SshEndpoi
   if (depth > MAX_HOPS) {
     throw new UserError('config', `the jump hosts in front of ${wanted.label} go more than ${MAX_HOPS} hops deep (a ProxyJump loop?)`, {
       host: wanted.label,
-      hint: 'check jump_host in the inventory and ProxyJump in ~/.ssh/config',
+      hint: 'check ProxyJump in ansible_ssh_common_args in the inventory and in ~/.ssh/config',
     });
   }
   const found = ctx.config.lookup(wanted.alias);

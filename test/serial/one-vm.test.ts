@@ -46,10 +46,10 @@ test.before(async () => {
   delete connection.broker_id;
   const hosts: Record<string, unknown> = {};
   for (const [name, vars] of Object.entries(example.all.hosts as Record<string, Record<string, unknown>>)) {
-    delete vars.address;
+    delete vars.ansible_host;
     hosts[name] = { ...connection, ...vars };
   }
-  const { user: _user, key: _key, ...layout } = example.all.vars;
+  const { ansible_user: _user, ansible_ssh_private_key_file: _key, ...layout } = example.all.vars;
   example.all.vars = { ...lab1.all.vars, ...layout };
   example.all.hosts = hosts;
   inventory = join(dirname(lab.inventory), 'one-vm.yaml');

@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadInventory } from '../../src/load/inventory.js';
+import { loadInventory, proxyJump } from '../../src/load/inventory.js';
+import { inventoryVars } from '../../src/load/inventory-query.js';
 import { matchHosts } from '../../src/load/patterns.js';
 import { parseExtraVars } from '../../src/load/extra-vars.js';
 import { expandHostRange } from '../../src/load/inventory-ini.js';
@@ -38,20 +39,59 @@ test('INI inventory: groups, ranges, children, [g:vars], [g:children], all:vars'
   assert.is(inv.hash, createHash('sha256').update(readFileSync(join(dir, 'hosts.ini'))).digest('hex'));
 });
 
-test('YAML inventory: nested groups, host vars merged across groups, aliases', async () => {
+test('YAML inventory: nested groups, host vars merged across groups, connection from ansible_* vars', async () => {
   const inv = await loadInventory(join(dir, 'hosts.yaml'));
   assert.equal([...inv.hosts.keys()], ['local1', 'kafka01', 'kafka02']);
   assert.equal(inv.groups.get('all')!.children, ['zookeeper', 'kafka']);
   assert.equal(inv.groups.get('ungrouped')!.hosts, ['local1']);
   assert.is(inv.hosts.get('local1')!.connection, 'local');
   const k2 = inv.hosts.get('kafka02')!;
-  assert.equal(k2.vars, { myid: 2, address: '10.0.0.12', broker_id: 2, port: 2200, user: 'ops', key: 'keys/id_ed25519', jump_host: 'bastion', become: true, become_user: 'kafka' });
+  assert.equal(k2.vars, {
+    myid: 2,
+    ansible_host: '10.0.0.12',
+    broker_id: 2,
+    ansible_port: 2200,
+    ansible_user: 'ops',
+    ansible_ssh_private_key_file: 'keys/id_ed25519',
+    ansible_ssh_common_args: '-o ProxyJump=bastion',
+    ansible_become: true,
+    ansible_become_user: 'kafka',
+  });
   assert.equal(
     { address: k2.address, port: k2.port, user: k2.user, key: k2.key, jumpHost: k2.jumpHost, become: k2.become, becomeUser: k2.becomeUser },
     { address: '10.0.0.12', port: 2200, user: 'ops', key: join(dir, 'keys/id_ed25519'), jumpHost: 'bastion', become: true, becomeUser: 'kafka' },
   );
   assert.is(inv.hosts.get('kafka01')!.user, 'deploy');
   assert.is(inv.knownHostsFile, undefined);
+});
+
+test('plain vars named port, user, address, key, password, connection, become are never connection settings; legacy ansible_ssh_* are', async () => {
+  const tmp = await mkdtemp(join(tmpdir(), 'rb-inv-'));
+  try {
+    const ini = join(tmp, 'hosts.ini');
+    await writeFile(ini, '[app]\nweb1 ansible_ssh_host=10.0.0.5 ansible_ssh_port=2222 ansible_ssh_user=ops\nweb2\n\n[app:vars]\nport=8080\nuser=app\naddress=0.0.0.0\nkey=/etc/app.key\npassword=hunter2\nconnection=keep-alive\nbecome=sometimes\n');
+    const inv = await loadInventory(ini);
+    const web1 = inv.hosts.get('web1')!;
+    assert.equal([web1.address, web1.port, web1.user], ['10.0.0.5', 2222, 'ops']);
+    const web2 = inv.hosts.get('web2')!;
+    assert.equal(
+      { connection: web2.connection, address: web2.address, port: web2.port, user: web2.user, key: web2.key, password: web2.password, become: web2.become },
+      { connection: 'ssh', address: 'web2', port: undefined, user: undefined, key: undefined, password: undefined, become: undefined },
+    );
+    assert.is(inventoryVars(inv, 'web2').port, 8080, 'still the app\'s var');
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+});
+
+test('a jump host from ansible_ssh_common_args / ansible_ssh_extra_args: ProxyJump or -J, the last wins', () => {
+  assert.is(proxyJump('-o ProxyJump=bastion'), 'bastion');
+  assert.is(proxyJump('-o StrictHostKeyChecking=no -o ProxyJump=ops@jump:2200'), 'ops@jump:2200');
+  assert.is(proxyJump('-oProxyJump=a', '-J b'), 'b');
+  assert.is(proxyJump("-o 'ProxyJump=q'"), 'q');
+  assert.is(proxyJump('-Jjump1,jump2'), 'jump1,jump2');
+  assert.is(proxyJump('-o ProxyJump=none'), undefined);
+  assert.is(proxyJump('-o ServerAliveInterval=30', undefined), undefined);
 });
 
 test('YAML inventory: a group written once and aliased (&anchor, *alias) is read as written out; a group holding itself is refused', async () => {
