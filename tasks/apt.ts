@@ -16,7 +16,11 @@ export const aptArgs = z.strictObject({
   state: z.enum(['present', 'absent', 'latest']).default('present').describe('present: installed (any version unless pinned); latest: upgraded to the newest; absent: removed.'),
   update_cache: z.boolean().default(false).describe('Run apt-get update first.'),
   cache_valid_time: z.number().int().positive().optional().describe('With update_cache: skip the update when the package index is younger than this many seconds.'),
-  upgrade: z.enum(['no', 'safe', 'full']).default('no').describe('safe: apt-get upgrade; full: apt-get dist-upgrade; no: neither.'),
+  upgrade: z
+    // Ansible's `upgrade: no` and `upgrade: yes` (booleans in its YAML) mean no and safe.
+    .preprocess((v) => (v === false ? 'no' : v === true ? 'safe' : v), z.enum(['no', 'safe', 'full']))
+    .default('no')
+    .describe('safe (or yes): apt-get upgrade; full: apt-get dist-upgrade; no: neither.'),
 });
 export type AptArgs = z.output<typeof aptArgs>;
 

@@ -40,6 +40,8 @@ unless \`failed_when\` says otherwise. No undo of its own: give the step an \`un
     unless: /opt/zookeeper/bin/zkCli.sh -server localhost:2181 stat /kafka
 \`\`\``,
   args,
+  // Ansible's free-form text (`shell: make install creates=/usr/bin/x`).
+  freeForm: { arg: 'cmd', inline: ['creates', 'removes', 'chdir', 'stdin'] },
   check: (ctx) => checkGuards(ctx.shell, ctx.args, ctx.args.cmd ?? ctx.args.argv!.join(' ')),
   apply: (ctx) => runCommand(ctx.shell, ctx.args.argv ?? splitWords(ctx.args.cmd!), ctx.args, ctx.signal),
 });

@@ -22,6 +22,8 @@ through \`env\` and refer to \`"$NAME"\`). Guards, \`chdir\`, \`env\`, \`stdin\`
   register: ids
 \`\`\``,
   args,
+  // Ansible's free-form text (`shell: make install creates=/usr/bin/x`).
+  freeForm: { arg: 'cmd', inline: ['creates', 'removes', 'chdir', 'stdin'] },
   check: (ctx) => checkGuards(ctx.shell, ctx.args, ctx.args.cmd.split('\n')[0]),
   // The script is the user's own code: it runs as given, never with values pasted into it.
   apply: (ctx) => runCommand(ctx.shell, raw(ctx.args.cmd), ctx.args, ctx.signal),

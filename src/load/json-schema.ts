@@ -33,7 +33,9 @@ export function runbookJsonSchema(registry: TaskRegistry): object {
   const names = registry.keys();
   for (const name of names) {
     const task = registry.get(name)!;
-    defs[`task.${name}`] = { ...toJson(task.args), description: task.description };
+    // Or Ansible's text forms (src/load/task-args.ts): key=value words, or free-form text.
+    const text: JsonSchema = { type: 'string', description: task.freeForm ? `the ${task.freeForm.arg} as free-form text (${task.freeForm.inline.map((o) => `${o}=`).join(' ')} taken out)` : 'key=value words' };
+    defs[`task.${name}`] = { anyOf: [toJson(task.args), text], description: task.description };
   }
   defs.step = {
     oneOf: [...names.map((n) => taskStep(n, stepProps)), toJson(includeStepSchema), toJson(checkpointStepSchema), toJson(flushHandlersStepSchema)],

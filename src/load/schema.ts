@@ -60,6 +60,9 @@ export const stepKeywordSchemas = {
   check_mode: z.boolean(),
   changed_when: condition,
   failed_when: condition,
+  args: z
+    .record(z.string(), z.unknown())
+    .describe("More arguments of the task, below those under its name (Ansible's args:, as in `shell: make` with `args: { chdir: /src }`)"),
   undo: z.array(z.record(z.string(), z.unknown())).describe('Steps that reverse this one (for tasks without an undo of their own)'),
   irreversible: z
     .string()

@@ -12,6 +12,7 @@ import { issueErrors } from './issues.js';
 import { handlerKeywordSchemas, stepKeywordSchemas } from './schema.js';
 import { closest } from './suggest.js';
 import { collectPositions, type YamlSource } from './yaml-source.js';
+import { ArgsTextError, taskArgs, taskFor } from './task-args.js';
 
 export interface StepContext {
   source: YamlSource;
@@ -80,9 +81,9 @@ export function parseTaskStep(node: Node, index: number, ctx: StepContext): { st
   const errors: UserError[] = [];
   const at = (message: string, where: SourcePos, hint?: string) => new UserError('schema', message, { pos: where, hint, step: stepName });
 
-  const taskEntries = entries.filter((e) => !Object.hasOwn(keywords, e.key) && registry.get(e.key));
+  const taskEntries = entries.filter((e) => !Object.hasOwn(keywords, e.key) && taskFor(e.key, registry));
   for (const e of entries) {
-    if (e.key in keywords || registry.get(e.key)) continue;
+    if (e.key in keywords || taskFor(e.key, registry)) continue;
     const choices = registry.ambiguous(e.key);
     if (choices) {
       errors.push(at(`task "${e.key}" is defined by ${choices.length} packages: ${choices.map((c) => c.split('/').slice(0, -1).join('/')).join(', ')}`, source.pos(e.keyNode), `say which: ${choices.join(' or ')}`));
@@ -118,8 +119,14 @@ export function parseTaskStep(node: Node, index: number, ctx: StepContext): { st
     }
   }
   const taskEntry = taskEntries[0];
-  const task = registry.get(taskEntry.key)!;
-  const args = source.value(taskEntry.value);
+  const task = taskFor(taskEntry.key, registry)!;
+  let args: unknown;
+  try {
+    args = taskArgs(task, source.value(taskEntry.value), raw.args as Record<string, unknown> | undefined);
+  } catch (e) {
+    if (!(e instanceof ArgsTextError)) throw e;
+    return { errors: [at(e.message, source.pos(taskEntry.value ?? taskEntry.keyNode))] };
+  }
   if (!hasTemplate(args)) {
     const parsed = task.args.safeParse(args);
     if (!parsed.success) {

@@ -2,9 +2,12 @@
 
 import { parse } from 'yaml';
 
-/** Splits a line into shell-like words: whitespace separates, quotes group and are removed. */
-export function splitWords(line: string): { word: string; col: number; quoted: boolean }[] {
-  const words: { word: string; col: number; quoted: boolean }[] = [];
+/**
+ * Splits a line into shell-like words: whitespace separates, quotes group and are removed, a
+ * template (`{{ x }}`) is kept whole; `end` is the index after the word.
+ */
+export function splitWords(line: string): { word: string; col: number; end: number; quoted: boolean }[] {
+  const words: { word: string; col: number; end: number; quoted: boolean }[] = [];
   let i = 0;
   while (i < line.length) {
     while (i < line.length && /\s/.test(line[i])) i++;
@@ -14,7 +17,14 @@ export function splitWords(line: string): { word: string; col: number; quoted: b
     let quoted = false;
     while (i < line.length && !/\s/.test(line[i])) {
       const c = line[i];
-      if (c === '"' || c === "'") {
+      if (c === '{' && (line[i + 1] === '{' || line[i + 1] === '%')) {
+        // A template is one word, spaces and all, as Ansible's split_args keeps `{{ x }}` whole.
+        const close = line[i + 1] === '{' ? '}}' : '%}';
+        const end = line.indexOf(close, i + 2);
+        if (end < 0) throw new Error(`unclosed ${line.slice(i, i + 2)} at column ${i + 1}`);
+        word += line.slice(i, end + 2);
+        i = end + 2;
+      } else if (c === '"' || c === "'") {
         const end = line.indexOf(c, i + 1);
         if (end < 0) throw new Error(`unclosed ${c} at column ${i + 1}`);
         word += line.slice(i + 1, end);
@@ -25,7 +35,7 @@ export function splitWords(line: string): { word: string; col: number; quoted: b
         i++;
       }
     }
-    words.push({ word, col: start + 1, quoted });
+    words.push({ word, col: start + 1, end: i, quoted });
   }
   return words;
 }

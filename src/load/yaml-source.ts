@@ -3,7 +3,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { LineCounter, parseDocument, visit, isAlias, isMap, isSeq, isScalar, isPair, type Document, type Node } from 'yaml';
+import { LineCounter, parseDocument, visit, isAlias, isMap, isSeq, isScalar, isPair, type Document, type Node, type ScalarTag } from 'yaml';
 import { UserError } from '../errors.js';
 import type { SourcePos } from '../model.js';
 import { markRevealed, openIfVaulted, openVault } from '../vault/keyring.js';
@@ -32,13 +32,25 @@ export async function readYamlFile(file: string): Promise<YamlSource> {
 }
 
 /**
+ * Plain yes/no/on/off (any of YAML 1.1's spellings) are booleans, as Ansible reads its YAML: a
+ * playbook's `become: yes` or `enabled: no` means what its author meant. Quoted, they are text.
+ */
+const YAML11_BOOL: ScalarTag = {
+  identify: (v) => typeof v === 'boolean',
+  default: true,
+  tag: 'tag:yaml.org,2002:bool',
+  test: /^(?:[Yy]es|YES|[Nn]o|NO|[Oo]n|ON|[Oo]ff|OFF|[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
+  resolve: (text) => /^(?:y|on|t)/i.test(text),
+};
+
+/**
  * Parses YAML text with positions. Ansible Vault is opened as Ansible opens it: a whole vaulted
  * file (every value in it then a secret), and `!vault |` values anywhere (vault/keyring.ts).
  */
 export function parseYamlText(file: string, vaultedText: string, hash: string): YamlSource {
   const { text, vaulted } = openIfVaulted(file, vaultedText);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, customTags: (tags) => [YAML11_BOOL, ...tags] });
   const at = (offset: number): SourcePos => ({ file, ...lineCounter.linePos(offset) });
   const [error] = doc.errors;
   if (error) {

@@ -112,6 +112,11 @@ export interface TaskDefinition<Schema extends z.ZodType = z.ZodType, Observed =
   /** Arg names whose values are secrets (redacted in journal and logs). */
   secretArgs?: string[];
   /**
+   * The arg a step's plain text fills (`shell: echo hi`, as Ansible's command and shell take it),
+   * and the options Ansible takes out of that text (`creates=/x chdir=/tmp`).
+   */
+  freeForm?: { arg: string; inline: string[] };
+  /**
    * This task replaces one of the same name further down the search path (a package's, or ours):
    * every runbook that names it then runs this one. Without it, the clash is an error.
    */

@@ -264,8 +264,10 @@ test('JSON schema: a step is one task (with its args schema), an include, a chec
     assert.ok(branch?.properties?.when, `${name} step has the common keywords`);
     assert.equal(branch?.properties?.[name], { $ref: `#/$defs/task.${name}` });
   }
-  const writeFile = schema.$defs['task.write_file'] as unknown as { required: string[] };
-  assert.equal(writeFile.required, ['path', 'content']);
+  // The args mapping, or Ansible's key=value text.
+  const writeFile = schema.$defs['task.write_file'] as unknown as { anyOf: [{ required: string[] }, { type: string }] };
+  assert.equal(writeFile.anyOf[0].required, ['path', 'content']);
+  assert.is(writeFile.anyOf[1].type, 'string');
   const kinds = schema.$defs.step.oneOf!.flatMap((b) => b.required ?? []);
   for (const k of ['include', 'checkpoint', 'flush_handlers']) assert.ok(kinds.includes(k), k);
   assert.ok(schema.properties.steps);
