@@ -3,7 +3,8 @@
 
 import { UserError } from '../errors.js';
 import type { InventoryGroup, SourcePos, Vars } from '../model.js';
-import { parseScalar, splitWords } from './words.js';
+import { parse } from 'yaml';
+import { splitWords } from './words.js';
 
 export interface RawHost {
   vars: Vars;
@@ -37,26 +38,56 @@ export const MAX_RANGE_HOSTS = 10_000;
 
 /** `kafka[01:03]` → kafka01, kafka02, kafka03; `node-[a:c]` → node-a, node-b, node-c. */
 export function expandHostRange(pattern: string, pos?: SourcePos): string[] {
+  const RANGE = /\[([0-9]+|[a-z]):([0-9]+|[a-z])(?::([0-9]+))?\]/;
+  const bound = (s: string) => (/^\d+$/.test(s) ? Number(s) : s.charCodeAt(0));
   let count = 1;
-  for (const r of pattern.matchAll(/\[([0-9]+|[a-z]):([0-9]+|[a-z])\]/g)) {
-    const bound = (s: string) => (/^\d+$/.test(s) ? Number(s) : s.charCodeAt(0));
-    count *= Math.max(0, bound(r[2]) - bound(r[1]) + 1);
+  for (const r of pattern.matchAll(new RegExp(RANGE.source, 'g'))) {
+    const step = Number(r[3] ?? 1);
+    if (step < 1) throw new UserError('inventory', `host range ${pattern}: the step must be 1 or more, not ${r[3]}`, { pos });
+    count *= Math.max(0, Math.floor((bound(r[2]) - bound(r[1])) / step) + 1);
   }
   if (count > MAX_RANGE_HOSTS) {
     throw new UserError('inventory', `host range ${pattern} names ${count} hosts; at most ${MAX_RANGE_HOSTS} are allowed`, { pos, hint: 'check the range bounds' });
   }
-  const m = /^(.*)\[([0-9]+|[a-z]):([0-9]+|[a-z])\](.*)$/.exec(pattern);
+  const m = new RegExp(`^(.*?)${RANGE.source}(.*)$`).exec(pattern);
   if (!m) return [pattern];
-  const [, head, from, to, tail] = m;
+  const [, head, from, to, stepText, tail] = m;
   const numeric = /^\d+$/.test(from);
-  const start = numeric ? Number(from) : from.charCodeAt(0);
-  const end = numeric ? Number(to) : to.charCodeAt(0);
+  // Ansible's [01:10:3]: every third, padded as the start is.
+  const step = Number(stepText ?? 1);
   const names: string[] = [];
-  for (let i = start; i <= end; i++) {
+  for (let i = bound(from); i <= bound(to); i += step) {
     const part = numeric ? String(i).padStart(from.length, '0') : String.fromCharCode(i);
     names.push(...expandHostRange(`${head}${part}${tail}`));
   }
   return names;
+}
+
+/**
+ * An INI value typed as Ansible types it: Python's literal_eval, or the text when it is no
+ * literal. Whole numbers and decimals become numbers (not `007`: Python refuses leading zeros;
+ * nor `3.10`, below),
+ * True/False/None (only so spelt: `true` and `yes` stay text), quoted text loses its quotes, and
+ * [lists] and {maps} are read as flow YAML.
+ */
+export function iniValue(text: string): unknown {
+  if (/^[-+]?(?:0|[1-9][0-9]*)$/.test(text)) return Number(text);
+  // Deliberately not Ansible's: a decimal that would not read back as written (`3.10`, a version)
+  // stays text, where Python's literal_eval makes it 3.1.
+  if (/^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+(?=[eE]))(?:[eE][-+]?[0-9]+)?$/.test(text)) return String(Number(text)) === text ? Number(text) : text;
+  if (text === 'True' || text === 'False') return text === 'True';
+  if (text === 'None') return null;
+  const quoted = /^(["'])(.*)\1$/s.exec(text);
+  if (quoted) return quoted[2];
+  if (/^[[{].*[\]}]$/s.test(text)) {
+    try {
+      const value: unknown = parse(text.replace(/\bTrue\b/g, 'true').replace(/\bFalse\b/g, 'false').replace(/\bNone\b/g, 'null'));
+      if (value !== null && typeof value === 'object') return value;
+    } catch {
+      // no literal: the text
+    }
+  }
+  return text;
 }
 
 export function parseIniInventory(file: string, text: string): RawInventory {
@@ -81,9 +112,7 @@ export function parseIniInventory(file: string, text: string): RawInventory {
     if (section.kind === 'vars') {
       const eq = line.indexOf('=');
       if (eq <= 0) throw new UserError('inventory', `expected key=value in [${section.group}:vars]`, { pos: pos() });
-      const value = line.slice(eq + 1).trim();
-      const unquoted = /^(["']).*\1$/.test(value) ? value.slice(1, -1) : undefined;
-      ensureGroup(inv, section.group).vars[line.slice(0, eq).trim()] = unquoted ?? parseScalar(value);
+      ensureGroup(inv, section.group).vars[line.slice(0, eq).trim()] = iniValue(line.slice(eq + 1).trim());
       return;
     }
     let words;
@@ -98,8 +127,8 @@ export function parseIniInventory(file: string, text: string): RawInventory {
     for (const w of rest) {
       const eq = w.word.indexOf('=');
       if (eq <= 0) throw new UserError('inventory', `expected key=value after the host name, got "${w.word}"`, { pos: pos(w.col) });
-      const value = w.word.slice(eq + 1);
-      vars[w.word.slice(0, eq)] = w.quoted ? value : parseScalar(value);
+      // The quotes are gone (shlex's, in Ansible), and the text is typed as in a [:vars] line.
+      vars[w.word.slice(0, eq)] = iniValue(w.word.slice(eq + 1));
     }
     const hostPort = /^([^:\[\]]+):(\d+)$/.exec(first.word);
     if (hostPort) vars.ansible_port ??= Number(hostPort[2]);

@@ -44,12 +44,20 @@ function groupDepths(inventory: Inventory): Map<string, number> {
   return depth;
 }
 
-/** The groups a host is in, `all` first, then by depth (parents before children), then by name. */
+/**
+ * The groups a host is in, in Ansible's merge order: `all` first, then by depth (parents before
+ * children), then by `ansible_group_priority` (default 1: a higher one merges later and wins),
+ * then by name.
+ */
 export function hostGroups(inventory: Inventory, host: string): string[] {
   const depth = groupDepths(inventory);
+  const priority = (g: string) => {
+    const p = Number(inventory.groups.get(g)!.vars.ansible_group_priority ?? 1);
+    return Number.isFinite(p) ? p : 1;
+  };
   return [...inventory.groups.keys()]
     .filter((g) => groupHosts(inventory, g).includes(host))
-    .sort((a, b) => depth.get(a)! - depth.get(b)! || a.localeCompare(b));
+    .sort((a, b) => depth.get(a)! - depth.get(b)! || priority(a) - priority(b) || a.localeCompare(b));
 }
 
 /** all's vars < groups' (parents before children) < the host's own. */
@@ -57,5 +65,7 @@ export function inventoryVars(inventory: Inventory, host: string): Vars {
   const vars: Vars = {};
   for (const g of hostGroups(inventory, host)) Object.assign(vars, inventory.groups.get(g)!.vars);
   Object.assign(vars, inventory.hosts.get(host)?.vars);
+  // An ordering of groups, not a var (Ansible does not give it to hosts either).
+  delete vars.ansible_group_priority;
   return vars;
 }

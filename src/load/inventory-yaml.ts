@@ -3,7 +3,7 @@
 
 import { isMap, type Node } from 'yaml';
 import { UserError } from '../errors.js';
-import { ensureGroup, addHost, type RawInventory } from './inventory-ini.js';
+import { ensureGroup, addHost, expandHostRange, type RawInventory } from './inventory-ini.js';
 import { mapEntries } from './step.js';
 import { didYouMean } from './suggest.js';
 import type { YamlSource } from './yaml-source.js';
@@ -46,7 +46,8 @@ export function parseYamlInventory(source: YamlSource): RawInventory {
           throw new UserError('inventory', `hosts of group "${name}" must be a mapping (host: its vars)`, { pos: source.pos(value) });
         }
         for (const h of isMap(value) ? mapEntries(value) : []) {
-          addHost(inv, name, h.key, mapping(h.value, `vars of host "${h.key}"`), source.pos(h.keyNode));
+          // A range names several hosts (`kafka[01:03]:`), as in INI.
+          for (const host of expandHostRange(h.key, source.pos(h.keyNode))) addHost(inv, name, host, mapping(h.value, `vars of host "${h.key}"`), source.pos(h.keyNode));
         }
       }
       if (e.key === 'children') {

@@ -14,6 +14,7 @@ import { inventoryVars } from './inventory-query.js';
 import { parseYamlInventory } from './inventory-yaml.js';
 import { parseYamlText } from './yaml-source.js';
 import { markRevealed, openIfVaulted } from '../vault/keyring.js';
+import { mergeVarsDirs } from './inventory-vars-dirs.js';
 
 /** `~/x` → home/x; a relative path resolves from the inventory's directory. */
 function expandPath(path: string, baseDir: string): string {
@@ -55,7 +56,8 @@ export async function loadInventory(path: string | undefined): Promise<Inventory
   const { text, vaulted } = openIfVaulted(file, bytes.toString('utf8'));
   const raw = ['.yaml', '.yml', '.json'].includes(extname(file)) ? parseYamlInventory(parseYamlText(file, text, hash)) : parseIniInventory(file, text);
   if (vaulted) for (const entry of [...raw.hosts.values(), ...raw.groups.values()]) markRevealed(entry.vars);
-  return buildInventory(file, hash, raw);
+  const dirsHash = await mergeVarsDirs(raw, dirname(file));
+  return buildInventory(file, dirsHash ? createHash('sha256').update(hash).update(dirsHash).digest('hex') : hash, raw);
 }
 
 function buildInventory(file: string, hash: string, raw: RawInventory): Inventory {

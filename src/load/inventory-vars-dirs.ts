@@ -1,0 +1,67 @@
+// Ansible's group_vars/ and host_vars/ beside an inventory file: `group_vars/kafka.yml` (or
+// .yaml, .json, no extension) and `group_vars/kafka/` (every such file in it, in name order, the
+// later winning), the same for hosts. They win over the vars written in the inventory file, as in
+// Ansible. Vaulted files among them are opened (vault/keyring.ts).
+
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UserError } from '../errors.js';
+import type { Vars } from '../model.js';
+import { ensureGroup, type RawInventory } from './inventory-ini.js';
+import { parseYamlText } from './yaml-source.js';
+
+const EXTENSIONS = ['', '.yml', '.yaml', '.json'];
+
+/** The files holding `name`'s vars under `dir`, in the order they apply. */
+async function varsFiles(dir: string, name: string): Promise<string[]> {
+  const files: string[] = [];
+  for (const ext of EXTENSIONS) {
+    const path = join(dir, name + ext);
+    const st = await stat(path).catch(() => undefined);
+    if (!st) continue;
+    if (st.isFile()) files.push(path);
+    else if (st.isDirectory() && ext === '') files.push(...(await filesUnder(path)));
+  }
+  return files;
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (entry.name.startsWith('.')) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await filesUnder(path)));
+    else if (EXTENSIONS.some((ext) => ext !== '' && entry.name.endsWith(ext)) || !entry.name.includes('.')) out.push(path);
+  }
+  return out;
+}
+
+async function readVars(file: string, bytes: Buffer): Promise<Vars> {
+  const source = parseYamlText(file, bytes.toString('utf8'), '');
+  const value = source.value(source.doc.contents);
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new UserError('inventory', `${file} must be a mapping of var: value`, { pos: source.pos(source.doc.contents) });
+  return value as Vars;
+}
+
+/**
+ * Merges the vars directories beside the inventory into `raw`; returns what they add to the
+ * inventory's hash (so a resume sees a changed group_vars file), empty when there are none.
+ */
+export async function mergeVarsDirs(raw: RawInventory, inventoryDir: string): Promise<string> {
+  const hash = createHash('sha256');
+  let any = false;
+  const apply = async (kind: 'group_vars' | 'host_vars', name: string, into: () => Vars) => {
+    for (const file of await varsFiles(join(inventoryDir, kind), name)) {
+      const bytes = await readFile(file);
+      hash.update(`${file}\n`).update(bytes);
+      any = true;
+      Object.assign(into(), await readVars(file, bytes));
+    }
+  };
+  const groups = new Set([...raw.groups.keys(), 'all']);
+  for (const group of groups) await apply('group_vars', group, () => ensureGroup(raw, group).vars);
+  for (const [host, h] of raw.hosts) await apply('host_vars', host, () => h.vars);
+  return any ? hash.digest('hex') : '';
+}
