@@ -1,6 +1,7 @@
 // A symlink at `dest` pointing to `src`: shared by the symlink task and the file task's state: link.
 // A wrong link is replaced atomically (ln -s to a temp name, then rename over). A real file or
-// directory at dest is refused unless `force`, and then backed up first so undo can restore it.
+// empty directory at dest is refused unless `force`, and then backed up first so undo can restore
+// it; a directory with files in it is refused even with `force`, as Ansible refuses it.
 
 import { posix } from 'node:path';
 import { placeTemp, tempBeside, type HostShell } from '../transport/host.js';
@@ -31,6 +32,12 @@ ${probeScript('dest', dest)}`);
     if (!want.force) {
       throw new TaskError(`refusing to replace the ${found.type === 'other' ? 'special file' : `real ${found.type}`} at ${dest} with a link to ${src}`, {
         hint: `move it away, or set force: true to replace it (it is backed up first, and undo restores it)`,
+      });
+    }
+    // As Ansible: force replaces a file or an empty directory, never a directory with files in it.
+    if (found.type === 'directory' && (await shell.run(sh`find -- ${dest} -mindepth 1 -maxdepth 1 -print -quit`)).stdout !== '') {
+      throw new TaskError(`refusing to replace the directory ${dest}, which is not empty, with a link to ${src}, even with force`, {
+        hint: 'move what it holds away first (force replaces a file or an empty directory)',
       });
     }
   }

@@ -142,7 +142,7 @@ test('symlink: creates, is idempotent, relinks; undo points it back', async () =
   await lifecycle(symlink, { src: '/opt/elsewhere', dest: `${dir}/zk` }, { root: dir });
 });
 
-test('symlink: refuses to replace a real directory or file, naming it; force backs it up and undo restores it', async () => {
+test('symlink: refuses to replace a real directory or file, naming it; force replaces a file or an empty directory (backed up, undo restores it), never a directory with files in it', async () => {
   const dir = tempDir();
   release(dir);
   const before = snapshot(dir);
@@ -152,7 +152,11 @@ test('symlink: refuses to replace a real directory or file, naming it; force bac
   writeFileSync(`${dir}/plain`, 'data');
   assert.match(String(await check(symlink, { src: '/opt/x', dest: `${dir}/plain` }).catch((e) => e)), /real file/);
   assert.equal(snapshot(dir), { ...before, plain: snapshot(dir).plain });
-  const forced = await lifecycle(symlink, { src: '/opt/x', dest: `${dir}/apache-zookeeper-3.7.1-bin`, force: true }, { root: dir });
+  const full = await check(symlink, { src: '/opt/x', dest: `${dir}/apache-zookeeper-3.7.1-bin`, force: true }).catch((e) => e);
+  assert.match(String(full), /refusing to replace the directory .*apache-zookeeper-3\.7\.1-bin, which is not empty, with a link to \/opt\/x, even with force/);
+  assert.equal(snapshot(dir), { ...before, plain: snapshot(dir).plain });
+  mkdirSync(`${dir}/empty`);
+  const forced = await lifecycle(symlink, { src: '/opt/x', dest: `${dir}/empty`, force: true }, { root: dir });
   assert.match(forced.check.summary ?? '', /replace directory/);
   await lifecycle(symlink, { src: '/opt/x', dest: `${dir}/plain`, force: true }, { root: dir });
 });
