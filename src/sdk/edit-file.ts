@@ -62,6 +62,8 @@ export function insertionIndex(lines: string[], where: { insertafter?: string; i
     const i = lastMatch(lines, new RegExp(where.insertbefore));
     return i >= 0 ? i : lines.length;
   }
+  // BOF after, as before: the start (Ansible's lineinfile reads it so; it appended at the end here).
+  if (where.insertafter === 'BOF') return 0;
   if (where.insertafter !== undefined && where.insertafter !== 'EOF') {
     const i = lastMatch(lines, new RegExp(where.insertafter));
     return i >= 0 ? i + 1 : lines.length;
@@ -69,18 +71,41 @@ export function insertionIndex(lines: string[], where: { insertafter?: string; i
   return lines.length;
 }
 
-// A regular expression argument (JavaScript syntax), refused at plan time when it does not compile.
-export const regexArg = z.string().refine(
-  (s) => {
-    try {
-      new RegExp(s);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'not a valid regular expression' },
-);
+/** An unescaped `\X` (an even run of backslashes before it is literal). */
+const pythonEscape = (letter: string) => new RegExp(`(^|[^\\\\])((?:\\\\\\\\)*)\\\\${letter}`, 'g');
+
+/**
+ * Python's regular-expression syntax that JavaScript reads otherwise, as playbooks write it:
+ * `\A` (the start of the line: Ansible matches line by line) and named groups `(?P<name>...)` with
+ * their back-references `(?P=name)`. Refused (regexArg): inline flags (`(?i)`), which JavaScript
+ * has no form for, and `\Z`, which in Ansible matches only after a file's unterminated last line
+ * (its lines keep their newline), so no translation means what it does there.
+ */
+export function fromPythonRegex(pattern: string): string {
+  return pattern
+    .replace(pythonEscape('A'), '$1$2^')
+    .replace(/\(\?P<([A-Za-z_][A-Za-z0-9_]*)>/g, '(?<$1>')
+    .replace(/\(\?P=([A-Za-z_][A-Za-z0-9_]*)\)/g, '\\k<$1>');
+}
+
+// A regular expression argument (JavaScript syntax, Python's spellings translated), refused at plan
+// time when it does not compile.
+export const regexArg = z
+  .string()
+  .refine((s) => !/^\(\?[aiLmsux]+\)/.test(s), { message: "inline flags like (?i) are Python's, with no JavaScript form: write the pattern without them (e.g. [Kk]afka for a case-insensitive letter)" })
+  .refine((s) => !pythonEscape('Z').test(s), { message: "\\Z is Python's end of the text: Ansible's lines keep their newline, so it matches only an unterminated last line; write $ for the end of a line" })
+  .transform(fromPythonRegex)
+  .refine(
+    (s) => {
+      try {
+        new RegExp(s);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'not a valid regular expression' },
+  );
 
 /** insertafter / insertbefore: a regex, or EOF / BOF. */
 export const insertArgs = {

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import lineinfile, { editLines } from '../../tasks/lineinfile.js';
 import { check, cleanup, converge, hostileValues, lifecycle, tempDir } from '../helpers/task-harness.js';
+import { exec } from '../helpers/exec.js';
 
 test.after(cleanup);
 
@@ -41,6 +42,40 @@ for (const [name, before, args, after] of table) {
     assert.is(readFileSync(path, 'utf8'), after);
   });
 }
+
+// The same edit by ansible-core's lineinfile and ours, on equal files: equal bytes after, and the
+// same changed status. Python's regex spellings (\A, (?P<name>), (?P=name)) mean what they mean
+// in Python; insertafter BOF is the start.
+const againstAnsible: Array<[string, string, Record<string, unknown>]> = [
+  ['insertafter BOF', base, { line: 'first', insertafter: 'BOF' }],
+  ['\\A anchors the regexp at the start of the line', 'port=1\nxport=2\n', { regexp: '\\Aport=', line: 'port=9' }],
+  ['a named group and its back-reference', 'k=k\nk=v\n', { regexp: '^(?P<n>\\w)=(?P=n)$', line: 'same' }],
+  ['an existing line is left alone', base, { line: 'b=2' }],
+];
+for (const [name, before, args] of againstAnsible) {
+  test(`lineinfile as ansible-core's: ${name}`, async () => {
+    const dir = tempDir();
+    writeFileSync(`${dir}/ours`, before);
+    writeFileSync(`${dir}/theirs`, before);
+    const r = await exec('ansible', ['localhost', '-c', 'local', '-i', 'localhost,', '-m', 'lineinfile', '-a', JSON.stringify({ path: `${dir}/theirs`, ...args })]);
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    const done = await converge(lineinfile, { path: `${dir}/ours`, ...args });
+    assert.is(readFileSync(`${dir}/ours`, 'utf8'), readFileSync(`${dir}/theirs`, 'utf8'));
+    assert.is(done.apply !== undefined || !done.check.inSync, /"changed": true/.test(r.stdout), r.stdout);
+  });
+}
+
+test('lineinfile: Python inline flags and \\Z are refused at the argument, naming what to write', () => {
+  const flags = lineinfile.args.safeParse({ path: '/x', regexp: '(?i)^kafka', line: 'x' });
+  assert.not.ok(flags.success);
+  assert.match(String(flags.error), /inline flags like \(\?i\) are Python's/);
+  // In Ansible, \Z matches only an unterminated last line (its lines keep their newline): no
+  // translation would mean that, so it is refused rather than silently read as a literal Z.
+  const end = lineinfile.args.safeParse({ path: '/x', regexp: 'port=1\\Z', line: 'x' });
+  assert.not.ok(end.success);
+  assert.match(String(end.error), /write \$ for the end of a line/);
+  assert.ok(lineinfile.args.safeParse({ path: '/x', regexp: 'C:\\\\Z', line: 'x' }).success, 'an escaped backslash before Z is text');
+});
 
 test('lineinfile: a missing file without create is a clear error; bad args are refused', async () => {
   const dir = tempDir();
