@@ -48,24 +48,35 @@ export function joinLines(lines: string[]): string {
 
 /** Index of the last line matching re, or -1. */
 export function lastMatch(lines: string[], re: RegExp): number {
-  for (let i = lines.length - 1; i >= 0; i--) if (re.test(lines[i])) return i;
+  return matchIndex(lines, (l) => re.test(l));
+}
+
+/** The last line matching (the first, with Ansible's `firstmatch`). */
+export function matchIndex(lines: string[], matches: (line: string) => boolean, first = false): number {
+  if (first) return lines.findIndex(matches);
+  for (let i = lines.length - 1; i >= 0; i--) if (matches(lines[i])) return i;
   return -1;
 }
 
 /**
  * Where new lines go, Ansible's way: after the last line matching `insertafter` or before the last
- * line matching `insertbefore`; `EOF`/`BOF` name the ends; no match (or neither given) means EOF.
+ * line matching `insertbefore` (the first, with `firstmatch`); `EOF`/`BOF` name the ends; no match
+ * (or neither given) means EOF.
  */
-export function insertionIndex(lines: string[], where: { insertafter?: string; insertbefore?: string }): number {
+export function insertionIndex(lines: string[], where: { insertafter?: string; insertbefore?: string; firstmatch?: boolean }): number {
+  const at = (pattern: string) => {
+    const re = new RegExp(pattern);
+    return matchIndex(lines, (l) => re.test(l), where.firstmatch);
+  };
   if (where.insertbefore !== undefined) {
     if (where.insertbefore === 'BOF') return 0;
-    const i = lastMatch(lines, new RegExp(where.insertbefore));
+    const i = at(where.insertbefore);
     return i >= 0 ? i : lines.length;
   }
   // BOF after, as before: the start (Ansible's lineinfile reads it so; it appended at the end here).
   if (where.insertafter === 'BOF') return 0;
   if (where.insertafter !== undefined && where.insertafter !== 'EOF') {
-    const i = lastMatch(lines, new RegExp(where.insertafter));
+    const i = at(where.insertafter);
     return i >= 0 ? i + 1 : lines.length;
   }
   return lines.length;

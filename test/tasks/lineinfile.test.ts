@@ -51,6 +51,13 @@ const againstAnsible: Array<[string, string, Record<string, unknown>]> = [
   ['\\A anchors the regexp at the start of the line', 'port=1\nxport=2\n', { regexp: '\\Aport=', line: 'port=9' }],
   ['a named group and its back-reference', 'k=k\nk=v\n', { regexp: '^(?P<n>\\w)=(?P=n)$', line: 'same' }],
   ['an existing line is left alone', base, { line: 'b=2' }],
+  ['backrefs fill the line with the groups', 'listeners=PLAINTEXT://:9092\n', { regexp: '^listeners=(\\w+)://:(\\d+)$', line: 'listeners=\\1://0.0.0.0:\\2', backrefs: true }],
+  ['backrefs with a named group', 'heap=512m\n', { regexp: '^heap=(?P<size>\\d+)m$', line: 'heap=\\g<size>m # checked', backrefs: true }],
+  ['backrefs without a match leave the file alone', base, { regexp: '^nothing=(.*)', line: 'x=\\1', backrefs: true }],
+  ['firstmatch replaces the first match', 'x=1\nx=2\n', { regexp: '^x=', line: 'x=9', firstmatch: true }],
+  ['firstmatch inserts after the first insertafter match', 'a\nb\na\n', { line: 'new', insertafter: '^a$', firstmatch: true }],
+  ['search_string finds a line by literal text', 'path=/a.b\npath=/a+b\n', { search_string: '/a.b', line: 'path=/c' }],
+  ['search_string with state absent', 'keep\ndrop (this)\n', { search_string: '(this)', state: 'absent' }],
 ];
 for (const [name, before, args] of againstAnsible) {
   test(`lineinfile as ansible-core's: ${name}`, async () => {
