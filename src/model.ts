@@ -84,6 +84,12 @@ export interface StepDecl {
    * the step name, e.g. `install-cluster.yaml#3/zookeeper.yaml#2:Download ZooKeeper`.
    */
   id: string;
+  /**
+   * The runbook files, as included, that led to the step, outermost first (`install-cluster.yaml`,
+   * `install-cluster.yaml#3/kafka.yaml`, ...): a step notifies the handlers nearest to it in this
+   * chain (engine/handlers.ts), so a runbook included twice restarts through its own handlers.
+   */
+  origin: string[];
   /** sha256 of the step's own YAML (after include vars are bound); resume compares it. */
   hash: string;
   name: string;

@@ -3,6 +3,7 @@
 // a missing variable or a bad arg fails with file:line:col before a single connection is opened.
 // Only what depends on run-time values (a `register`ed result) waits for the run.
 
+import { handlerId, reachedBy } from './handlers.js';
 import { revealedSecrets } from '../vault/keyring.js';
 import { UserError, isUserError } from '../errors.js';
 import { matchHosts } from '../load/patterns.js';
@@ -50,7 +51,7 @@ export interface HostStepPlan {
 export interface PlannedStep {
   step: StepDecl;
   handler: boolean;
-  /** Event id: the step's id, or `handler:<name>` for handlers. */
+  /** Event id: the step's id, or for handlers `handler:<name>` (handlers.ts). */
   id: string;
   /** Hosts the step runs on (after --limit), in inventory order. */
   hosts: string[];
@@ -117,7 +118,7 @@ export async function planPlay(options: PlanOptions): Promise<Plan> {
         throw withHost(e, host, step);
       }
     }
-    return { step, handler, id: handler ? `handler:${step.name}` : step.id, hosts, perHost };
+    return { step, handler, id: handler ? handlerId(runbook.handlers, step) : step.id, hosts, perHost };
   };
 
   const items: PlannedItem[] = [];
@@ -243,7 +244,7 @@ function referencesAny(value: unknown, names: Set<string>, isCondition: boolean)
 /** Every host of a notifying step has a handler for each name it notifies (else the notification would be lost). */
 function checkNotifiedHosts(planned: PlannedStep, handlers: PlannedStep[]): void {
   for (const name of planned.step.notify) {
-    const answering = handlers.filter((h) => h.step.name === name || h.step.listen?.includes(name));
+    const answering = reachedBy(handlers, (h) => h.step, planned.step, name);
     const stranded = planned.hosts.filter((host) => !answering.some((h) => h.perHost.has(host)));
     if (stranded.length === 0) continue;
     throw new UserError('schema', `step "${planned.step.name}" notifies "${name}" on ${stranded.join(', ')}, where no handler of that name runs (its runbook's hosts leave them out)`, {

@@ -6,7 +6,7 @@ import { resolveBecome } from '../transport/become.js';
 import { dirname } from 'node:path';
 import { isUnreachable, isUserError, TaskError } from '../errors.js';
 import { evaluateCondition, renderTemplateFile } from '../template/index.js';
-import type { Vars } from '../model.js';
+import type { StepDecl, Vars } from '../model.js';
 import type { ApplyResult, FileDiff, TaskContext, TaskDefinition } from '../task/types.js';
 import { HostShell } from '../transport/host.js';
 import type { EventError, RunEvent, StepStatus } from './events.js';
@@ -19,6 +19,7 @@ import { fitBatch, ReadAheadTransport, Recorded, RecordingTransport } from './re
 import { resolveTemplatePath, templateSearchDirs } from './templates.js';
 import { resolveVarTemplates } from '../load/vars.js';
 import { sleep } from '../sdk/wait.js';
+import { reachedBy } from './handlers.js';
 
 type HostResult = Extract<RunEvent, { type: 'host-result' }>;
 
@@ -105,7 +106,7 @@ async function runOnHost(state: RunState, planned: PlannedStep, hs: HostState, b
   const earlier = planned.handler ? undefined : state.resume?.done(hs.name, planned.id);
   if (beforeFrom || (earlier && state.fromIndex === 0)) {
     if (step.register && earlier?.registered) hs.registered[step.register] = earlier.registered;
-    if (earlier?.status === 'changed') notify(state, hs, step.notify, true);
+    if (earlier?.status === 'changed') notify(state, hs, step, true);
     const reason = earlier ? 'done in an earlier run' : 'before --from';
     return report(state, planned, hs, started, { status: 'skipped', reason, registered: earlier?.registered });
   }
@@ -129,7 +130,7 @@ async function runOnHost(state: RunState, planned: PlannedStep, hs: HostState, b
   const outcome = ran;
   const registered = step.register ? outcome.record : undefined;
   if (step.register) hs.registered[step.register] = outcome.record;
-  if (outcome.status === 'changed') notify(state, hs, step.notify, false);
+  if (outcome.status === 'changed') notify(state, hs, step, false);
   const ignored = outcome.status === 'failed' && step.ignoreErrors;
   return report(state, planned, hs, started, {
     status: outcome.status,
@@ -298,11 +299,11 @@ function censored<R extends { registered?: Record<string, unknown>; error?: Even
   };
 }
 
-/** Mark the handlers answering to `names` as notified. Restored (resumed) notifications skip handlers the earlier run already ran. */
-function notify(state: RunState, hs: HostState, names: string[], restored: boolean): void {
-  for (const handler of state.plan.handlers) {
-    const answers = [handler.step.name, ...(handler.step.listen ?? [])];
-    if (!names.some((n) => answers.includes(n)) || !handler.perHost.has(hs.name)) continue;
+/** Mark the handlers `step` notifies as notified (handlers.ts). Restored (resumed) notifications skip handlers the earlier run already ran. */
+function notify(state: RunState, hs: HostState, step: StepDecl, restored: boolean): void {
+  const reached = new Set(step.notify.flatMap((name) => reachedBy(state.plan.handlers, (h) => h.step, step, name)));
+  for (const handler of reached) {
+    if (!handler.perHost.has(hs.name)) continue;
     if (restored && state.resume?.done(hs.name, handler.id)) continue;
     hs.notified.add(handler.id);
   }

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import type { Inventory, Runbook, StepDecl, Vars } from '../model.js';
 import type { PlayFlags, RunHeader, StepSummary } from './records.js';
 import { redactArgv, redactVars } from './redact.js';
+import { handlerId } from '../engine/handlers.js';
 
 export interface HeaderInput {
   id: string;
@@ -42,8 +43,8 @@ export function buildHeader(input: HeaderInput): RunHeader {
 
 /** Every step of the plan in order, then the handlers. */
 export function planSteps(runbook: Runbook): StepSummary[] {
-  const steps = runbook.items.flatMap((item) => (item.kind === 'step' ? [summarize(item.step, false)] : []));
-  return [...steps, ...runbook.handlers.map((h) => summarize(h, true))];
+  const steps = runbook.items.flatMap((item) => (item.kind === 'step' ? [summarize(item.step)] : []));
+  return [...steps, ...runbook.handlers.map((h) => summarize(h, handlerId(runbook.handlers, h)))];
 }
 
 export function planCheckpoints(runbook: Runbook): RunHeader['checkpoints'] {
@@ -56,16 +57,16 @@ export function planCheckpoints(runbook: Runbook): RunHeader['checkpoints'] {
   return out;
 }
 
-function summarize(step: StepDecl, handler: boolean): StepSummary {
+/** A step, or a handler with the id events give it (handlers.ts). */
+function summarize(step: StepDecl, handler?: string): StepSummary {
   return {
-    // Events name handlers `handler:<name>`; the header uses the same ids.
-    id: handler ? `handler:${step.name}` : step.id,
+    id: handler ?? step.id,
     name: step.name,
     hash: stepHash(step),
     task: step.task,
     ...(step.become !== undefined ? { become: step.become } : {}),
     ...(step.becomeUser !== undefined ? { becomeUser: step.becomeUser } : {}),
-    ...(handler ? { handler } : {}),
+    ...(handler ? { handler: true } : {}),
   };
 }
 

@@ -5,6 +5,7 @@
 // journaled like a play, and re-running it skips what an earlier rollback already undid.
 
 import { renderBecomeUser } from '../engine/plan.js';
+import { handlerId } from '../engine/handlers.js';
 import { resolveBecome } from '../transport/become.js';
 import type { HostRecap } from '../engine/events.js';
 import { UserError } from '../errors.js';
@@ -406,7 +407,7 @@ function withBecome(shell: HostShell, step: StepSummary | undefined, decl: StepD
 function stepsById(runbook: Runbook): Map<string, StepDecl> {
   const byId = new Map<string, StepDecl>();
   for (const item of runbook.items) if (item.kind === 'step') byId.set(item.step.id, item.step);
-  for (const h of runbook.handlers) byId.set(`handler:${h.name}`, h);
+  for (const h of runbook.handlers) byId.set(handlerId(runbook.handlers, h), h);
   return byId;
 }
 

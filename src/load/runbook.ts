@@ -36,6 +36,8 @@ interface RunbookFile {
 interface Frame {
   /** Id chain of the includes that led to this file (`top.yaml#3/`). */
   idPrefix: string;
+  /** The files, as included, that led to this one (StepDecl.origin). */
+  origin: string[];
   /** Files being expanded, outermost first: an include of one of them is a cycle. */
   stack: string[];
   scope: Vars;
@@ -89,7 +91,7 @@ class Expander {
   async load(file: string): Promise<Runbook> {
     const top = await this.parseFile(file);
     const hosts = top.header.hosts ?? 'all';
-    await this.expand(top, { idPrefix: '', stack: [file], scope: {}, scopePositions: {}, when: [], tags: [], hosts, hostsPos: top.hostsPos, within: [], withinPos: [] });
+    await this.expand(top, { idPrefix: '', origin: [], stack: [file], scope: {}, scopePositions: {}, when: [], tags: [], hosts, hostsPos: top.hostsPos, within: [], withinPos: [] });
     throwCollected(this.errors);
     const hash = createHash('sha256');
     for (const f of this.files.values()) hash.update(f.source.hash);
@@ -152,6 +154,7 @@ class Expander {
       source,
       registry: this.registry,
       idPrefix: prefix,
+      origin: [...frame.origin, prefix],
       hosts: frame.hosts,
       within: frame.within,
       withinPos: frame.withinPos,
@@ -236,6 +239,7 @@ class Expander {
     const when = step.when === undefined ? [] : (Array.isArray(step.when) ? step.when : [step.when]).map(String);
     await this.expand(included, {
       idPrefix: `${prefix}#${index + 1}/`,
+      origin: [...frame.origin, prefix],
       stack: [...frame.stack, target],
       scope,
       scopePositions: { ...included.defaultPositions, ...frame.scopePositions, ...includeVarPositions },

@@ -19,6 +19,8 @@ export interface StepContext {
   registry: TaskRegistry;
   /** Id of the step: everything before the name (`top.yaml#3/zk.yaml#2`). */
   idPrefix: string;
+  /** The included files that led to the step (StepDecl.origin). */
+  origin: string[];
   /** Default host pattern. */
   hosts: string;
   /** Patterns of the includes that named hosts: the step runs only where all of them match. */
@@ -163,6 +165,7 @@ export function parseTaskStep(node: Node, index: number, ctx: StepContext): { st
   const loopControl = raw.loop_control as { loop_var?: string } | undefined;
   const step: StepDecl = {
     id,
+    origin: ctx.origin,
     hash: createHash('sha256')
       .update(JSON.stringify({ task: task.name, args, raw, scope: ctx.scope, hosts: ctx.hosts, ...(ctx.within.length ? { within: ctx.within } : {}), when: ctx.when, tags: ctx.tags }))
       .digest('hex'),

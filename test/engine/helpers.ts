@@ -28,6 +28,7 @@ export function step(task: string, args: unknown, more: Partial<StepDecl> = {}):
   const name = more.name ?? `${task} ${++counter}`;
   return {
     id: `test.yaml#${counter}:${name}`,
+    origin: ['test.yaml'],
     hash: String(counter),
     name,
     pos: { file: '/nonexistent/runbooks/test.yaml', line: counter, col: 3 },

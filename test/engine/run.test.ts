@@ -152,6 +152,32 @@ test('handlers run once, in declaration order, at flush_handlers and at the end;
   assert.equal(handlerStarts, ['handler:restart a', 'handler:restart b', 'handler:restart b']);
 });
 
+test('a file included twice: each copy of its handlers has its own id, and a step notifies its own copy (a top-level step both)', async () => {
+  const first = ['top.yaml', 'top.yaml#1/part.yaml'];
+  const second = ['top.yaml', 'top.yaml#3/part.yaml'];
+  const flush = { kind: 'flush_handlers' as const, pos: { file: 'x', line: 1, col: 1 } };
+  const rb = runbook(
+    [
+      step('log', { path: log(), text: 'first' }, { name: 'first', notify: ['restart'], origin: first }),
+      flush,
+      step('log', { path: log(), text: 'second' }, { name: 'second', notify: ['restart'], origin: second }),
+      flush,
+      step('log', { path: log(), text: 'top' }, { name: 'top', notify: ['restart'], origin: ['top.yaml'] }),
+    ],
+    {
+      handlers: [
+        step('log', { path: log(), text: 'handler of the first' }, { name: 'restart', origin: first }),
+        step('log', { path: log(), text: 'handler of the second' }, { name: 'restart', origin: second }),
+      ],
+    },
+  );
+  const p = await play({ runbook: rb, inventory: inventory(1) });
+  assert.is(p.exitCode, 0);
+  assert.equal(await lines(log()), ['first', 'handler of the first', 'second', 'handler of the second', 'top', 'handler of the first', 'handler of the second']);
+  const handlerStarts = p.events.filter((e) => e.type === 'step-start' && e.handler).map((e) => (e as { stepId: string }).stepId);
+  assert.equal(handlerStarts, ['handler:restart', 'handler:restart#2', 'handler:restart', 'handler:restart#2']);
+});
+
 test('tags: --tags selects (plus always), never runs only when asked, --skip-tags excludes', async () => {
   const rb = runbook([
     step('log', { path: log(), text: 'a' }, { name: 'a', tags: ['a'] }),

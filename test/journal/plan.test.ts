@@ -12,7 +12,7 @@ import { foldJournal } from '../../src/journal/state.js';
 
 const pos = { file: 'rb.yaml', line: 1, col: 1 };
 const step = (id: string, task: string, undo?: StepDecl[]): StepDecl => ({
-  id, hash: id, name: id, pos, positions: {}, hosts: 'all', task, args: {}, scope: {}, notify: [], tags: [],
+  id, origin: ['rb.yaml'], hash: id, name: id, pos, positions: {}, hosts: 'all', task, args: {}, scope: {}, notify: [], tags: [],
   runOnce: false, loopVar: 'item', ignoreErrors: false, anyErrorsFatal: false, noLog: false, ...(undo ? { undo } : {}),
 });
 const runbook: Runbook = {

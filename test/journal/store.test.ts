@@ -25,7 +25,7 @@ function tempProject(): string {
 const pos = { file: 'rb.yaml', line: 1, col: 1 };
 function step(name: string, hash = `h-${name}`, extra: Partial<StepDecl> = {}): StepDecl {
   return {
-    id: `rb.yaml#0:${name}`, hash, name, pos, positions: {}, hosts: 'all', task: 'file', args: {}, scope: {},
+    id: `rb.yaml#0:${name}`, origin: ['rb.yaml'], hash, name, pos, positions: {}, hosts: 'all', task: 'file', args: {}, scope: {},
     notify: [], tags: [], runOnce: false, loopVar: 'item', ignoreErrors: false, anyErrorsFatal: false, noLog: false, ...extra,
   };
 }
