@@ -89,13 +89,19 @@ exit "$rb_rc"`;
 /** Runs it; a non-zero exit throws CommandError (failed_when can still accept it: the engine reads its rc/stdout/stderr). */
 export async function runCommand(shell: HostShell, command: string[] | ShellText, a: GuardArgs & { stdin?: string }, signal: AbortSignal): Promise<ApplyResult> {
   const r = await shell.run(withCappedOutput(command), { chdir: a.chdir, env: a.env, stdin: a.stdin, check: false, signal });
-  const data = { rc: r.code, stdout: r.stdout, stderr: r.stderr, stdout_lines: lines(r.stdout), stderr_lines: lines(r.stderr) };
+  // Trailing line ends dropped, as Ansible's command module does (strip_empty_ends), so that
+  // `when: eq state.stdout "kraft"` compares the word a script echoed.
+  const stdout = stripEnds(r.stdout);
+  const stderr = stripEnds(r.stderr);
+  const data = { rc: r.code, stdout, stderr, stdout_lines: lines(stdout), stderr_lines: lines(stderr) };
   if (r.code !== 0) throw new CommandError(Array.isArray(command) ? command.join(' ') : command.text, r.code, r.stdout, r.stderr, shell.host);
   return { data };
 }
 
+const stripEnds = (text: string) => text.replace(/[\r\n]+$/, '');
+
 function lines(text: string): string[] {
-  return text === '' ? [] : text.replace(/\n$/, '').split('\n');
+  return text === '' ? [] : text.split('\n');
 }
 
 /**
