@@ -61,5 +61,7 @@ export * from './sdk/kafka-health.js';
 export * from './sdk/kafka-cluster.js';
 /** ZooKeeper's `srvr` answer, asked with what the host has (`srvrScript`, `parseSrvr`). */
 export * from './sdk/zookeeper-srvr.js';
+/** The KRaft metadata quorum as its controllers report it: leader, voters, lag (`readQuorum`, `quorumGate`). */
+export * from './sdk/kafka-quorum.js';
 /** KRaft log directories as data: what each `meta.properties` says (`readLogDirs`), cluster ids (`newClusterId`). */
 export * from './sdk/kafka-storage.js';

@@ -25,6 +25,7 @@ const args = z.strictObject({
   force: z.boolean().default(false).describe('Restart even when the gate refuses (partitions would go offline or under min.insync.replicas).'),
   skip_controller: z.boolean().default(false).describe("Leave the broker alone while it is the active controller (ZooKeeper's /controller, or the KRaft quorum leader, read at its turn): the controller goes last, in a step of its own."),
   controller_step: z.boolean().default(false).describe('The step after the skip_controller one: --check shows only the controller restarting; a run also restarts a broker the earlier step left (the controller moved).'),
+  roll: z.string().default('').describe('A name for this roll, when one run rolls the same brokers more than once (migrate-to-kraft: once per phase): a broker restarts at most once per roll of a run. Ignored with switch_to, whose release names the roll.'),
   switch_to: z
     .string()
     .regex(/^\//, 'an absolute path')
@@ -50,12 +51,12 @@ function moveOf(a: Args): Move | undefined {
   return { link: a.kafka_home, release: a.switch_to, unit: a.service, jarTail: KAFKA_JAR_TAIL, carry: a.config };
 }
 
-type Cluster = Pick<KafkaCluster, 'partitions' | 'alive' | 'controller'>;
+type Cluster = Pick<KafkaCluster, 'partitions' | 'alive' | 'controller' | 'controllersApart'>;
 
 /** Partition state and live brokers, asked from this host with Kafka's own tools (one round trip). */
 async function cluster(shell: HostShell, a: Args, withController = false): Promise<Cluster> {
   const c = await readKafkaCluster(shell, { bootstrap: bootstrapList(a.bootstrap_server), ...(a.kafka_home ? { kafkaHome: a.kafka_home } : {}), config: a.config, controller: withController });
-  if (withController && c.controller === undefined) throw new TaskError('cannot tell which broker is the active controller (no /controller in ZooKeeper, no KRaft quorum leader)');
+  if (withController && c.controller === undefined && !c.controllersApart) throw new TaskError('cannot tell which broker is the active controller (no /controller in ZooKeeper, no KRaft quorum leader)');
   return c;
 }
 
@@ -104,7 +105,7 @@ the broker's server.properties, else 1.
     const move = moveOf(a);
     const undo = (from: string): Undo =>
       move && from ? { switched: { broker_id: a.broker_id, bootstrap_server: a.bootstrap_server, service: a.service, gate_timeout: a.gate_timeout, timeout: a.timeout, link: move.link, from, to: move.release } } : {};
-    const turn = await observeTurn<Observed, Undo>(ctx.shell, a.service, restartScope(ctx, a.switch_to), move, ctx.checkMode, undo);
+    const turn = await observeTurn<Observed, Undo>(ctx.shell, a.service, restartScope(ctx, a.switch_to ?? a.roll), move, ctx.checkMode, undo);
     if (turn.decided) return turn.decided;
     const { unit, from, observed } = turn;
     const c = await cluster(ctx.shell, a, (a.skip_controller || a.controller_step) && !unit.restartedInRoll);
@@ -125,7 +126,7 @@ the broker's server.properties, else 1.
   async apply(ctx, observed) {
     const a = ctx.args;
     const move = moveOf(a);
-    await takeTurn(turnOf(ctx.shell, a, observed!.unit, restartScope(ctx, a.switch_to), ctx.signal, ctx.log, move && { ...move, from: observed!.from ?? '' }));
+    await takeTurn(turnOf(ctx.shell, a, observed!.unit, restartScope(ctx, a.switch_to ?? a.roll), ctx.signal, ctx.log, move && { ...move, from: observed!.from ?? '' }));
   },
   async undo(ctx, record) {
     const s = record.switched;

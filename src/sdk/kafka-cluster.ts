@@ -20,6 +20,8 @@ export interface KafkaCluster {
   alive: number[];
   /** The active controller's id (ZooKeeper's /controller; on KRaft the quorum leader's node id), when asked and there is one. */
   controller?: number;
+  /** KRaft with dedicated controllers (this node is `process.roles=broker`): no broker is ever the active controller. */
+  controllersApart?: true;
 }
 
 export interface KafkaClusterQuery {
@@ -44,10 +46,13 @@ function toolError(out: string, code: string): string {
 /** The cluster as the host's Kafka tools see it; a TaskError when the partitions cannot be read. */
 export async function readKafkaCluster(shell: HostShell, q: KafkaClusterQuery): Promise<KafkaCluster> {
   const limit = q.toolTimeout ? sh`timeout ${q.toolTimeout} ` : sh``;
-  // KRaft (process.roles in server.properties): the quorum's leader is the active controller.
+  // KRaft (process.roles in server.properties): the quorum's leader is the active controller; a
+  // broker-only node never is one, and need not ask (a ZooKeeper broker being moved to KRaft could not answer).
   const controller = q.controller
     ? sh`rb_section controller
-if grep -q '^process\\.roles=' "$cfg" 2>/dev/null; then
+if grep -q '^process\\.roles=broker$' "$cfg" 2>/dev/null; then
+  echo apart
+elif grep -q '^process\\.roles=' "$cfg" 2>/dev/null; then
   ${limit}"$k/bin/kafka-metadata-quorum.sh" --bootstrap-server "$b" describe --status 2>/dev/null | sed -n 's/^LeaderId:[[:space:]]*\\([0-9][0-9]*\\).*/\\1/p'
 else
   zc=$(sed -n 's/^zookeeper\\.connect=//p' "$cfg" | tail -n 1)
@@ -72,6 +77,6 @@ ${controller}`);
     partitions: partitionStates(topics, defaultMinIsr),
     defaultMinIsr,
     alive: (sections.get('alive') ?? '').split('\n').filter(Boolean).map(Number),
-    ...(controllerId ? { controller: Number(controllerId) } : {}),
+    ...(controllerId === 'apart' ? { controllersApart: true } : controllerId ? { controller: Number(controllerId) } : {}),
   };
 }

@@ -57,7 +57,8 @@ done`;
     if (kind === 'missing') return { dir, state: 'missing' };
     if (kind === 'unformatted') return { dir, state: 'unformatted', entries: Number(rest[0]?.trim() || 0) };
     const props = parseProperties(rest.join('\n'));
-    return { dir, state: 'formatted', clusterId: props.get('cluster.id'), nodeId: props.get('node.id') };
+    // A ZooKeeper broker's meta.properties (version 0) names it broker.id; Kafka reads either as the node's id.
+    return { dir, state: 'formatted', clusterId: props.get('cluster.id'), nodeId: props.get('node.id') ?? props.get('broker.id') };
   });
 }
 
