@@ -1,0 +1,148 @@
+// The move from ZooKeeper to KRaft (runbooks/migrate-to-kraft.yaml) on a 3-host lab cluster that
+// install-cluster set up on Kafka 3.9.2 with ZooKeeper (the upgrades suite proves the way there
+// from 3.5.1), with three dedicated controllers as a second Kafka instance on the same hosts
+// (`instance: -controller`), and Kafka's VerifiableProducer and VerifiableConsumer running
+// throughout on a replication factor 3, min.insync.replicas=2 topic:
+//   - --check first: would format each controller once, with the cluster's id, and changes nothing;
+//   - the migration killed with -9 in the middle of the broker roll into KRaft, then resumed:
+//     every acknowledged message consumed, never a partition offline, one broker down at a time;
+//     each broker started once per roll (twice), each controller once and once more to finalize;
+//     the brokers on KRaft under the controllers' quorum, ZooKeeper stopped;
+//   - a second play changes nothing; rollback refuses, naming the reason.
+// Needs Linux and root and a build (dist/).
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { labDown, labUp, type LabInfo } from '../../src/lab/index.js';
+import { ROOT, show } from '../helpers/exec.js';
+import { assertCalm, BOOTSTRAP, CLI, HOSTS, kafkaTool, onHost, runbook, sampler, startClients, starts, stopAll, stopClients, useLab } from '../helpers/kafka-lab.js';
+import { waitFor } from '../helpers/wait.js';
+
+const NAME = 'migrate-kraft';
+const CONFIG = '/home/kafka/kafka_2.13-3.9.2/config';
+const CONTROLLER_DATA = '/var/lib/kafka-controller/data';
+let lab: LabInfo;
+let inventory: string;
+/** The migration's run: the one killed and resumed. */
+let runId = '';
+const timings: Record<string, number> = {};
+
+/** `host step` of every change (or would-be change) a play's output reports. */
+const changes = (output: string) => [...output.matchAll(/^changed: \[(\S+)\] ([^:]+)/gm)].map((m) => `${m[1]} ${m[2]}`);
+
+test.before(async () => {
+  await labDown({ name: NAME });
+  lab = await labUp({ hosts: 3, name: NAME });
+  useLab(NAME, lab);
+  // The lab's inventory on Kafka 3.9.2, plus a controller beside each broker: the same machine
+  // (address), a Kafka instance of its own, a node id no broker has.
+  const inv = parse(await readFile(lab.inventory, 'utf8'));
+  inv.all.vars = { ...inv.all.vars, kafka_version: '3.9.2' };
+  const controllers: Record<string, Record<string, unknown>> = {};
+  HOSTS.forEach((h, i) => {
+    const broker = inv.all.hosts[h];
+    controllers[`ctrl0${i + 1}`] = {
+      ansible_host: broker.ansible_host,
+      ansible_user: broker.ansible_user,
+      ansible_ssh_private_key_file: broker.ansible_ssh_private_key_file,
+      kafka_advertised_host: broker.kafka_advertised_host,
+      broker_id: 3001 + i,
+      instance: '-controller',
+    };
+  });
+  Object.assign(inv.all.hosts, controllers);
+  inv.all.children.controller = { hosts: Object.fromEntries(Object.keys(controllers).map((c) => [c, {}])) };
+  inventory = join(dirname(lab.inventory), 'migrate.yaml');
+  await writeFile(inventory, stringify(inv));
+  const install = await runbook('play', 'install-cluster', '-i', lab.inventory, '-e', 'kafka_version=3.9.2', '--skip-tags', 'smoke');
+  assert.is(install.code, 0, show(install));
+  await onHost('kafka01', kafkaTool('kafka-topics.sh', `--bootstrap-server ${BOOTSTRAP} --create --topic roll --partitions 3 --replication-factor 3 --config min.insync.replicas=2`));
+});
+
+test.after(async () => {
+  stopAll();
+  await labDown({ name: NAME });
+  console.log(`timings (s): ${Object.entries(timings).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
+});
+
+test('--check: would install, format and start the three controllers with the cluster id from ZooKeeper, and touches nothing', async () => {
+  const id = /"id":"([A-Za-z0-9_-]{22})"/.exec(await onHost('kafka01', kafkaTool('zookeeper-shell.sh', 'kafka01:2181/gcp-kafka-cluster get /cluster/id 2>/dev/null')))![1];
+  const r = await runbook('play', 'migrate-to-kraft', '-i', inventory, '--check');
+  assert.is(r.code, 0, show(r));
+  for (const [i, c] of ['ctrl01', 'ctrl02', 'ctrl03'].entries()) {
+    assert.match(r.stdout, new RegExp(`^changed: \\[${c}\\] Format the controllers' log directories[^\\n]*would format ${CONTROLLER_DATA} \\(no meta.properties; cluster ${id}, node ${3001 + i}\\)`, 'm'));
+  }
+  assert.ok(changes(r.stdout).some((c) => c.startsWith('kafka01 Stop ZooKeeper')), r.stdout);
+  for (const h of HOSTS) {
+    assert.is(await onHost(h, `test -e ${CONTROLLER_DATA} && echo there || echo absent`), 'absent');
+    assert.is(await onHost(h, `grep -c migration ${CONFIG}/server.properties || true`), '0');
+  }
+});
+
+test('the whole trip with traffic, killed with -9 in the broker roll into KRaft and resumed: nothing lost, never offline, ZooKeeper stopped', async () => {
+  const brokersBefore = await starts('kafka');
+  await startClients('migrate');
+  const samples = sampler();
+  const started = Date.now();
+  const child = spawn(process.execPath, [CLI, 'play', 'migrate-to-kraft', '-i', inventory], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (b) => (output += b));
+  let done = false;
+  const exited = new Promise((r) => child.on('exit', r)).then(() => (done = true));
+  // Past the metadata migration, the first broker restarted into KRaft mode: kill there.
+  const reached = await waitFor(() => {
+    const after = output.split('checkpoint: metadata-migrated')[1];
+    return done || (after !== undefined && /changed: \[kafka0\d\] Restart Kafka/.test(after));
+  }, 900_000, 200);
+  assert.ok(reached && !done, `killed in the broker roll into KRaft, not after:\n${output}`);
+  child.kill('SIGKILL');
+  await exited;
+  const resumed = await runbook('resume');
+  runId = /resuming run (\S+)/.exec(resumed.stdout)?.[1] ?? '';
+  timings['migrate-to-kraft (killed and resumed)'] = (Date.now() - started) / 1000;
+  assert.is(resumed.code, 0, `${output}\n${show(resumed)}`);
+  const seen = await samples.stop();
+  const result = await stopClients('migrate');
+  assertCalm(result, seen, { zookeeperRetired: true });
+
+  // Two rolls of the brokers (migration settings, then KRaft), each broker once per roll, the kill
+  // notwithstanding; each controller started, then restarted once out of migration mode.
+  const brokersAfter = await starts('kafka');
+  for (const h of HOSTS) assert.is(brokersAfter[h], brokersBefore[h] + 2, `${h}: started once per roll (output:\n${output}\n${resumed.stdout})`);
+  assert.equal(Object.values(await starts('kafka-controller')), [2, 2, 2]);
+  for (const [i, h] of HOSTS.entries()) {
+    const broker = await onHost(h, `cat ${CONFIG}/server.properties`);
+    assert.match(broker, /^process\.roles=broker$/m);
+    assert.match(broker, new RegExp(`^node\\.id=${i + 1}$`, 'm'));
+    assert.not.match(broker, /zookeeper/);
+    const controller = await onHost(h, `cat ${CONFIG}/server-controller.properties`);
+    assert.match(controller, /^process\.roles=controller$/m);
+    assert.not.match(controller, /zookeeper/);
+    assert.is(await onHost(h, 'systemctl is-active zookeeper || true'), 'inactive');
+    assert.is(await onHost(h, 'systemctl is-enabled zookeeper || true'), 'disabled');
+  }
+  // Kafka's own tool: the controllers lead the quorum, the brokers are its observers.
+  const quorum = await onHost('kafka02', kafkaTool('kafka-metadata-quorum.sh', '--bootstrap-server kafka02:9092 describe --status'));
+  assert.match(quorum, /LeaderId:\s+300[123]\b/);
+  for (const id of [3001, 3002, 3003]) assert.match(quorum, new RegExp(`CurrentVoters:.*\\b${id}\\b`));
+  for (const id of [1, 2, 3]) assert.match(quorum, new RegExp(`CurrentObservers:.*\\b${id}\\b`));
+  const topic = await onHost('kafka01', kafkaTool('kafka-topics.sh', `--bootstrap-server ${BOOTSTRAP} --create --topic after-migration --replication-factor 3`));
+  assert.match(topic, /Created topic after-migration/);
+});
+
+test('a second play changes nothing; rollback refuses: runbook does not take a cluster back to ZooKeeper', async () => {
+  const started = Date.now();
+  const again = await runbook('play', 'migrate-to-kraft', '-i', inventory);
+  timings['second play'] = (Date.now() - started) / 1000;
+  assert.is(again.code, 0, show(again));
+  assert.equal(changes(again.stdout), [], again.stdout);
+  const refused = await runbook('rollback', runId);
+  assert.is(refused.code, 2, show(refused));
+  assert.match(refused.stdout, /point of no return: the migration is finalized/);
+});
+
+test.run();
