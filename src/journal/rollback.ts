@@ -236,6 +236,16 @@ export function planRollback(
     if (!list) plan.set(change.host, (list = []));
     list.push({ change, way });
   }
+  // A point of no return is the run's, not one host's: once any host passed it (a bump run once
+  // for the cluster, a quorum started on the controllers alone), no host goes back past it. Each
+  // host stops at the oldest one, its own or another's, whichever comes first.
+  const barrier = changes.filter((c) => decls.get(c.stepId)?.irreversible).at(-1);
+  if (barrier) {
+    for (const [host, list] of plan) {
+      const at = list.findIndex((u) => u.way === 'irreversible' || u.change.line < barrier.line);
+      if (at >= 0) plan.set(host, [...list.slice(0, at), list[at].way === 'irreversible' ? list[at] : { change: barrier, way: 'irreversible' }]);
+    }
+  }
   return plan;
 }
 
@@ -247,7 +257,7 @@ async function checkRollback(plan: Map<string, PlannedUndo[]>, run: LoadedRun, o
       let login: HostShell | undefined;
       for (const u of list) {
         if (u.way === 'irreversible') {
-          options.out(`${host}: would stop before ${describe(u.change)}: it is a point of no return: ${stepsById(options.runbook).get(u.change.stepId)!.irreversible}; older changes stay`);
+          options.out(`${host}: would stop before ${describe(u.change, host)}: it is a point of no return: ${stepsById(options.runbook).get(u.change.stepId)!.irreversible}; older changes stay`);
           break;
         }
         const how =
@@ -343,7 +353,7 @@ async function rollbackHost(
     });
     if (way === 'irreversible') {
       const why = decls.get(change.stepId)!.irreversible!;
-      options.out(`${host}: stopped before ${describe(change)}: it is a point of no return: ${why}; older changes are left in place`);
+      options.out(`${host}: stopped before ${describe(change, host)}: it is a point of no return: ${why}; older changes are left in place`);
       await record(marker('not-reversible', `a point of no return: ${why}`));
       return 'stopped';
     }
@@ -392,9 +402,11 @@ async function rollbackHost(
   return 'done';
 }
 
-function describe(change: Change): string {
+/** A change as rollback names it; `host` is the host being rolled back (a barrier may be another's). */
+function describe(change: Change, host = change.host): string {
   const item = change.item !== undefined ? ` item ${change.item}` : '';
-  return `"${change.stepName}"${item} (${change.task}${change.unfinished ? ', interrupted while applying' : ''})`;
+  const where = change.host !== host ? ` on ${change.host}` : '';
+  return `"${change.stepName}"${item} (${change.task}${change.unfinished ? ', interrupted while applying' : ''})${where}`;
 }
 
 /** The step's become, as the engine applied it when the change was made (become_user rendered for the host). */

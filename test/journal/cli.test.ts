@@ -291,6 +291,30 @@ steps:
   assert.ok(existsSync(join(out, 'bump')) && existsSync(join(out, 'before')), 'it and what came before stay');
 });
 
+test('a point of no return run once, on one host: rollback stops every host there, not only that one', async () => {
+  const { dir, out } = project({
+    bump: `name: bump
+vars:
+  out: { type: string, required: true }
+steps:
+  - name: Move
+    copy: { dest: "{{out}}/moved-{{inventory_hostname}}", content: "m\\n" }
+  - name: Bump
+    run_once: true
+    copy: { dest: "{{out}}/bumped", content: "b\\n" }
+    irreversible: the metadata is the new release's
+`,
+  });
+  writeFileSync(join(dir, 'inv.yaml'), `all:\n  hosts:\n${['h1', 'h2', 'h3'].map((h) => `    ${h}:\n      ansible_connection: local\n`).join('')}`);
+  const play = await runbook(['play', 'bump', '-i', 'inv.yaml', '-e', `out=${out}`], dir);
+  assert.is(play.code, 0, show(play));
+  const r = await runbook(['rollback'], dir);
+  assert.is(r.code, 2, show(r));
+  assert.match(r.stdout, /h2: stopped before "Bump" \(copy\) on h1: it is a point of no return: the metadata is the new release's/);
+  for (const h of ['h1', 'h2', 'h3']) assert.ok(existsSync(join(out, `moved-${h}`)), `${h}: its move stays`);
+  assert.ok(existsSync(join(out, 'bumped')));
+});
+
 test('a step that ran one host at a time (throttle) is rolled back one host at a time, the last one first', async () => {
   const { dir, out } = project({
     roll: `name: roll

@@ -88,6 +88,33 @@ test('--to keeps what came before the checkpoint; hosts that never reached it ar
   }
 });
 
+test('a point of no return passed on one host (run once) stops every host there; what came after it is still undone', () => {
+  const bumped: Runbook = {
+    ...runbook,
+    items: [
+      { kind: 'step', step: step('move', 'copy') },
+      { kind: 'step', step: { ...step('bump', 'copy'), runOnce: true, irreversible: 'the metadata is the new release\'s' } },
+      { kind: 'step', step: step('after', 'copy') },
+    ],
+  };
+  const trip = loaded([
+    { type: 'run-start', runId: 'r', runbook: 'rb', hosts: ['h1', 'h2', 'h3'], checkMode: false, time: 't' },
+    changed('h1', 'move', 'copy'),
+    changed('h2', 'move', 'copy'),
+    changed('h3', 'move', 'copy'),
+    changed('h1', 'bump', 'copy'),
+    changed('h2', 'after', 'copy'),
+  ]);
+  const plan = planRollback(trip, { registry, runbook: bumped }, new Set());
+  assert.equal(ways(plan, 'h1'), ['bump:irreversible']);
+  assert.equal(ways(plan, 'h2'), ['after:task', 'bump:irreversible']);
+  assert.equal(ways(plan, 'h3'), ['bump:irreversible']);
+  assert.is(plan.get('h3')![0].change.host, 'h1', "h3 stops at h1's bump");
+  // Without the bump every move is undone.
+  const moved = loaded(trip.records.filter((r) => (r as { stepId?: string }).stepId !== 'bump'));
+  assert.equal(ways(planRollback(moved, { registry, runbook: bumped }, new Set()), 'h3'), ['move:task']);
+});
+
 test('changes an earlier rollback undid are skipped; resume runs their steps again', () => {
   const d = run.state.changes.find((c) => c.host === 'h1' && c.stepId === 'd')!;
   const plan = planRollback(run, { registry, runbook }, new Set([`h1\0${d.key}`]));
