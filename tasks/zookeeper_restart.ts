@@ -39,7 +39,7 @@ type Observed = TurnObserved;
 
 /** What rollback needs to move the member back: its own args, and the release it came from. */
 interface Undo {
-  switched?: Pick<Args, 'members' | 'self' | 'service' | 'gate_timeout' | 'timeout'> & MovedRecord;
+  switched?: Pick<Args, 'members' | 'self' | 'service' | 'gate_timeout' | 'timeout'> & Partial<Pick<Args, 'config'>> & MovedRecord;
 }
 
 /** The jar every ZooKeeper release holds open, in the directory that names the release. */
@@ -118,7 +118,7 @@ run already (and, if the leadership moved meanwhile, the member the first step l
     if (!a.members.includes(a.self)) throw new TaskError(`self (${a.self}) is not one of members (${a.members.join(', ')})`);
     const move = moveOf(a);
     const undo = (from: string): Undo =>
-      move && from ? { switched: { members: a.members, self: a.self, service: a.service, gate_timeout: a.gate_timeout, timeout: a.timeout, link: move.link, from, to: move.release } } : {};
+      move && from ? { switched: { members: a.members, self: a.self, service: a.service, config: a.config, gate_timeout: a.gate_timeout, timeout: a.timeout, link: move.link, from, to: move.release } } : {};
     const turn = await observeTurn<Observed, Undo>(ctx.shell, a.service, restartScope(ctx, a.switch_to), move, ctx.checkMode, undo);
     if (turn.decided) return turn.decided;
     const { unit, from, observed } = turn;
@@ -143,7 +143,7 @@ run already (and, if the leadership moved meanwhile, the member the first step l
     const s = record.switched;
     // A plain restart leaves nothing behind to put back.
     if (!s) return;
-    const a = args.parse({ members: s.members, self: s.self, service: s.service, gate_timeout: s.gate_timeout, timeout: s.timeout, zookeeper_home: s.link, switch_to: s.from });
+    const a = args.parse({ members: s.members, self: s.self, service: s.service, config: s.config, gate_timeout: s.gate_timeout, timeout: s.timeout, zookeeper_home: s.link, switch_to: s.from });
     // The way back is a roll of its own (ctx.controller.runId is the run being rolled back).
     const scope = restartScope(ctx, `back to ${s.from}`);
     await moveBack(ctx.shell, moveOf(a)!, scope, s.to, ctx.log, (unit, move) => takeTurn(turnOf(ctx.shell, a, unit, scope, ctx.signal, ctx.log, move)));

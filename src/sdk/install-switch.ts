@@ -85,13 +85,19 @@ export const installFileArg = z
  * Copies `relative` (a config file) from the release the link points at into `release`: a
  * service's settings go with it, where the new release has only Apache's sample. Read without
  * following a link at the file (the directories belong to the service user), written as every
- * file is (atomic, never through a link), keeping the new file's owner and mode.
+ * file is (atomic, never through a link). A file the new release has keeps its owner and mode;
+ * one it lacks (an instance's own, `server-controller.properties`) takes the carried file's.
  */
 export async function carryFile(shell: HostShell, link: string, release: string, relative: string): Promise<void> {
   const r = await shell.run(sh`from=$(readlink -f -- ${link}) && to=$(cd -P -- ${release} && pwd -P) || exit 1
 if [ "$from" = "$to" ]; then exit 0; fi
+if [ -e "$to"/${relative} ]; then echo keep; else stat -c '%a %u %g' -- "$from"/${relative}; fi
 dd if="$from"/${relative} iflag=nofollow status=none`);
-  if (r.stdout.length) await shell.writeFile(posix.join(release, relative), r.stdout);
+  const newline = r.stdout.indexOf('\n');
+  if (newline < 0) return;
+  const [mode, owner, group] = r.stdout.slice(0, newline).split(' ');
+  const attrs = mode === 'keep' ? {} : { mode: mode.padStart(4, '0'), owner, group };
+  await shell.writeFile(posix.join(release, relative), r.stdout.slice(newline + 1), attrs);
 }
 
 /**
