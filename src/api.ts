@@ -63,5 +63,7 @@ export * from './sdk/kafka-cluster.js';
 export * from './sdk/zookeeper-srvr.js';
 /** The KRaft metadata quorum as its controllers report it: leader, voters, lag (`readQuorum`, `quorumGate`). */
 export * from './sdk/kafka-quorum.js';
+/** The cluster's metadata.version, and how far a release raises it (`readMetadataVersion`, `reaches`). */
+export * from './sdk/kafka-features.js';
 /** KRaft log directories as data: what each `meta.properties` says (`readLogDirs`), cluster ids (`newClusterId`). */
 export * from './sdk/kafka-storage.js';

@@ -2,12 +2,14 @@
 // quorum has a leader and every other voter is caught up, so it keeps its majority while this one
 // is down), then the restart, then a wait until the controller is a voter again, caught up with the
 // leader. Followers go first (`skip_leader`), the quorum leader last. A controller is restarted at
-// most once per roll of a run, also across a kill -9 and `runbook resume` (sdk/restart.ts). Brokers,
-// and nodes that are both, restart with kafka_restart.
+// most once per roll of a run, also across a kill -9 and `runbook resume` (sdk/restart.ts). With
+// `switch_to` it is one controller of an upgrade (the install link moves to the new release while it
+// is stopped). Brokers, and nodes that are both, restart with kafka_restart.
 
 import {
-  defineTask, z, restartScope, unitArg, observeTurn, takeTurn, bootstrapArg, bootstrapList, kafkaHomeArg, readQuorum, quorumGate, quorumNotBack,
-  type HostShell, type UnitRestartState, type Turn, type TurnObserved, type Quorum,
+  defineTask, z, restartScope, unitArg, observeTurn, applyTurn, undoMove, moveDrift, bootstrapArg, bootstrapList, kafkaHomeArg, installFileArg, kafkaMove,
+  readQuorum, quorumGate, quorumNotBack, KAFKA_JAR_TAIL,
+  type HostShell, type MovedRecord, type TurnSpec, type TurnObserved, type Quorum,
 } from 'runbook';
 
 const args = z.strictObject({
@@ -18,8 +20,14 @@ const args = z.strictObject({
     .describe('The node ids of every controller of the quorum, this one included (a list, or joined with commas).'),
   bootstrap_controller: bootstrapArg.describe("Every controller's listener (host:port, a comma-joined list or a list), asked for the quorum's state."),
   service: unitArg.default('kafka').describe("The controller's systemd unit."),
-  kafka_home: kafkaHomeArg.describe('The Kafka install whose tools ask the quorum (default: $KAFKA_HOME, ~/kafka or /opt/kafka).'),
-  roll: z.string().default('').describe('A name for this roll, when one run rolls the same nodes more than once (migrate-to-kraft: once per phase): a node restarts at most once per roll of a run.'),
+  kafka_home: kafkaHomeArg.describe('The Kafka install whose tools ask the quorum (default: $KAFKA_HOME, ~/kafka or /opt/kafka); the install link switch_to moves.'),
+  config: installFileArg.default('config/server.properties').describe("The controller's config file inside the install (config/server-controller.properties for an instance): switch_to carries it into the new release."),
+  roll: z.string().default('').describe('A name for this roll, when one run rolls the same nodes more than once (migrate-to-kraft: once per phase): a node restarts at most once per roll of a run. Ignored with switch_to, whose release names the roll.'),
+  switch_to: z
+    .string()
+    .regex(/^\//, 'an absolute path')
+    .optional()
+    .describe('A release directory to move the controller to (an upgrade): at its turn, kafka_home (the install link) is pointed at it while the controller is stopped. Undo points it back, one controller at a time.'),
   skip_leader: z.boolean().default(false).describe('Leave the controller alone while it leads the quorum (read at its turn): the leader goes last, in a step of its own.'),
   leader_step: z.boolean().default(false).describe('The step after the skip_leader one: --check shows only the leader restarting; a run also restarts a controller the earlier step left (leadership moved).'),
   gate_timeout: z.coerce.number().int().nonnegative().default(120).describe('Seconds the gate waits for every other voter to be caught up before it refuses.'),
@@ -29,11 +37,16 @@ const args = z.strictObject({
 });
 type Args = z.output<typeof args>;
 
+/** What rollback needs to move the controller back: its own args, and the release it came from. */
+interface Undo {
+  switched?: Pick<Args, 'node_id' | 'voters' | 'bootstrap_controller' | 'service' | 'config' | 'gate_timeout' | 'timeout'> & MovedRecord;
+}
+
 const ask = (shell: HostShell, a: Args): Promise<Quorum> => readQuorum(shell, { bootstrapControllers: bootstrapList(a.bootstrap_controller), ...(a.kafka_home ? { kafkaHome: a.kafka_home } : {}) });
 
 const describeQuorum = (q: Quorum) => (q.leader === undefined ? 'no leader' : `leader ${q.leader}, voters ${q.voters.map((v) => `${v.id} (lag ${v.lag})`).join(', ')}`);
 
-export default defineTask<typeof args, TurnObserved, Record<string, never>>({
+export default defineTask<typeof args, TurnObserved, Undo>({
   name: 'kafka_controller_restart',
   description: 'Restart one KRaft controller safely: gate on the quorum, restart, wait until it is a caught-up voter again',
   doc: `One dedicated controller (\`process.roles=controller\`) of a rolling restart, from its own host
@@ -49,7 +62,8 @@ export default defineTask<typeof args, TurnObserved, Record<string, never>>({
 A controller that is not running is left alone (ok). With \`skip_leader: true\` the quorum leader
 (read at its turn) is left for a later step with \`leader_step: true\`, as for ZooKeeper's leader.
 The restart is recorded on the host with the run's id, so a run killed after it and resumed goes on
-waiting instead of restarting again.
+waiting instead of restarting again. With \`switch_to\` (an upgrade) the restart is a move: stop, carry
+\`config\` into the new release, point \`kafka_home\` at it, start; rollback moves it back the same way.
 
 \`\`\`yaml
 - name: Restart a controller and wait until it is caught up (not the quorum leader)
@@ -66,35 +80,43 @@ waiting instead of restarting again.
   args,
   async check(ctx) {
     const a = ctx.args;
-    const turn = await observeTurn<TurnObserved, Record<string, never>>(ctx.shell, a.service, restartScope(ctx, a.roll), undefined, ctx.checkMode, () => ({}));
+    const move = kafkaMove(a);
+    const undo = (from: string): Undo =>
+      move && from
+        ? { switched: { node_id: a.node_id, voters: a.voters, bootstrap_controller: a.bootstrap_controller, service: a.service, config: a.config, gate_timeout: a.gate_timeout, timeout: a.timeout, link: move.link, from, to: move.release } }
+        : {};
+    const turn = await observeTurn<TurnObserved, Undo>(ctx.shell, a.service, restartScope(ctx, a.switch_to ?? a.roll), move, ctx.checkMode, undo);
     if (turn.decided) return turn.decided;
-    const { unit, observed } = turn;
+    const { unit, from, observed } = turn;
     const q = await ask(ctx.shell, a);
     if (unit.restartedInRoll) {
       const why = quorumNotBack(q, a.node_id);
-      return why ? { inSync: false, observed, undo: {}, summary: `restarted in this run; wait until it is caught up: ${why}` } : { inSync: true, summary: 'restarted in this run and caught up' };
+      return why ? { inSync: false, observed, undo: undo(from), summary: `restarted in this run; wait until it is caught up: ${why}` } : { inSync: true, summary: 'restarted in this run and caught up' };
     }
     if (a.skip_leader && q.leader === a.node_id) return { inSync: true, summary: 'the quorum leader: restarted last, by a step of its own' };
     // Under --check the step before restarted no one: a follower here is one it would have restarted.
     if (a.leader_step && ctx.checkMode && q.leader !== a.node_id) return { inSync: true, summary: 'a follower: restarted by the step before' };
+    const what = move ? `move controller ${a.node_id} from ${from} to ${move.release}: stop, switch, start` : `restart ${a.service}`;
     const why = quorumGate(q, a.node_id, a.voters);
-    return { inSync: false, observed, undo: {}, summary: why ? `restart ${a.service}, but not now: ${why}` : `restart ${a.service} (${describeQuorum(q)})` };
+    return { inSync: false, observed, undo: undo(from), summary: why ? `${what}, but not now: ${why}` : `${what} (${describeQuorum(q)})` };
   },
   async apply(ctx, observed) {
-    await takeTurn(turnOf(ctx.shell, ctx.args, observed!.unit, restartScope(ctx, ctx.args.roll), ctx.signal, ctx.log));
+    const a = ctx.args;
+    await applyTurn(ctx, observed!, a.switch_to ?? a.roll, turnSpec(ctx.shell, a), kafkaMove(a));
   },
-  // A restart leaves nothing behind to put back.
-  async undo() {},
+  async undo(ctx, record) {
+    const s = record.switched;
+    // A plain restart leaves nothing behind to put back.
+    if (!s) return;
+    const a = args.parse({ node_id: s.node_id, voters: s.voters, bootstrap_controller: s.bootstrap_controller, service: s.service, config: s.config, gate_timeout: s.gate_timeout, timeout: s.timeout, kafka_home: s.link, switch_to: s.from });
+    await undoMove(ctx, s, kafkaMove(a)!, turnSpec(ctx.shell, a));
+  },
+  drift: (ctx, record) => (record.switched ? moveDrift(ctx.shell, record.switched, KAFKA_JAR_TAIL) : Promise.resolve(undefined)),
 });
 
 /** One controller's turn: gated on the rest of the quorum, back once it is a caught-up voter. */
-function turnOf(shell: HostShell, a: Args, unit: UnitRestartState, scope: string, signal: AbortSignal, log: (m: string) => void): Turn {
+function turnSpec(shell: HostShell, a: Args): TurnSpec {
   return {
-    shell,
-    unit,
-    scope,
-    signal,
-    log,
     who: `controller ${a.node_id}`,
     gateTimeout: a.gate_timeout,
     timeout: a.timeout,

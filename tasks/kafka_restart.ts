@@ -8,9 +8,9 @@
 // resumed (sdk/restart.ts).
 
 import {
-  defineTask, z, TaskError, restartScope, unitArg, observeTurn, takeTurn, moveBack, moveDrift, readKafkaCluster, bootstrapArg, bootstrapList,
+  defineTask, z, TaskError, restartScope, kafkaMove, KAFKA_JAR_TAIL, unitArg, observeTurn, applyTurn, undoMove, moveDrift, readKafkaCluster, bootstrapArg, bootstrapList,
   kafkaHomeArg, installFileArg, notCaughtUp, restartRefusal, restartRisks, label,
-  type HostShell, type UnitRestartState, type Move, type MovedRecord, type Turn, type TurnObserved, type KafkaCluster,
+  type HostShell, type MovedRecord, type TurnSpec, type TurnObserved, type KafkaCluster,
 } from 'runbook';
 
 const args = z.strictObject({
@@ -38,17 +38,7 @@ type Observed = TurnObserved;
 
 /** What rollback needs to move the broker back: its own args, and the release it came from. */
 interface Undo {
-  switched?: Pick<Args, 'broker_id' | 'bootstrap_server' | 'service' | 'gate_timeout' | 'timeout'> & MovedRecord;
-}
-
-/** The jar every Kafka release holds open, in the directory that names the release. */
-const KAFKA_JAR_TAIL = '/libs/kafka-clients-[^/]*\\.jar';
-
-/** The move switch_to asks for; the broker's settings (and an upgrade's pinned protocol) go with it. */
-function moveOf(a: Args): Move | undefined {
-  if (!a.switch_to) return undefined;
-  if (!a.kafka_home) throw new TaskError('switch_to needs kafka_home: the install link the broker starts from (/home/kafka/kafka)');
-  return { link: a.kafka_home, release: a.switch_to, unit: a.service, jarTail: KAFKA_JAR_TAIL, carry: a.config };
+  switched?: Pick<Args, 'broker_id' | 'bootstrap_server' | 'service' | 'gate_timeout' | 'timeout'> & Partial<Pick<Args, 'config'>> & MovedRecord;
 }
 
 type Cluster = Pick<KafkaCluster, 'partitions' | 'alive' | 'controller' | 'controllersApart'>;
@@ -102,9 +92,9 @@ the broker's server.properties, else 1.
   args,
   async check(ctx) {
     const a = ctx.args;
-    const move = moveOf(a);
+    const move = kafkaMove(a);
     const undo = (from: string): Undo =>
-      move && from ? { switched: { broker_id: a.broker_id, bootstrap_server: a.bootstrap_server, service: a.service, gate_timeout: a.gate_timeout, timeout: a.timeout, link: move.link, from, to: move.release } } : {};
+      move && from ? { switched: { broker_id: a.broker_id, bootstrap_server: a.bootstrap_server, service: a.service, config: a.config, gate_timeout: a.gate_timeout, timeout: a.timeout, link: move.link, from, to: move.release } } : {};
     const turn = await observeTurn<Observed, Undo>(ctx.shell, a.service, restartScope(ctx, a.switch_to ?? a.roll), move, ctx.checkMode, undo);
     if (turn.decided) return turn.decided;
     const { unit, from, observed } = turn;
@@ -125,29 +115,21 @@ the broker's server.properties, else 1.
   },
   async apply(ctx, observed) {
     const a = ctx.args;
-    const move = moveOf(a);
-    await takeTurn(turnOf(ctx.shell, a, observed!.unit, restartScope(ctx, a.switch_to ?? a.roll), ctx.signal, ctx.log, move && { ...move, from: observed!.from ?? '' }));
+    await applyTurn(ctx, observed!, a.switch_to ?? a.roll, turnSpec(ctx.shell, a), kafkaMove(a));
   },
   async undo(ctx, record) {
     const s = record.switched;
     // A plain restart leaves nothing behind to put back.
     if (!s) return;
-    const a = args.parse({ broker_id: s.broker_id, bootstrap_server: s.bootstrap_server, service: s.service, gate_timeout: s.gate_timeout, timeout: s.timeout, kafka_home: s.link, switch_to: s.from });
-    // The way back is a roll of its own (ctx.controller.runId is the run being rolled back).
-    const scope = restartScope(ctx, `back to ${s.from}`);
-    await moveBack(ctx.shell, moveOf(a)!, scope, s.to, ctx.log, (unit, move) => takeTurn(turnOf(ctx.shell, a, unit, scope, ctx.signal, ctx.log, move)));
+    const a = args.parse({ broker_id: s.broker_id, bootstrap_server: s.bootstrap_server, service: s.service, config: s.config, gate_timeout: s.gate_timeout, timeout: s.timeout, kafka_home: s.link, switch_to: s.from });
+    await undoMove(ctx, s, kafkaMove(a)!, turnSpec(ctx.shell, a));
   },
   drift: (ctx, record) => (record.switched ? moveDrift(ctx.shell, record.switched, KAFKA_JAR_TAIL) : Promise.resolve(undefined)),
 });
 
 /** One broker's turn: gated on partition health, back once in every ISR with nothing under-replicated. */
-function turnOf(shell: HostShell, a: Args, unit: UnitRestartState, scope: string, signal: AbortSignal, log: (m: string) => void, move?: Turn['move']): Turn {
+function turnSpec(shell: HostShell, a: Args): TurnSpec {
   return {
-    shell,
-    unit,
-    scope,
-    signal,
-    log,
     who: `broker ${a.broker_id}`,
     gateTimeout: a.gate_timeout,
     timeout: a.timeout,
@@ -160,6 +142,5 @@ function turnOf(shell: HostShell, a: Args, unit: UnitRestartState, scope: string
     },
     refusalHint: 'fix the topics (replication factor above min.insync.replicas), or restart anyway with force (the partitions named go offline or reject acks=all writes meanwhile)',
     back: async () => notBack(await cluster(shell, a).catch((): Cluster => ({ partitions: [], alive: [] })), a.broker_id),
-    ...(move ? { move } : {}),
   };
 }

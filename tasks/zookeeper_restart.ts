@@ -6,8 +6,8 @@
 // most once per roll of a run, also across a kill -9 and `runbook resume` (sdk/restart.ts).
 
 import {
-  defineTask, z, TaskError, restartScope, installFileArg, unitArg, observeTurn, takeTurn, moveBack, moveDrift, parseSrvr, srvrScript,
-  type HostShell, type UnitRestartState, type Move, type MovedRecord, type Turn, type TurnObserved,
+  defineTask, z, TaskError, restartScope, installFileArg, unitArg, observeTurn, applyTurn, undoMove, moveDrift, parseSrvr, srvrScript,
+  type HostShell, type Move, type MovedRecord, type TurnSpec, type TurnObserved,
 } from 'runbook';
 
 const member = z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d+$/, 'host:port');
@@ -136,29 +136,21 @@ run already (and, if the leadership moved meanwhile, the member the first step l
   },
   async apply(ctx, observed) {
     const a: Args = ctx.args;
-    const move = moveOf(a);
-    await takeTurn(turnOf(ctx.shell, a, observed!.unit, restartScope(ctx, a.switch_to), ctx.signal, ctx.log, move && { ...move, from: observed!.from ?? '' }));
+    await applyTurn(ctx, observed!, a.switch_to ?? '', turnSpec(ctx.shell, a), moveOf(a));
   },
   async undo(ctx, record) {
     const s = record.switched;
     // A plain restart leaves nothing behind to put back.
     if (!s) return;
     const a = args.parse({ members: s.members, self: s.self, service: s.service, config: s.config, gate_timeout: s.gate_timeout, timeout: s.timeout, zookeeper_home: s.link, switch_to: s.from });
-    // The way back is a roll of its own (ctx.controller.runId is the run being rolled back).
-    const scope = restartScope(ctx, `back to ${s.from}`);
-    await moveBack(ctx.shell, moveOf(a)!, scope, s.to, ctx.log, (unit, move) => takeTurn(turnOf(ctx.shell, a, unit, scope, ctx.signal, ctx.log, move)));
+    await undoMove(ctx, s, moveOf(a)!, turnSpec(ctx.shell, a));
   },
   drift: (ctx, record) => (record.switched ? moveDrift(ctx.shell, record.switched, ZOOKEEPER_JAR_TAIL) : Promise.resolve(undefined)),
 });
 
 /** One member's turn: gated on every other member serving, back once it serves and the ensemble has one leader. */
-function turnOf(shell: HostShell, a: Args, unit: UnitRestartState, scope: string, signal: AbortSignal, log: (m: string) => void, move?: Turn['move']): Turn {
+function turnSpec(shell: HostShell, a: Args): TurnSpec {
   return {
-    shell,
-    unit,
-    scope,
-    signal,
-    log,
     who: a.self,
     gateTimeout: a.gate_timeout,
     timeout: a.timeout,
@@ -171,6 +163,5 @@ function turnOf(shell: HostShell, a: Args, unit: UnitRestartState, scope: string
     refusalHint: 'start the members that are not serving first, or restart anyway with force (the ensemble may lose its quorum meanwhile)',
     back: async () => notBack(await modes(shell, a.members), a.self),
     pollSeconds: 2,
-    ...(move ? { move } : {}),
   };
 }

@@ -3,6 +3,8 @@
 
 import { z } from 'zod';
 import { sh, type ShellText } from '../shell/quote.js';
+import { TaskError } from '../errors.js';
+import type { Move } from './roll.js';
 
 const hostPort = z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d+$/, 'host:port');
 /** One host:port, several joined with commas (as Kafka's tools take them), or a list. */
@@ -31,4 +33,14 @@ LOG_DIR=\${TMPDIR:-/tmp}; export LOG_DIR
 k=${home ?? ''}
 if [ -z "$k" ]; then for d in "\${KAFKA_HOME:-}" "$HOME/kafka" /opt/kafka; do if [ -n "$d" ] && [ -x "$d/bin/kafka-topics.sh" ]; then k=$d; break; fi; done; fi
 if [ ! -x "$k/bin/kafka-topics.sh" ]; then echo "no Kafka install found (looked for bin/kafka-topics.sh in \${k:-\\$KAFKA_HOME, ~/kafka, /opt/kafka}); give kafka_home" >&2; exit 66; fi`;
+}
+
+/** The jar every Kafka release holds open, in the directory that names the release (an upgrade's move reads it). */
+export const KAFKA_JAR_TAIL = '/libs/kafka-clients-[^/]*\\.jar';
+
+/** The move an upgrade's `switch_to` asks of a Kafka node: its install link pointed at the release, its config file carried along. */
+export function kafkaMove(a: { switch_to?: string; kafka_home?: string; service: string; config: string }): Move | undefined {
+  if (!a.switch_to) return undefined;
+  if (!a.kafka_home) throw new TaskError('switch_to needs kafka_home: the install link the node starts from (/home/kafka/kafka)');
+  return { link: a.kafka_home, release: a.switch_to, unit: a.service, jarTail: KAFKA_JAR_TAIL, carry: a.config };
 }

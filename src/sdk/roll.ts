@@ -8,7 +8,7 @@ import { TaskError } from '../errors.js';
 import type { CheckResult } from '../task/types.js';
 import type { HostShell } from '../transport/host.js';
 import { carryFile, expectMoved, probeInstall, releaseLeft, switchInstall, type InstallState, type InstallSwitch } from './install-switch.js';
-import { probeUnitRestart, restartUnit, type UnitRestartState } from './restart.js';
+import { probeUnitRestart, restartScope, restartUnit, type UnitRestartState } from './restart.js';
 import { sleep, waitUntil } from './wait.js';
 
 /** An upgrade's move: the install link, the release to point it at, and the config file that goes along. */
@@ -143,25 +143,36 @@ export async function observeTurn<Observed extends TurnObserved, Undo>(
   return state;
 }
 
+/** What a rolling task says about its turn: who, its gate and its "back"; the rest comes from its context. */
+export type TurnSpec = Omit<Turn, 'shell' | 'unit' | 'scope' | 'signal' | 'log' | 'move'>;
+
+/** What applyTurn and undoMove need of a task's context (apply's or rollback's). */
+export interface RollContext {
+  shell: HostShell;
+  signal: AbortSignal;
+  log(message: string): void;
+  controller: { runId: string };
+}
+
+/** A rolling task's apply: the turn its check observed, in the roll named, with the move its args ask for. */
+export function applyTurn(ctx: RollContext, observed: TurnObserved, roll: string, spec: TurnSpec, move?: Move): Promise<void> {
+  const turn: Turn = { ...spec, shell: ctx.shell, signal: ctx.signal, log: ctx.log, unit: observed.unit, scope: restartScope(ctx, roll) };
+  return takeTurn(move ? { ...turn, move: { ...move, from: observed.from ?? '' } } : turn);
+}
+
 /**
- * Rollback of a move: the host goes back to the release it left, as a turn of its own (`turn`
- * gets the unit and the move back; it ends by checking the host runs that release), unless it
- * runs that release already.
+ * Rollback of a move: the host goes back to the release it left (`record.from`), as a turn of a
+ * roll of its own (`ctx.controller.runId` is the run rolled back), unless it runs that release
+ * already. `back` is the move there; the turn ends by checking the host runs it.
  */
-export async function moveBack(
-  shell: HostShell,
-  back: Move,
-  scope: string,
-  leaving: string,
-  log: (m: string) => void,
-  turn: (unit: UnitRestartState, move: Move & { from: string }) => Promise<void>,
-): Promise<void> {
-  const unit = await probeUnitRestart(shell, back.unit, scope);
-  const install = await probeInstall(shell, back);
+export async function undoMove(ctx: RollContext, record: MovedRecord, back: Move, spec: TurnSpec): Promise<void> {
+  const scope = restartScope(ctx, `back to ${record.from}`);
+  const unit = await probeUnitRestart(ctx.shell, back.unit, scope);
+  const install = await probeInstall(ctx.shell, back);
   const there = unit.active ? install.running === install.wanted : install.linked === install.wanted;
   if (there && !unit.restartedInRoll) return;
-  log(`moving ${back.unit} back to ${back.release}`);
-  await turn(unit, { ...back, from: leaving });
+  ctx.log(`moving ${back.unit} back to ${back.release}`);
+  await takeTurn({ ...spec, shell: ctx.shell, signal: ctx.signal, log: ctx.log, unit, scope, move: { ...back, from: record.to } });
 }
 
 /** What changed since a move, for rollback to refuse: the link pointed elsewhere, the release gone. */

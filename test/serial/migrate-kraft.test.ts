@@ -8,7 +8,12 @@
 //     every acknowledged message consumed, never a partition offline, one broker down at a time;
 //     each broker started once per roll (twice), each controller once and once more to finalize;
 //     the brokers on KRaft under the controllers' quorum, ZooKeeper stopped;
-//   - a second play changes nothing; rollback refuses, naming the reason.
+//   - a second play changes nothing; rollback refuses, naming the reason;
+//   - then upgrade-kafka to Kafka 4.1.1 on the KRaft cluster, with traffic: the controllers first
+//     (the quorum leader last), then the brokers, each moved once; metadata.version raised last;
+//     a second play changes nothing; rollback refuses at the raise;
+//   - rolling-restart --check on it: each controller once (the quorum leader by the last step),
+//     then each broker, and nothing restarted.
 // Needs Linux and root and a build (dist/).
 
 import { test } from 'uvu';
@@ -143,6 +148,70 @@ test('a second play changes nothing; rollback refuses: runbook does not take a c
   const refused = await runbook('rollback', runId);
   assert.is(refused.code, 2, show(refused));
   assert.match(refused.stdout, /point of no return: the migration is finalized/);
+});
+
+test('upgrade-kafka 3.9.2 → 4.1.1 on KRaft with traffic: controllers first, the quorum leader last, then the brokers; metadata.version raised last', async () => {
+  // The migration is done: the inventory says so, as runbooks/README.md tells the user.
+  const inv = parse(await readFile(inventory, 'utf8'));
+  inv.all.vars.kafka_mode = 'kraft';
+  await writeFile(inventory, stringify(inv));
+  const upgrade = (...flags: string[]) => runbook('play', 'upgrade-kafka', '-i', inventory, '-e', 'kafka_version=4.1.1', '-e', 'kafka_upgrade_from=3.9.2', ...flags);
+  const brokersBefore = await starts('kafka');
+  const controllersBefore = await starts('kafka-controller');
+  await startClients('upgrade');
+  const samples = sampler();
+  const started = Date.now();
+  const r = await upgrade();
+  timings['upgrade-kafka 3.9.2 → 4.1.1 (KRaft, 6 nodes)'] = (Date.now() - started) / 1000;
+  assert.is(r.code, 0, show(r));
+  const upgradeRun = (await runbook('runs')).stdout.split('\n').filter((l) => / upgrade-kafka /.test(l)).pop()?.split(' ')[0];
+  const seen = await samples.stop();
+  assertCalm(await stopClients('upgrade'), seen, { zookeeperRetired: true });
+
+  const moved = changes(r.stdout);
+  const controllerMoves = moved.filter((c) => / Move (a KRaft controller|the KRaft quorum leader)/.test(c));
+  assert.equal(controllerMoves.map((c) => c.split(' ')[0]).sort(), ['ctrl01', 'ctrl02', 'ctrl03'], r.stdout);
+  assert.is(moved.filter((c) => / Move the KRaft quorum leader/.test(c)).length, 1, r.stdout);
+  assert.equal(moved.filter((c) => / Move a broker/.test(c)).map((c) => c.split(' ')[0]).sort(), HOSTS, r.stdout);
+  // Controllers before brokers, and the raise after every move.
+  const at = (pattern: RegExp) => r.stdout.split('\n').findIndex((l) => pattern.test(l));
+  assert.ok(at(/^changed: \[ctrl0\d\] Move the KRaft quorum leader/) < at(/^changed: \[kafka0\d\] Move a broker/), r.stdout);
+  assert.match(r.stdout, /^changed: \[\S+\] Raise metadata.version to the new release \(KRaft\): raise metadata.version from 3.9-IV0 to 4.1/m);
+  assert.ok(at(/^changed: \[kafka0\d\] Move a broker/) < at(/Raise metadata.version/), r.stdout);
+
+  const brokersAfter = await starts('kafka');
+  const controllersAfter = await starts('kafka-controller');
+  for (const h of HOSTS) {
+    assert.is(brokersAfter[h], brokersBefore[h] + 1, `${h}: the broker moved once`);
+    assert.is(controllersAfter[h], controllersBefore[h] + 1, `${h}: the controller moved once`);
+    for (const link of ['kafka', 'kafka-controller']) assert.is(await onHost(h, `readlink -f /home/kafka/${link}`), '/home/kafka/kafka_2.13-4.1.1');
+  }
+  const features = await onHost('kafka01', kafkaTool('kafka-features.sh', `--bootstrap-server ${BOOTSTRAP} describe`));
+  assert.match(features, /Feature: metadata\.version\s.*FinalizedVersionLevel: 4\.1-IV\d/);
+  // Only metadata.version: the dynamic quorum (kraft.version) is a decision of its own.
+  assert.match(features, /Feature: kraft\.version\s.*FinalizedVersionLevel: 0\b/);
+  const topic = await onHost('kafka02', kafkaTool('kafka-topics.sh', `--bootstrap-server ${BOOTSTRAP} --create --topic after-upgrade --replication-factor 3`));
+  assert.match(topic, /Created topic after-upgrade/);
+
+  const again = await upgrade();
+  assert.is(again.code, 0, show(again));
+  assert.equal(changes(again.stdout), [], again.stdout);
+  assert.ok(upgradeRun);
+  const refused = await runbook('rollback', upgradeRun!);
+  assert.is(refused.code, 2, show(refused));
+  assert.match(refused.stdout + refused.stderr, /point of no return: the cluster's metadata is at the new release's metadata.version/);
+});
+
+test('rolling-restart --check on KRaft: the controllers (the quorum leader last), then the brokers; nothing restarted', async () => {
+  const before = { ...(await starts('kafka')), ...Object.fromEntries(Object.entries(await starts('kafka-controller')).map(([h, n]) => [`${h}-controller`, n])) };
+  const r = await runbook('play', 'rolling-restart', '-i', inventory, '--check');
+  assert.is(r.code, 0, show(r));
+  const would = changes(r.stdout);
+  assert.equal(would.filter((c) => / Restart (a KRaft controller|the KRaft quorum leader)/.test(c)).map((c) => c.split(' ')[0]).sort(), ['ctrl01', 'ctrl02', 'ctrl03'], r.stdout);
+  assert.is(would.filter((c) => / Restart the KRaft quorum leader last/.test(c)).length, 1, r.stdout);
+  assert.equal(would.filter((c) => / Restart a broker/.test(c)).map((c) => c.split(' ')[0]).sort(), HOSTS, r.stdout);
+  const after = { ...(await starts('kafka')), ...Object.fromEntries(Object.entries(await starts('kafka-controller')).map(([h, n]) => [`${h}-controller`, n])) };
+  assert.equal(after, before);
 });
 
 test.run();
