@@ -1,5 +1,6 @@
+import { posix } from 'node:path';
 import {
-  defineTask, raw, sh, TaskError, z, attrChanges, chownSpec, ownerArgs, pathArg, applyLink,
+  defineTask, raw, sh, TaskError, z, attrChanges, chownSpec, ownerArgs, pathArg, applyLink, tempBeside, placeTemp,
   checkLink, backupScript, chmodMode, driftOf, priorOf, recordedBackup, restore, parsePathState,
   PROBE_FUNCTION, probeScript, splitSections, type CheckResult, type HostShell, type Attrs,
   type LinkPlan, type Left, type Prior, type PriorOwner, type PathState,
@@ -10,20 +11,28 @@ const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b78
 const args = z
   .object({
     path: pathArg.describe('The path to manage.'),
-    state: z.enum(['file', 'directory', 'link', 'absent', 'touch']).default('file').describe('file: must exist (attributes only); touch: create empty if missing; directory: mkdir -p; link: see src; absent: rm -rf.'),
-    src: z.string().min(1).optional().describe('state: link: what the link points to.'),
+    state: z
+      .enum(['file', 'directory', 'link', 'hard', 'absent', 'touch'])
+      .optional()
+      .describe('file: must exist (attributes only); touch: create empty if missing; directory: mkdir -p; link: a symlink to src; hard: a hard link to src; absent: rm -rf. Unset: what the path is now (file or directory; directory with recurse), as Ansible.'),
+    src: z.string().min(1).optional().describe('state: link: what the link points to (relative: to the link\'s directory); state: hard: the file to link to (an absolute path).'),
     ...ownerArgs,
     recurse: z.boolean().default(false).describe('state: directory: apply owner/group/mode to everything below too (through a link to the directory).'),
-    force: z.boolean().default(false).describe('state: link: replace a real file or directory at path.'),
+    force: z.boolean().default(false).describe('state: link: replace a real file or empty directory at path, or link to a src that does not exist; state: hard: replace a file at path.'),
   })
   .strict()
-  .refine((a) => (a.state === 'link') === (a.src !== undefined), { message: 'src goes with state: link (and state: link needs src)' })
-  .refine((a) => !a.recurse || a.state === 'directory', { message: 'recurse goes with state: directory' });
+  .refine((a) => (a.state === 'link' || a.state === 'hard') === (a.src !== undefined), { message: 'src goes with state: link or hard (and they need src)' })
+  .refine((a) => a.state !== 'hard' || a.src?.startsWith('/'), { message: 'state: hard needs an absolute src (Ansible reads a relative one from wherever its module runs)', path: ['src'] })
+  .refine((a) => !(a.state === 'link' || a.state === 'hard') || (a.owner === undefined && a.group === undefined && a.mode === undefined), {
+    message: 'owner, group and mode do not go with state: link or hard: they would change the file linked to; set them on it with a step of its own',
+  })
+  .refine((a) => !a.recurse || a.state === undefined || a.state === 'directory', { message: 'recurse goes with state: directory' });
 
 type Args = z.output<typeof args>;
 
 type Plan =
   | { kind: 'link'; link: LinkPlan }
+  | { kind: 'hard'; src: string; path: string; prior: Prior }
   | { kind: 'remove'; path: string; prior: Prior }
   | { kind: 'create'; state: 'directory' | 'touch'; path: string; attrs: Attrs }
   | { kind: 'attrs'; path: string; attrs: Attrs; recurse: boolean };
@@ -75,13 +84,63 @@ function parseFind(out: string): PriorOwner[] {
     });
 }
 
-async function check(ctx: { shell: HostShell; args: Args }): Promise<CheckResult<Plan, Prior>> {
+/** What is at one path (following a link at it, or not). */
+async function probe(shell: HostShell, path: string, follow: boolean): Promise<PathState> {
+  const r = await shell.run(sh`${PROBE_FUNCTION}
+${probeScript('p', path, { follow })}`);
+  return parsePathState(splitSections(r.stdout).get('p'));
+}
+
+/**
+ * state: hard, as Ansible's: in sync when path is src's inode already; a symlink at path is
+ * replaced; a file only with force (backed up first, undo puts it back); into a directory.
+ */
+async function checkHard(shell: HostShell, a: Args, checkMode: boolean): Promise<CheckResult<Plan, Prior>> {
+  const src = a.src!;
+  const r = await shell.run(sh`${PROBE_FUNCTION}
+${probeScript('src', src, { follow: true })}
+${probeScript('path', a.path)}
+${probeScript('into', a.path, { follow: true })}`);
+  const sections = splitSections(r.stdout);
+  // A directory at path (or a link to one) gets the link inside it, named as src, as in Ansible.
+  if (parsePathState(sections.get('into')).type === 'directory') return checkHard(shell, { ...a, path: posix.join(a.path, posix.basename(src)) }, checkMode);
+  const from = parsePathState(sections.get('src'));
+  const found = parsePathState(sections.get('path'));
+  if (from.type === 'absent') {
+    if (!checkMode) throw new TaskError(`cannot hard-link ${a.path} to ${src}: it does not exist`, { hint: 'create it first' });
+    return { inSync: false, summary: `hard-link ${a.path} to ${src} (${src} does not exist now: the play fails unless an earlier step creates it)` };
+  }
+  if (from.type !== 'file') throw new TaskError(`cannot hard-link ${a.path} to ${src}: it is a ${from.type}, and only files have hard links`);
+  if (found.type === 'file' && found.ino === from.ino) return { inSync: true, summary: `${a.path} is ${src} (inode ${from.ino})` };
+  if (found.type === 'absent' && !found.parentExists) throw new TaskError(`cannot create ${a.path}: its directory does not exist`, { hint: 'create it first with state: directory' });
+  if (found.type === 'directory' || found.type === 'other') throw new TaskError(`refusing to replace the special file at ${a.path} with a hard link to ${src}`);
+  if (found.type === 'file' && !a.force) {
+    throw new TaskError(`refusing to replace the file at ${a.path}${found.links > 1 ? ' (another hard link)' : ''} with a hard link to ${src}`, {
+      hint: 'move it away, or set force: true to replace it (it is backed up first, and undo restores it)',
+    });
+  }
+  const prior: Prior = { ...priorOf(found), left: { type: 'file', sha256: from.sha256 } };
+  const summary = found.type === 'absent' ? `hard-link ${a.path} to ${src}` : `replace the ${found.type === 'link' ? `link → ${found.target}` : 'file'} at ${a.path} with a hard link to ${src}`;
+  return { inSync: false, observed: { kind: 'hard', src, path: a.path, prior }, undo: prior, summary };
+}
+
+/** Where a link's src leads: a relative src from the link's own directory, as the kernel reads it. */
+const linkTarget = (a: Args) => posix.resolve(posix.dirname(a.path), a.src!);
+
+async function check(ctx: { shell: HostShell; args: Args; checkMode: boolean }): Promise<CheckResult<Plan, Prior>> {
   const a = ctx.args;
   const attrs: Attrs = { owner: a.owner, group: a.group, mode: a.mode };
   if (a.state === 'link') {
     const r = await checkLink(ctx.shell, { src: a.src!, dest: a.path, force: a.force });
+    if (!r.inSync && !a.force && (await probe(ctx.shell, linkTarget(a), true)).type === 'absent') {
+      const why = `${a.src} does not exist`;
+      // Under --check an earlier step may be the one that creates it.
+      if (!ctx.checkMode) throw new TaskError(`refusing to link ${a.path} to ${why}`, { hint: 'create it first, or set force: true for a link to something that is not there yet (as Ansible)' });
+      return { ...r, observed: undefined, summary: `${r.summary} (${why} now: the play fails unless an earlier step creates it)` };
+    }
     return { ...r, observed: r.observed && { kind: 'link', link: r.observed } };
   }
+  if (a.state === 'hard') return checkHard(ctx.shell, a, ctx.checkMode);
   const observed = await observe(ctx.shell, a);
   const { self, top, differing } = observed;
   const path = a.path;
@@ -92,21 +151,23 @@ async function check(ctx: { shell: HostShell; args: Args }): Promise<CheckResult
     return { inSync: false, observed: { kind: 'remove', path, prior }, undo: prior, summary: `remove ${self.type} ${path}${self.type === 'directory' ? ' (recursively)' : ''}` };
   }
   const real = observed.real();
+  const state = a.state ?? (real.type === 'directory' || (real.type === 'absent' && a.recurse) ? 'directory' : 'file');
 
   if (real.type === 'absent') {
-    if (a.state === 'file') throw new TaskError(`${path} does not exist`, { hint: 'state: file only sets attributes; use state: touch or the copy task to create it' });
-    if (a.state === 'touch' && !real.parentExists) throw new TaskError(`cannot create ${path}: its directory does not exist`, { hint: 'create it first with state: directory' });
+    if (state === 'file') throw new TaskError(`${path} does not exist`, { hint: 'state: file only sets attributes; use state: touch or the copy task to create it' });
+    if (state === 'touch' && !real.parentExists) throw new TaskError(`cannot create ${path}: its directory does not exist`, { hint: 'create it first with state: directory' });
     // A dangling link: create what it points to.
-    const createdTop = a.state === 'directory' && self.type === 'absent' ? top : real.path;
-    const left: Left = a.state === 'directory' ? { type: 'directory', onlyDirectories: true } : { type: 'file', sha256: EMPTY_SHA256 };
+    const createdTop = state === 'directory' && self.type === 'absent' ? top : real.path;
+    const left: Left = state === 'directory' ? { type: 'directory', onlyDirectories: true } : { type: 'file', sha256: EMPTY_SHA256 };
     const prior: Prior = { type: 'absent', path: createdTop || real.path, left };
-    const what = a.state === 'directory' ? 'directory' : 'empty file';
-    return { inSync: false, observed: { kind: 'create', state: a.state, path: real.path, attrs }, undo: prior, summary: `create ${what} ${real.path}` };
+    const what = state === 'directory' ? 'directory' : 'empty file';
+    return { inSync: false, observed: { kind: 'create', state, path: real.path, attrs }, undo: prior, summary: `create ${what} ${real.path}` };
   }
 
-  const wantType = a.state === 'directory' ? 'directory' : 'file';
+  // touch on a directory that is there: as on a file, its timestamps are left alone.
+  const wantType = state === 'directory' || (state === 'touch' && real.type === 'directory') ? 'directory' : 'file';
   if (real.type !== wantType) {
-    throw new TaskError(`${path} is a ${real.type}${real.path !== path ? ` (${real.path})` : ''}, not a ${wantType}`, { hint: a.state === 'directory' ? 'remove it first (state: absent) if a directory belongs there' : undefined });
+    throw new TaskError(`${path} is a ${real.type}${real.path !== path ? ` (${real.path})` : ''}, not a ${wantType}`, { hint: state === 'directory' ? 'remove it first (state: absent) if a directory belongs there' : undefined });
   }
   const via = real.path !== path ? ` (through the link to ${real.path})` : '';
   if (a.recurse && differing.length > 0) {
@@ -134,12 +195,22 @@ export default defineTask<typeof args, Plan, Prior>({
   manuals' \`chown -R user: zookeeper/\` trap (without the slash chown -R stops at the link) is
   handled for you. Undo restores every entry's previous owner and mode.
 - \`file\` (default): the file must exist; sets owner/group/mode.
-- \`touch\`: creates an empty file if missing (an existing file's timestamps are left alone, so
-  the step stays idempotent).
-- \`link\`: \`path\` becomes a symlink to \`src\` (like the symlink task; \`force\` to replace a real file or directory).
+- \`touch\`: creates an empty file if missing. An existing file or directory keeps its timestamps
+  (Ansible updates them, and reports a change on every run): the step stays idempotent.
+- \`link\`: \`path\` becomes a symlink to \`src\` (like the symlink task; \`force\` to replace a real file
+  or an empty directory, never one with files in it). A \`src\` that does not exist is refused
+  without \`force\`, as Ansible refuses it (under \`--check\` it is reported: an earlier step may make it).
+- \`hard\`: \`path\` becomes a hard link to \`src\` (an absolute path to a file): a symlink at \`path\`
+  is replaced, a file only with \`force\` (backed up; undo restores it); a directory at \`path\` gets
+  the link inside it, named as \`src\` (as Ansible does).
+- unset: what the path is now (\`file\` or \`directory\`; \`directory\` with \`recurse\`), as Ansible.
 - \`absent\`: removes the path, recursively; undo restores it from a backup made on the host first
   (a tar for directories, in the host's backup store: \`/var/lib/runbook/backups\`, mode 0700, for root;
   rollback checks its sha256 before it unpacks it).
+
+Deliberately unlike Ansible: \`owner\`, \`group\` and \`mode\` are refused with \`link\` and \`hard\`
+(Ansible applies them to the file linked to, which is a change of another path, with no undo here):
+set them on that file with a step of its own.
 
 \`\`\`yaml
 - name: ZooKeeper belongs to its user
@@ -158,6 +229,15 @@ export default defineTask<typeof args, Plan, Prior>({
     switch (p.kind) {
       case 'link':
         return { undo: await applyLink(shell, p.link) };
+      case 'hard': {
+        // Linked beside path, then renamed over it: path is never missing, and never written through.
+        const r = await shell.run(sh`set -e
+${backupScript(p.prior)}
+${tempBeside(p.path, '.runbook-hard')}
+ln -- ${p.src} "$t"
+${placeTemp(p.path)}`);
+        return { undo: recordedBackup(p.prior, r.stdout) };
+      }
       case 'remove': {
         const r = await shell.run(sh`set -e
 ${backupScript(p.prior)}

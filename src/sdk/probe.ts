@@ -26,7 +26,7 @@ interface Owned {
 
 export type PathState =
   | { type: 'absent'; path: string; parentExists: boolean }
-  | (Owned & { type: 'file'; size: number; sha256: string; content?: Buffer })
+  | (Owned & { type: 'file'; size: number; sha256: string; content?: Buffer; /** Inode and link count: which hard links share it. */ ino: number; links: number })
   | (Owned & { type: 'directory' })
   | (Owned & { type: 'link'; target: string })
   | (Owned & { type: 'other' });
@@ -83,6 +83,8 @@ uid=%u
 user=%U
 gid=%g
 group=%G
+ino=%i
+links=%h
 size=%s' -- "$1") || return 1
   echo "$rb_s"
   case $rb_t in
@@ -181,7 +183,7 @@ export function parsePathState(section: string | undefined): PathState {
     const content = encoded !== undefined ? Buffer.from(encoded, 'base64') : undefined;
     // sha256sum prints the hash, then the file name ("-").
     const sha256 = content ? createHash('sha256').update(content).digest('hex') : (kv.get('sha256') ?? '').slice(0, 64);
-    return { ...owned, type, size: Number(kv.get('size')), sha256, ...(content ? { content } : {}) };
+    return { ...owned, type, size: Number(kv.get('size')), sha256, ino: Number(kv.get('ino')), links: Number(kv.get('links')), ...(content ? { content } : {}) };
   }
   if (type === 'link') return { ...owned, type, target: kv.get('target') ?? '' };
   if (type === 'directory' || type === 'other') return { ...owned, type };

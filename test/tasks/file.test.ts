@@ -29,6 +29,53 @@ function release(d: string): void {
 
 const cases: Array<{ name: string; setup?: (d: string) => void; args: (d: string) => Record<string, unknown>; summary: RegExp; expect?: (d: string) => void }> = [
   {
+    name: 'hard: a hard link to a file; undo removes it, the file stays',
+    setup: (d) => writeFileSync(`${d}/data`, 'd\n'),
+    args: (d) => ({ path: `${d}/twin`, state: 'hard', src: `${d}/data` }),
+    summary: /^hard-link .*twin to .*data$/,
+    expect: (d) => assert.is(statSync(`${d}/twin`).ino, statSync(`${d}/data`).ino),
+  },
+  {
+    name: 'hard with force over a file: replaced; undo restores the file byte for byte',
+    setup: (d) => {
+      writeFileSync(`${d}/data`, 'd\n');
+      writeFileSync(`${d}/twin`, 'mine\n', { mode: 0o600 });
+    },
+    args: (d) => ({ path: `${d}/twin`, state: 'hard', src: `${d}/data`, force: true }),
+    summary: /^replace the file at .*twin with a hard link to .*data$/,
+    expect: (d) => assert.is(statSync(`${d}/twin`).ino, statSync(`${d}/data`).ino),
+  },
+  {
+    name: 'hard over a symlink: the symlink is replaced (as Ansible, no force needed); undo puts it back',
+    setup: (d) => {
+      writeFileSync(`${d}/data`, 'd\n');
+      symlinkSync('elsewhere', `${d}/twin`);
+    },
+    args: (d) => ({ path: `${d}/twin`, state: 'hard', src: `${d}/data` }),
+    summary: /^replace the link → elsewhere at .*twin with a hard link to .*data$/,
+    expect: (d) => assert.ok(lstatSync(`${d}/twin`).isFile()),
+  },
+  {
+    name: 'touch on a directory that is there: its mode only, its timestamps left alone',
+    setup: (d) => mkdirSync(`${d}/dir`, { mode: 0o700 }),
+    args: (d) => ({ path: `${d}/dir`, state: 'touch', mode: '0755' }),
+    summary: /dir: mode 0700 → 0755$/,
+    expect: (d) => assert.is(statSync(`${d}/dir`).mode & 0o777, 0o755),
+  },
+  {
+    name: 'no state on a directory that is there: a directory (as Ansible), its mode set',
+    setup: (d) => mkdirSync(`${d}/dir`, { mode: 0o700 }),
+    args: (d) => ({ path: `${d}/dir`, mode: '0750' }),
+    summary: /dir: mode 0700 → 0750$/,
+    expect: (d) => assert.is(statSync(`${d}/dir`).mode & 0o777, 0o750),
+  },
+  {
+    name: 'link with force to a src that is not there yet: made (as Ansible)',
+    args: (d) => ({ path: `${d}/later`, state: 'link', src: 'not-yet', force: true }),
+    summary: /^link .*later → not-yet$/,
+    expect: (d) => assert.is(readlinkSync(`${d}/later`), 'not-yet'),
+  },
+  {
     name: 'directory: creates nested directories with a mode; undo removes the top one it created',
     args: (d) => ({ path: `${d}/a/b/c`, state: 'directory', mode: '0750' }),
     summary: /^create directory .*a\/b\/c$/,
@@ -128,7 +175,25 @@ test('file: state file on a missing path, and a file where a directory is wanted
   writeFileSync(`${dir}/f`, '');
   assert.match(String(await check(file, { path: `${dir}/f`, state: 'directory' }).catch((e) => e)), /is a file, not a directory/);
   assert.throws(() => file.args.parse({ path: '/x', state: 'link' }), /src/);
-  assert.throws(() => file.args.parse({ path: '/x', recurse: true }), /recurse goes with state: directory/);
+  assert.throws(() => file.args.parse({ path: '/x', state: 'file', recurse: true }), /recurse goes with state: directory/);
+});
+
+test('file: links that Ansible refuses, or that would change another path, are clear errors', async () => {
+  const dir = tempDir();
+  writeFileSync(`${dir}/data`, 'd\n');
+  writeFileSync(`${dir}/other`, 'o\n');
+  mkdirSync(`${dir}/d`);
+  const refused = async (args: Record<string, unknown>) => String(await check(file, args).catch((e) => e));
+  assert.match(await refused({ path: `${dir}/other`, state: 'hard', src: `${dir}/data` }), /refusing to replace the file at .*other with a hard link/);
+  assert.match(await refused({ path: `${dir}/x`, state: 'hard', src: `${dir}/missing` }), /does not exist/);
+  assert.match(await refused({ path: `${dir}/x`, state: 'hard', src: `${dir}/d` }), /only files have hard links/);
+  assert.match(await refused({ path: `${dir}/x`, state: 'link', src: 'missing' }), /refusing to link .*x to missing does not exist/);
+  // Under --check an earlier step may create it: reported, not refused.
+  const checked = await check(file, { path: `${dir}/x`, state: 'link', src: 'missing' }, { checkMode: true });
+  assert.match(checked.summary ?? '', /missing does not exist now/);
+  assert.ok(existsSync(`${dir}/data`) && !existsSync(`${dir}/x`));
+  assert.throws(() => file.args.parse({ path: '/x', state: 'hard', src: 'relative' }), /absolute src/);
+  assert.throws(() => file.args.parse({ path: '/x', state: 'link', src: '/y', mode: '0644' }), /owner, group and mode do not go with state: link or hard/);
 });
 
 test('symlink: creates, is idempotent, relinks; undo points it back', async () => {
