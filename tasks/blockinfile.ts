@@ -1,5 +1,5 @@
 import {
-  defineTask, z, ownerArgs, pathArg, applyContent, undoContent, driftOf, checkEdit, insertArgs,
+  defineTask, z, ownerArgs, pathArg, validateArg, applyContent, undoContent, driftOf, checkEdit, insertArgs,
   insertionIndex, joinLines, splitLines, TaskError, type ContentPlan, type ContentUndo,
 } from 'runbook';
 
@@ -19,6 +19,7 @@ const args = z
     ...insertArgs,
     create: z.boolean().default(false).describe('Create the file when it is missing (else a missing file is an error).'),
     backup: z.boolean().default(false).describe('Keep a dated copy of the file beside it before changing it.'),
+    validate: validateArg,
     ...ownerArgs,
   })
   .strict()
@@ -75,7 +76,7 @@ former default \`# {mark} RUNBOOK MANAGED BLOCK\` is taken over), \`{mark}\` rep
 marker, as Ansible finds it; a lone marker is left as it is and a new block added; an END before
 the BEGIN is refused (Ansible deletes the lines between them). An existing block is replaced; a new one goes after the last line matching \`insertafter\` or
 before the last matching \`insertbefore\` (\`EOF\`/\`BOF\`; default EOF). \`state: absent\` (or an
-empty block) removes it. Also \`create\`, \`backup\`, \`owner\`, \`group\`, \`mode\`.
+empty block) removes it. Also \`create\`, \`backup\`, \`validate\` (a command that must pass on the new content first; \`%s\` is its path), \`owner\`, \`group\`, \`mode\`.
 
 \`\`\`yaml
 - name: Cluster hosts
@@ -92,6 +93,7 @@ empty block) removes it. Also \`create\`, \`backup\`, \`owner\`, \`group\`, \`mo
     return checkEdit(ctx.shell, a.path, (text) => editBlock(text, a), {
       create: a.create,
       backup: a.backup,
+      validate: a.validate,
       attrs: { owner: a.owner, group: a.group, mode: a.mode },
     });
   },

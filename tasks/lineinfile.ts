@@ -1,5 +1,5 @@
 import {
-  defineTask, z, ownerArgs, pathArg, applyContent, undoContent, driftOf, checkEdit, insertArgs,
+  defineTask, z, ownerArgs, pathArg, validateArg, applyContent, undoContent, driftOf, checkEdit, insertArgs,
   insertionIndex, joinLines, matchIndex, regexArg, splitLines, type ContentPlan, type ContentUndo,
 } from 'runbook';
 
@@ -15,6 +15,7 @@ const args = z
     ...insertArgs,
     create: z.boolean().default(false).describe('Create the file when it is missing (else a missing file is an error).'),
     backup: z.boolean().default(false).describe('Keep a dated copy of the file beside it before changing it.'),
+    validate: validateArg,
     ...ownerArgs,
   })
   .strict()
@@ -74,7 +75,7 @@ finds lines by literal text instead; \`firstmatch\` uses the first match instead
 \`backrefs\` fills \`line\` with the match's groups (\`\\1\`, \`\\g<name>\`) and leaves the file alone
 when nothing matches. Regexps are JavaScript regular expressions, with Python's \`\\A\`,
 \`(?P<name>)\` and \`(?P=name)\` read as Python means them. \`create: true\` creates a missing
-file. Also \`backup\`, \`owner\`, \`group\`, \`mode\`. A symlink at path is followed.
+file. Also \`backup\`, \`validate\` (a command that must pass on the new content first; \`%s\` is its path), \`owner\`, \`group\`, \`mode\`. A symlink at path is followed.
 
 \`\`\`yaml
 - name: ZooKeeper keeps transaction logs apart
@@ -89,6 +90,7 @@ file. Also \`backup\`, \`owner\`, \`group\`, \`mode\`. A symlink at path is foll
     return checkEdit(ctx.shell, a.path, (text) => editLines(text, a), {
       create: a.create,
       backup: a.backup,
+      validate: a.validate,
       attrs: { owner: a.owner, group: a.group, mode: a.mode },
     });
   },

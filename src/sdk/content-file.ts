@@ -11,6 +11,7 @@
 
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
+import { z } from 'zod';
 import type { Readable } from 'node:stream';
 import { expectSize, placeTemp, tempBeside, type HostShell } from '../transport/host.js';
 import { raw, sh, type ShellText } from '../shell/quote.js';
@@ -23,6 +24,13 @@ import { homeScript, parsePathState, PROBE_FUNCTION, probeScript, splitSections,
 
 /** A path on the host, or one relative to a user's home directory (looked up with getent on the host). */
 export type Dest = string | { user: string; relative: string };
+
+/** Ansible's `validate`, for every task that writes a file's content. */
+export const validateArg = z
+  .string()
+  .includes('%s', { message: 'validate must contain %s (the path of the new file)' })
+  .optional()
+  .describe('A command that must succeed on the new content before it replaces the old; `%s` is the new file (visudo -cf %s).');
 
 export interface ContentPlan {
   path: string;

@@ -15,6 +15,8 @@ export interface EditOptions {
   /** Create the file when it is missing (otherwise a missing file that needs lines is an error). */
   create?: boolean;
   backup?: boolean;
+  /** A command run on the new content before it replaces the old (`%s`: its path). */
+  validate?: string;
 }
 
 export async function checkEdit(
@@ -33,7 +35,7 @@ export async function checkEdit(
     throw new TaskError(`${found.path} does not exist`, { hint: 'set create: true to create it' });
   }
   const after = crlf ? edited.replaceAll('\n', '\r\n') : edited;
-  return planContent(found, { content: encodeLossless(after), attrs: options.attrs, backup: options.backup });
+  return planContent(found, { content: encodeLossless(after), attrs: options.attrs, backup: options.backup, validate: options.validate });
 }
 
 /** A file's lines without the final newline, so that joinLines(splitLines(t)) === t for texts ending in one. */

@@ -5,13 +5,13 @@ import { posix } from 'node:path';
 import { z } from 'zod';
 import { type CheckResult, type TaskContext } from '../task/types.js';
 import { ownerArgs, pathArg } from './attrs.js';
-import { planContent, probeContent, type ContentPlan, type ContentUndo } from './content-file.js';
+import { planContent, probeContent, validateArg, type ContentPlan, type ContentUndo } from './content-file.js';
 
 export const putArgs = {
   dest: z.string().min(1).describe('The file to write on the host (a symlink there is followed).'),
   ...ownerArgs,
   backup: z.boolean().default(false).describe('Keep a dated copy of the replaced file beside it (Ansible\'s `backup`).'),
-  validate: z.string().includes('%s', { message: 'validate must contain %s (the path of the new file)' }).optional().describe('A command that must succeed on the new content before it replaces the old; `%s` is the file.'),
+  validate: validateArg,
   force: z.boolean().default(true).describe('false: an existing dest is left as it is, whatever its content.'),
 };
 

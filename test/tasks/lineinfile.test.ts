@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import lineinfile, { editLines } from '../../tasks/lineinfile.js';
 import { check, cleanup, converge, hostileValues, lifecycle, tempDir } from '../helpers/task-harness.js';
 import { exec } from '../helpers/exec.js';
@@ -58,6 +58,7 @@ const againstAnsible: Array<[string, string, Record<string, unknown>]> = [
   ['firstmatch inserts after the first insertafter match', 'a\nb\na\n', { line: 'new', insertafter: '^a$', firstmatch: true }],
   ['search_string finds a line by literal text', 'path=/a.b\npath=/a+b\n', { search_string: '/a.b', line: 'path=/c' }],
   ['search_string with state absent', 'keep\ndrop (this)\n', { search_string: '(this)', state: 'absent' }],
+  ['validate that passes: the line is written', 'x=1\n', { regexp: '^x=', line: 'x=9', validate: "grep -q '^x=9$' %s" }],
 ];
 for (const [name, before, args] of againstAnsible) {
   test(`lineinfile as ansible-core's: ${name}`, async () => {
@@ -71,6 +72,20 @@ for (const [name, before, args] of againstAnsible) {
     assert.is(done.apply !== undefined || !done.check.inSync, /"changed": true/.test(r.stdout), r.stdout);
   });
 }
+
+test('lineinfile: a validate that fails leaves the file as it was, as in ansible-core', async () => {
+  const dir = tempDir();
+  for (const f of ['ours', 'theirs']) writeFileSync(`${dir}/${f}`, 'x=1\n');
+  const args = { regexp: '^x=', line: 'x=bad', validate: "grep -q '^x=[0-9]*$' %s" };
+  const r = await exec('ansible', ['localhost', '-c', 'local', '-i', 'localhost,', '-m', 'lineinfile', '-a', JSON.stringify({ path: `${dir}/theirs`, ...args })]);
+  assert.is.not(r.code, 0, r.stdout);
+  assert.match(r.stdout, /failed to validate/);
+  const error = await converge(lineinfile, { path: `${dir}/ours`, ...args }).catch((e: Error) => e);
+  assert.match(String(error), /validate command failed/);
+  assert.is(readFileSync(`${dir}/ours`, 'utf8'), 'x=1\n');
+  assert.is(readFileSync(`${dir}/theirs`, 'utf8'), 'x=1\n');
+  assert.equal(readdirSync(dir).sort(), ['ours', 'theirs'], 'no temporary file left');
+});
 
 test('lineinfile: Python inline flags and \\Z are refused at the argument, naming what to write', () => {
   const flags = lineinfile.args.safeParse({ path: '/x', regexp: '(?i)^kafka', line: 'x' });
