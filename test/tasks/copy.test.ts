@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import copy from '../../tasks/copy.js';
 import template from '../../tasks/template.js';
 import { check, cleanup, converge, hostileValues, lifecycle, tempDir, undo } from '../helpers/task-harness.js';
+import { exec } from '../helpers/exec.js';
 
 test.after(cleanup);
 
@@ -97,6 +98,26 @@ for (const c of cases) {
     c.expect(dir);
   });
 }
+
+test('copy remote_src: a file on the host, as ansible-core copies it; idempotent; undo restores the old dest', async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'src.conf'), 'a=1\nb=2\n', { mode: 0o600 });
+  for (const f of ['ours', 'theirs']) writeFileSync(join(dir, f), 'old\n');
+  const r = await exec('ansible', ['localhost', '-c', 'local', '-i', 'localhost,', '-m', 'copy', '-a', JSON.stringify({ src: join(dir, 'src.conf'), dest: join(dir, 'theirs'), remote_src: true, mode: '0640' })]);
+  assert.is(r.code, 0, r.stdout);
+  const args = { src: join(dir, 'src.conf'), dest: join(dir, 'ours'), remote_src: true, mode: '0640' };
+  const run = await lifecycle(copy, args, { root: dir });
+  assert.match(run.check.summary ?? '', /ours/);
+  await converge(copy, args);
+  assert.ok((await check(copy, args)).inSync, 'a second run changes nothing');
+  assert.is(readFileSync(join(dir, 'ours'), 'utf8'), readFileSync(join(dir, 'theirs'), 'utf8'));
+  assert.is(statSync(join(dir, 'ours')).mode & 0o777, statSync(join(dir, 'theirs')).mode & 0o777);
+  const missing = await check(copy, { src: join(dir, 'nope'), dest: join(dir, 'x'), remote_src: true }).catch((e: Error) => e);
+  assert.match(String(missing), /src .*nope does not exist on the host/);
+  const directory = await check(copy, { src: dir, dest: join(dir, 'x'), remote_src: true }).catch((e: Error) => e);
+  assert.match(String(directory), /is a directory: remote_src copies one file/);
+  assert.throws(() => copy.args.parse({ src: 'relative', dest: '/x', remote_src: true }), /absolute path on the host/);
+});
 
 test('copy: the diff shows old and new content', async () => {
   const dir = tempDir();
