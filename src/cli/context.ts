@@ -24,10 +24,9 @@ export async function openProjectAt(dir: string): Promise<Project> {
   return { dir, library, registry: await loadTaskRegistry(library.layers) };
 }
 
+/** A runbook and the inventory it plays on, with the group_vars/ and host_vars/ beside the runbook too. */
 export async function loadPlayInput(project: Project, ref: string, inventoryPath: string | undefined): Promise<{ runbook: Runbook; inventory: Inventory }> {
-  const [runbook, inventory] = await Promise.all([
-    loadRunbook(ref, { library: project.library, registry: project.registry }),
-    loadInventory(inventoryPath ?? defaultInventory(project.library)),
-  ]);
+  const runbook = await loadRunbook(ref, { library: project.library, registry: project.registry });
+  const inventory = await loadInventory(inventoryPath ?? defaultInventory(project.library), { varsDirs: [runbook.dir] });
   return { runbook, inventory };
 }

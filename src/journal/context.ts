@@ -26,6 +26,6 @@ export async function reloadContext(header: RunHeader, given: Vars, project: { l
     });
   }
   const runbook = await loadRunbook(header.runbook.file, project);
-  const inventory = await loadInventory(header.inventory.file);
+  const inventory = await loadInventory(header.inventory.file, { varsDirs: [runbook.dir] });
   return { registry, runbook, inventory, extraVars: { ...header.extraVars, ...given } };
 }

@@ -42,7 +42,12 @@ function implicitInventory(): Inventory {
   };
 }
 
-export async function loadInventory(path: string | undefined): Promise<Inventory> {
+/**
+ * The inventory at `path`, with the group_vars/ and host_vars/ beside it, then those in `varsDirs`
+ * (beside the runbook, as Ansible reads them beside the playbook: they win for the same group or
+ * host; a more specific group still wins over `all`).
+ */
+export async function loadInventory(path: string | undefined, options: { varsDirs?: string[] } = {}): Promise<Inventory> {
   if (path === undefined) return implicitInventory();
   const file = resolve(path);
   let bytes: Buffer;
@@ -56,7 +61,10 @@ export async function loadInventory(path: string | undefined): Promise<Inventory
   const { text, vaulted } = openIfVaulted(file, bytes.toString('utf8'));
   const raw = ['.yaml', '.yml', '.json'].includes(extname(file)) ? parseYamlInventory(parseYamlText(file, text, hash)) : parseIniInventory(file, text);
   if (vaulted) for (const entry of [...raw.hosts.values(), ...raw.groups.values()]) markRevealed(entry.vars);
-  const dirsHash = await mergeVarsDirs(raw, dirname(file));
+  const dirs = [...new Set([dirname(file), ...(options.varsDirs ?? []).map((d) => resolve(d))])];
+  const dirsHashes: string[] = [];
+  for (const dir of dirs) dirsHashes.push(await mergeVarsDirs(raw, dir));
+  const dirsHash = dirsHashes.join('');
   return buildInventory(file, dirsHash ? createHash('sha256').update(hash).update(dirsHash).digest('hex') : hash, raw);
 }
 

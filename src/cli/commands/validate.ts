@@ -26,13 +26,14 @@ async function validate(refs: string[], flags: { inventory?: string; extraVars: 
   const project = await openProject();
   const extraVars = await parseExtraVars(flags.extraVars);
   const inventoryPath = flags.inventory ?? defaultInventory(project.library);
-  const inventory = inventoryPath === undefined ? undefined : await loadInventory(inventoryPath);
+
   // Without names: the project's own runbooks (those of packages and ours are checked by their authors).
   const names = refs.length > 0 ? refs : (await listRunbooks(project.library)).filter((r) => r.layer === project.library.layers[0]).map((r) => r.file);
   let failed = 0;
   for (const ref of names) {
     try {
       const runbook = await loadRunbook(ref, project);
+      const inventory = inventoryPath === undefined ? undefined : await loadInventory(inventoryPath, { varsDirs: [runbook.dir] });
       if (inventory) await planPlay({ runbook, inventory, registry: project.registry, extraVars, tags: { only: [], skip: [] } });
       process.stdout.write(`ok: ${ref}\n`);
     } catch (e) {
