@@ -90,6 +90,11 @@ export interface StepDecl {
    * chain (engine/handlers.ts), so a runbook included twice restarts through its own handlers.
    */
   origin: string[];
+  /**
+   * Vars that the runbook and the includes that led to this step declare `required: true` (and no
+   * include set): each host the step runs on must have them. Absent: none.
+   */
+  required?: string[];
   /** sha256 of the step's own YAML (after include vars are bound); resume compares it. */
   hash: string;
   name: string;

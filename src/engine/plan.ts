@@ -7,7 +7,7 @@ import { handlerId, reachedBy } from './handlers.js';
 import { revealedSecrets } from '../vault/keyring.js';
 import { UserError, isUserError } from '../errors.js';
 import { matchHosts } from '../load/patterns.js';
-import { hostVars, templatedVars } from '../load/vars.js';
+import { checkRequired, hostVars, templatedVars } from '../load/vars.js';
 import { defaultsOf } from '../load/var-decls.js';
 import { resolveStepArgs } from '../load/args.js';
 import { evaluateCondition, renderTemplateFile, renderValue } from '../template/index.js';
@@ -109,6 +109,7 @@ export async function planPlay(options: PlanOptions): Promise<Plan> {
     const perHost = new Map<string, HostStepPlan>();
     for (const host of hosts) {
       const vars = varsFor(host, step.scope);
+      checkRequired(runbook, step, host, vars);
       collectSecrets(runbook, vars, redactor);
       try {
         const hp = planHostStep(step, vars, registry, registered, redactor);

@@ -47,6 +47,8 @@ interface Frame {
   tags: string[];
   /** An include's `irreversible`: every step it brings in is a point of no return. */
   irreversible?: string;
+  /** Vars the runbooks that led here require and their includes did not set (StepDecl.required). */
+  required: string[];
   hosts: string;
   /** The `hosts:` of the includes that led here: each narrows every step below it. */
   within: string[];
@@ -91,7 +93,8 @@ class Expander {
   async load(file: string): Promise<Runbook> {
     const top = await this.parseFile(file);
     const hosts = top.header.hosts ?? 'all';
-    await this.expand(top, { idPrefix: '', origin: [], stack: [file], scope: {}, scopePositions: {}, when: [], tags: [], hosts, hostsPos: top.hostsPos, within: [], withinPos: [] });
+    const required = Object.keys(top.vars).filter((name) => top.vars[name].required);
+    await this.expand(top, { idPrefix: '', origin: [], stack: [file], scope: {}, scopePositions: {}, when: [], tags: [], required, hosts, hostsPos: top.hostsPos, within: [], withinPos: [] });
     throwCollected(this.errors);
     const hash = createHash('sha256');
     for (const f of this.files.values()) hash.update(f.source.hash);
@@ -164,6 +167,7 @@ class Expander {
       whenPos: frame.whenPos,
       tags: frame.tags,
       irreversible: frame.irreversible,
+      required: frame.required,
       handler: false,
     };
     for (const [i, node] of rb.steps.entries()) {
@@ -233,8 +237,11 @@ class Expander {
     delete includeVarPositions.scope;
     const includeVars = step.vars ?? {};
     const scope = { ...defaultsOf(included.vars), ...frame.scope, ...includeVars };
+    const required = [...frame.required];
     for (const [name, decl] of Object.entries(included.vars)) {
-      if (decl.required && !Object.hasOwn(scope, name)) this.required[name] ??= decl;
+      if (!decl.required || Object.hasOwn(scope, name)) continue;
+      this.required[name] ??= decl;
+      if (!required.includes(name)) required.push(name);
     }
     const when = step.when === undefined ? [] : (Array.isArray(step.when) ? step.when : [step.when]).map(String);
     await this.expand(included, {
@@ -247,6 +254,7 @@ class Expander {
       whenPos: entry('when') ? rb.source.pos(entry('when')!.value) : frame.whenPos,
       tags: [...frame.tags, ...(step.tags === undefined ? [] : Array.isArray(step.tags) ? step.tags : [step.tags])],
       irreversible: step.irreversible ?? frame.irreversible,
+      required,
       // What an include brings in runs only on hosts of the including runbook (its default hosts)
       // and of the include's own `hosts:`, as a play's hosts bound a role's tasks: base.yaml says
       // `hosts: all`, but included by install-cluster it runs on the cluster's hosts only.

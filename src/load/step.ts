@@ -35,6 +35,8 @@ export interface StepContext {
   tags: string[];
   /** The includes' `irreversible`, for steps that do not say their own. */
   irreversible?: string;
+  /** Vars the runbooks that led here require (StepDecl.required). */
+  required: string[];
   handler: boolean;
 }
 
@@ -166,6 +168,7 @@ export function parseTaskStep(node: Node, index: number, ctx: StepContext): { st
   const step: StepDecl = {
     id,
     origin: ctx.origin,
+    ...(ctx.required.length ? { required: ctx.required } : {}),
     hash: createHash('sha256')
       .update(JSON.stringify({ task: task.name, args, raw, scope: ctx.scope, hosts: ctx.hosts, ...(ctx.within.length ? { within: ctx.within } : {}), when: ctx.when, tags: ctx.tags }))
       .digest('hex'),

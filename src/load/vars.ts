@@ -4,7 +4,7 @@
 // group_names, hostvars.
 
 import { UserError } from '../errors.js';
-import type { Inventory, Runbook, Vars } from '../model.js';
+import type { Inventory, Runbook, StepDecl, Vars } from '../model.js';
 import { renderValue } from '../template/index.js';
 import { hasTemplate } from './step.js';
 import { groupHosts, hostGroups, inventoryVars } from './inventory-query.js';
@@ -47,20 +47,28 @@ function groupNames(inventory: Inventory, host: string): string[] {
   return hostGroups(inventory, host).filter((g) => g !== 'all' && g !== 'ungrouped');
 }
 
-/** Required vars must be set, and set values must have their declared type. */
+/** Set values must have their declared type (required ones are checked per step: checkRequired). */
 function checkDeclared(runbook: Runbook, host: string, vars: Vars): void {
   for (const [name, decl] of Object.entries(runbook.vars)) {
-    if (!Object.hasOwn(vars, name)) {
-      if (decl.required) {
-        throw new UserError('vars', `required var "${name}" is not set`, {
-          pos: decl.pos,
-          host,
-          hint: `set it in the inventory (host or group vars) or with -e ${name}=...`,
-        });
-      }
-    } else if (!hasTemplate(vars[name]) && !matchesType(vars[name], decl.type)) {
+    if (Object.hasOwn(vars, name) && !hasTemplate(vars[name]) && !matchesType(vars[name], decl.type)) {
       throw new UserError('vars', `var "${name}" must be a ${decl.type}, got ${JSON.stringify(vars[name])}`, { pos: decl.pos, host });
     }
+  }
+}
+
+/**
+ * The vars a step requires (StepDecl.required) must be set on each host it runs on: a var that
+ * kafka.yaml requires is no business of a host only ZooKeeper steps run on.
+ */
+export function checkRequired(runbook: Runbook, step: StepDecl, host: string, vars: Vars): void {
+  for (const name of step.required ?? []) {
+    if (Object.hasOwn(vars, name)) continue;
+    throw new UserError('vars', `required var "${name}" is not set`, {
+      pos: runbook.vars[name]?.pos ?? step.pos,
+      host,
+      step: step.name,
+      hint: `set it in the inventory (host or group vars) or with -e ${name}=...`,
+    });
   }
 }
 

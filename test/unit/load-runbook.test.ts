@@ -9,6 +9,7 @@ import { openLibrary, type Library } from '../../src/project/library.js';
 import { taskLayer } from '../helpers/layers.js';
 import { loadInventory } from '../../src/load/inventory.js';
 import { hostVars } from '../../src/load/vars.js';
+import { planPlay } from '../../src/engine/plan.js';
 import { resolveStepArgs } from '../../src/load/args.js';
 import { formatUserError } from '../../src/load/format-error.js';
 import { runbookJsonSchema } from '../../src/load/json-schema.js';
@@ -130,20 +131,40 @@ test('missing template variable: named, at file:line:col inside the string', asy
   assert.is(where(e2), `${errorsDir}/missing-var.yaml:11:17`);
 });
 
-test('missing required var: at its declaration, naming the host', async () => {
+test('missing required var: at its declaration, naming the host and the step', async () => {
   const rb = await loadRunbook('errors/needs-token', { library, registry });
   const inventory = await loadInventory(undefined);
+  const plan = (extraVars: Record<string, unknown>) => planPlay({ runbook: rb, inventory, registry, extraVars, tags: { only: [], skip: [] } });
+  const err = (await plan({}).catch((e: unknown) => e)) as UserError;
+  assert.ok(isUserError(err), String(err));
+  assert.is(err.kind, 'vars');
+  assert.is(err.message, 'required var "token" is not set');
+  assert.is(err.host, 'localhost');
+  assert.is(err.step, 'Use it');
+  assert.is(where(err), `${errorsDir}/needs-token.yaml:3:3`);
+  await plan({ token: 's3cret' });
+});
+
+test("a var an included runbook requires: checked on the hosts its steps run on, not on the others'", async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'runbook-required-'));
   try {
-    hostVars(rb, inventory, 'localhost', {});
-    assert.unreachable('no error');
-  } catch (e) {
-    const err = e as UserError;
-    assert.is(err.kind, 'vars');
-    assert.is(err.message, 'required var "token" is not set');
-    assert.is(err.host, 'localhost');
-    assert.is(where(err), `${errorsDir}/needs-token.yaml:3:3`);
+    await mkdir(join(dir, 'runbooks'));
+    const write = (name: string, text: string) => writeFile(join(dir, 'runbooks', `${name}.yaml`), text);
+    await write('site', 'hosts: zookeeper:kafka\nsteps:\n  - include: zk\n  - include: broker\n');
+    await write('zk', 'hosts: zookeeper\nvars:\n  myid: { type: number, required: true }\nsteps:\n  - name: Id\n    echo: { msg: "id {{myid}}" }\n');
+    await write('broker', 'hosts: kafka\nvars:\n  broker_id: { type: number, required: true }\nsteps:\n  - name: Id\n    echo: { msg: "id {{broker_id}}" }\n');
+    // ZooKeeper and Kafka on hosts of their own: no host has both ids.
+    await writeFile(join(dir, 'inv.yaml'), 'all:\n  children:\n    zookeeper:\n      hosts: { zk1: { myid: 1 } }\n    kafka:\n      hosts: { k1: { broker_id: 1 }, k2: {} }\n');
+    const rb = await loadRunbook('site', { library: await openLibrary(dir), registry });
+    const inventory = await loadInventory(join(dir, 'inv.yaml'));
+    const err = (await planPlay({ runbook: rb, inventory, registry, extraVars: {}, tags: { only: [], skip: [] } }).catch((e: unknown) => e)) as UserError;
+    assert.ok(isUserError(err), String(err));
+    assert.is(err.message, 'required var "broker_id" is not set');
+    assert.is(err.host, 'k2', 'zk1 has no broker_id and is not asked for one');
+    await planPlay({ runbook: rb, inventory, registry, extraVars: {}, tags: { only: [], skip: [] }, limit: 'zk1:k1' });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
-  assert.is(hostVars(rb, inventory, 'localhost', { token: 's3cret' }).token, 's3cret');
 });
 
 test('includes: ids, scope, hosts, when, tags, markers and handlers', async () => {
