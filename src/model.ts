@@ -127,6 +127,10 @@ export interface StepDecl {
   loop?: unknown;
   /** Name of the loop variable (Ansible's loop_control.loop_var), default `item`. */
   loopVar: string;
+  /** loop_control.index_var: a var holding the item's index. */
+  indexVar?: string;
+  /** loop_control.label: a template naming each item in the summary. */
+  loopLabel?: string;
   ignoreErrors: boolean;
   /** Ansible's any_errors_fatal: a failure on one host stops the play everywhere. */
   anyErrorsFatal: boolean;

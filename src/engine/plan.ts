@@ -182,8 +182,7 @@ async function checkTemplateFiles(runbook: Runbook, step: StepDecl, hp: HostStep
   if (!templateFiles || !hp.calls) return;
   const searchDirs = templateSearchDirs(runbook, step);
   for (const call of hp.calls) {
-    const vars = call.item ? { ...hp.vars, [step.loopVar]: call.item.value } : hp.vars;
-    for (const path of templateFiles(call.args)) await renderTemplateFile(await resolveTemplatePath(searchDirs, path), vars);
+    for (const path of templateFiles(call.args)) await renderTemplateFile(await resolveTemplatePath(searchDirs, path), callVars(step, hp.vars, call.item));
   }
 }
 
@@ -195,9 +194,15 @@ export function renderCalls(step: StepDecl, vars: Vars, registry: TaskRegistry):
     throw new UserError('schema', `loop must be a list, got ${typeof items}`, { pos: step.positions['loop'] ?? step.pos, step: step.name });
   }
   return items.map((value, index) => ({
-    args: resolveStepArgs(step, { ...vars, [step.loopVar]: value }, registry),
+    args: resolveStepArgs(step, callVars(step, vars, { value, index }), registry),
     item: { value, index },
   }));
+}
+
+/** One call's vars: the host's, with the loop item and, with loop_control.index_var, its index. */
+export function callVars(step: StepDecl, vars: Vars, item: Call['item']): Vars {
+  if (!item) return vars;
+  return { ...vars, [step.loopVar]: item.value, ...(step.indexVar ? { [step.indexVar]: item.index } : {}) };
 }
 
 export function falseWhen(expr: string): string {

@@ -5,12 +5,12 @@
 import { resolveBecome } from '../transport/become.js';
 import { dirname } from 'node:path';
 import { isUnreachable, isUserError, TaskError } from '../errors.js';
-import { evaluateCondition, renderTemplateFile } from '../template/index.js';
+import { evaluateCondition, renderTemplateFile, renderValue } from '../template/index.js';
 import type { StepDecl, Vars } from '../model.js';
 import type { ApplyResult, FileDiff, TaskContext, TaskDefinition } from '../task/types.js';
 import { HostShell } from '../transport/host.js';
 import type { EventError, RunEvent, StepStatus } from './events.js';
-import { collectSecretArgs, falseWhen, renderCalls, type Call, type PlannedStep } from './plan.js';
+import { callVars, collectSecretArgs, falseWhen, renderCalls, type Call, type PlannedStep } from './plan.js';
 import type { HostPreview } from './confirm.js';
 import { Emitter } from './emitter.js';
 import type { HostState, RunState, StepOutcome } from './state.js';
@@ -188,8 +188,7 @@ async function firstCheckCommands(state: RunState, planned: PlannedStep, hs: Hos
     for (const call of hp.calls) {
       const recorder = new RecordingTransport(hs.name);
       const shell = withStepBecome(new HostShell(recorder, hs.shell.loginUser), step, hp.becomeUser, hs, vars);
-      const callVars = call.item ? { ...vars, [step.loopVar]: call.item.value } : vars;
-      const ctx = taskContext(state, planned, hs, shell, call, callVars, step.checkMode ?? state.checkMode, hs.signals.task);
+      const ctx = taskContext(state, planned, hs, shell, call, callVars(step, vars, call.item), step.checkMode ?? state.checkMode, hs.signals.task);
       // Nothing of the recording may show or reach other hosts.
       await task.check({ ...ctx, log: () => {}, peers: () => { throw new Recorded(); } }).catch(() => undefined);
       if (recorder.script !== undefined) commands.push(recorder.script);
@@ -330,8 +329,11 @@ async function runCalls(state: RunState, planned: PlannedStep, hs: HostState, lo
   const shell = withStepBecome(loginShell, planned.step, hp.becomeUser, hs, vars);
   const outcomes: CallOutcome[] = [];
   for (const call of calls) {
-    const callVars = call.item ? { ...vars, [step.loopVar]: call.item.value } : vars;
-    outcomes.push(await runCall(state, planned, hs, task, shell, call, callVars));
+    const itemVars = callVars(step, vars, call.item);
+    const outcome = await runCall(state, planned, hs, task, shell, call, itemVars);
+    // loop_control.label names the item in the summary (as Ansible's "(item=<label>)").
+    const label = step.loopLabel !== undefined && call.item ? String(renderValue(step.loopLabel, itemVars, { positions: step.positions, path: 'loop_control.label' })) : undefined;
+    outcomes.push(label === undefined ? outcome : { ...outcome, summary: outcome.summary ? `${label}: ${outcome.summary}` : label });
   }
   const combined = step.loop === undefined ? outcomes[0] : aggregate(outcomes, calls);
   const undoRecords = outcomes.flatMap((o, i) =>

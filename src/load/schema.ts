@@ -49,7 +49,14 @@ export const stepKeywordSchemas = {
   run_once: z.boolean(),
   throttle: z.number().int().positive().describe('At most this many hosts run the step at once (1: one host after the other, e.g. a rolling restart)'),
   loop: z.union([z.array(z.unknown()), z.string()]),
-  loop_control: z.object({ loop_var: identifier }).strict(),
+  loop_control: z
+    .object({
+      loop_var: identifier.describe('The name of the loop variable (default item)'),
+      index_var: identifier.describe("A variable holding the item's index, from 0"),
+      label: z.string().describe("What names each item in the step's summary (a template: {{item.name}})"),
+    })
+    .partial()
+    .strict(),
   ignore_errors: z.boolean(),
   any_errors_fatal: z.boolean().describe("When this step fails on a host, stop the play on every host: those waiting for their turn (throttle) do not start it (Ansible's any_errors_fatal)"),
   no_log: z.boolean().describe("Hide the step's output, diff, messages and registered values from the screen, --json and the journal (Ansible's no_log)"),

@@ -164,7 +164,7 @@ export function parseTaskStep(node: Node, index: number, ctx: StepContext): { st
     });
     if (errors.length) return { errors };
   }
-  const loopControl = raw.loop_control as { loop_var?: string } | undefined;
+  const loopControl = raw.loop_control as { loop_var?: string; index_var?: string; label?: string } | undefined;
   const step: StepDecl = {
     id,
     origin: ctx.origin,
@@ -193,6 +193,8 @@ export function parseTaskStep(node: Node, index: number, ctx: StepContext): { st
     throttle: raw.throttle as number | undefined,
     loop: raw.loop,
     loopVar: loopControl?.loop_var ?? 'item',
+    ...(loopControl?.index_var ? { indexVar: loopControl.index_var } : {}),
+    ...(loopControl?.label !== undefined ? { loopLabel: loopControl.label } : {}),
     ignoreErrors: raw.ignore_errors === true,
     anyErrorsFatal: raw.any_errors_fatal === true,
     noLog: raw.no_log === true,

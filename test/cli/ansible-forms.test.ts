@@ -29,6 +29,16 @@ const TASKS = `
     ansible.builtin.file: path={{ out }}/data state=directory mode=0750
   - name: A file from content (key=value mode)
     copy: content=hello dest={{out}}/hello mode=0640
+  - name: One file per item (loop_control with index_var and label)
+    copy:
+      dest: "{{ out }}/item-{{ idx }}"
+      content: "{{ item.name }}\\n"
+    loop:
+      - { name: alpha, token: t1 }
+      - { name: beta, token: t2 }
+    loop_control:
+      index_var: idx
+      label: "{{ item.name }}"
   - name: A step keyword as YAML 1.1 says it
     command: test -d {{out}}/data
     become: no
@@ -72,10 +82,13 @@ test('the same tasks in both tools: equal trees, equal changes, then nothing to 
   assert.equal(tree(join(dir, 'by-runbook')), tree(join(dir, 'by-ansible')));
   assert.equal(
     tree(join(dir, 'by-runbook')).map((l) => l.split(' ').slice(0, 2).join(' ')),
-    ['app.conf 644', 'data/ 750', 'hello 640', 'log 644', 'marker 644', 'touched 644'],
+    ['app.conf 644', 'data/ 750', 'hello 640', 'item-0 644', 'item-1 644', 'log 644', 'marker 644', 'touched 644'],
   );
   assert.is(changedOf(r1.stdout), changedOf(a1.stdout), `${r1.stdout}\n${a1.stdout}`);
-  assert.is(changedOf(r1.stdout), 5);
+  assert.is(changedOf(r1.stdout), 6);
+  // Each item named by its label, as Ansible's "(item=alpha)"; the rest of the item not shown.
+  assert.match(r1.stdout, /^changed: \[localhost\] One file per item [^\n]*alpha: create [^\n]*item-0[^\n]*beta: create [^\n]*item-1/m);
+  assert.not.match(r1.stdout, /t1|t2/);
   const [a2, r2] = [await ansible(), await ours()];
   assert.is(changedOf(a2.stdout), 0, a2.stdout);
   assert.is(changedOf(r2.stdout), 0, r2.stdout);
