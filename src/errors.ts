@@ -20,16 +20,44 @@ export interface ErrorContext {
   hint?: string;
 }
 
+/** What went wrong, for a program to tell apart (--json, JUnit) and for the exit code (cli/action.ts). */
+export type ErrorKind =
+  | 'ambiguous'
+  | 'changed'
+  | 'config'
+  | 'extra-vars'
+  | 'file'
+  | 'host-key'
+  | 'include'
+  | 'interrupted'
+  | 'inventory'
+  | 'journal'
+  | 'lab'
+  | 'locked'
+  | 'not-found'
+  | 'package'
+  | 'project'
+  | 'run'
+  | 'schema'
+  | 'task'
+  | 'task-module'
+  | 'template'
+  | 'unreachable'
+  | 'usage'
+  | 'vars'
+  | 'vault'
+  | 'version'
+  | 'yaml';
+
 export class UserError extends Error {
   readonly [USER_ERROR] = true;
   readonly pos?: SourcePos;
   readonly host?: string;
   readonly step?: string;
   readonly hint?: string;
-  /** A short machine-readable kind, e.g. 'yaml', 'schema', 'template', 'unreachable', 'host-key'. */
-  readonly kind: string;
+  readonly kind: ErrorKind;
 
-  constructor(kind: string, message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+  constructor(kind: ErrorKind, message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'UserError';
     this.kind = kind;

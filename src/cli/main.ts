@@ -20,6 +20,7 @@ import { register as status } from './commands/status.js';
 import { register as vault } from './commands/vault.js';
 import { setProjectDir } from '../project/find.js';
 import { runbookVersion } from '../project/version.js';
+import { exitCodesHelp } from '../engine/exit-codes.js';
 import type { VaultFlags } from './vault-secrets.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -38,20 +39,7 @@ const program = new Command('runbook')
     // Loaded here, not above: `runbook --help` pays for none of it.
     await (await import('./vault-secrets.js')).useVaultFlags(flags);
   })
-  .addHelpText(
-    'after',
-    `
-Exit codes:
-  0    every host ok
-  1    bad input (runbook, inventory, template, arguments): nothing was run
-  2    a host failed
-  3    --detailed-exitcode: something changed (or, with --check, would change)
-  4    a host was unreachable
-  5    status: degraded (a member or broker down, partitions under-replicated, ...)
-  6    status: down (no ZooKeeper quorum, partitions offline, no broker answering)
-  99   interrupted (Ctrl-C): resumable with \`runbook resume\`
-  250  internal error (a bug in runbook: the stack is printed)`,
-  );
+  .addHelpText('after', `\n${exitCodesHelp()}`);
 
 init(program);
 play(program);
