@@ -71,5 +71,5 @@ export async function confirmStep(state: RunState, planned: PlannedStep, targets
 
 /** A step the operator skipped, reported on `hs` (after its step-start). */
 export async function skipConfirmed(state: RunState, planned: PlannedStep, hs: HostState): Promise<void> {
-  await report(state, planned, hs, Date.now(), { status: 'skipped', reason: CONFIRM_SKIPPED });
+  await report(state, planned, hs, Date.now(), { status: 'skipped', skip: 'declined', reason: CONFIRM_SKIPPED });
 }

@@ -7,6 +7,13 @@ import type { FileDiff } from '../task/types.js';
 
 export type StepStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable';
 
+/**
+ * Why a step was skipped on a host, as data: `condition` its `when` is false (or a loop has no
+ * items); `passed-over` a resume or --from did not run it (what it did before still stands);
+ * `declined` --confirm said no; `unknowable` --check cannot tell what it would do (a command).
+ */
+export type SkipKind = 'condition' | 'passed-over' | 'declined' | 'unknowable';
+
 export interface EventError {
   message: string;
   /** UserError kind ('task', 'unreachable', 'template', ...) or 'internal'. */
@@ -35,7 +42,8 @@ export type RunEvent =
       stepName: string;
       task: string;
       status: StepStatus;
-      /** Why skipped (when false, --check, tags, resumed...). */
+      /** Why skipped, as data (journal/state.ts reads it) and in words (reason). */
+      skip?: SkipKind;
       reason?: string;
       summary?: string;
       diff?: FileDiff[];

@@ -9,7 +9,7 @@ import { evaluateCondition, renderTemplateFile, renderValue } from '../template/
 import type { StepDecl, Vars } from '../model.js';
 import type { ApplyResult, FileDiff, TaskContext, TaskDefinition } from '../task/types.js';
 import { HostShell } from '../transport/host.js';
-import type { EventError, RunEvent, StepStatus } from './events.js';
+import type { EventError, RunEvent, SkipKind, StepStatus } from './events.js';
 import { callVars, collectSecretArgs, falseWhen, renderCalls, type Call, type PlannedStep } from './plan.js';
 import type { HostPreview } from './confirm.js';
 import { Emitter } from './emitter.js';
@@ -33,6 +33,7 @@ interface CallOutcome {
   undo?: unknown;
   /** The step's undo records for the event (set once the calls are combined). */
   undoRecords?: HostResult['undo'];
+  skip?: SkipKind;
   reason?: string;
   error?: unknown;
   /** Check mode could not tell what the call would do (a command): it would run. */
@@ -108,7 +109,7 @@ async function runOnHost(state: RunState, planned: PlannedStep, hs: HostState, b
     if (step.register && earlier?.registered) hs.registered[step.register] = earlier.registered;
     if (earlier?.status === 'changed') notify(state, hs, step, true);
     const reason = earlier ? 'done in an earlier run' : 'before --from';
-    return report(state, planned, hs, started, { status: 'skipped', reason, registered: earlier?.registered });
+    return report(state, planned, hs, started, { status: 'skipped', skip: 'passed-over', reason, registered: earlier?.registered });
   }
   if (!hs.shell) {
     return report(state, planned, hs, started, { status: 'unreachable', error: eventError(hs.connectError) });
@@ -134,6 +135,7 @@ async function runOnHost(state: RunState, planned: PlannedStep, hs: HostState, b
   const ignored = outcome.status === 'failed' && step.ignoreErrors;
   return report(state, planned, hs, started, {
     status: outcome.status,
+    skip: outcome.skip,
     reason: outcome.reason,
     summary: outcome.summary,
     diff: state.diff ? outcome.diff : undefined,
@@ -258,7 +260,7 @@ function shown(state: RunState, planned: PlannedStep, host: string, fields: Resu
 export async function previewStep(state: RunState, planned: PlannedStep, hs: HostState): Promise<HostPreview> {
   const preview = (fields: ResultFields, nothingToDo: boolean) => ({ result: shown(state, planned, hs.name, fields), nothingToDo });
   const earlier = planned.handler ? undefined : state.resume?.done(hs.name, planned.id);
-  if (earlier && state.fromIndex === 0) return preview({ status: 'skipped', reason: 'done in an earlier run' }, true);
+  if (earlier && state.fromIndex === 0) return preview({ status: 'skipped', skip: 'passed-over', reason: 'done in an earlier run' }, true);
   if (!hs.shell) return preview({ status: 'unreachable', error: eventError(hs.connectError) }, false);
   // Log lines of a preview are not part of the run.
   const quiet: RunState = { ...state, checkMode: true, emitter: new Emitter([]) };
@@ -272,6 +274,7 @@ export async function previewStep(state: RunState, planned: PlannedStep, hs: Hos
   }
   const fields: ResultFields = {
     status: outcome.status,
+    skip: outcome.skip,
     reason: outcome.reason,
     summary: outcome.summary,
     diff: outcome.diff,
@@ -408,7 +411,7 @@ async function attemptCall(
       outcome = { ...base, status: 'ok', record: record('ok', checked.summary, checked.data) };
     } else if (checkMode && checked.unknowableInCheck) {
       const reason = checked.unknowableInCheck;
-      outcome = { status: 'skipped', reason, unknowable: true, record: { ...record('skipped', reason, checked.data), skip_reason: reason } };
+      outcome = { status: 'skipped', skip: 'unknowable', reason, unknowable: true, record: { ...record('skipped', reason, checked.data), skip_reason: reason } };
     } else if (checkMode) {
       outcome = { ...base, status: 'changed', record: record('changed', checked.summary, checked.data) };
     } else {
@@ -547,8 +550,9 @@ function failure(e: unknown): CallOutcome {
   return { status: 'failed', error: e, record: rec };
 }
 
+/** A call its `when` (or an empty loop) skips. */
 function skipped(reason: string): CallOutcome {
-  return { status: 'skipped', reason, record: { changed: false, failed: false, skipped: true, skip_reason: reason, msg: reason } };
+  return { status: 'skipped', skip: 'condition', reason, record: { changed: false, failed: false, skipped: true, skip_reason: reason, msg: reason } };
 }
 
 function aggregate(outcomes: CallOutcome[], calls: Call[]): CallOutcome {
@@ -562,6 +566,7 @@ function aggregate(outcomes: CallOutcome[], calls: Call[]): CallOutcome {
     status,
     summary: summaries.length ? summaries.join('; ') : undefined,
     diff: outcomes.flatMap((o) => o.diff ?? []),
+    skip: allSkipped ? outcomes[0]?.skip : undefined,
     reason: allSkipped ? outcomes[0]?.reason : undefined,
     unknowable: outcomes.some((o) => o.unknowable) || undefined,
     error: failed?.error,

@@ -1,7 +1,7 @@
 // Folds a journal into what resume, rollback and `runs` need: each host's latest state per step,
 // the run's status, the checkpoints each host reached, and the changes that rollback can undo.
 
-import type { EventError, HostRecap, StepStatus } from '../engine/events.js';
+import type { EventError, HostRecap, SkipKind, StepStatus } from '../engine/events.js';
 import type { NumberedLine } from './reader.js';
 import type { RunHeader, UndoMarker } from './records.js';
 
@@ -12,6 +12,7 @@ export interface StepState {
   stepName: string;
   /** 'started': host-start with no result yet (the controller died or was stopped during it). */
   status: StepStatus | 'started';
+  skip?: SkipKind;
   reason?: string;
   error?: EventError;
   ignored?: boolean;
@@ -69,10 +70,14 @@ const UNDO_STATUS: Record<UndoMarker['status'], StepStatus> = {
   skipped: 'skipped',
 };
 
-/** Skips the engine reports for steps it did not run because the run stopped. */
-const INTERRUPTED = /interrupt|abort|cancel/i;
-/** Skips the engine reports for steps a resume passed over: what the step did before still stands. */
-const PASSED_OVER = /earlier run|before --from/i;
+/**
+ * A step a resume or --from passed over: what it did before still stands. Journals written before
+ * results carried `skip` said so only in the reason's words.
+ */
+function passedOver(r: { status: StepStatus | 'started'; skip?: SkipKind; reason?: string }): boolean {
+  if (r.status !== 'skipped') return false;
+  return r.skip === undefined ? /^(done in an earlier run|before --from)$/.test(r.reason ?? '') : r.skip === 'passed-over';
+}
 
 export function foldJournal(header: RunHeader, records: NumberedLine[], isAlive = pidAlive): RunState {
   const hosts = new Map<string, Map<string, StepState>>();
@@ -142,12 +147,12 @@ export function foldJournal(header: RunHeader, records: NumberedLine[], isAlive 
       case 'host-result': {
         const steps = hostSteps(r.host);
         const before = steps.get(r.stepId);
-        const passedOver = r.status === 'skipped' && PASSED_OVER.test(r.reason ?? '');
-        if (!(passedOver && before && before.status !== 'started')) {
+        if (!(passedOver(r) && before && before.status !== 'started')) {
           steps.set(r.stepId, {
             stepId: r.stepId,
             stepName: r.stepName,
             status: r.status,
+            ...(r.skip ? { skip: r.skip } : {}),
             reason: r.reason,
             error: r.error,
             ignored: r.ignored,
@@ -221,7 +226,7 @@ export function isDone(state: StepState | undefined): boolean {
   if (!state) return false;
   // A failure the step was told to ignore (ignore_errors) let the play go on: the step is behind it.
   if (state.status === 'ok' || state.status === 'changed' || (state.status === 'failed' && state.ignored === true)) return true;
-  return state.status === 'skipped' && !INTERRUPTED.test(state.reason ?? '') && !PASSED_OVER.test(state.reason ?? '');
+  return state.status === 'skipped' && !passedOver(state);
 }
 
 /** Per host: did every step it ran end well (failures it was told to ignore aside)? */

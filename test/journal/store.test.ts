@@ -179,6 +179,12 @@ test('fold: status, done steps, unfinished and finished changes, checkpoints', (
   // A failure ignore_errors let through is behind the run, as Ansible's play went on past it.
   assert.ok(isDone({ stepId: 'c', stepName: 'c', status: 'failed', ignored: true, line: 1 }));
   assert.not.ok(isDone({ stepId: 'c', stepName: 'c', status: 'failed', line: 1 }));
+  // Skips by kind, not by their words: passed over by a resume or --from is not done; declined
+  // by --confirm, or a when, is. A journal without kinds is read by its words.
+  assert.not.ok(isDone({ stepId: 'c', stepName: 'c', status: 'skipped', skip: 'passed-over', reason: 'anything', line: 1 }));
+  assert.ok(isDone({ stepId: 'c', stepName: 'c', status: 'skipped', skip: 'declined', reason: 'done in an earlier run', line: 1 }));
+  assert.ok(isDone({ stepId: 'c', stepName: 'c', status: 'skipped', skip: 'condition', reason: 'before --from', line: 1 }));
+  assert.not.ok(isDone({ stepId: 'c', stepName: 'c', status: 'skipped', reason: 'before --from', line: 1 }));
   assert.equal(dead.changes.map((c) => [c.host, c.stepId, c.unfinished, c.record]), [
     ['h1', 'a', false, { r: 1 }],
     ['h1', 'b', true, { r: 2 }],
