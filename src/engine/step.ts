@@ -3,7 +3,6 @@
 // failed_when, register, notify, and the host-result event with the host's recap.
 
 import { resolveBecome } from '../transport/become.js';
-import { dirname } from 'node:path';
 import { isUnreachable, isUserError, TaskError } from '../errors.js';
 import { evaluateCondition, renderTemplateFile, renderValue } from '../template/index.js';
 import type { StepDecl, Vars } from '../model.js';
@@ -20,6 +19,7 @@ import { resolveTemplatePath, templateSearchDirs } from './templates.js';
 import { resolveVarTemplates } from '../load/vars.js';
 import { sleep } from '../sdk/wait.js';
 import { reachedBy } from './handlers.js';
+import { controllerInfo } from '../task/controller.js';
 
 type HostResult = Extract<RunEvent, { type: 'host-result' }>;
 
@@ -503,7 +503,6 @@ function taskContext(
   signal: AbortSignal,
 ): TaskContext<unknown> {
   const { step } = planned;
-  const runbookDir = dirname(step.pos.file);
   const templateDirs = templateSearchDirs(state.plan.runbook, step);
   return {
     args: call.args,
@@ -526,7 +525,7 @@ function taskContext(
           const peerVars = stepVars(state.plan.varsFor(name, step.scope), peer.registered);
           return [{ host: name, vars: peerVars, shell: peer.shell.withBecome(shell.become) }];
         }),
-    controller: { projectDir: state.projectDir, runbookDir, cacheDir: `${state.projectDir}/.runbook/cache`, runId: state.runId },
+    controller: controllerInfo(state.projectDir, state.runId, step),
     signal,
   };
 }

@@ -10,6 +10,7 @@ import { resolveBecome } from '../transport/become.js';
 import type { HostRecap } from '../engine/events.js';
 import { UserError } from '../errors.js';
 import { hostVars } from '../load/vars.js';
+import { controllerInfo } from '../task/controller.js';
 import { inventoryVars } from '../load/inventory-query.js';
 import { lockedHost, lockHosts, type LockedHost, type RunRecords } from '../engine/host-record.js';
 import type { Inventory, Runbook, StepDecl, Vars } from '../model.js';
@@ -318,7 +319,8 @@ function undoContext(host: string, login: HostShell, change: Change, run: Loaded
     shell: withBecome(login, step, decl, options.inventory, host, vars),
     vars,
     log: (m) => options.out(`${host}: ${m}`),
-    controller: { projectDir: options.projectDir, runbookDir: options.runbook.dir, cacheDir: `${options.projectDir}/.runbook/cache`, runId: options.runId },
+    // The step's own runbook file, as when the change was made (the top runbook's when the step is gone).
+    controller: controllerInfo(options.projectDir, options.runId, decl ?? { runbookDir: options.runbook.dir }),
     signal: options.signal,
   };
 }

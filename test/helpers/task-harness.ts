@@ -16,6 +16,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import * as assert from 'uvu/assert';
 import type { z } from 'zod';
 import { FactsCache } from '../../src/engine/facts.js';
+import { controllerInfo } from '../../src/task/controller.js';
 import { renderTemplateFile } from '../../src/template/index.js';
 import type { Vars } from '../../src/model.js';
 import type { ApplyResult, CheckResult, ControllerInfo, TaskContext, TaskDefinition, UndoContext } from '../../src/task/types.js';
@@ -63,18 +64,19 @@ export function context<S extends z.ZodType>(task: TaskDefinition<S>, rawArgs: u
     facts: () => facts.get(shell),
     renderTemplate: (path, extraVars) => renderTemplateFile(isAbsolute(path) ? path : resolve(runbookDir, path), { ...vars, ...extraVars }),
     peers: () => [],
-    controller: controllerInfo(options),
+    controller: testController(options),
     signal: controller.signal,
   };
 }
 
-function controllerInfo(options: ContextOptions): ControllerInfo {
+/** The engine's ControllerInfo for a project at runbookDir, its cache kept out of the checkout. */
+function testController(options: ContextOptions): ControllerInfo {
   const runbookDir = options.runbookDir ?? process.cwd();
-  return { projectDir: runbookDir, runbookDir, cacheDir: options.cacheDir ?? join(tmpdir(), 'runbook-test-cache'), runId: 'test-run' };
+  return { ...controllerInfo(runbookDir, 'test-run', { runbookDir }), cacheDir: options.cacheDir ?? join(tmpdir(), 'runbook-test-cache') };
 }
 
 export function undoContext(): UndoContext {
-  return { host: 'local', shell, vars: {}, log: () => {}, controller: controllerInfo({}), signal: controller.signal };
+  return { host: 'local', shell, vars: {}, log: () => {}, controller: testController({}), signal: controller.signal };
 }
 
 export async function check<S extends z.ZodType>(task: TaskDefinition<S>, args: unknown, options: ContextOptions = {}): Promise<CheckResult> {
