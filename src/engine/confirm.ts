@@ -10,7 +10,8 @@ import type { RunEvent } from './events.js';
 import type { Limiter } from './limit.js';
 import type { PlannedStep } from './plan.js';
 import type { HostState, RunState } from './state.js';
-import { previewStep, report } from './step.js';
+import { previewStep } from './step.js';
+import { report } from './outcome.js';
 
 export type ConfirmAnswer = 'apply' | 'skip' | 'all' | 'quit';
 
