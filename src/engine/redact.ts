@@ -4,6 +4,7 @@
 // names say so (Ansible users' conventions: `ansible_password`, `ansible_become_password`,
 // `*pass*`, `*secret*`, `*token*`, `*key*`), and of a task's secretArgs.
 
+/** What a secret is replaced with wherever it would show: events, the journal (and its header's -e vars and argv), show. */
 export const MASK = '********';
 
 const SECRET_NAME = /pass|secret|token|key/i;

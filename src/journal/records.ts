@@ -14,7 +14,7 @@ export interface RunHeader {
   projectDir: string;
   runbook: { file: string; hash: string; name: string };
   inventory: { file?: string; hash: string };
-  /** Extra vars (--extra-vars) with secret values replaced by REDACTED. */
+  /** Extra vars (--extra-vars) with secret values replaced by the mask (engine/redact.ts MASK). */
   extraVars: Record<string, unknown>;
   /** Names of extra vars whose values were redacted: resume asks for them again. */
   redactedVars: string[];
@@ -54,7 +54,6 @@ export interface StepSummary {
   handler?: boolean;
 }
 
-export const REDACTED = '<redacted>';
 
 /** A resume continues the run in the same journal; everything after it belongs to the new attempt. */
 export interface ResumeMarker {

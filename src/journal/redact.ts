@@ -2,9 +2,8 @@
 // looks like one, or its value came out of an Ansible Vault. (Event contents are redacted by the
 // engine before they reach the journal.)
 
-import { isSecretName } from '../engine/redact.js';
+import { isSecretName, MASK } from '../engine/redact.js';
 import type { Runbook, Vars } from '../model.js';
-import { REDACTED } from './records.js';
 import { holdsRevealed } from '../vault/keyring.js';
 
 /** The vars with secret values replaced, and which names were redacted. */
@@ -13,7 +12,7 @@ export function redactVars(vars: Vars, runbook?: Pick<Runbook, 'vars'>): { vars:
   const redacted: string[] = [];
   for (const [name, value] of Object.entries(vars)) {
     if (isSecretName(name) || runbook?.vars[name]?.secret || holdsRevealed(value)) {
-      out[name] = REDACTED;
+      out[name] = MASK;
       redacted.push(name);
     } else {
       out[name] = value;
@@ -31,7 +30,7 @@ export function redactArgv(words: string[], secretNames: Iterable<string>, secre
   const values = secretValues.filter((v): v is string | number => typeof v === 'string' || typeof v === 'number').map(String).filter((v) => v !== '');
   return words.map((word) => {
     const m = /^([A-Za-z_][\w.-]*)=/.exec(word);
-    if (m && (isSecretName(m[1]) || names.has(m[1]))) return `${m[1]}=${REDACTED}`;
-    return values.reduce((w, v) => w.split(v).join(REDACTED), word);
+    if (m && (isSecretName(m[1]) || names.has(m[1]))) return `${m[1]}=${MASK}`;
+    return values.reduce((w, v) => w.split(v).join(MASK), word);
   });
 }

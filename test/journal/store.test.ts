@@ -10,7 +10,8 @@ import type { Runbook, StepDecl } from '../../src/model.js';
 import { buildHeader, diffPlan, planSteps } from '../../src/journal/header.js';
 import { acquireLock, lockPath, processStart } from '../../src/journal/lock.js';
 import { readJournal, trimPartialLine } from '../../src/journal/reader.js';
-import { REDACTED, type RunHeader } from '../../src/journal/records.js';
+import type { RunHeader } from '../../src/journal/records.js';
+import { MASK } from '../../src/engine/redact.js';
 import { JournalSink } from '../../src/journal/sink.js';
 import { foldJournal, isDone } from '../../src/journal/state.js';
 import { createRun, listRunIds, newRunId, readHeader } from '../../src/journal/store.js';
@@ -67,11 +68,11 @@ test('header: private dir, secrets redacted, read back', async () => {
   assert.not.ok(text.includes('s3cr3t-value'), 'a secret-named var leaked');
   assert.not.ok(text.includes('declared-secret'), 'a var declared secret leaked');
   const back = await readHeader(project, h.id);
-  assert.equal(back.extraVars, { api_token: REDACTED, plain: REDACTED, region: 'eu' });
+  assert.equal(back.extraVars, { api_token: MASK, plain: MASK, region: 'eu' });
   assert.equal(back.redactedVars.sort(), ['api_token', 'plain']);
-  assert.ok(back.argv.includes(`api_token=${REDACTED}`));
+  assert.ok(back.argv.includes(`api_token=${MASK}`));
   assert.ok(back.argv.includes('region=eu'));
-  assert.ok(back.argv.includes(`{"plain": "${REDACTED}"}`));
+  assert.ok(back.argv.includes(`{"plain": "${MASK}"}`));
   assert.equal(await listRunIds(project), [h.id]);
 });
 
