@@ -47,21 +47,3 @@ export interface Transport {
   /** Close the connection; safe to call more than once. */
   close(): Promise<void>;
 }
-
-/** How a host is reached, as the inventory says (after ~/.ssh/config is applied for ssh). */
-export interface ConnectionSpec {
-  connection: 'ssh' | 'local';
-  /** Inventory name. */
-  host: string;
-  address: string;
-  port?: number;
-  user?: string;
-  /** Path of a private key file. */
-  key?: string;
-  /** Password login, only when the inventory asks for it; never logged. */
-  password?: string;
-  /** A bastion to jump through, `[user@]host[:port]` or an inventory host name. */
-  jumpHost?: string;
-  /** known_hosts file to verify against instead of ~/.ssh/known_hosts. */
-  knownHostsFile?: string;
-}
