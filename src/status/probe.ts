@@ -29,20 +29,23 @@ export interface HostProbe {
 /**
  * Shell functions the probe is written with; `set -f` keeps a config value from globbing (rb_proc
  * globs /proc itself). The config path comes from the process's command line, which its user can
- * set (an exec in place keeps the pid): every command given it as an operand gets `--` first.
+ * set (an exec in place keeps the pid): every command given it as an operand gets `--` first, and
+ * the file is read as that user (rb_read), so the service cannot have root read what it may not.
  */
 const FUNCTIONS = raw(`set -f
 rb_proc() {
-  cfg=; jh=
+  cfg=; jh=; pu=; pg=
   printf 'active=%s\\nenabled=%s\\n' "$(systemctl is-active -- "$1" 2>/dev/null)" "$(systemctl is-enabled -- "$1" 2>/dev/null)"
   pid=$(systemctl show -p MainPID --value -- "$1" 2>/dev/null)
   [ "\${pid:-0}" -gt 0 ] 2>/dev/null || return 0
+  pu=$(stat -c %u /proc/"$pid") pg=$(stat -c %g /proc/"$pid")
   tr '\\000' '\\n' < /proc/"$pid"/cmdline | sed -n 's/^-Xms/xms=/p; s/^-Xmx/xmx=/p'
   cfg=$(tr '\\000' '\\n' < /proc/"$pid"/cmdline | tail -n 1)
   case $cfg in /*) ;; *) cfg=$(readlink /proc/"$pid"/cwd)/$cfg ;; esac
   exe=$(readlink /proc/"$pid"/exe); jh=\${exe%/bin/java}
   set +f; for f in /proc/"$pid"/fd/*; do readlink "$f"; done 2>/dev/null | sed -n "$2" | head -n 1; set -f
 }
+rb_read() { if [ "\${pu:-0}" != 0 ]; then setpriv --reuid="$pu" --regid="$pg" --clear-groups -- "$@"; else "$@"; fi; }
 rb_java() { [ -n "$jh" ] && sed -n 's/^JAVA_VERSION="\\(.*\\)"$/java=\\1/p' -- "$jh/release" 2>/dev/null; }
 rb_df() { printf '%s\\t%s\\n' "$1" "$(df -P -k -- "$1" 2>&1 | tail -n 1)"; }
 rb_tcp() { if timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' tcp "$1" "$2" 2>/dev/null; then echo yes; else echo no; fi; }
@@ -51,9 +54,9 @@ rb_tcp() { if timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' tcp "$1" "$2" 2>/dev/
 function zookeeperScript(z: NonNullable<HostRoles['zookeeper']>, name: string): ShellText {
   return sh`rb_section zookeeper; rb_proc ${z.unit} 's#.*/lib/zookeeper-\\([0-9][^/]*\\)\\.jar$#version=\\1#p'; rb_java
 [ -n "$cfg" ] || cfg=${z.configFallback}
-rb_section zookeeper-config; grep -E '^(dataDir|dataLogDir)=' -- "$cfg" 2>/dev/null
+rb_section zookeeper-config; rb_read grep -E '^(dataDir|dataLogDir)=' -- "$cfg" 2>/dev/null
 rb_section zookeeper-disk
-for d in $(sed -n 's/^dataDir=//p; s/^dataLogDir=//p' -- "$cfg" 2>/dev/null | sort -u); do rb_df "$d"; done
+for d in $(rb_read sed -n 's/^dataDir=//p; s/^dataLogDir=//p' -- "$cfg" 2>/dev/null | sort -u); do rb_df "$d"; done
 rb_section srvr
 ${srvrScript(name, z.clientPort, 2, z.home)}
 `;
@@ -62,12 +65,12 @@ ${srvrScript(name, z.clientPort, 2, z.home)}
 function kafkaScript(k: NonNullable<HostRoles['kafka']>): ShellText {
   return sh`rb_section kafka; rb_proc ${k.unit} 's#.*/libs/kafka-clients-\\([^/]*\\)\\.jar$#version=\\1#p'; rb_java
 [ -n "$cfg" ] || cfg=${k.configFallback}
-rb_section kafka-config; grep -E '^(broker\\.id|node\\.id|process\\.roles|log\\.dirs?|listeners|advertised\\.listeners)=' -- "$cfg" 2>/dev/null
+rb_section kafka-config; rb_read grep -E '^(broker\\.id|node\\.id|process\\.roles|log\\.dirs?|listeners|advertised\\.listeners)=' -- "$cfg" 2>/dev/null
 rb_section kafka-disk
-dirs=$(sed -n 's/^log\\.dirs\\{0,1\\}=//p' -- "$cfg" 2>/dev/null | tail -n 1)
+dirs=$(rb_read sed -n 's/^log\\.dirs\\{0,1\\}=//p' -- "$cfg" 2>/dev/null | tail -n 1)
 IFS=,; for d in $dirs; do rb_df "$d"; done
-adv=$(sed -n 's/^advertised\\.listeners=//p' -- "$cfg" 2>/dev/null | tail -n 1)
-[ -n "$adv" ] || adv=$(sed -n 's/^listeners=//p' -- "$cfg" 2>/dev/null | tail -n 1)
+adv=$(rb_read sed -n 's/^advertised\\.listeners=//p' -- "$cfg" 2>/dev/null | tail -n 1)
+[ -n "$adv" ] || adv=$(rb_read sed -n 's/^listeners=//p' -- "$cfg" 2>/dev/null | tail -n 1)
 rb_section kafka-listeners
 for l in $adv; do hp=\${l#*://}; h=\${hp%:*}; h=\${h#[}; h=\${h%]}; printf '%s\\t%s\\n' "$l" "$(rb_tcp "\${h:-127.0.0.1}" "\${hp##*:}")"; done
 IFS=' '

@@ -19,6 +19,7 @@ import { labDown, labUp, type LabInfo } from '../../src/lab/index.js';
 import { loadInventory } from '../../src/load/inventory.js';
 import type { CheckResult, TaskContext, TaskDefinition, UndoContext } from '../../src/task/types.js';
 import { raw } from '../../src/shell/quote.js';
+import { hostScript } from '../../src/status/probe.js';
 import { HostShell } from '../../src/transport/host.js';
 import { ConnectionPool } from '../../src/transport/pool.js';
 import apt from '../../tasks/apt.js';
@@ -352,6 +353,26 @@ echo started`),
 
   await undo(kafkaTopic, created, k1.name);
   assert.is((await kafkaTopic.check(ctx(kafkaTopic, topic, k1.name))).data!.exists, false);
+});
+
+test("status probe: the config file a service's command line names is read as the service's user, never as root", async () => {
+  const shell = shells.get('kafka03')!;
+  // Two services run as nobody, each naming a config file: one only root may read, one anyone may.
+  await shell.run(raw(`set -e
+printf 'listeners=PLAINTEXT://leaked-secret:1\\n' > /root/rbprobe-secret.properties; chmod 600 /root/rbprobe-secret.properties
+mkdir -p /srv/rbprobe; printf 'listeners=PLAINTEXT://readable:2\\n' > /srv/rbprobe/open.properties; chmod 644 /srv/rbprobe/open.properties
+systemd-run --quiet --unit=kafka-rbsecret --uid=nobody --gid=nogroup /bin/sh -c 'sleep infinity' sh /root/rbprobe-secret.properties
+systemd-run --quiet --unit=kafka-rbopen --uid=nobody --gid=nogroup /bin/sh -c 'sleep infinity' sh /srv/rbprobe/open.properties`));
+  try {
+    const probe = async (unit: string) => (await shell.run(hostScript({ name: 'kafka03', kafka: { unit, configFallback: '/nonexistent' } }))).stdout;
+    const open = await probe('kafka-rbopen');
+    assert.match(open, /readable:2/, 'the probe reads the file the service names');
+    const secret = await probe('kafka-rbsecret');
+    assert.match(secret, /active=active/);
+    assert.not.match(secret, /leaked-secret/);
+  } finally {
+    await shell.run(raw('systemctl stop kafka-rbsecret kafka-rbopen; rm -rf /root/rbprobe-secret.properties /srv/rbprobe'), { check: false });
+  }
 });
 
 test('java from a tarball: download (sha256) + extract + JAVA_HOME; undo removes all three', async () => {
