@@ -45,7 +45,8 @@ rb_proc() {
   exe=$(readlink /proc/"$pid"/exe); jh=\${exe%/bin/java}
   set +f; for f in /proc/"$pid"/fd/*; do readlink "$f"; done 2>/dev/null | sed -n "$2" | head -n 1; set -f
 }
-rb_read() { if [ "\${pu:-0}" != 0 ]; then setpriv --reuid="$pu" --regid="$pg" --clear-groups -- "$@"; else "$@"; fi; }
+rb_me=$(id -u)
+rb_read() { if [ "$rb_me" = 0 ] && [ "\${pu:-0}" != 0 ]; then setpriv --reuid="$pu" --regid="$pg" --clear-groups -- "$@"; else "$@"; fi; }
 rb_java() { [ -n "$jh" ] && sed -n 's/^JAVA_VERSION="\\(.*\\)"$/java=\\1/p' -- "$jh/release" 2>/dev/null; }
 rb_df() { printf '%s\\t%s\\n' "$1" "$(df -P -k -- "$1" 2>&1 | tail -n 1)"; }
 rb_tcp() { if timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' tcp "$1" "$2" 2>/dev/null; then echo yes; else echo no; fi; }
