@@ -13,7 +13,7 @@ type Node = hbs.AST.Node;
 type Expr = hbs.AST.Expression;
 type Call = hbs.AST.MustacheStatement | hbs.AST.BlockStatement | hbs.AST.SubExpression;
 
-const SOFT_FIRST_ARG = new Set(['default', 'if', 'unless']);
+const SOFT_FIRST_ARG = new Set(['default', 'defined', 'if', 'unless']);
 
 export const CAPTURE = '__capture';
 export const SOFT = '__soft';
@@ -28,43 +28,49 @@ function isPath(e: Expr): e is hbs.AST.PathExpression {
   return e.type === 'PathExpression';
 }
 
-function softPath(p: hbs.AST.PathExpression): Expr {
-  const plain = !p.data && p.depth === 0 && p.parts.length > 1 && !/^(this|\.)/.test(p.original);
+/** The block params in scope (`{{#each xs as |x|}}`): names the soft lookup cannot see, since it reads the context. */
+type Scope = ReadonlySet<string>;
+
+function softPath(p: hbs.AST.PathExpression, scope: Scope): Expr {
+  const plain = !p.data && p.depth === 0 && p.parts.length > 1 && !/^(this|\.)/.test(p.original) && !scope.has(p.parts[0]);
   if (!plain) return p;
   const params = p.parts.map((part): hbs.AST.StringLiteral => ({ type: 'StringLiteral', value: part, original: part, loc: p.loc }));
   return { type: 'SubExpression', path: path(SOFT, p.loc), params, hash: undefined as unknown as hbs.AST.Hash, loc: p.loc } as hbs.AST.SubExpression;
 }
 
-function strictArg(e: Expr): Expr {
+function strictArg(e: Expr, scope: Scope): Expr {
   if (isPath(e)) (e as hbs.AST.PathExpression & { strict?: boolean }).strict = true;
-  else visit(e);
+  else visit(e, scope);
   return e;
 }
 
-function visitCall(call: Call): void {
+function visitCall(call: Call, scope: Scope): void {
   const name = isPath(call.path) ? call.path.original : '';
   call.params = call.params.map((param, i) => {
-    if (i === 0 && SOFT_FIRST_ARG.has(name)) return isPath(param) ? softPath(param) : strictArg(param);
-    return strictArg(param);
+    if (i === 0 && SOFT_FIRST_ARG.has(name)) return isPath(param) ? softPath(param, scope) : strictArg(param, scope);
+    return strictArg(param, scope);
   });
-  for (const pair of call.hash?.pairs ?? []) pair.value = strictArg(pair.value);
+  for (const pair of call.hash?.pairs ?? []) pair.value = strictArg(pair.value, scope);
 }
 
-function visit(node: Node | undefined): void {
+function visit(node: Node | undefined, scope: Scope): void {
   if (!node) return;
   switch (node.type) {
-    case 'Program':
-      (node as hbs.AST.Program).body.forEach(visit);
+    case 'Program': {
+      const program = node as hbs.AST.Program;
+      const inner = program.blockParams?.length ? new Set([...scope, ...program.blockParams]) : scope;
+      program.body.forEach((n) => visit(n, inner));
       break;
+    }
     case 'MustacheStatement':
     case 'SubExpression':
-      visitCall(node as Call);
+      visitCall(node as Call, scope);
       break;
     case 'BlockStatement': {
       const block = node as hbs.AST.BlockStatement;
-      visitCall(block);
-      visit(block.program);
-      visit(block.inverse);
+      visitCall(block, scope);
+      visit(block.program, scope);
+      visit(block.inverse, scope);
       break;
     }
   }
@@ -72,7 +78,7 @@ function visit(node: Node | undefined): void {
 
 /** Marks argument paths strict, in place. */
 export function strictify(program: hbs.AST.Program): hbs.AST.Program {
-  visit(program);
+  visit(program, new Set());
   return program;
 }
 

@@ -74,6 +74,29 @@ export const helpers: Record<string, Helper> = {
     return list.map((item) => `${String(item)}${String(text)}`);
   },
   to_json: (...args) => JSON.stringify(split(args).values[0]),
+  // Jinja's filters of the same names, as `runbook convert` translates them (`x | upper`).
+  upper: (...args) => String(split(args).values[0]).toUpperCase(),
+  lower: (...args) => String(split(args).values[0]).toLowerCase(),
+  trim: (...args) => String(split(args).values[0]).trim(),
+  /** Jinja's `int`: the number a value starts with, 0 when it has none. */
+  int(...args) {
+    const n = Number.parseInt(String(split(args).values[0]), 10);
+    return Number.isNaN(n) ? 0 : n;
+  },
+  /** Ansible's `bool`: yes, on, true, 1 (any case) are true; everything else false. */
+  bool(...args) {
+    const value = split(args).values[0];
+    return value === true || /^(?:yes|on|true|1)$/i.test(String(value).trim());
+  },
+  /** The count of a list's items, a map's keys or a string's characters (Jinja's `length`). */
+  length(...args) {
+    const value = split(args).values[0];
+    if (Array.isArray(value) || typeof value === 'string') return value.length;
+    if (value && typeof value === 'object') return Object.keys(value).length;
+    throw new HelperError(`length: expected a list, a map or text, got ${describe(value)}`);
+  },
+  /** Whether a var is set at all (Jinja's `is defined`): `(defined x)` never fails on a missing x. */
+  defined: (...args) => split(args).values[0] !== undefined,
   /** `{{indent 4 text}}` or `{{#indent 4}}...{{/indent}}`: every non-blank line indented by n spaces. */
   indent(this: unknown, ...args) {
     const { values, options } = split(args);
