@@ -307,6 +307,7 @@ were orphaned before the run.
   become: true
 \`\`\``,
   args: aptArgs,
+  aliases: { package: 'name', pkg: 'name' },
   check: (ctx) => checkApt(ctx.shell, ctx.args),
   apply: (ctx, observed) => applyApt(ctx.shell, observed!),
   undo: (ctx, record) => undoApt(ctx.shell, record),

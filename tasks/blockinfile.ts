@@ -88,6 +88,7 @@ empty block) removes it. Also \`create\`, \`backup\`, \`validate\` (a command th
       10.0.0.12 kafka02
 \`\`\``,
   args,
+  aliases: { dest: 'path', destfile: 'path', name: 'path', content: 'block' },
   async check(ctx) {
     const a = ctx.args;
     return checkEdit(ctx.shell, a.path, (text) => editBlock(text, a), {

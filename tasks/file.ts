@@ -222,6 +222,7 @@ set them on that file with a step of its own.
     recurse: true
 \`\`\``,
   args,
+  aliases: { dest: 'path', name: 'path' },
   check,
   async apply(ctx, plan) {
     const shell = ctx.shell;

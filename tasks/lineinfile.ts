@@ -85,6 +85,7 @@ file. Also \`backup\`, \`validate\` (a command that must pass on the new content
     line: dataLogDir=/var/lib/zookeeper/logs
 \`\`\``,
   args,
+  aliases: { dest: 'path', destfile: 'path', name: 'path', regex: 'regexp' },
   async check(ctx) {
     const a = ctx.args;
     return checkEdit(ctx.shell, a.path, (text) => editLines(text, a), {

@@ -81,6 +81,7 @@ would-start instead of failing.
     enabled: true
 \`\`\``,
   args: serviceArgs,
+  aliases: { service: 'name', unit: 'name' },
   async check(ctx): Promise<CheckResult<ServiceObserved, ServiceUndo>> {
     const { args } = ctx;
     const r = await ctx.shell.run(sh`systemctl show -p LoadState,ActiveState,UnitFileState -- ${args.name}`);

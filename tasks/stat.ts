@@ -26,6 +26,7 @@ is written in the link). A link is not followed. Changes nothing; runs in \`--ch
   extract: { src: /tmp/kafka.tgz, dest: /opt/kafka }
 \`\`\``,
   args,
+  aliases: { dest: 'path', name: 'path' },
   async check(ctx) {
     const { path } = ctx.args;
     const st = await ctx.shell.stat(path);

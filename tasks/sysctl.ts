@@ -106,6 +106,7 @@ file. Undo restores the file byte for byte and the running value it changed.
     sysctl_file: /etc/sysctl.d/60-kafka.conf
 \`\`\``,
   args,
+  aliases: { key: 'name', val: 'value' },
   async check(ctx) {
     const a = ctx.args;
     const path = procPath(a.name);

@@ -98,6 +98,7 @@ restores changed fields, and re-creates a removed account with its uid, home, sh
     home: /home/kafka
 \`\`\``,
   args: userArgs,
+  aliases: { user: 'name' },
   async check(ctx): Promise<CheckResult<UserObserved, UserUndo>> {
     const { args } = ctx;
     const seen = await probe(ctx.shell, args.name, args.home);

@@ -14,6 +14,7 @@ import { register as resume } from './commands/resume.js';
 import { register as rollback } from './commands/rollback.js';
 import { register as runs } from './commands/runs.js';
 import { register as lab } from './commands/lab.js';
+import { register as convert } from './commands/convert.js';
 import { register as init } from './commands/init.js';
 import { register as hosts } from './commands/hosts.js';
 import { register as status } from './commands/status.js';
@@ -42,6 +43,7 @@ const program = new Command('runbook')
   .addHelpText('after', `\n${exitCodesHelp()}`);
 
 init(program);
+convert(program);
 play(program);
 validate(program);
 show(program);

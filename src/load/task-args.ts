@@ -43,9 +43,20 @@ export function taskArgs(task: TaskDefinition, value: unknown, extra: Record<str
   // So does a lone template standing for the whole mapping (`copy: "{{ copy_args }}"`).
   const text = typeof value === 'string' && (task.freeForm !== undefined || (!LONE_TEMPLATE.test(value) && !task.args.safeParse(value).success));
   const own = text ? textArgs(task, value as string) : value === null || value === undefined ? {} : value;
-  if (!extra) return own;
   if (!own || typeof own !== 'object' || Array.isArray(own)) return own;
-  return { ...extra, ...own };
+  return withoutAliases(task, extra ? { ...extra, ...own } : own);
+}
+
+/** Ansible's alias names of args (`dest` for `path`) as the args' own names. */
+function withoutAliases(task: TaskDefinition, args: object): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...args };
+  for (const [alias, name] of Object.entries(task.aliases ?? {})) {
+    if (!Object.hasOwn(out, alias)) continue;
+    if (Object.hasOwn(out, name)) throw new ArgsTextError(`${task.name}: give ${name} or its alias ${alias}, not both`);
+    out[name] = out[alias];
+    delete out[alias];
+  }
+  return out;
 }
 
 function textArgs(task: TaskDefinition, text: string): Record<string, unknown> {

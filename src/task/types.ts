@@ -117,6 +117,11 @@ export interface TaskDefinition<Schema extends z.ZodType = z.ZodType, Observed =
    */
   freeForm?: { arg: string; inline: string[] };
   /**
+   * Ansible's other names for args (`dest: 'path'`): a step may write either, not both; the task
+   * sees only the arg's own name.
+   */
+  aliases?: Record<string, string>;
+  /**
    * This task replaces one of the same name further down the search path (a package's, or ours):
    * every runbook that names it then runs this one. Without it, the clash is an error.
    */

@@ -23,6 +23,8 @@ async function doc(name: string): Promise<void> {
   }
   const table = formatArgTable(argRows(task.args), process.stdout.columns || 100);
   const secret = task.secretArgs?.length ? `\nSecret arguments (masked in logs and the journal): ${task.secretArgs.join(', ')}\n` : '';
+  const aliases = Object.entries(task.aliases ?? {});
+  const aliasText = aliases.length ? `\nAnsible's alias names, taken as the argument's own: ${aliases.map(([a, n]) => `${a} (${n})`).join(', ')}\n` : '';
   const override = task.override ? '\nThis task replaces one of the same name further down the search path (`runbook list` shows which).\n' : '';
-  process.stdout.write(`${task.name}: ${task.description}\n\n${task.doc.trim()}\n${secret}${override}\nArguments:\n${table.join('\n')}\n`);
+  process.stdout.write(`${task.name}: ${task.description}\n\n${task.doc.trim()}\n${secret}${aliasText}${override}\nArguments:\n${table.join('\n')}\n`);
 }

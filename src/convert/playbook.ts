@@ -1,0 +1,303 @@
+// `runbook convert`: an Ansible playbook, or a role directory, as runbooks. A playbook becomes one
+// runbook (each play's steps on its hosts); each role it names becomes a runbook of its own,
+// included where the role was (defaults and vars as its vars, handlers, templates translated to
+// handlebars, files copied). Nothing is dropped without a word: what cannot be translated is a
+// failing step and an entry in the list returned; what is kept in another form is a note.
+
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, extname, join, relative } from 'node:path';
+import { Document, isSeq, type Node, type YAMLSeq } from 'yaml';
+import { UserError } from '../errors.js';
+import type { TaskRegistry } from '../task/registry.js';
+import { FACTS_VAR, JinjaError, translateText } from './jinja.js';
+import { child, entries, plain, readAnsibleYaml, type AnsibleFile, type Untranslated } from './source.js';
+import { Untranslatable, convertTasks, deep, failStep, type ConvertContext, type EmittedStep, type TaskScope } from './task.js';
+
+export interface Conversion {
+  /** Files to write, by path relative to the output directory. */
+  files: Map<string, string | Buffer>;
+  /** The runbook to play, relative to the output directory. */
+  main: string;
+  untranslated: Untranslated[];
+  notes: Untranslated[];
+}
+
+const PLAY_KEYS = new Set(['name', 'hosts', 'become', 'become_user', 'vars', 'vars_files', 'gather_facts', 'pre_tasks', 'roles', 'tasks', 'post_tasks', 'handlers', 'tags', 'connection']);
+
+export async function convertAnsible(source: string, registry: TaskRegistry, cwd: string): Promise<Conversion> {
+  const converter = new Converter(registry, cwd);
+  const isRole = existsSync(source) && statSync(source).isDirectory();
+  if (isRole) {
+    converter.rolesDirs.push(dirname(source));
+    return converter.done(await converter.role(basename(source), source));
+  }
+  converter.rolesDirs.push(join(dirname(source), 'roles'));
+  return converter.done(await converter.playbook(source));
+}
+
+class Converter implements ConvertContext {
+  readonly files = new Map<string, string | Buffer>();
+  readonly untranslated: Untranslated[] = [];
+  readonly notes: Untranslated[] = [];
+  readonly rolesDirs: string[] = [];
+  private readonly roles = new Map<string, string>();
+
+  constructor(
+    readonly registry: TaskRegistry,
+    private readonly cwd: string,
+  ) {}
+
+  done(main: string): Conversion {
+    return { files: this.files, main: main.replace(/^\.\//, ''), untranslated: this.untranslated, notes: this.notes };
+  }
+
+  async playbook(path: string): Promise<string> {
+    const file = await readAnsibleYaml(path, this.cwd);
+    const name = basename(path, extname(path));
+    if (!isSeq(file.root)) throw new UserError('schema', `${file.at(file.root)}: a playbook is a list of plays`);
+    const plays = file.root.items as Node[];
+    const vars: Record<string, unknown> = {};
+    const steps: EmittedStep[] = [];
+    const handlers: EmittedStep[] = [];
+    const patterns = plays.map((play) => hostPattern(plain(child(play, 'hosts'))));
+    const single = new Set(patterns).size === 1;
+    for (const [n, play] of plays.entries()) {
+      const facts = { used: false };
+      const scope: TaskScope = { file, facts, runbook: name, when: [], tags: list(plain(child(play, 'tags'))) };
+      const become = plain(child(play, 'become'));
+      const becomeUser = plain(child(play, 'become_user'));
+      if (typeof become === 'boolean') scope.become = become;
+      if (typeof becomeUser === 'string') scope.becomeUser = becomeUser;
+      const own: EmittedStep[] = [];
+      for (const e of entries(play)) {
+        if (e.key === 'connection') this.notes.push({ at: file.at(e.keyNode), message: `connection: ${String(plain(e.value))}: runbook reaches the inventory's hosts over SSH (without an inventory: this machine)` });
+        else if (!PLAY_KEYS.has(e.key)) this.fail(own, file, e.keyNode, `the play keyword "${e.key}" has no runbook counterpart`);
+      }
+      this.mergeVars(vars, plain(child(play, 'vars')), file, child(play, 'vars'), scope);
+      for (const varsFile of list(plain(child(play, 'vars_files')))) {
+        if (varsFile.includes('{{')) {
+          this.fail(own, file, child(play, 'vars_files'), `vars_files "${varsFile}" is known only when the play runs`);
+          continue;
+        }
+        const loaded = await readAnsibleYaml(join(dirname(path), varsFile), this.cwd);
+        this.notes.push({ at: file.at(child(play, 'vars_files')), message: `vars_files ${varsFile}: its vars are the runbook's var defaults (-e and the inventory override them)` });
+        this.mergeVars(vars, plain(loaded.root), loaded, loaded.root, scope);
+      }
+      const sections: EmittedStep[][] = [await convertTasks(child(play, 'pre_tasks'), scope, this), await this.playRoles(child(play, 'roles'), scope, file), await convertTasks(child(play, 'tasks'), scope, this), await convertTasks(child(play, 'post_tasks'), scope, this)];
+      const nonEmpty = sections.filter((s) => s.some((e) => Object.keys(e.step).length > 0));
+      // Ansible runs the handlers notified so far after pre_tasks, after roles and tasks, and at the end of each play.
+      nonEmpty.forEach((section, i) => {
+        own.push(...section);
+        if (i < nonEmpty.length - 1 && section === sections[0]) own.push({ step: { flush_handlers: true } });
+      });
+      if (facts.used) own.unshift(factsStep());
+      if (n < plays.length - 1) own.push({ step: { flush_handlers: true } });
+      for (const e of own) if (!single && Object.keys(e.step).length > 0 && !('flush_handlers' in e.step)) e.step['hosts'] = patterns[n];
+      steps.push(...own);
+      handlers.push(...(await convertTasks(child(play, 'handlers'), scope, this)));
+    }
+    const header: Record<string, unknown> = { name, description: `Converted by runbook convert from ${relative(this.cwd, path) || path}` };
+    if (single) header['hosts'] = patterns[0];
+    this.files.set(`${name}.yaml`, runbookYaml(header, vars, steps, handlers));
+    return `${name}.yaml`;
+  }
+
+  private async playRoles(node: Node | null, scope: TaskScope, file: AnsibleFile): Promise<EmittedStep[]> {
+    if (!isSeq(node)) return [];
+    const steps: EmittedStep[] = [];
+    for (const item of node.items as Node[]) {
+      const value = plain(item);
+      const name = typeof value === 'string' ? value : (value as Record<string, unknown>)?.['role'] ?? (value as Record<string, unknown>)?.['name'];
+      if (typeof name !== 'string' || name.includes('{{')) {
+        this.fail(steps, file, item, 'a role without a plain name');
+        continue;
+      }
+      try {
+        const step: Record<string, unknown> = { include: await this.role(name, file.at(item)) };
+        if (value && typeof value === 'object') {
+          const { role: _role, name: _name, vars: roleVars, when, tags, ...params } = value as Record<string, unknown>;
+          const roleParams = { ...params, ...(roleVars as Record<string, unknown> | undefined) };
+          if (Object.keys(roleParams).length > 0) step['vars'] = deep(roleParams, file, item, scope);
+          if (when !== undefined) this.notes.push({ at: file.at(item), message: 'a role with when: translate the condition by hand if it reads more than vars' });
+          if (when !== undefined) step['when'] = when;
+          if (tags !== undefined) step['tags'] = list(tags);
+        }
+        if (scope.tags.length > 0) step['tags'] = [...new Set([...scope.tags, ...list(step['tags'])])];
+        steps.push({ step });
+      } catch (e) {
+        if (!(e instanceof Untranslatable)) throw e;
+        this.fail(steps, file, item, e.message);
+      }
+    }
+    return steps;
+  }
+
+  async role(name: string, at: string): Promise<string> {
+    const known = this.roles.get(name);
+    if (known) return known;
+    const dir = this.rolesDirs.map((d) => join(d, name)).find((d) => existsSync(join(d, 'tasks')));
+    if (!dir) throw new Untranslatable(at, `no role "${name}" (looked for ${this.rolesDirs.map((d) => relative(this.cwd, join(d, name)) || '.').join(', ')} with a tasks/ directory)`);
+    const ref = `./${name}.yaml`;
+    this.roles.set(name, ref);
+    const part = async (sub: string) => {
+      const path = ['main.yml', 'main.yaml'].map((f) => join(dir, sub, f)).find(existsSync);
+      return path ? readAnsibleYaml(path, this.cwd) : undefined;
+    };
+    const [tasks, handlers, defaults, vars, meta] = await Promise.all(['tasks', 'handlers', 'defaults', 'vars', 'meta'].map(part));
+    const facts = { used: false };
+    const scope = (file: AnsibleFile): TaskScope => ({ file, facts, roleDir: dir, runbook: name, when: [], tags: [] });
+    const runbookVars: Record<string, unknown> = {};
+    if (defaults) this.mergeVars(runbookVars, plain(defaults.root), defaults, defaults.root, scope(defaults));
+    if (vars) {
+      this.notes.push({ at: vars.at(vars.root), message: `role vars are the runbook's var defaults: the inventory and -e override them (in Ansible, role vars override the inventory)` });
+      this.mergeVars(runbookVars, plain(vars.root), vars, vars.root, scope(vars), true);
+    }
+    const steps: EmittedStep[] = [];
+    const dependencies = list(plain(child(meta?.root, 'dependencies')));
+    for (const dep of dependencies) {
+      try {
+        steps.push({ step: { include: await this.role(typeof dep === 'string' ? dep : String(dep), meta!.at(meta!.root)) } });
+      } catch (e) {
+        if (!(e instanceof Untranslatable)) throw e;
+        this.fail(steps, meta!, child(meta!.root, 'dependencies'), e.message);
+      }
+    }
+    if (tasks) steps.push(...(await convertTasks(tasks.root, scope(tasks), this)));
+    const handlerSteps = handlers ? await convertTasks(handlers.root, scope(handlers), this) : [];
+    if (facts.used) steps.unshift(factsStep());
+    this.files.set(`${name}.yaml`, runbookYaml({ name, description: `Converted by runbook convert from the role ${relative(this.cwd, dir) || dir}` }, runbookVars, steps, handlerSteps));
+    return ref;
+  }
+
+  async template(src: string, scope: TaskScope, at: string): Promise<string> {
+    const path = this.find(src, scope, 'templates', at);
+    const text = await readFile(path, 'utf8');
+    let translated;
+    try {
+      translated = translateText(text, { file: true });
+    } catch (e) {
+      if (!(e instanceof JinjaError)) throw e;
+      const before = text.slice(0, e.offset);
+      const line = before.split('\n').length;
+      const col = e.offset - before.lastIndexOf('\n');
+      throw new Untranslatable(`${relative(this.cwd, path) || path}:${line}:${col}`, `in the template: ${e.message}`);
+    }
+    scope.facts.used ||= translated.usesFacts;
+    const out = `templates/${scope.runbook}/${src.replace(/\.j2$/, '')}.hbs`;
+    this.files.set(out, translated.text);
+    return out;
+  }
+
+  async file(src: string, scope: TaskScope, at: string): Promise<string> {
+    const path = this.find(src, scope, 'files', at);
+    const out = `files/${scope.runbook}/${src}`;
+    this.files.set(out, await readFile(path));
+    return out;
+  }
+
+  /** Where Ansible looks for a relative src: the role's templates/ (or files/), then beside the tasks file. */
+  private find(src: string, scope: TaskScope, sub: string, at: string): string {
+    if (src.startsWith('/') || src.split('/').includes('..')) throw new Untranslatable(at, `src "${src}" is outside the playbook: copy it beside the playbook first`);
+    const base = dirname(scope.file.path);
+    const candidates = [...(scope.roleDir ? [join(scope.roleDir, sub, src), join(scope.roleDir, src)] : []), join(base, sub, src), join(base, src)];
+    const found = candidates.find((c) => existsSync(c) && statSync(c).isFile());
+    if (!found) throw new Untranslatable(at, `no file "${src}" (looked in ${candidates.map((c) => relative(this.cwd, c)).join(', ')})`);
+    return found;
+  }
+
+  private mergeVars(into: Record<string, unknown>, values: unknown, file: AnsibleFile, node: Node | null, scope: TaskScope, override = false): void {
+    if (values === null || values === undefined) return;
+    if (typeof values !== 'object' || Array.isArray(values)) {
+      this.untranslated.push({ at: file.at(node), message: 'vars must be a mapping' });
+      return;
+    }
+    for (const [key, value] of Object.entries(values)) {
+      let translated: unknown;
+      try {
+        translated = deep(value, file, node, scope);
+      } catch (e) {
+        if (!(e instanceof Untranslatable)) throw e;
+        this.untranslated.push({ at: e.at, message: `var ${key}: ${e.message} (left as it was)` });
+        translated = value;
+      }
+      if (key in into && JSON.stringify(into[key]) !== JSON.stringify(translated) && !override) {
+        this.notes.push({ at: file.at(node), message: `var ${key} is set by two plays: the runbook keeps the first value` });
+        continue;
+      }
+      into[key] = translated;
+    }
+  }
+
+  private fail(steps: EmittedStep[], file: AnsibleFile, node: Node | null, message: string): void {
+    const at = file.at(node);
+    this.untranslated.push({ at, message });
+    steps.push(failStep(at, message, undefined));
+  }
+}
+
+const list = (v: unknown): string[] => (v === null || v === undefined ? [] : Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? x : (x as Record<string, unknown>)?.['role'] as string) ?? String(x)) : [String(v)]);
+
+function hostPattern(hosts: unknown): string {
+  if (Array.isArray(hosts)) return hosts.map(String).join(':');
+  return hosts === null || hosts === undefined ? 'all' : String(hosts).replace(/\s*,\s*/g, ':');
+}
+
+function factsStep(): EmittedStep {
+  return { step: { name: "Gather facts (Ansible's gather_facts)", facts: null, register: FACTS_VAR } };
+}
+
+const DECL_KEYS = new Set(['type', 'default', 'description', 'secret', 'required']);
+
+/** A var default as the runbook format takes it: a mapping whose keys all look like a declaration's is wrapped. */
+function varValue(value: unknown): unknown {
+  const looksLikeDecl = value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0 && Object.keys(value).every((k) => DECL_KEYS.has(k));
+  return looksLikeDecl ? { type: 'map', default: value } : value;
+}
+
+function runbookYaml(header: Record<string, unknown>, vars: Record<string, unknown>, steps: EmittedStep[], handlers: EmittedStep[]): string {
+  const body: Record<string, unknown> = { ...header };
+  if (Object.keys(vars).length > 0) body['vars'] = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, varValue(v)]));
+  const [stepList, stepComments] = withComments(steps);
+  const [handlerList, handlerComments] = withComments(handlers);
+  body['steps'] = stepList;
+  if (handlerList.length > 0) body['handlers'] = handlerList;
+  const doc = new Document(body);
+  const attach = (key: string, comments: Array<string | undefined>, trailing: string | undefined) => {
+    const seq = doc.get(key, true) as YAMLSeq | undefined;
+    seq?.items.forEach((item, i) => {
+      if (comments[i]) (item as Node).commentBefore = asComment(comments[i]!);
+    });
+    if (trailing && seq) seq.comment = asComment(trailing);
+  };
+  attach('steps', stepComments, trailingOf(steps));
+  attach('handlers', handlerComments, trailingOf(handlers));
+  return doc.toString({ lineWidth: 0 });
+}
+
+/** Steps without the comment-only entries, and each step's comment with those before it. */
+function withComments(emitted: EmittedStep[]): [Array<Record<string, unknown>>, Array<string | undefined>] {
+  const steps: Array<Record<string, unknown>> = [];
+  const comments: Array<string | undefined> = [];
+  let pending: string[] = [];
+  for (const e of emitted) {
+    if (e.comment) pending.push(e.comment);
+    if (Object.keys(e.step).length === 0) continue;
+    steps.push(e.step);
+    comments.push(pending.length ? pending.join('\n') : undefined);
+    pending = [];
+  }
+  return [steps, comments];
+}
+
+function trailingOf(emitted: EmittedStep[]): string | undefined {
+  const tail: string[] = [];
+  for (let i = emitted.length - 1; i >= 0 && Object.keys(emitted[i].step).length === 0; i--) if (emitted[i].comment) tail.unshift(emitted[i].comment!);
+  return tail.length ? tail.join('\n') : undefined;
+}
+
+const asComment = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => ` ${l}`)
+    .join('\n');
