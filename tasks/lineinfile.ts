@@ -1,6 +1,6 @@
 import {
   defineTask, z, ownerArgs, pathArg, validateArg, applyContent, undoContent, driftOf, checkEdit, insertArgs,
-  insertionIndex, joinLines, matchIndex, regexArg, splitLines, type ContentPlan, type ContentUndo,
+  insertionIndex, joinLines, matchIndex, regexArg, splitLines, TaskError, type ContentPlan, type ContentUndo,
 } from 'runbook';
 
 const args = z
@@ -42,26 +42,33 @@ export function expandBackrefs(template: string, m: RegExpExecArray): string {
 
 export function editLines(text: string | null, a: Args): string | null {
   const lines = splitLines(text);
+  // A last line without its newline keeps lacking it while it stays last and unchanged, as in
+  // Ansible, which adds the newline only to a line it writes or to the line it appends after.
+  const open = text !== null && text !== '' && !text.endsWith('\n');
+  const join = (out: string[], lastUntouched: boolean) => (open && lastUntouched ? joinLines(out).slice(0, -1) : joinLines(out));
   const re = a.regexp !== undefined ? new RegExp(a.regexp) : undefined;
   const finds = re ? (l: string) => re.test(l) : a.search_string !== undefined ? (l: string) => l.includes(a.search_string!) : undefined;
   if (a.state === 'absent') {
     if (text === null) return null;
-    const kept = lines.filter((l) => (finds ? !finds(l) : l !== a.line));
-    return kept.length === lines.length ? text : joinLines(kept);
+    const keeps = lines.map((l) => (finds ? !finds(l) : l !== a.line));
+    const kept = lines.filter((_, i) => keeps[i]);
+    return kept.length === lines.length ? text : join(kept, keeps[lines.length - 1]);
   }
+  if (text === null && !a.create) throw new TaskError(`${a.path} does not exist`, { hint: 'set create: true to create it' });
   const at = finds ? matchIndex(lines, finds, a.firstmatch) : -1;
   if (at >= 0) {
     const line = a.backrefs ? expandBackrefs(a.line!, re!.exec(lines[at])!) : a.line!;
     if (lines[at] === line) return text;
     lines[at] = line;
-    return joinLines(lines);
+    return join(lines, at !== lines.length - 1);
   }
   // Without a match there are no groups to fill the line with: Ansible leaves the file alone.
   if (a.backrefs) return text;
   const line = a.line!;
   if (lines.includes(line)) return text;
-  lines.splice(insertionIndex(lines, a), 0, line);
-  return joinLines(lines);
+  const index = insertionIndex(lines, a);
+  lines.splice(index, 0, line);
+  return join(lines, index < lines.length - 1);
 }
 
 export default defineTask<typeof args, ContentPlan, ContentUndo>({

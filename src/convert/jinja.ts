@@ -413,11 +413,16 @@ type Piece = { kind: 'text'; text: string } | { kind: 'out'; text: string } | { 
  * (trim_blocks), and a test or comparison prints as Python's `True`/`False`. (In a YAML value
  * Ansible turns those back into booleans, and so does our typed rendering of a lone `{{ }}`.)
  */
-export function translateText(src: string, options: { file: boolean }): { text: string } & Translation {
+export function translateText(source: string, options: { file: boolean }): { text: string } & Translation {
   const pieces: Piece[] = [];
   const stack: Array<{ tag: 'if' | 'for'; at: number; loopVars: string[] }> = [];
   const loopVars = new Set<string>();
   let usesFacts = false;
+  // Ansible renders a template file without its last newline (Jinja's keep_trailing_newline off),
+  // then pads the output to the newlines the file ends with. That differs from rendering the
+  // newlines as text only when a tag comes right before them (trim_blocks would take one).
+  const endNewlines = options.file ? /(?:\}\}|%\}|#\})(\n+)$/.exec(source)?.[1].length ?? 0 : 0;
+  const src = endNewlines > 0 ? source.slice(0, -1) : source;
   /** One expression as handlebars, in the loops open where it stands. */
   const emit = (exprSrc: string, at: number) => {
     const e = new Emitter(loopVars);
@@ -515,6 +520,7 @@ export function translateText(src: string, options: { file: boolean }): { text: 
   }
   const unclosed = stack.pop();
   if (unclosed) throw new JinjaError(`"${unclosed.tag}" without its "end${unclosed.tag}"`, unclosed.at);
+  if (endNewlines > 0) pieces.unshift({ kind: 'block', text: `{{#trailing_newlines ${endNewlines}}}` }), pieces.push({ kind: 'block', text: '{{/trailing_newlines}}' });
   return { text: render(pieces), usesFacts };
 }
 

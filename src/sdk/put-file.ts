@@ -25,7 +25,8 @@ export function destPath(dest: string, src: string | undefined): string {
 export async function checkPut(ctx: TaskContext<PutArgs>, dest: string, content: Buffer): Promise<CheckResult<ContentPlan, ContentUndo>> {
   const a = ctx.args;
   const found = await probeContent(ctx.shell, dest);
-  if (!a.force && found.type !== 'absent') return { inSync: true, summary: `${found.path} exists (force: false)` };
+  // A directory at dest is an error below, force or not (Ansible: content cannot go to a directory).
+  if (!a.force && found.type !== 'absent' && found.type !== 'directory') return { inSync: true, summary: `${found.path} exists (force: false)` };
   // Under --check the step that makes the directory (an extract, a mkdir) has not run.
   if (ctx.checkMode && found.type === 'absent' && !found.parentExists) {
     return { inSync: false, summary: `create ${found.path} (its directory is not there yet: an earlier step would make it)` };

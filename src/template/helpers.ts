@@ -95,6 +95,18 @@ export const helpers: Record<string, Helper> = {
     if (value && typeof value === 'object') return Object.keys(value).length;
     throw new HelperError(`length: expected a list, a map or text, got ${describe(value)}`);
   },
+  /**
+   * `{{#trailing_newlines 1}}...{{/trailing_newlines}}`: the text, ending in at least n newlines.
+   * Ansible's template module pads its output so, to the newlines the template file ends with;
+   * `runbook convert` wraps a template whose last tag would otherwise take them.
+   */
+  trailing_newlines(this: unknown, ...args) {
+    const { values, options } = split(args);
+    const text = options.fn(this);
+    const want = Number(values[0]);
+    const have = /\n*$/.exec(text)![0].length;
+    return have >= want ? text : text + '\n'.repeat(want - have);
+  },
   /** Whether a var is set at all (Jinja's `is defined`): `(defined x)` never fails on a missing x. */
   defined: (...args) => split(args).values[0] !== undefined,
   /** `{{indent 4 text}}` or `{{#indent 4}}...{{/indent}}`: every non-blank line indented by n spaces. */

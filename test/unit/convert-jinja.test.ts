@@ -33,11 +33,15 @@ const VARS = {
 
 function jinja(template: string): string {
   const py = `import sys, json, jinja2
-env = jinja2.Environment(trim_blocks=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+env = jinja2.Environment(trim_blocks=True, undefined=jinja2.StrictUndefined)
 # Ansible's own tests and filters (ansible/plugins/test/core.py, filter/core.py), as it defines them
 env.tests.update(changed=lambda r: bool(r.get('changed')), failed=lambda r: bool(r.get('failed')), succeeded=lambda r: not r.get('failed'), skipped=lambda r: bool(r.get('skipped')))
 env.filters.update(bool=lambda v: v is True or str(v).strip().lower() in ('yes', 'on', 'true', '1'), to_json=json.dumps)
-sys.stdout.write(env.from_string(sys.stdin.read()).render(json.loads(sys.argv[1])))`;
+# As Ansible's template module: rendered without the last newline, then padded to the newlines the source ends with
+source = sys.stdin.read()
+out = env.from_string(source).render(json.loads(sys.argv[1]))
+count = lambda t: len(t) - len(t.rstrip('\\n'))
+sys.stdout.write(out + '\\n' * max(0, count(source) - count(out)))`;
   const r = spawnSync('python3', ['-c', py, JSON.stringify(VARS)], { input: template, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(r.stderr);
   return r.stdout;
@@ -62,6 +66,8 @@ const TEMPLATES: Record<string, string> = {
   'inline blocks, whitespace control and comments': 'x {% if enabled %}on{% endif %} y\n{# a comment #}\nlist: {%- for s in servers %} {{ s }}{% endfor -%}\n  \nz\n',
   'tests and operators': '{{ missing is defined }} {{ name is defined }} {{ result is changed }} {{ result is succeeded }} {{ "kafka" in group_names }} {{ "web" not in group_names }} {{ port >= 9092 }} {{ port < 10 }} {{ name ~ "-" ~ port }} {{ nested.inner.value }} {{ nested["inner"]["value"] }} {{ servers[1] }}\n',
   'literal braces in raw': '{% raw %}{{ not a var }}{% endraw %}\n',
+  'a block tag before the last newlines': '{% if enabled %}yes{% else %}no{% endif %}\n\n',
+  'a value before the last newline': 'port={{ port }}\n',
 };
 
 for (const [title, template] of Object.entries(TEMPLATES)) {

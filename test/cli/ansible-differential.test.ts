@@ -1,0 +1,242 @@
+// Generated cases for lineinfile, blockinfile, file, copy and template, each run by
+// ansible-playbook (Debian's ansible-core) and by runbook on identical trees, twice: every case
+// crosses a starting state of its file with one set of arguments. What each run reports (changed,
+// ok, failed) and the tree left (types, modes, bytes, link targets) must be the same, but for the
+// differences the README states, which the cases below hold runbook to, with their reason.
+// Template cases use the same Jinja file in both, translated by `runbook convert`'s translator.
+
+import { execFileSync } from 'node:child_process';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { translateText } from '../../src/convert/jinja.js';
+import { ensureBuilt, runbook } from './helpers.js';
+import { exec } from '../helpers/exec.js';
+
+type Outcome = 'changed' | 'ok' | 'failed';
+
+interface Case {
+  module: string;
+  name: string;
+  /** sh run in the case's directory, for each tool's copy, before the play. */
+  setup: string;
+  /** The module's arguments; the string `D` stands for the case's directory. */
+  args: Record<string, unknown>;
+  /** Where runbook differs on purpose (README, "what differs on purpose"): why, and what it does instead. */
+  differs?: { why: string; outcomes?: [Outcome, Outcome]; tree?: boolean };
+}
+
+const file = (content: string | null, name = 'f') => (content === null ? ':' : `printf '%s' '${content.replace(/'/g, "'\\''")}' > ${name}`);
+
+/** Starting states crossed with argument sets, per module. */
+function generate(): Case[] {
+  const cases: Case[] = [];
+  const cross = (module: string, states: Record<string, string>, argSets: Array<[string, Record<string, unknown>]>) => {
+    for (const [state, setup] of Object.entries(states)) for (const [what, args] of argSets) cases.push({ module, name: `${module} ${what} on ${state}`, setup, args: { path: 'D/f', ...args } });
+  };
+
+  cross(
+    'lineinfile',
+    { empty: file(''), lines: file('a\nb\nc\n'), 'no final newline': file('a\nb\nc'), 'key=value': file('x=1\ny=2\nx=3\n'), duplicates: file('b\nb\n'), missing: file(null) },
+    [
+      ['a line there', { line: 'b' }],
+      ['a new line', { line: 'd' }],
+      ['regexp replacing', { regexp: '^x=', line: 'x=9' }],
+      ['regexp matching nothing', { regexp: '^z=', line: 'z=0' }],
+      ['insertafter a match', { line: 'd', insertafter: '^a' }],
+      ['insertafter EOF', { line: 'd', insertafter: 'EOF' }],
+      ['insertbefore BOF', { line: 'd', insertbefore: 'BOF' }],
+      ['insertbefore a match', { line: 'd', insertbefore: '^c' }],
+      ['insertafter matching nothing', { line: 'd', insertafter: '^nomatch' }],
+      ['absent by line', { line: 'b', state: 'absent' }],
+      ['absent by regexp', { regexp: '^x=', state: 'absent' }],
+      ['backrefs', { regexp: '^(x)=(\\d)', line: '\\1=\\2\\2', backrefs: true }],
+      ['firstmatch', { regexp: '^x=', line: 'x=0', firstmatch: true }],
+      ['search_string', { search_string: 'y=', line: 'y=5' }],
+      ['create', { line: 'n', create: true }],
+      ['regexp with insertafter', { regexp: '^b', line: 'B', insertafter: '^c' }],
+      ['a mode', { line: 'b', mode: '0600' }],
+    ],
+  );
+
+  cross(
+    'blockinfile',
+    {
+      empty: file(''),
+      lines: file('a\nb\n'),
+      "Ansible's block": file('a\n# BEGIN ANSIBLE MANAGED BLOCK\nold\n# END ANSIBLE MANAGED BLOCK\nb\n'),
+      'a custom block': file('a\n// BEGIN M\nold\n// END M\n'),
+      missing: file(null),
+    },
+    [
+      ['two lines', { block: 'x\ny' }],
+      ['insertbefore BOF', { block: 'x', insertbefore: 'BOF' }],
+      ['insertafter a match', { block: 'x', insertafter: '^a' }],
+      ['an empty block', { block: '' }],
+      ['absent', { block: 'x', state: 'absent' }],
+      ['a custom marker', { block: 'x', marker: '// {mark} M' }],
+      ['create', { block: 'x', create: true }],
+      ['the same block', { block: 'old' }],
+      ['a final newline', { block: 'x\n' }],
+      ['content, an alias', { content: 'x' }],
+    ],
+  );
+
+  const fileStates = {
+    missing: 'echo t > target',
+    'a file': 'echo t > target; echo f > f; chmod 644 f',
+    'a directory': 'echo t > target; mkdir f; chmod 755 f',
+    'a link to a file': 'echo t > target; ln -s target f',
+    'a dangling link': 'echo t > target; ln -s nowhere f',
+  };
+  cross('file', fileStates, [
+    ['directory', { state: 'directory' }],
+    ['absent', { state: 'absent' }],
+    ['file', { state: 'file' }],
+    ['directory with a mode', { state: 'directory', mode: '0700' }],
+    ['file with a mode', { state: 'file', mode: '0600' }],
+    ['link', { state: 'link', src: 'target' }],
+    ['hard', { state: 'hard', src: 'D/target' }],
+    ['no state, a mode', { mode: '0640' }],
+    ['recurse', { state: 'directory', recurse: true, mode: '0750' }],
+  ]);
+
+  const copyStates = {
+    missing: ':',
+    'the same': `${file('hello\n')}; chmod 644 f`,
+    'other content': file('bye\n'),
+    'the same, mode 600': `${file('hello\n')}; chmod 600 f`,
+    'a directory': 'mkdir f',
+  };
+  for (const [state, setup] of Object.entries(copyStates)) {
+    for (const [what, args] of [
+      ['content', { content: 'hello\n' }],
+      ['content and mode', { content: 'hello\n', mode: '0600' }],
+      ['empty content', { content: '' }],
+      ['force: false', { content: 'hello\n', force: false }],
+      ['other content', { content: 'other' }],
+    ] as Array<[string, Record<string, unknown>]>) {
+      cases.push({ module: 'copy', name: `copy ${what} on ${state}`, setup, args: { dest: state === 'a directory' ? 'D/f/' : 'D/f', ...args } });
+    }
+  }
+
+  const rendered: Record<string, string> = { 'hello.j2': 'hello world\n', 'loop.j2': 'a\nb\n', 'cond.j2': 'yes\n' };
+  for (const tpl of Object.keys(rendered)) {
+    for (const [state, setup] of Object.entries({ missing: ':', 'the same': file(rendered[tpl]), 'other content': file('old\n') })) {
+      for (const mode of [undefined, '0640']) {
+        cases.push({ module: 'template', name: `template ${tpl}${mode ? ` mode ${mode}` : ''} on ${state}`, setup, args: { src: tpl, dest: 'D/f', ...(mode ? { mode } : {}) } });
+      }
+    }
+  }
+  return cases.map((c) => ({ ...c, differs: DIFFERS[c.name] }));
+}
+
+/** The differences the README states, by case name. */
+const DIFFERS: Record<string, Case['differs']> = {
+  'blockinfile an empty block on missing': { why: 'no block wanted in a missing file: nothing to do (Ansible fails; its own lineinfile state: absent does the same as ours)', outcomes: ['ok', 'ok'] },
+  'blockinfile absent on missing': { why: 'no block wanted in a missing file: nothing to do (Ansible fails; its own lineinfile state: absent does the same as ours)', outcomes: ['ok', 'ok'] },
+  'file no state, a mode on a dangling link': { why: 'a mode with a link is refused: it would change the file linked to (the file row of the README table)', outcomes: ['failed', 'failed'] },
+};
+
+const TEMPLATES: Record<string, string> = {
+  'hello.j2': 'hello {{ name }}\n',
+  'loop.j2': '{% for s in servers %}\n{{ s }}\n{% endfor %}\n',
+  'cond.j2': '{% if flag %}yes{% else %}no{% endif %}\n',
+};
+
+const CASES = generate();
+let dir: string;
+
+const caseDir = (tool: string, i: number) => join(dir, tool, `case${i}`);
+
+function taskText(c: Case, i: number, tool: string): string {
+  const args = JSON.parse(JSON.stringify(c.args).replaceAll('D/', `${caseDir(tool, i)}/`)) as Record<string, unknown>;
+  if (c.module === 'template' && tool === 'runbook') args['src'] = `templates/${String(args['src']).replace(/\.j2$/, '.hbs')}`;
+  return `  - name: "case ${i}: ${c.name}"\n    ignore_errors: true\n    ${c.module}: ${JSON.stringify(args)}\n`;
+}
+
+/** Type, mode, content or target of everything under `root`. */
+function tree(root: string): string[] {
+  return readdirSync(root, { recursive: true })
+    .map(String)
+    .sort()
+    .map((p) => {
+      const st = lstatSync(join(root, p));
+      const mode = (st.mode & 0o7777).toString(8);
+      if (st.isSymbolicLink()) return `${p} -> ${readlinkSync(join(root, p)).replace(root, 'D')}`;
+      if (st.isDirectory()) return `${p}/ ${mode}`;
+      return `${p} ${mode} ${JSON.stringify(readFileSync(join(root, p), 'utf8'))}${st.nlink > 1 ? ` links=${st.nlink}` : ''}`;
+    });
+}
+
+function ansibleOutcomes(output: string): Outcome[] {
+  return CASES.map((_, i) => {
+    const at = output.indexOf(`TASK [case ${i}: `);
+    if (at < 0) return 'failed';
+    const next = output.indexOf('TASK [', at + 1);
+    const body = output.slice(at, next < 0 ? undefined : next);
+    return /^(fatal|failed): \[localhost\]/m.test(body) ? 'failed' : /^changed: \[localhost\]/m.test(body) ? 'changed' : 'ok';
+  });
+}
+
+function ourOutcomes(output: string): Outcome[] {
+  const lines = output.split('\n');
+  return CASES.map((_, i) => {
+    const line = lines.find((l) => l.includes(`] case ${i}: `));
+    if (!line) return 'failed';
+    return line.startsWith('changed:') ? 'changed' : line.startsWith('ok:') ? 'ok' : 'failed';
+  });
+}
+
+const VARS = 'name: world\n  servers: [a, b]\n  flag: true';
+
+test.before(async () => {
+  await ensureBuilt();
+  dir = mkdtempSync(join(tmpdir(), 'runbook-ansible-differential-'));
+  mkdirSync(join(dir, 'runbooks', 'templates'), { recursive: true });
+  mkdirSync(join(dir, 'templates'));
+  for (const [name, text] of Object.entries(TEMPLATES)) {
+    writeFileSync(join(dir, 'templates', name), text);
+    writeFileSync(join(dir, 'runbooks', 'templates', name.replace(/\.j2$/, '.hbs')), translateText(text, { file: true }).text);
+  }
+  for (const tool of ['runbook', 'ansible']) {
+    CASES.forEach((c, i) => {
+      mkdirSync(caseDir(tool, i), { recursive: true });
+      execFileSync('sh', ['-c', c.setup], { cwd: caseDir(tool, i) });
+    });
+  }
+  writeFileSync(join(dir, 'runbooks', 'cases.yaml'), `name: cases\nvars:\n  ${VARS}\nsteps:\n${CASES.map((c, i) => taskText(c, i, 'runbook')).join('')}`);
+  writeFileSync(join(dir, 'playbook.yml'), `- hosts: localhost\n  connection: local\n  gather_facts: false\n  vars:\n    ${VARS.replaceAll('\n  ', '\n    ')}\n  tasks:\n${CASES.map((c, i) => taskText(c, i, 'ansible')).join('')}`);
+});
+
+test.after(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test(`${CASES.length} generated cases in both tools: the same outcomes on two runs and the same trees, but for the differences stated`, async () => {
+  const ansible = () => exec('ansible-playbook', ['-i', 'localhost,', 'playbook.yml'], dir, { ANSIBLE_NOCOLOR: '1' });
+  const ours = () => runbook(['play', 'cases'], dir);
+  const runs: Array<{ ansible: Outcome[]; ours: Outcome[] }> = [];
+  for (let pass = 0; pass < 2; pass++) {
+    const [a, r] = await Promise.all([ansible(), ours()]);
+    assert.ok(r.stdout.includes('case 0: '), r.stdout + r.stderr);
+    assert.ok(a.stdout.includes('TASK [case 0: '), a.stdout + a.stderr);
+    runs.push({ ansible: ansibleOutcomes(a.stdout), ours: ourOutcomes(r.stdout) });
+  }
+  const report: string[] = [];
+  CASES.forEach((c, i) => {
+    const theirs = [runs[0].ansible[i], runs[1].ansible[i]].join(', ');
+    const ours = [runs[0].ours[i], runs[1].ours[i]].join(', ');
+    const want = c.differs?.outcomes?.join(', ') ?? theirs;
+    if (ours !== want) report.push(`case ${i} (${c.name}): runbook ${ours}, Ansible ${theirs}${c.differs ? `, expected ${want}: ${c.differs.why}` : ''}`);
+    const [t1, t2] = [tree(caseDir('runbook', i)), tree(caseDir('ansible', i))];
+    const same = t1.join('\n') === t2.join('\n');
+    if (!same && !c.differs?.tree) report.push(`case ${i} (${c.name}): trees differ\n  runbook: ${t1.join(' | ')}\n  ansible: ${t2.join(' | ')}`);
+    if (same && c.differs?.tree) report.push(`case ${i} (${c.name}): the trees are the same, but the case says they differ: ${c.differs.why}`);
+  });
+  assert.equal(report, []);
+});
+
+test.run();
