@@ -7,12 +7,15 @@
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative } from 'node:path';
-import { Document, isSeq, type Node, type YAMLSeq } from 'yaml';
+import { isSeq, type Node } from 'yaml';
 import { UserError } from '../errors.js';
 import type { TaskRegistry } from '../task/registry.js';
-import { FACTS_VAR, JinjaError, translateText } from './jinja.js';
+import { FACTS_VAR, JinjaError } from './jinja.js';
+import { translateText } from './jinja-text.js';
 import { child, entries, plain, readAnsibleYaml, type AnsibleFile, type Untranslated } from './source.js';
-import { Untranslatable, convertTasks, deep, failStep, type ConvertContext, type EmittedStep, type TaskScope } from './task.js';
+import { convertTasks, failStep, type ConvertContext, type EmittedStep, type TaskScope } from './task.js';
+import { Untranslatable, deep } from './translate.js';
+import { runbookYaml } from './emit.js';
 
 export interface Conversion {
   /** Files to write, by path relative to the output directory. */
@@ -64,7 +67,7 @@ class Converter implements ConvertContext {
     const single = new Set(patterns).size === 1;
     for (const [n, play] of plays.entries()) {
       const facts = { used: false };
-      const scope: TaskScope = { file, facts, runbook: name, when: [], tags: list(plain(child(play, 'tags'))) };
+      const scope: TaskScope = { file, facts, runbook: name, when: [], tags: names(plain(child(play, 'tags'))) };
       const become = plain(child(play, 'become'));
       const becomeUser = plain(child(play, 'become_user'));
       if (typeof become === 'boolean') scope.become = become;
@@ -75,7 +78,7 @@ class Converter implements ConvertContext {
         else if (!PLAY_KEYS.has(e.key)) this.fail(own, file, e.keyNode, `the play keyword "${e.key}" has no runbook counterpart`);
       }
       this.mergeVars(vars, plain(child(play, 'vars')), file, child(play, 'vars'), scope);
-      for (const varsFile of list(plain(child(play, 'vars_files')))) {
+      for (const varsFile of names(plain(child(play, 'vars_files')))) {
         if (varsFile.includes('{{')) {
           this.fail(own, file, child(play, 'vars_files'), `vars_files "${varsFile}" is known only when the play runs`);
           continue;
@@ -121,9 +124,9 @@ class Converter implements ConvertContext {
           if (Object.keys(roleParams).length > 0) step['vars'] = deep(roleParams, file, item, scope);
           if (when !== undefined) this.notes.push({ at: file.at(item), message: 'a role with when: translate the condition by hand if it reads more than vars' });
           if (when !== undefined) step['when'] = when;
-          if (tags !== undefined) step['tags'] = list(tags);
+          if (tags !== undefined) step['tags'] = names(tags);
         }
-        if (scope.tags.length > 0) step['tags'] = [...new Set([...scope.tags, ...list(step['tags'])])];
+        if (scope.tags.length > 0) step['tags'] = [...new Set([...scope.tags, ...names(step['tags'])])];
         steps.push({ step });
       } catch (e) {
         if (!(e instanceof Untranslatable)) throw e;
@@ -154,7 +157,7 @@ class Converter implements ConvertContext {
       this.mergeVars(runbookVars, plain(vars.root), vars, vars.root, scope(vars), true);
     }
     const steps: EmittedStep[] = [];
-    const dependencies = list(plain(child(meta?.root, 'dependencies')));
+    const dependencies = names(plain(child(meta?.root, 'dependencies')));
     for (const dep of dependencies) {
       try {
         steps.push({ step: { include: await this.role(typeof dep === 'string' ? dep : String(dep), meta!.at(meta!.root)) } });
@@ -236,7 +239,8 @@ class Converter implements ConvertContext {
   }
 }
 
-const list = (v: unknown): string[] => (v === null || v === undefined ? [] : Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? x : (x as Record<string, unknown>)?.['role'] as string) ?? String(x)) : [String(v)]);
+/** The strings of a value that may be one or a list; a role entry (`{role: x}`) by its name. */
+const names = (v: unknown): string[] => (v === null || v === undefined ? [] : Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? x : (x as Record<string, unknown>)?.['role'] as string) ?? String(x)) : [String(v)]);
 
 function hostPattern(hosts: unknown): string {
   if (Array.isArray(hosts)) return hosts.map(String).join(':');
@@ -246,58 +250,3 @@ function hostPattern(hosts: unknown): string {
 function factsStep(): EmittedStep {
   return { step: { name: "Gather facts (Ansible's gather_facts)", facts: null, register: FACTS_VAR } };
 }
-
-const DECL_KEYS = new Set(['type', 'default', 'description', 'secret', 'required']);
-
-/** A var default as the runbook format takes it: a mapping whose keys all look like a declaration's is wrapped. */
-function varValue(value: unknown): unknown {
-  const looksLikeDecl = value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0 && Object.keys(value).every((k) => DECL_KEYS.has(k));
-  return looksLikeDecl ? { type: 'map', default: value } : value;
-}
-
-function runbookYaml(header: Record<string, unknown>, vars: Record<string, unknown>, steps: EmittedStep[], handlers: EmittedStep[]): string {
-  const body: Record<string, unknown> = { ...header };
-  if (Object.keys(vars).length > 0) body['vars'] = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, varValue(v)]));
-  const [stepList, stepComments] = withComments(steps);
-  const [handlerList, handlerComments] = withComments(handlers);
-  body['steps'] = stepList;
-  if (handlerList.length > 0) body['handlers'] = handlerList;
-  const doc = new Document(body);
-  const attach = (key: string, comments: Array<string | undefined>, trailing: string | undefined) => {
-    const seq = doc.get(key, true) as YAMLSeq | undefined;
-    seq?.items.forEach((item, i) => {
-      if (comments[i]) (item as Node).commentBefore = asComment(comments[i]!);
-    });
-    if (trailing && seq) seq.comment = asComment(trailing);
-  };
-  attach('steps', stepComments, trailingOf(steps));
-  attach('handlers', handlerComments, trailingOf(handlers));
-  return doc.toString({ lineWidth: 0 });
-}
-
-/** Steps without the comment-only entries, and each step's comment with those before it. */
-function withComments(emitted: EmittedStep[]): [Array<Record<string, unknown>>, Array<string | undefined>] {
-  const steps: Array<Record<string, unknown>> = [];
-  const comments: Array<string | undefined> = [];
-  let pending: string[] = [];
-  for (const e of emitted) {
-    if (e.comment) pending.push(e.comment);
-    if (Object.keys(e.step).length === 0) continue;
-    steps.push(e.step);
-    comments.push(pending.length ? pending.join('\n') : undefined);
-    pending = [];
-  }
-  return [steps, comments];
-}
-
-function trailingOf(emitted: EmittedStep[]): string | undefined {
-  const tail: string[] = [];
-  for (let i = emitted.length - 1; i >= 0 && Object.keys(emitted[i].step).length === 0; i--) if (emitted[i].comment) tail.unshift(emitted[i].comment!);
-  return tail.length ? tail.join('\n') : undefined;
-}
-
-const asComment = (text: string) =>
-  text
-    .split('\n')
-    .map((l) => ` ${l}`)
-    .join('\n');

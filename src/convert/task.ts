@@ -3,12 +3,12 @@
 // comment: the converted runbook stops there until someone writes that part by hand.
 
 import { dirname, join } from 'node:path';
-import { isScalar, isSeq, type Node } from 'yaml';
+import { isSeq, type Node } from 'yaml';
 import type { TaskRegistry } from '../task/registry.js';
 import type { TaskDefinition } from '../task/types.js';
 import { hasTemplate } from '../load/step.js';
 import { taskArgs } from '../load/task-args.js';
-import { JinjaError, translateCondition, translateText } from './jinja.js';
+import { Untranslatable, condition, conditionList, deep, list, text } from './translate.js';
 import { child, entries, plain, readAnsibleYaml, type AnsibleFile, type Untranslated } from './source.js';
 
 export interface EmittedStep {
@@ -44,15 +44,6 @@ export interface TaskScope {
   tags: string[];
   become?: boolean;
   becomeUser?: string;
-}
-
-export class Untranslatable extends Error {
-  constructor(
-    readonly at: string,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 // Keywords with the same meaning in a runbook step.
@@ -214,8 +205,6 @@ function putWhenAndTags(step: Record<string, unknown>, scope: TaskScope, file: A
   if (tags.length > 0) step['tags'] = [...new Set(tags)];
 }
 
-const list = (v: unknown): string[] => (v === null || v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
-
 /** Module-specific: template and copy files brought beside the runbook; unarchive's options. */
 async function adaptArgs(
   taskName: string,
@@ -268,56 +257,6 @@ function checkArgs(task: TaskDefinition, args: unknown, extra: Record<string, un
   if (parsed.success) return;
   const issue = parsed.error.issues[0];
   throw new Untranslatable(at, `${task.name}: ${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`);
-}
-
-function condition(value: unknown, file: AnsibleFile, node: Node | null, scope: TaskScope): unknown {
-  const parts = conditionList(value, file, node, scope);
-  if (typeof value === 'boolean') return value;
-  return parts.length === 1 ? parts[0] : `and ${parts.map((p) => `(${p})`).join(' ')}`;
-}
-
-function conditionList(value: unknown, file: AnsibleFile, node: Node | null, scope: TaskScope): string[] {
-  if (typeof value === 'boolean') return [String(value)];
-  return list(value).map((expr) => {
-    try {
-      const t = translateCondition(expr);
-      scope.facts.used ||= t.usesFacts;
-      return t.text;
-    } catch (e) {
-      if (e instanceof JinjaError) throw new Untranslatable(file.at(node), `${e.message} (in "${expr}")`);
-      throw e;
-    }
-  });
-}
-
-function text(value: unknown, file: AnsibleFile, node: Node | null, scope: TaskScope): unknown {
-  if (typeof value !== 'string' || !/\{[{%#]/.test(value)) return value;
-  try {
-    const t = translateText(value, { file: false });
-    scope.facts.used ||= t.usesFacts;
-    return t.text;
-  } catch (e) {
-    if (e instanceof JinjaError) throw new Untranslatable(file.at(node, offsetIn(node, value, e.offset)), `${e.message} (in "${value}")`);
-    throw e;
-  }
-}
-
-/** Where an offset in a scalar's value is in the file: exact for a one-line scalar, else its start. */
-function offsetIn(node: Node | null, value: string, offset: number): number {
-  if (!isScalar(node) || node.value !== value || value.includes('\n')) return 0;
-  if (node.type === 'PLAIN') return offset;
-  if (node.type === 'QUOTE_SINGLE' && !value.includes("'")) return offset + 1;
-  if (node.type === 'QUOTE_DOUBLE' && !/["\\]/.test(value)) return offset + 1;
-  return 0;
-}
-
-/** Every string under a value translated from Jinja. */
-export function deep(value: unknown, file: AnsibleFile, node: Node | null, scope: TaskScope): unknown {
-  if (typeof value === 'string') return text(value, file, node, scope);
-  // The nodes are walked beside the values, so an error points at the string it is in.
-  if (Array.isArray(value)) return value.map((v, i) => deep(v, file, isSeq(node) ? ((node.items[i] as Node) ?? node) : node, scope));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, deep(v, file, child(node, k) ?? node, scope)]));
-  return value;
 }
 
 function source(file: AnsibleFile, node: Node): string {

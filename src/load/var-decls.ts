@@ -19,7 +19,7 @@ export interface ParsedVars {
   errors: UserError[];
 }
 
-function isDeclaration(value: unknown): value is Record<string, unknown> {
+export function isDeclaration(value: unknown): value is Record<string, unknown> {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return false;
   const keys = Object.keys(value);
   return keys.length > 0 && keys.every((k) => DECL_KEYS.has(k));

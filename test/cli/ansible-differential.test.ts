@@ -6,16 +6,15 @@
 // Template cases use the same Jinja file in both, translated by `runbook convert`'s translator.
 
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { translateText } from '../../src/convert/jinja.js';
+import { translateText } from '../../src/convert/jinja-text.js';
 import { ensureBuilt, runbook } from './helpers.js';
 import { exec } from '../helpers/exec.js';
-
-type Outcome = 'changed' | 'ok' | 'failed';
+import { ansibleOutcomes, ourOutcomes, tree, type Outcome } from '../helpers/ansible-compare.js';
 
 interface Case {
   module: string;
@@ -157,39 +156,6 @@ function taskText(c: Case, i: number, tool: string): string {
   return `  - name: "case ${i}: ${c.name}"\n    ignore_errors: true\n    ${c.module}: ${JSON.stringify(args)}\n`;
 }
 
-/** Type, mode, content or target of everything under `root`. */
-function tree(root: string): string[] {
-  return readdirSync(root, { recursive: true })
-    .map(String)
-    .sort()
-    .map((p) => {
-      const st = lstatSync(join(root, p));
-      const mode = (st.mode & 0o7777).toString(8);
-      if (st.isSymbolicLink()) return `${p} -> ${readlinkSync(join(root, p)).replace(root, 'D')}`;
-      if (st.isDirectory()) return `${p}/ ${mode}`;
-      return `${p} ${mode} ${JSON.stringify(readFileSync(join(root, p), 'utf8'))}${st.nlink > 1 ? ` links=${st.nlink}` : ''}`;
-    });
-}
-
-function ansibleOutcomes(output: string): Outcome[] {
-  return CASES.map((_, i) => {
-    const at = output.indexOf(`TASK [case ${i}: `);
-    if (at < 0) return 'failed';
-    const next = output.indexOf('TASK [', at + 1);
-    const body = output.slice(at, next < 0 ? undefined : next);
-    return /^(fatal|failed): \[localhost\]/m.test(body) ? 'failed' : /^changed: \[localhost\]/m.test(body) ? 'changed' : 'ok';
-  });
-}
-
-function ourOutcomes(output: string): Outcome[] {
-  const lines = output.split('\n');
-  return CASES.map((_, i) => {
-    const line = lines.find((l) => l.includes(`] case ${i}: `));
-    if (!line) return 'failed';
-    return line.startsWith('changed:') ? 'changed' : line.startsWith('ok:') ? 'ok' : 'failed';
-  });
-}
-
 const VARS = 'name: world\n  servers: [a, b]\n  flag: true';
 
 test.before(async () => {
@@ -223,7 +189,7 @@ test(`${CASES.length} generated cases in both tools: the same outcomes on two ru
     const [a, r] = await Promise.all([ansible(), ours()]);
     assert.ok(r.stdout.includes('case 0: '), r.stdout + r.stderr);
     assert.ok(a.stdout.includes('TASK [case 0: '), a.stdout + a.stderr);
-    runs.push({ ansible: ansibleOutcomes(a.stdout), ours: ourOutcomes(r.stdout) });
+    runs.push({ ansible: ansibleOutcomes(a.stdout, CASES.length), ours: ourOutcomes(r.stdout, CASES.length) });
   }
   const report: string[] = [];
   CASES.forEach((c, i) => {

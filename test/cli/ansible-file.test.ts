@@ -5,15 +5,14 @@
 // on purpose, the case says how, and the test holds it to exactly that difference.
 
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ensureBuilt, runbook } from './helpers.js';
 import { exec } from '../helpers/exec.js';
-
-type Outcome = 'changed' | 'ok' | 'failed';
+import { ansibleOutcomes, ourOutcomes, tree, type Outcome } from '../helpers/ansible-compare.js';
 
 interface Case {
   name: string;
@@ -58,44 +57,6 @@ const caseDir = (tool: string, i: number) => join(dir, tool, `case${i}`);
 const taskText = (c: Case, i: number, tool: string) =>
   `  - name: "case ${i}: ${c.name}"\n    ignore_errors: true\n    file:\n${indent(c.args.replaceAll('{{d}}', caseDir(tool, i)), '      ')}\n`;
 
-/** Type, mode, content or target of everything under `root`, and which files share an inode. */
-function tree(root: string): string[] {
-  const inodes = new Map<number, string[]>();
-  const entries = readdirSync(root, { recursive: true }).map(String).sort();
-  for (const p of entries) {
-    const st = lstatSync(join(root, p));
-    if (st.isFile()) inodes.set(st.ino, [...(inodes.get(st.ino) ?? []), p]);
-  }
-  return entries.map((p) => {
-    const st = lstatSync(join(root, p));
-    const mode = (st.mode & 0o7777).toString(8);
-    if (st.isSymbolicLink()) return `${p} -> ${readlinkSync(join(root, p))}`;
-    if (st.isDirectory()) return `${p}/ ${mode}`;
-    const shared = inodes.get(st.ino)!.filter((q) => q !== p);
-    return `${p} ${mode} ${JSON.stringify(readFileSync(join(root, p), 'utf8'))}${shared.length ? ` same inode as ${shared.join(', ')}` : ''}`;
-  });
-}
-
-/** Per case, what ansible-playbook's output says under the case's TASK header. */
-function ansibleOutcomes(output: string): Outcome[] {
-  return CASES.map((_, i) => {
-    const at = output.indexOf(`TASK [case ${i}: `);
-    if (at < 0) return 'failed';
-    const next = output.indexOf('TASK [', at + 1);
-    const body = output.slice(at, next < 0 ? undefined : next);
-    return /^(fatal|failed): \[localhost\]/m.test(body) ? 'failed' : /^changed: \[localhost\]/m.test(body) ? 'changed' : 'ok';
-  });
-}
-
-/** Per case, what runbook's output says of its step. */
-function ourOutcomes(output: string): Outcome[] {
-  return CASES.map((_, i) => {
-    const line = output.split('\n').find((l) => l.includes(`] case ${i}: `));
-    if (!line) return 'failed';
-    return line.startsWith('changed:') ? 'changed' : line.startsWith('ok:') ? 'ok' : 'failed';
-  });
-}
-
 test.before(async () => {
   await ensureBuilt();
   dir = mkdtempSync(join(tmpdir(), 'runbook-ansible-file-'));
@@ -120,7 +81,7 @@ test('each case in both tools: the same outcome on two runs and the same tree, b
   const runs: Array<{ ansible: Outcome[]; ours: Outcome[] }> = [];
   for (let pass = 0; pass < 2; pass++) {
     const [a, r] = [await ansible(), await ours()];
-    runs.push({ ansible: ansibleOutcomes(a.stdout), ours: ourOutcomes(r.stdout) });
+    runs.push({ ansible: ansibleOutcomes(a.stdout, CASES.length), ours: ourOutcomes(r.stdout, CASES.length) });
     if (pass === 0) assert.ok(r.stdout.includes('case 0: '), r.stdout + r.stderr);
   }
   const report: string[] = [];

@@ -5,13 +5,14 @@
 // reports changed, on the first run and on the second (nothing). A word that is no key=value is
 // an error at the task's value.
 
-import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ensureBuilt, runbook, type Ran } from './helpers.js';
 import { exec } from '../helpers/exec.js';
+import { tree } from '../helpers/ansible-compare.js';
 
 let dir: string;
 const show = (r: Ran) => `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
@@ -44,18 +45,6 @@ const TASKS = `
     become: no
     changed_when: false
 `;
-
-/** path, type, mode and content of everything under `root`, one line each. */
-function tree(root: string): string[] {
-  return readdirSync(root, { recursive: true })
-    .map(String)
-    .sort()
-    .map((p) => {
-      const st = statSync(join(root, p));
-      const mode = (st.mode & 0o777).toString(8);
-      return st.isDirectory() ? `${p}/ ${mode}` : `${p} ${mode} ${JSON.stringify(readFileSync(join(root, p), 'utf8'))}`;
-    });
-}
 
 const changedOf = (output: string) => Number(/changed=(\d+)/.exec(output)?.[1]);
 

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { JinjaError, translateCondition, translateText } from '../../src/convert/jinja.js';
+import { JinjaError, translateCondition } from '../../src/convert/jinja.js';
+import { translateText } from '../../src/convert/jinja-text.js';
 import { evaluateCondition, renderTemplateFile } from '../../src/template/index.js';
 
 const VARS = {
