@@ -5,7 +5,7 @@
 // failing step and an entry in the list returned; what is kept in another form is a note.
 
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative } from 'node:path';
 import { isSeq, type Node } from 'yaml';
 import { UserError } from '../errors.js';
@@ -18,8 +18,8 @@ import { Untranslatable, deep } from './translate.js';
 import { runbookYaml } from './emit.js';
 
 export interface Conversion {
-  /** Files to write, by path relative to the output directory. */
-  files: Map<string, string | Buffer>;
+  /** Files to write, by path relative to the output directory; null: a directory. */
+  files: Map<string, string | Buffer | null>;
   /** The runbook to play, relative to the output directory. */
   main: string;
   untranslated: Untranslated[];
@@ -40,7 +40,7 @@ export async function convertAnsible(source: string, registry: TaskRegistry, cwd
 }
 
 class Converter implements ConvertContext {
-  readonly files = new Map<string, string | Buffer>();
+  readonly files = new Map<string, string | Buffer | null>();
   readonly untranslated: Untranslated[] = [];
   readonly notes: Untranslated[] = [];
   readonly rolesDirs: string[] = [];
@@ -193,18 +193,25 @@ class Converter implements ConvertContext {
   }
 
   async file(src: string, scope: TaskScope, at: string): Promise<string> {
-    const path = this.find(src, scope, 'files', at);
-    const out = `files/${scope.runbook}/${src}`;
-    this.files.set(out, await readFile(path));
-    return out;
+    const path = this.find(src, scope, 'files', at, true);
+    const out = `files/${scope.runbook}/${src.replace(/\/+$/, '')}`;
+    if (!statSync(path).isDirectory()) this.files.set(out, await readFile(path));
+    else {
+      this.files.set(out, null);
+      const entries = await readdir(path, { recursive: true, withFileTypes: true });
+      const rels = entries.map((e) => ({ rel: relative(path, join(e.parentPath ?? e.path, e.name)), dir: e.isDirectory() })).sort((x, y) => x.rel.localeCompare(y.rel));
+      for (const { rel, dir } of rels) this.files.set(`${out}/${rel}`, dir ? null : await readFile(join(path, rel)));
+    }
+    // A trailing slash (the directory's contents, not the directory) means the same in our copy.
+    return src.endsWith('/') ? `${out}/` : out;
   }
 
   /** Where Ansible looks for a relative src: the role's templates/ (or files/), then beside the tasks file. */
-  private find(src: string, scope: TaskScope, sub: string, at: string): string {
+  private find(src: string, scope: TaskScope, sub: string, at: string, directories = false): string {
     if (src.startsWith('/') || src.split('/').includes('..')) throw new Untranslatable(at, `src "${src}" is outside the playbook: copy it beside the playbook first`);
     const base = dirname(scope.file.path);
     const candidates = [...(scope.roleDir ? [join(scope.roleDir, sub, src), join(scope.roleDir, src)] : []), join(base, sub, src), join(base, src)];
-    const found = candidates.find((c) => existsSync(c) && statSync(c).isFile());
+    const found = candidates.find((c) => existsSync(c) && (statSync(c).isFile() || (directories && statSync(c).isDirectory())));
     if (!found) throw new Untranslatable(at, `no file "${src}" (looked in ${candidates.map((c) => relative(this.cwd, c)).join(', ')})`);
     return found;
   }

@@ -222,7 +222,7 @@ async function adaptArgs(
     a['src'] = await ctx.template(a['src'], scope, at);
   }
   if (taskName === 'copy' && typeof a['src'] === 'string' && !a['remote_src']) {
-    if (a['src'].includes('{{') || a['src'].endsWith('/')) throw new Untranslatable(at, 'copy of a directory or of a src known only when the play runs');
+    if (a['src'].includes('{{')) throw new Untranslatable(at, 'copy of a src known only when the play runs');
     a['src'] = await ctx.file(a['src'], scope, at);
   }
   if (module === 'unarchive') {

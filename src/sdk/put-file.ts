@@ -22,9 +22,14 @@ export function destPath(dest: string, src: string | undefined): string {
   return pathArg.parse(dest.endsWith('/') && src ? posix.join(dest, posix.basename(src)) : dest);
 }
 
-export async function checkPut(ctx: TaskContext<PutArgs>, dest: string, content: Buffer): Promise<CheckResult<ContentPlan, ContentUndo>> {
+/**
+ * `parentMadeFirst`: the step itself creates dest's directory before it writes (a directory copy),
+ * so a missing one is no error.
+ */
+export async function checkPut(ctx: TaskContext<PutArgs>, dest: string, content: Buffer, options: { parentMadeFirst?: boolean } = {}): Promise<CheckResult<ContentPlan, ContentUndo>> {
   const a = ctx.args;
-  const found = await probeContent(ctx.shell, dest);
+  const probed = await probeContent(ctx.shell, dest);
+  const found = options.parentMadeFirst && probed.type === 'absent' ? { ...probed, parentExists: true } : probed;
   // A directory at dest is an error below, force or not (Ansible: content cannot go to a directory).
   if (!a.force && found.type !== 'absent' && found.type !== 'directory') return { inSync: true, summary: `${found.path} exists (force: false)` };
   // Under --check the step that makes the directory (an extract, a mkdir) has not run.

@@ -121,6 +121,23 @@ function generate(): Case[] {
     }
   }
 
+  // A directory as src (test.before writes tree/ beside the playbook and the runbook).
+  const treeStates = {
+    missing: ':',
+    'an older copy': "mkdir -p f/sub; printf 'old' > f/a; printf 'mine' > f/extra; chmod 700 f/sub",
+    'a file': file('x'),
+  };
+  for (const [state, setup] of Object.entries(treeStates)) {
+    for (const [what, args] of [
+      ['a directory\'s contents', { src: 'tree/' }],
+      ['a directory itself', { src: 'tree' }],
+      ['a directory with directory_mode', { src: 'tree/', directory_mode: '0750' }],
+      ['a directory with a mode for its files', { src: 'tree', mode: '0600' }],
+    ] as Array<[string, Record<string, unknown>]>) {
+      cases.push({ module: 'copy', name: `copy ${what} on ${state}`, setup, args: { dest: 'D/f', ...args } });
+    }
+  }
+
   const rendered: Record<string, string> = { 'hello.j2': 'hello world\n', 'loop.j2': 'a\nb\n', 'cond.j2': 'yes\n' };
   for (const tpl of Object.keys(rendered)) {
     for (const [state, setup] of Object.entries({ missing: ':', 'the same': file(rendered[tpl]), 'other content': file('old\n') })) {
@@ -136,6 +153,10 @@ function generate(): Case[] {
 const DIFFERS: Record<string, Case['differs']> = {
   'blockinfile an empty block on missing': { why: 'no block wanted in a missing file: nothing to do (Ansible fails; its own lineinfile state: absent does the same as ours)', outcomes: ['ok', 'ok'] },
   'blockinfile absent on missing': { why: 'no block wanted in a missing file: nothing to do (Ansible fails; its own lineinfile state: absent does the same as ours)', outcomes: ['ok', 'ok'] },
+  'copy a directory with directory_mode on an older copy': {
+    why: "directory_mode sets the mode of the directories the copy creates, as Ansible's documentation says; ansible-core 2.14 also changes the existing ones below dest",
+    tree: true,
+  },
   'file no state, a mode on a dangling link': { why: 'a mode with a link is refused: it would change the file linked to (the file row of the README table)', outcomes: ['failed', 'failed'] },
 };
 
@@ -166,6 +187,11 @@ test.before(async () => {
   for (const [name, text] of Object.entries(TEMPLATES)) {
     writeFileSync(join(dir, 'templates', name), text);
     writeFileSync(join(dir, 'runbooks', 'templates', name.replace(/\.j2$/, '.hbs')), translateText(text, { file: true }).text);
+  }
+  for (const at of [dir, join(dir, 'runbooks')]) {
+    mkdirSync(join(at, 'tree', 'sub', 'deeper'), { recursive: true });
+    writeFileSync(join(at, 'tree', 'a'), 'a\n');
+    writeFileSync(join(at, 'tree', 'sub', 'b'), 'b\n');
   }
   for (const tool of ['runbook', 'ansible']) {
     CASES.forEach((c, i) => {

@@ -1,4 +1,4 @@
-// `runbook convert` on a playbook written in Ansible's style (test/fixtures/ansible-convert: 20+
+// `runbook convert` on a playbook written in Ansible's style (test/fixtures/ansible-convert: 22
 // tasks across the task families, a role with defaults, handlers, an imported task file, a block,
 // a Jinja template and a static file): the runbooks it writes validate, and played they leave the
 // same tree as ansible-playbook (Debian's ansible-core) leaves from the original, with the same
@@ -127,7 +127,7 @@ test('a role directory converts alone; files that exist are never overwritten wi
   writeFileSync(join(project, 'runbooks', 'app.yaml'), 'name: mine\nsteps: []\n');
   const again = await runbook(['convert', role], project);
   assert.is(again.code, 1, show(again));
-  assert.match(again.stderr, /these files exist and would be overwritten:\n {2}runbooks\/templates\/app\/app\.conf\.hbs\n {2}runbooks\/files\/app\/motd\n {2}runbooks\/app\.yaml/);
+  assert.match(again.stderr, /these files exist and would be overwritten:\n {2}runbooks\/templates\/app\/app\.conf\.hbs\n {2}runbooks\/files\/app\/motd\n {2}runbooks\/files\/app\/conf\.d\/extra\/y\.conf\n {2}runbooks\/files\/app\/conf\.d\/x\.conf\n {2}runbooks\/app\.yaml/);
   assert.is(readFileSync(join(project, 'runbooks', 'app.yaml'), 'utf8'), 'name: mine\nsteps: []\n');
   const forced = await runbook(['convert', role, '--force'], project);
   assert.is(forced.code, 0, show(forced));

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync
 import { join } from 'node:path';
 import copy from '../../tasks/copy.js';
 import template from '../../tasks/template.js';
-import { check, cleanup, converge, hostileValues, lifecycle, tempDir, undo } from '../helpers/task-harness.js';
+import { check, cleanup, converge, hostileValues, lifecycle, tempDir, undo, type Tree } from '../helpers/task-harness.js';
 import { exec } from '../helpers/exec.js';
 
 test.after(cleanup);
@@ -117,6 +117,31 @@ test('copy remote_src: a file on the host, as ansible-core copies it; idempotent
   const directory = await check(copy, { src: dir, dest: join(dir, 'x'), remote_src: true }).catch((e: Error) => e);
   assert.match(String(directory), /is a directory: remote_src copies one file/);
   assert.throws(() => copy.args.parse({ src: 'relative', dest: '/x', remote_src: true }), /absolute path on the host/);
+});
+
+test('copy of a controller directory: its tree at dest (dir/ its contents, dir itself), directory_mode on new directories; idempotent; undo restores byte for byte', async () => {
+  const runbookDir = tempDir();
+  mkdirSync(join(runbookDir, 'conf.d', 'sub', 'empty'), { recursive: true });
+  writeFileSync(join(runbookDir, 'conf.d', 'a.conf'), 'a=1\n');
+  writeFileSync(join(runbookDir, 'conf.d', 'sub', 'b.conf'), 'b=2\n');
+  const root = tempDir();
+  mkdirSync(join(root, 'etc', 'app', 'sub'), { recursive: true, mode: 0o700 });
+  writeFileSync(join(root, 'etc', 'app', 'a.conf'), 'old\n', { mode: 0o640 });
+  writeFileSync(join(root, 'etc', 'app', 'mine'), 'kept\n');
+  const contents = await lifecycle(copy, { src: 'conf.d/', dest: `${root}/etc/app`, directory_mode: '0750' }, { root, runbookDir });
+  assert.match(contents.check.summary ?? '', /create directory .*etc\/app\/sub\/empty; update .*a\.conf; create .*sub\/b\.conf/);
+  const kind = (t: Tree, p: string) => `${t[p]?.type} ${t[p]?.mode} ${t[p]?.content?.split(' ')[1] ?? ''}`;
+  assert.is(kind(contents.applied, 'etc/app/a.conf'), 'file 640 "a=1\\n"');
+  assert.is(kind(contents.applied, 'etc/app/sub'), 'directory 700 ', 'an existing directory keeps its mode');
+  assert.is(kind(contents.applied, 'etc/app/sub/empty'), 'directory 750 ');
+  assert.is(kind(contents.applied, 'etc/app/mine'), 'file 644 "kept\\n"', 'what the source lacks is left alone');
+  const itself = await lifecycle(copy, { src: 'conf.d', dest: `${root}/opt`, mode: '0600' }, { root, runbookDir });
+  assert.is(kind(itself.applied, 'opt/conf.d/sub/b.conf'), 'file 600 "b=2\\n"');
+  assert.ok((await converge(copy, { src: 'conf.d', dest: `${root}/opt` }, { runbookDir })).check.inSync === false);
+  assert.ok((await check(copy, { src: 'conf.d', dest: `${root}/opt` }, { runbookDir })).inSync, 'a second run changes nothing');
+  writeFileSync(join(root, 'file'), 'x');
+  const err = await check(copy, { src: 'conf.d', dest: `${root}/file` }, { runbookDir }).catch((e: Error) => e.message);
+  assert.match(String(err), /file is a file, not a directory: the copy of conf\.d needs one there/);
 });
 
 test('copy: the diff shows old and new content', async () => {

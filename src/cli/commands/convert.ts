@@ -27,7 +27,7 @@ async function convert(source: string, flags: { out: string; force?: boolean }):
   const cwd = process.cwd();
   const result = await convertAnsible(path.resolve(source), project.registry, cwd);
   const out = path.resolve(flags.out);
-  const targets = [...result.files.keys()].map((f) => path.join(out, f));
+  const targets = [...result.files].filter(([, content]) => content !== null).map(([f]) => path.join(out, f));
   if (!flags.force) {
     const existing = (await Promise.all(targets.map((t) => fs.lstat(t).then(() => t, () => undefined)))).filter(Boolean);
     if (existing.length > 0) {
@@ -36,8 +36,8 @@ async function convert(source: string, flags: { out: string; force?: boolean }):
   }
   for (const [file, content] of result.files) {
     const target = path.join(out, file);
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    await fs.writeFile(target, content);
+    await fs.mkdir(content === null ? target : path.dirname(target), { recursive: true });
+    if (content !== null) await fs.writeFile(target, content);
   }
   const shown = (p: string) => path.relative(cwd, p) || p;
   process.stdout.write(`Wrote:\n${targets.map((t) => `  ${shown(t)}`).join('\n')}\n`);
