@@ -42,12 +42,16 @@ export interface ContentPlan {
   backupFile?: string;
   /** Command run on the new content before it replaces the old; `%s` is its path. */
   validate?: string;
+  /** Missing directories above the file, made first (outermost first): Ansible's `create: true`. */
+  parents?: string[];
 }
 
 export interface ContentUndo {
   prior: Prior;
   /** The dated copy apply leaves beside the file (`backup: true`); removed on undo. */
   backupFile?: string;
+  /** The directories apply made above the file, outermost first: removed on undo when empty. */
+  parents?: string[];
 }
 
 export interface WantedContent {
@@ -136,6 +140,7 @@ function shownText(content: Buffer | undefined, size: number): string {
 export async function applyContent(shell: HostShell, plan: ContentPlan, data?: { stream: Readable; size: number }): Promise<void> {
   const { path, attrs } = plan;
   const owner = chownSpec(attrs);
+  if (plan.parents?.length) await shell.run(sh`mkdir -- ${plan.parents}`);
   const size = data?.size ?? (plan.content !== undefined ? Buffer.byteLength(plan.content, 'base64') : undefined);
   if (plan.content === undefined && data === undefined) {
     await shell.run(sh`set -e
@@ -167,4 +172,6 @@ ${placeTemp(path)}`,
 export async function undoContent(shell: HostShell, record: ContentUndo): Promise<void> {
   await restore(shell, record.prior);
   if (record.backupFile) await shell.run(sh`rm -f -- ${record.backupFile}`);
+  // A directory someone has put something in since stays, with it.
+  if (record.parents?.length) await shell.run(sh`rmdir -- ${[...record.parents].reverse()} 2>/dev/null || :`);
 }

@@ -2,6 +2,7 @@
 // text from the old with a pure function; this runs it against the host: probe, edit, plan. The
 // edit sees null for a missing file and returns null to leave it missing.
 
+import { posix } from 'node:path';
 import { TaskError } from '../errors.js';
 import { z } from 'zod';
 import { type CheckResult } from '../task/types.js';
@@ -35,7 +36,27 @@ export async function checkEdit(
     throw new TaskError(`${found.path} does not exist`, { hint: 'set create: true to create it' });
   }
   const after = crlf ? edited.replaceAll('\n', '\r\n') : edited;
-  return planContent(found, { content: encodeLossless(after), attrs: options.attrs, backup: options.backup, validate: options.validate });
+  // create: true makes the missing directories above the file too, as Ansible does.
+  const parents = found.type === 'absent' && !found.parentExists ? await missingParents(shell, found.path) : [];
+  const planned = planContent(found.type === 'absent' && parents.length ? { ...found, parentExists: true } : found, { content: encodeLossless(after), attrs: options.attrs, backup: options.backup, validate: options.validate });
+  if (parents.length && planned.observed && planned.undo) {
+    planned.observed.parents = parents;
+    planned.undo.parents = parents;
+    planned.summary = `${planned.summary} (and its directory ${parents.at(-1)})`;
+  }
+  return planned;
+}
+
+/** The directories above `path` that are not there, outermost first; an error where a non-directory is in the way. */
+async function missingParents(shell: HostShell, path: string): Promise<string[]> {
+  const missing: string[] = [];
+  for (let dir = posix.dirname(path); dir !== '/' && dir !== '.'; dir = posix.dirname(dir)) {
+    const st = await shell.stat(dir);
+    if (st && st.type !== 'directory') throw new TaskError(`cannot create ${path}: ${dir} is a ${st.type}, not a directory`);
+    if (st) break;
+    missing.unshift(dir);
+  }
+  return missing;
 }
 
 /** A file's lines without the final newline, so that joinLines(splitLines(t)) === t for texts ending in one. */

@@ -83,6 +83,12 @@ function generate(): Case[] {
     ],
   );
 
+  for (const module of ['lineinfile', 'blockinfile']) {
+    const text = module === 'lineinfile' ? { line: 'n' } : { block: 'n' };
+    cases.push({ module, name: `${module} create in a missing directory`, setup: ':', args: { path: 'D/sub/deeper/f', create: true, ...text } });
+    cases.push({ module, name: `${module} without create in a missing directory`, setup: ':', args: { path: 'D/sub/f', ...text } });
+  }
+
   const fileStates = {
     missing: 'echo t > target',
     'a file': 'echo t > target; echo f > f; chmod 644 f',

@@ -128,4 +128,14 @@ test('lineinfile: hostile lines and paths never execute', async () => {
   assert.not.ok(existsSync(canary));
 });
 
+test('lineinfile create: true makes the missing directories above the file, as Ansible; undo removes them', async () => {
+  const dir = tempDir();
+  const { check: first, applied } = await lifecycle(lineinfile, { path: `${dir}/a/b/f`, line: 'x', create: true }, { root: dir });
+  assert.is(first.summary, `create ${dir}/a/b/f (and its directory ${dir}/a/b)`);
+  assert.equal([applied['a']?.type, applied['a/b']?.type, applied['a/b/f']?.type], ['directory', 'directory', 'file']);
+  writeFileSync(`${dir}/in-the-way`, '');
+  const err = await check(lineinfile, { path: `${dir}/in-the-way/f`, line: 'x', create: true }).catch((e: Error) => e.message);
+  assert.match(String(err), /cannot create .*in-the-way\/f: .*in-the-way is a file, not a directory/);
+});
+
 test.run();
