@@ -60,14 +60,16 @@ export interface WantedContent {
   attrs?: Attrs;
   backup?: boolean;
   validate?: string;
+  /** A link found at dest (probed without following it) is replaced by the file. */
+  replaceLink?: boolean;
 }
 
-/** What is at dest (following a symlink), in one round trip. */
-export async function probeContent(shell: HostShell, dest: Dest): Promise<PathState & { path: string }> {
+/** What is at dest (following a symlink unless told not to), in one round trip. */
+export async function probeContent(shell: HostShell, dest: Dest, options: { follow?: boolean } = {}): Promise<PathState & { path: string }> {
   const target: ShellText = typeof dest === 'string' ? sh`${dest}` : sh`"$h"/${dest.relative}`;
   const r = await shell.run(sh`${PROBE_FUNCTION}
 ${typeof dest === 'string' ? raw(':') : homeScript(dest.user)}
-${probeScript('dest', target, { follow: true })}`);
+${probeScript('dest', target, { follow: options.follow ?? true })}`);
   return parsePathState(splitSections(r.stdout).get('dest'));
 }
 
@@ -90,7 +92,8 @@ export function planContent(found: PathState, want: WantedContent): CheckResult<
   if (found.type === 'directory' || found.type === 'other') {
     throw new TaskError(`${path} is a ${found.type}, not a file`, { hint: 'name the file itself as dest' });
   }
-  if (found.type === 'link') throw new Error(`probe did not follow the link at ${path}`);
+  if (found.type === 'link' && !want.replaceLink) throw new Error(`probe did not follow the link at ${path}`);
+  if (found.type === 'link' && want.content === undefined) throw new TaskError(`${path} is a link: there is no file to set attributes on`);
   if (found.type === 'absent') {
     if (want.content === undefined) throw new TaskError(`${path} does not exist`);
     if (!found.parentExists) {
@@ -99,7 +102,7 @@ export function planContent(found: PathState, want: WantedContent): CheckResult<
       });
     }
   }
-  const contentChanges = want.content !== undefined && (found.type === 'absent' || sha256(want.content) !== found.sha256);
+  const contentChanges = want.content !== undefined && (found.type !== 'file' || sha256(want.content) !== found.sha256);
   const changes = found.type === 'file' ? attrChanges(attrs, found) : [];
   const prior = priorOf(found);
   const undo: ContentUndo = { prior };
@@ -115,6 +118,8 @@ export function planContent(found: PathState, want: WantedContent): CheckResult<
   const summary =
     found.type === 'absent'
       ? `create ${path}`
+      : found.type === 'link'
+        ? `replace the link ${path} (to ${found.target}) with a file`
       : contentChanges
         ? [`update ${path}`, ...changes].join(', ')
         : `${path}: ${changes.join(', ')}`;
@@ -162,8 +167,8 @@ ${tempBeside(path)}
 ${plan.content !== undefined ? raw('base64 -d > "$t"') : raw('cat > "$t"')}
 ${size !== undefined ? expectSize(size) : raw(':')}
 ${validate}
-${owner ? sh`chown ${owner} "$t"` : sh`if [ -e ${path} ]; then chown --reference=${path} "$t"; fi`}
-${attrs.mode ? sh`chmod ${chmodMode(attrs.mode)} "$t"` : sh`if [ -e ${path} ]; then chmod --reference=${path} "$t"; else chmod 0644 "$t"; fi`}
+${owner ? sh`chown ${owner} "$t"` : sh`if [ -f ${path} ] && [ ! -L ${path} ]; then chown --reference=${path} "$t"; fi`}
+${attrs.mode ? sh`chmod ${chmodMode(attrs.mode)} "$t"` : sh`if [ -f ${path} ] && [ ! -L ${path} ]; then chmod --reference=${path} "$t"; else chmod 0644 "$t"; fi`}
 ${placeTemp(path)}`,
     { stdin: data?.stream ?? plan.content },
   );

@@ -8,11 +8,15 @@ import { ownerArgs, pathArg } from './attrs.js';
 import { planContent, probeContent, validateArg, type ContentPlan, type ContentUndo } from './content-file.js';
 
 export const putArgs = {
-  dest: z.string().min(1).describe('The file to write on the host (a symlink there is followed).'),
+  dest: z.string().min(1).describe('The file to write on the host (a symlink there is followed unless follow: false).'),
   ...ownerArgs,
   backup: z.boolean().default(false).describe('Keep a dated copy of the replaced file beside it (Ansible\'s `backup`).'),
   validate: validateArg,
   force: z.boolean().default(true).describe('false: an existing dest is left as it is, whatever its content.'),
+  follow: z
+    .boolean()
+    .default(true)
+    .describe("A link at dest: true writes the file it leads to (the link stays); false replaces the link with the file (Ansible's default)."),
 };
 
 type PutArgs = z.output<z.ZodObject<typeof putArgs>>;
@@ -28,7 +32,7 @@ export function destPath(dest: string, src: string | undefined): string {
  */
 export async function checkPut(ctx: TaskContext<PutArgs>, dest: string, content: Buffer, options: { parentMadeFirst?: boolean } = {}): Promise<CheckResult<ContentPlan, ContentUndo>> {
   const a = ctx.args;
-  const probed = await probeContent(ctx.shell, dest);
+  const probed = await probeContent(ctx.shell, dest, { follow: a.follow });
   const found = options.parentMadeFirst && probed.type === 'absent' ? { ...probed, parentExists: true } : probed;
   // A directory at dest is an error below, force or not (Ansible: content cannot go to a directory).
   if (!a.force && found.type !== 'absent' && found.type !== 'directory') return { inSync: true, summary: `${found.path} exists (force: false)` };
@@ -36,5 +40,5 @@ export async function checkPut(ctx: TaskContext<PutArgs>, dest: string, content:
   if (ctx.checkMode && found.type === 'absent' && !found.parentExists) {
     return { inSync: false, summary: `create ${found.path} (its directory is not there yet: an earlier step would make it)` };
   }
-  return planContent(found, { content, attrs: { owner: a.owner, group: a.group, mode: a.mode }, backup: a.backup, validate: a.validate });
+  return planContent(found, { content, attrs: { owner: a.owner, group: a.group, mode: a.mode }, backup: a.backup, validate: a.validate, replaceLink: !a.follow });
 }

@@ -127,6 +127,13 @@ function generate(): Case[] {
     }
   }
 
+  // A link at dest: follow: false replaces it, as Ansible does by default; ours follows it by default.
+  for (const [state, setup] of Object.entries({ 'a link to a file': "printf 'old' > target; ln -s target f", 'a dangling link': 'ln -s nowhere f' })) {
+    cases.push({ module: 'copy', name: `copy follow: false on ${state}`, setup, args: { dest: 'D/f', content: 'hello\n', follow: false } });
+    cases.push({ module: 'template', name: `template follow: false on ${state}`, setup, args: { dest: 'D/f', src: 'hello.j2', follow: false } });
+    cases.push({ module: 'copy', name: `copy on ${state}`, setup, args: { dest: 'D/f', content: 'hello\n' } });
+  }
+
   // A directory as src (test.before writes tree/ beside the playbook and the runbook).
   const treeStates = {
     missing: ':',
@@ -163,6 +170,8 @@ const DIFFERS: Record<string, Case['differs']> = {
     why: "directory_mode sets the mode of the directories the copy creates, as Ansible's documentation says; ansible-core 2.14 also changes the existing ones below dest",
     tree: true,
   },
+  'copy on a link to a file': { why: 'a link at dest is followed unless follow: false (editing /etc/resolv.conf keeps the link); Ansible replaces it', tree: true },
+  'copy on a dangling link': { why: 'a link at dest is followed unless follow: false: the file is made where it leads; Ansible replaces the link', tree: true },
   'file no state, a mode on a dangling link': { why: 'a mode with a link is refused: it would change the file linked to (the file row of the README table)', outcomes: ['failed', 'failed'] },
 };
 

@@ -144,6 +144,18 @@ test('copy of a controller directory: its tree at dest (dir/ its contents, dir i
   assert.match(String(err), /file is a file, not a directory: the copy of conf\.d needs one there/);
 });
 
+test('copy follow: false replaces a link at dest with the file (Ansible\'s default); undo puts the link back', async () => {
+  const root = tempDir();
+  writeFileSync(join(root, 'target'), 'old\n');
+  symlinkSync('target', join(root, 'f'));
+  const run = await lifecycle(copy, { dest: `${root}/f`, content: 'new\n', follow: false }, { root });
+  assert.is(run.check.summary, `replace the link ${root}/f (to target) with a file`);
+  assert.is(run.applied['f']?.type, 'file');
+  assert.match(run.applied['target']?.content ?? '', /"old\\n"/, 'what the link led to is untouched');
+  assert.ok((await converge(copy, { dest: `${root}/f`, content: 'new\n' })).check.summary?.startsWith('update'), 'follow (ours by default) writes through the link');
+  assert.is(readlinkSync(join(root, 'f')), 'target');
+});
+
 test('copy: the diff shows old and new content', async () => {
   const dir = tempDir();
   writeFileSync(`${dir}/a`, 'one\n');
