@@ -43,7 +43,7 @@ source = sys.stdin.read()
 out = env.from_string(source).render(json.loads(sys.argv[1]))
 count = lambda t: len(t) - len(t.rstrip('\\n'))
 sys.stdout.write(out + '\\n' * max(0, count(source) - count(out)))`;
-  const r = spawnSync('python3', ['-c', py, JSON.stringify(VARS)], { input: template, encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/python3', ['-c', py, JSON.stringify(VARS)], { input: template, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(r.stderr);
   return r.stdout;
 }
