@@ -101,7 +101,7 @@ export default defineTask<typeof args, ContentPlan | TreePlan, ContentUndo | Tre
   name: 'copy',
   description: 'Write a file on the host from inline content or a controller file or directory, with owner, mode, validate and backup',
   doc: `Puts a file at \`dest\`: \`content\` as given, or \`src\`, a file on the controller (relative to the
-runbook's directory), or with \`remote_src: true\` a file on the host (one file: a directory is refused). Written atomically (temp file + rename); a symlink at dest is followed.
+runbook's directory), or with \`remote_src: true\` a file on the host (one file: a directory is refused). Written atomically (temp file + rename); a symlink at dest is followed (\`follow: false\`: replaced by the file, as Ansible does by default).
 \`--check --diff\` shows the content diff. Undo puts back the previous file (or removes a new one).
 
 A directory as \`src\` is copied as Ansible does: \`src: conf.d/\` puts what is in it at \`dest\`,
