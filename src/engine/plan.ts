@@ -99,7 +99,7 @@ export async function planPlay(options: PlanOptions): Promise<Plan> {
     return vars;
   };
 
-  const registered = registeredNames(runbook);
+  const registered = registeredNames(runbook, registry);
   const handlerNames = new Set(runbook.handlers.flatMap((h) => [h.name, ...(h.listen ?? [])]));
   const redactor = new Redactor();
   // Values a vault revealed (inventory, -e files, runbooks) are secrets whatever var carries them.
@@ -219,9 +219,13 @@ function collectSecrets(runbook: Runbook, vars: Vars, redactor: Redactor): void 
   for (const [name, value] of Object.entries(vars)) if (runbook.vars[name]?.secret || isSecretName(name)) redactor.add(value);
 }
 
-function registeredNames(runbook: Runbook): Set<string> {
+/** The vars that exist only once steps have run: registered results, and what set_fact-like tasks set. */
+function registeredNames(runbook: Runbook, registry: TaskRegistry): Set<string> {
   const names = new Set<string>();
-  const visit = (s: StepDecl) => s.register && names.add(s.register);
+  const visit = (s: StepDecl) => {
+    if (s.register) names.add(s.register);
+    if (registry.get(s.task)?.setsVars && s.args && typeof s.args === 'object') for (const key of Object.keys(s.args)) names.add(key);
+  };
   runbook.items.forEach((i) => i.kind === 'step' && visit(i.step));
   runbook.handlers.forEach(visit);
   return names;

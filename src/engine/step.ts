@@ -49,7 +49,7 @@ export async function executeStep(state: RunState, planned: PlannedStep, hs: Hos
     return;
   }
   const outcome = await first;
-  if (planned.step.register && outcome.registered) hs.registered[planned.step.register] = outcome.registered;
+  keepResult(state, hs, planned.step, outcome.registered);
   if (outcome.status === 'failed' && !outcome.ignored) {
     await report(state, planned, hs, Date.now(), {
       status: 'failed',
@@ -88,7 +88,7 @@ async function runOnHost(state: RunState, planned: PlannedStep, hs: HostState, b
   const started = Date.now();
   const earlier = planned.handler ? undefined : state.resume?.done(hs.name, planned.id);
   if (beforeFrom || (earlier && state.fromIndex === 0)) {
-    if (step.register && earlier?.registered) hs.registered[step.register] = earlier.registered;
+    keepResult(state, hs, step, earlier?.registered);
     if (earlier?.status === 'changed') notify(state, hs, step, true);
     const reason = earlier ? 'done in an earlier run' : 'before --from';
     return report(state, planned, hs, started, { status: 'skipped', skip: 'passed-over', reason, registered: earlier?.registered });
@@ -111,8 +111,8 @@ async function runOnHost(state: RunState, planned: PlannedStep, hs: HostState, b
   });
   if ('unreachable' in ran) return report(state, planned, hs, started, { status: 'unreachable', error: eventError(ran.unreachable) });
   const outcome = ran;
-  const registered = step.register ? outcome.record : undefined;
-  if (step.register) hs.registered[step.register] = outcome.record;
+  const registered = step.register || state.registry.get(step.task)?.setsVars ? outcome.record : undefined;
+  keepResult(state, hs, step, registered);
   if (outcome.status === 'changed') notify(state, hs, step, false);
   const ignored = outcome.status === 'failed' && step.ignoreErrors;
   return report(state, planned, hs, started, {
@@ -443,6 +443,18 @@ function taskContext(
     controller: controllerInfo(state.projectDir, state.runId, step),
     signal,
   };
+}
+
+/**
+ * A step's result kept on its host for the steps after it: under its `register` name, and, for a
+ * task that sets vars (set_fact), the vars it set (each loop item's, in order).
+ */
+function keepResult(state: RunState, hs: HostState, step: StepDecl, record: Record<string, unknown> | undefined): void {
+  if (!record) return;
+  if (step.register) hs.registered[step.register] = record;
+  if (!state.registry.get(step.task)?.setsVars || record['failed'] || record['skipped']) return;
+  const results = Array.isArray(record['results']) ? (record['results'] as Array<Record<string, unknown>>) : [record];
+  for (const r of results) if (r['ansible_facts'] && !r['skipped']) Object.assign(hs.registered, r['ansible_facts']);
 }
 
 /** A host's vars for a step now: the planned ones with its registered results, vars templated on them rendered. */

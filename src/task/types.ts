@@ -117,6 +117,12 @@ export interface TaskDefinition<Schema extends z.ZodType = z.ZodType, Observed =
    */
   freeForm?: { arg: string; inline: string[] };
   /**
+   * The step's args become vars of its host for the steps after it, as Ansible's set_fact: the
+   * task returns them as `data.ansible_facts`. Their names are the args' keys, so the plan knows
+   * before the run that they will exist.
+   */
+  setsVars?: boolean;
+  /**
    * Ansible's other names for args (`dest: 'path'`): a step may write either, not both; the task
    * sees only the arg's own name.
    */

@@ -1,4 +1,4 @@
-// `runbook convert` proven on twin lab hosts: the playbook of test/fixtures/ansible-convert (22
+// `runbook convert` proven on twin lab hosts: the playbook of test/fixtures/ansible-convert (23
 // tasks, a role with defaults, handlers, an imported file, a block, a Jinja template, facts) is
 // played by ansible-playbook over SSH on one host (python3 installed there for it) and, converted,
 // by runbook on its twin; the two hosts must hold the same files (type, mode, owner, bytes, link
