@@ -63,6 +63,34 @@ test('set_fact: later steps read the vars it set, the last loop item winning; va
   assert.match(again.stdout, /changed=0/, again.stdout);
 });
 
+test('set_fact: a resumed run takes the values the earlier run set, without setting them again', async () => {
+  writeFileSync(
+    join(dir, 'runbooks', 'resumed.yaml'),
+    `name: resumed
+vars:
+  out_dir: ${dir}
+steps:
+  - name: Remember
+    set_fact:
+      stamp: "first"
+  - name: Wait for the go
+    command: test -e ${dir}/go
+    changed_when: false
+  - name: Write
+    copy:
+      dest: "{{out_dir}}/resumed"
+      content: "{{stamp}}\\n"
+`,
+  );
+  const failed = await runbook(['play', 'resumed'], dir);
+  assert.is(failed.code, 2, show(failed));
+  writeFileSync(join(dir, 'go'), '');
+  const resumed = await runbook(['resume'], dir);
+  assert.is(resumed.code, 0, show(resumed));
+  assert.match(resumed.stdout, /skipping: \[localhost\] Remember \(done in an earlier run\)/);
+  assert.is(readFileSync(join(dir, 'resumed'), 'utf8'), 'first\n');
+});
+
 test('set_fact: a name that is no var name, or cacheable, is refused where it is written', async () => {
   writeFileSync(join(dir, 'runbooks', 'bad.yaml'), 'name: bad\nsteps:\n  - name: Bad\n    set_fact:\n      "not a name": 1\n');
   const r = await runbook(['validate', 'bad'], dir);
