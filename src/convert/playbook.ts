@@ -197,8 +197,11 @@ class Converter implements ConvertContext {
     const out = `files/${scope.runbook}/${src.replace(/\/+$/, '')}`;
     if (!statSync(path).isDirectory()) this.files.set(out, await readFile(path));
     else {
-      this.files.set(out, null);
       const entries = await readdir(path, { recursive: true, withFileTypes: true });
+      // As the copy task does: files and directories only, never what a link leads to.
+      const other = entries.find((e) => !e.isFile() && !e.isDirectory());
+      if (other) throw new Untranslatable(at, `${relative(this.cwd, join(other.parentPath ?? other.path, other.name))} is neither a file nor a directory: a directory copy takes files only`);
+      this.files.set(out, null);
       const rels = entries.map((e) => ({ rel: relative(path, join(e.parentPath ?? e.path, e.name)), dir: e.isDirectory() })).sort((x, y) => x.rel.localeCompare(y.rel));
       for (const { rel, dir } of rels) this.files.set(`${out}/${rel}`, dir ? null : await readFile(join(path, rel)));
     }

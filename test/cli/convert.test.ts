@@ -5,7 +5,7 @@
 // changed counts, then nothing to do. What it cannot translate is listed with file:line:col and
 // left as a failing step; it never overwrites a file without --force.
 
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -63,6 +63,8 @@ test('what is not translated: listed with file:line:col, a failing step with the
   const src = join(dir, 'partial');
   mkdirSync(join(src, 'templates'), { recursive: true });
   writeFileSync(join(src, 'templates', 'x.j2'), 'a\n{% set y = 1 %}\n');
+  mkdirSync(join(src, 'files', 'linked'), { recursive: true });
+  symlinkSync('/etc/shadow', join(src, 'files', 'linked', 'secret'));
   writeFileSync(
     join(src, 'play.yml'),
     `- hosts: localhost
@@ -82,6 +84,8 @@ test('what is not translated: listed with file:line:col, a failing step with the
       environment: { CC: gcc }
     - name: A template with a set
       template: { src: x.j2, dest: /tmp/x }
+    - name: A directory with a link in it
+      copy: { src: linked/, dest: /tmp/linked }
     - block:
         - name: Inside the block
           command: "true"
@@ -96,16 +100,18 @@ test('what is not translated: listed with file:line:col, a failing step with the
   assert.is(r.code, 0, show(r));
   const listed = r.stderr.split('\n').filter((l) => l.startsWith('  '));
   assert.equal(
-    listed.map((l) => l.trim().replace(/^.*partial\//, '')),
+    listed.map((l) => l.trim().replace(/^.*?partial\//, '')),
     [
       'play.yml:7:7: no task for the module "include_vars"',
       `play.yml:11:22: cannot translate lookup(...) (in "{{ lookup('env', 'HOME') }}")`,
       'play.yml:15:7: the keyword "environment" has no runbook counterpart',
       'templates/x.j2:2:1: in the template: cannot translate the statement "set"',
-      "play.yml:21:7: a block's rescue has no runbook counterpart (its steps are above, without it)",
+      'play.yml:19:13: ../partial/files/linked/secret is neither a file nor a directory: a directory copy takes files only',
+      "play.yml:23:7: a block's rescue has no runbook counterpart (its steps are above, without it)",
     ],
     r.stderr,
   );
+  assert.not.ok(existsSync(join(project, 'runbooks', 'files')), 'nothing a link leads to is copied');
   const text = readFileSync(join(project, 'runbooks', 'play.yaml'), 'utf8');
   assert.match(text, /# [^\n]*play\.yml:7:7: no task for the module "include_vars"\n\s+#\s+- name: Vars by the OS\n\s+#\s+include_vars:/);
   assert.match(text, /- name: "NOT CONVERTED: Vars by the OS"\n\s+fail:/);
