@@ -6,6 +6,7 @@
 //   node test/run.mjs                 all suites
 //   node test/run.mjs ssh journal     only suites whose path contains one of the words
 //   TEST_JOBS=1 node test/run.mjs     one suite at a time (default: 2, this machine's cores)
+//   TEST_SERIAL_JOBS=1 ...            one lab suite at a time (default: 2)
 
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const filters = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const jobs = Number(process.env.TEST_JOBS ?? 2);
+const serialJobs = Number(process.env.TEST_SERIAL_JOBS ?? 2);
 const suiteTimeoutMs = Number(process.env.TEST_SUITE_TIMEOUT_MS ?? 20 * 60_000);
 
 function findSuites(dir) {
@@ -25,14 +27,21 @@ function findSuites(dir) {
   });
 }
 
-// Suites under test/serial/ (lab and end-to-end: they own the machine's network namespaces and
-// most of its CPU) run alone, after the others.
+// Suites under test/serial/ (lab and end-to-end: each boots its own lab, on a subnet of its own,
+// and keeps a Kafka cluster busy) run after the others, two at a time: most of their time is
+// spent waiting on JVMs and rolls, not on the CPU. The longest go first (minutes in CI, from
+// its logs), so the two lanes finish together; the rest follow by name.
+const LONGEST_FIRST = ['upgrades', 'migrate-kraft', 'scale', 'rolling-restart', 'install-cluster', 'one-vm', 'kraft'];
+const weight = (p) => {
+  const i = LONGEST_FIRST.findIndex((name) => p === `test/serial/${name}.test.ts`);
+  return i < 0 ? LONGEST_FIRST.length : i;
+};
 const all = findSuites(join(root, 'test'))
   .map((p) => relative(root, p))
   .filter((p) => filters.length === 0 || filters.some((f) => p.includes(f)))
   .sort();
 const parallel = all.filter((p) => !p.startsWith('test/serial/'));
-const serial = all.filter((p) => p.startsWith('test/serial/'));
+const serial = all.filter((p) => p.startsWith('test/serial/')).sort((a, b) => weight(a) - weight(b));
 
 function runSuite(file) {
   return new Promise((resolve) => {
@@ -75,7 +84,7 @@ async function runAll(files, width) {
   return results;
 }
 
-const results = [...(await runAll(parallel, jobs)), ...(await runAll(serial, 1))];
+const results = [...(await runAll(parallel, jobs)), ...(await runAll(serial, serialJobs))];
 const sum = (k) => results.reduce((n, r) => n + r[k], 0);
 const failed = sum('failed');
 console.log(`\n${all.length} suites`);

@@ -15,13 +15,14 @@ import { controllerDebianMirror } from './debian-mirror.js';
 import { boot, destroyHostFiles, mountHostRoot, personalize, raiseInotifyLimits, shutdown, systemState, waitReady } from './host.js';
 import { writeInventory } from './inventory.js';
 import {
-  chooseSubnet,
-  createBridge,
+  bridgeName,
+  claimSubnet,
   createHostNetwork,
   deleteBridge,
   deleteHostNetwork,
   FIRST_HOST_OCTET,
   MAX_HOSTS,
+  raiseBridge,
   subnetPrefix,
 } from './network.js';
 import { labDir } from './paths.js';
@@ -162,14 +163,14 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabInfo> {
   await Promise.all([ensureBase(debianMirror, log), ensureArtifacts(log)]);
 
   const others = (await listLabs()).map((l) => l.subnet);
-  const subnet = await chooseSubnet(others);
+  const subnet = await claimSubnet(others);
   const prefix = subnetPrefix(subnet);
   const dir = labDir(name);
   const bridgeAddress = `${prefix}.1`;
   const state: LabState = {
     name,
     subnet,
-    bridge: `rblab${subnet}`,
+    bridge: bridgeName(subnet),
     bridgeAddress,
     hosts: [],
     mirrorUrl: `http://${bridgeAddress}:${MIRROR_PORT}`,
@@ -184,7 +185,7 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabInfo> {
   await save();
   try {
     log(`lab '${name}': bridge ${state.bridge} ${bridgeAddress}/24`);
-    await createBridge(state.bridge, bridgeAddress);
+    await raiseBridge(state.bridge, bridgeAddress);
     state.aptProxy = await startAptProxy(dir, bridgeAddress);
     await save();
     state.mirror = await startMirror(dir, bridgeAddress);

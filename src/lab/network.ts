@@ -29,21 +29,29 @@ async function networksInUse(): Promise<Array<[number, number]>> {
   });
 }
 
-/** The lowest 10.213.<n>.0/24 that overlaps nothing on the machine and no other lab. */
-export async function chooseSubnet(takenByLabs: number[]): Promise<number> {
+export function bridgeName(subnet: number): string {
+  return `rblab${subnet}`;
+}
+
+/**
+ * Claim the lowest 10.213.<n>.0/24 that overlaps nothing on the machine and no other lab, by
+ * creating its bridge: the kernel refuses a second `ip link add` of one name, so two labs coming
+ * up at once (the test runner starts two) never share a subnet. The bridge is returned down and
+ * without an address; `raiseBridge` finishes it.
+ */
+export async function claimSubnet(takenByLabs: number[]): Promise<number> {
   const used = await networksInUse();
   for (let n = 1; n < 255; n++) {
     if (takenByLabs.includes(n)) continue;
     const start = ((10 * 256 + 213) * 256 + n) * 256;
     const end = start + 255;
     if (used.some(([s, e]) => s <= end && e >= start)) continue;
-    return n;
+    if (await tryRun('ip', ['link', 'add', bridgeName(n), 'type', 'bridge'])) return n;
   }
   throw new UserError('lab', 'no free 10.213.x.0/24 subnet left for a lab', { hint: 'bring down labs you no longer need (`runbook lab down --name ...`)' });
 }
 
-export async function createBridge(bridge: string, address: string): Promise<void> {
-  if (!(await tryRun('ip', ['link', 'show', bridge]))) await run('ip', ['link', 'add', bridge, 'type', 'bridge']);
+export async function raiseBridge(bridge: string, address: string): Promise<void> {
   await run('ip', ['addr', 'replace', `${address}/24`, 'dev', bridge]);
   await run('ip', ['link', 'set', bridge, 'up']);
 }

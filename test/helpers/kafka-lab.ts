@@ -10,6 +10,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { labSshArgs, type LabInfo } from '../../src/lab/index.js';
 import { exec, ROOT, type Result } from './exec.js';
+import { RUNS } from './project.js';
 import { waitFor } from './wait.js';
 
 export const CLI = join(ROOT, 'dist/cli/main.js');
@@ -192,8 +193,8 @@ export type HostResult = { type: string; host: string; stepName: string; status:
 
 /** The host results of the newest run in the journal, in the order they happened. */
 export async function lastRunResults(): Promise<HostResult[]> {
-  const runs = (await readdir(join(ROOT, '.runbook/runs'))).sort();
-  const text = await readFile(join(ROOT, '.runbook/runs', runs.at(-1)!, 'journal.jsonl'), 'utf8');
+  const runs = (await readdir(RUNS)).sort();
+  const text = await readFile(join(RUNS, runs.at(-1)!, 'journal.jsonl'), 'utf8');
   return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as HostResult).filter((r) => r.type === 'host-result');
 }
 

@@ -45,7 +45,9 @@ test('the converted playbook on one host, the playbook on its twin: the same fil
   const [ours, theirs] = lab.hosts.map((h) => h.name);
   await onHost(theirs, 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3 >/dev/null');
   const project = join(dir, 'project');
-  const converted = await exec(process.execPath, [CLI, 'convert', '../ansible/site.yml'], project);
+  // This suite's project is the converted one (the helpers' own temp project is for the others).
+  const inProject = { RUNBOOK_PROJECT: project };
+  const converted = await exec(process.execPath, [CLI, 'convert', '../ansible/site.yml'], project, inProject);
   assert.is(converted.code, 0, converted.stdout + converted.stderr);
 
   const ansible = () =>
@@ -53,7 +55,7 @@ test('the converted playbook on one host, the playbook on its twin: the same fil
       ANSIBLE_NOCOLOR: '1',
       ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=${lab.knownHosts} -o StrictHostKeyChecking=yes`,
     });
-  const runbook = () => exec(process.execPath, [CLI, 'play', 'runbooks/site.yaml', '-i', lab.inventory, '--limit', ours, '-e', `out=${OUT}`], project);
+  const runbook = () => exec(process.execPath, [CLI, 'play', 'runbooks/site.yaml', '-i', lab.inventory, '--limit', ours, '-e', `out=${OUT}`], project, inProject);
   for (const host of [ours, theirs]) await onHost(host, `mkdir -p ${OUT}`);
   const [a1, r1] = await Promise.all([ansible(), runbook()]);
   assert.is(a1.code, 0, a1.stdout + a1.stderr);

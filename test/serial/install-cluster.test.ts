@@ -28,6 +28,7 @@ import { colourBands, colourShare, screenshot } from '../helpers/chromium.js';
 import { OUTCOME_COLOUR } from '../../src/ui/run-html.js';
 import { waitFor } from '../helpers/wait.js';
 import { inPty } from '../helpers/pty.js';
+import { RUNS } from '../helpers/project.js';
 
 const NAME = 'e2e';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -87,7 +88,7 @@ function runIdOf(output: string): string {
 type JournalEvent = { type: string; host?: string; stepId?: string; status?: string };
 
 async function journal(runId: string): Promise<JournalEvent[]> {
-  const text = await readFile(join(ROOT, '.runbook/runs', runId, 'journal.jsonl'), 'utf8');
+  const text = await readFile(join(RUNS, runId, 'journal.jsonl'), 'utf8');
   return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as JournalEvent);
 }
 
