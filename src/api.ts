@@ -65,5 +65,9 @@ export * from './sdk/zookeeper-srvr.js';
 export * from './sdk/kafka-quorum.js';
 /** The cluster's metadata.version, and how far a release raises it (`readMetadataVersion`, `reaches`). */
 export * from './sdk/kafka-features.js';
+/** A vars file on the controller as Ansible reads one (YAML 1.1, Ansible Vault opened): `parseVarsFile`. */
+export { parseVarsFile } from './load/vars-file.js';
+/** The files a path written with templates may name once rendered (`vars/{{os}}.yml`): `possibleFiles`. */
+export * from './sdk/possible-files.js';
 /** KRaft log directories as data: what each `meta.properties` says (`readLogDirs`), cluster ids (`newClusterId`). */
 export * from './sdk/kafka-storage.js';

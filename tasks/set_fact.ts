@@ -32,7 +32,7 @@ takes the values the earlier run set.
     data_files: "{{trim files.stdout}}"
 \`\`\``,
   args,
-  setsVars: true,
+  setsVars: { names: (a) => Object.keys(a) },
   async check(ctx) {
     return { inSync: true, summary: `set ${Object.keys(ctx.args).join(', ')}`, data: { ansible_facts: ctx.args } };
   },

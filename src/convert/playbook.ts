@@ -7,8 +7,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative } from 'node:path';
-import { isSeq, type Node } from 'yaml';
+import { isMap, isSeq, parseDocument, stringify, type Node } from 'yaml';
 import { UserError } from '../errors.js';
+import { possibleFiles } from '../sdk/possible-files.js';
+import { isVaulted } from '../vault/format.js';
 import type { TaskRegistry } from '../task/registry.js';
 import { FACTS_VAR, JinjaError } from './jinja.js';
 import { translateText } from './jinja-text.js';
@@ -209,11 +211,42 @@ class Converter implements ConvertContext {
     return src.endsWith('/') ? `${out}/` : out;
   }
 
+  async varsFile(name: string, scope: TaskScope, at: string, required: boolean): Promise<string> {
+    if (name.startsWith('/') || name.split('/').includes('..')) throw new Untranslatable(at, `vars file "${name}" is outside the playbook: copy it beside the playbook first`);
+    if (/\{[%#]/.test(name)) throw new Untranslatable(at, `vars file "${name}": only {{ }} is translated in a file name`);
+    // Each name the template may render to, from the first place Ansible looks that has it.
+    const found = new Map<string, string>();
+    const dirs = searchDirs(scope, 'vars');
+    for (const dir of dirs) {
+      for (const path of possibleFiles(name, dir)) {
+        // A templated name matches the tasks files beside it too: only a mapping (or a vault) is a vars file.
+        if (!found.has(relative(dir, path)) && (await isVarsFile(path))) found.set(relative(dir, path), path);
+      }
+    }
+    if (found.size === 0 && required) throw new Untranslatable(at, `no vars file "${name}" (looked in ${dirs.map((d) => relative(this.cwd, d) || '.').join(', ')})`);
+    for (const [rel, path] of found) await this.copyVars(path, `vars/${scope.runbook}/${rel}`, scope);
+    return `vars/${scope.runbook}/${name}`;
+  }
+
+  /** A vars file beside the runbook, its Jinja translated; a vaulted one as it is (its values cannot be read). */
+  private async copyVars(path: string, out: string, scope: TaskScope): Promise<void> {
+    if (this.files.has(out)) return;
+    const bytes = await readFile(path);
+    if (isVaulted(bytes.toString('utf8'))) {
+      this.notes.push({ at: relative(this.cwd, path), message: 'a vaulted vars file is copied as it is: its Jinja, if any, is not translated' });
+      this.files.set(out, bytes);
+      return;
+    }
+    const file = await readAnsibleYaml(path, this.cwd);
+    const values: Record<string, unknown> = {};
+    this.mergeVars(values, plain(file.root), file, file.root, { ...scope, file });
+    this.files.set(out, `# Converted by runbook convert from ${relative(this.cwd, path)}\n${stringify(values)}`);
+  }
+
   /** Where Ansible looks for a relative src: the role's templates/ (or files/), then beside the tasks file. */
   private find(src: string, scope: TaskScope, sub: string, at: string, directories = false): string {
     if (src.startsWith('/') || src.split('/').includes('..')) throw new Untranslatable(at, `src "${src}" is outside the playbook: copy it beside the playbook first`);
-    const base = dirname(scope.file.path);
-    const candidates = [...(scope.roleDir ? [join(scope.roleDir, sub, src), join(scope.roleDir, src)] : []), join(base, sub, src), join(base, src)];
+    const candidates = searchDirs(scope, sub).map((dir) => join(dir, src));
     const found = candidates.find((c) => existsSync(c) && (statSync(c).isFile() || (directories && statSync(c).isDirectory())));
     if (!found) throw new Untranslatable(at, `no file "${src}" (looked in ${candidates.map((c) => relative(this.cwd, c)).join(', ')})`);
     return found;
@@ -247,6 +280,19 @@ class Converter implements ConvertContext {
     this.untranslated.push({ at, message });
     steps.push(failStep(at, message, undefined));
   }
+}
+
+async function isVarsFile(path: string): Promise<boolean> {
+  const text = await readFile(path, 'utf8');
+  if (isVaulted(text)) return true;
+  const doc = parseDocument(text);
+  return doc.errors.length === 0 && (doc.contents === null || isMap(doc.contents));
+}
+
+/** Where Ansible looks for a relative file of kind `sub` (templates, files, vars): the role's, then beside the tasks file. */
+function searchDirs(scope: TaskScope, sub: string): string[] {
+  const base = dirname(scope.file.path);
+  return [...(scope.roleDir ? [join(scope.roleDir, sub), scope.roleDir] : []), join(base, sub), base];
 }
 
 /** The strings of a value that may be one or a list; a role entry (`{role: x}`) by its name. */

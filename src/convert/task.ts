@@ -29,6 +29,11 @@ export interface ConvertContext {
   template(src: string, scope: TaskScope, at: string): Promise<string>;
   /** A controller file `src` copied beside the runbook; returns its path there. */
   file(src: string, scope: TaskScope, at: string): Promise<string>;
+  /**
+   * The vars files a name (templates in it too) may be, brought beside the runbook with their Jinja
+   * translated; returns the name there, still in Jinja. `required`: one must exist.
+   */
+  varsFile(name: string, scope: TaskScope, at: string, required: boolean): Promise<string>;
 }
 
 export interface TaskScope {
@@ -106,7 +111,9 @@ async function convertTask(node: Node, scope: TaskScope, ctx: ConvertContext): P
     return [{ step }];
   }
 
-  const taskKeys = [...keys.keys()].filter((k) => !HANDLED.has(k));
+  // with_first_found is include_vars' way to choose a file; with another module, a loop we lack.
+  const choosesFile = [...keys.keys()].some((k) => k.replace(COLLECTION, '') === 'include_vars');
+  const taskKeys = [...keys.keys()].filter((k) => !HANDLED.has(k) && !(choosesFile && k === 'with_first_found'));
   const unsupported = taskKeys.find((k) => UNSUPPORTED.has(k));
   if (unsupported) throw new Untranslatable(file.at(keys.get(unsupported)!.keyNode), `the keyword "${unsupported}" has no runbook counterpart`);
   if (taskKeys.length !== 1) throw new Untranslatable(file.at(node), taskKeys.length === 0 ? 'no module in this task' : `more than one module in this task: ${taskKeys.join(', ')}`);
@@ -133,6 +140,10 @@ async function convertTask(node: Node, scope: TaskScope, ctx: ConvertContext): P
   const extra = keys.get('args');
   const extraArgs = extra ? (deep(plain(extra.value), file, extra.value, scope) as Record<string, unknown>) : undefined;
   if (taskName === 'assert') args = assertArgs(plain(moduleEntry.value), file, moduleEntry.value, scope);
+  if (taskName === 'include_vars') {
+    const firstFound = keys.get('with_first_found');
+    args = await includeVarsArgs(plain(moduleEntry.value), firstFound ? plain(firstFound.value) : undefined, scope, ctx, moduleEntry.value);
+  }
   args = await adaptArgs(taskName, module, args, extraArgs, scope, ctx, file.at(moduleEntry.value));
   checkArgs(task, args, extraArgs, file.at(moduleEntry.value));
   step[taskName] = args ?? null;
@@ -247,6 +258,53 @@ function assertArgs(value: unknown, file: AnsibleFile, node: Node | null, scope:
   if (msg !== undefined) args['fail_msg'] = deep(msg, file, node, scope);
   args['that'] = conditionList(that, file, node, scope).map((c) => `{{${c}}}`);
   return args;
+}
+
+/** include_vars' file, or with_first_found's files, brought beside the runbook (vars/<runbook>/...). */
+async function includeVarsArgs(value: unknown, firstFound: unknown, scope: TaskScope, ctx: ConvertContext, node: Node | null): Promise<Record<string, unknown>> {
+  const { file } = scope;
+  const at = file.at(node);
+  const given: Record<string, unknown> = typeof value === 'string' ? { file: value } : value && typeof value === 'object' && !Array.isArray(value) ? { ...value } : {};
+  const other = Object.keys(given).find((k) => k !== 'file' && k !== 'name');
+  if (other) throw new Untranslatable(at, `include_vars' "${other}" is not translated (file, name and with_first_found are)`);
+  const args: Record<string, unknown> = {};
+  if (given['name'] !== undefined) args['name'] = given['name'];
+  const name = given['file'];
+  if (typeof name !== 'string') throw new Untranslatable(at, 'include_vars needs a file name');
+  if (firstFound === undefined) {
+    args['file'] = text(await ctx.varsFile(name, scope, at, true), file, node, scope);
+    return args;
+  }
+  if (!/^\{\{\s*item\s*\}\}$/.test(name.trim())) throw new Untranslatable(at, 'with_first_found: include_vars must name "{{ item }}", the file found');
+  const { names, skip } = firstFoundTerms(firstFound, at);
+  const candidates: unknown[] = [];
+  for (const n of names) candidates.push(text(await ctx.varsFile(n, scope, at, false), file, node, scope));
+  args['first_found'] = candidates;
+  if (skip) args['skip'] = true;
+  return args;
+}
+
+/** The file names a with_first_found tries, in order: plain names, or `{files, paths, skip}` (each path with each file). */
+function firstFoundTerms(value: unknown, at: string): { names: string[]; skip: boolean } {
+  const names: string[] = [];
+  let skip = false;
+  for (const term of Array.isArray(value) ? value : [value]) {
+    if (typeof term === 'string') {
+      names.push(term);
+      continue;
+    }
+    if (!term || typeof term !== 'object' || Array.isArray(term)) throw new Untranslatable(at, 'with_first_found takes file names, or a mapping of files, paths and skip');
+    const { files, paths, skip: skipped, ...rest } = term as Record<string, unknown>;
+    const other = Object.keys(rest)[0];
+    if (other !== undefined) throw new Untranslatable(at, `with_first_found's "${other}" is not translated (files, paths and skip are)`);
+    // Ansible splits text on these too: `files: a.yml,b.yml`.
+    const split = (v: unknown, on: RegExp) => list(v).flatMap((x) => x.split(on)).filter(Boolean);
+    const fileList = split(files, /[,;]/);
+    const pathList = split(paths, /[,:;]/);
+    names.push(...(pathList.length ? pathList.flatMap((p) => fileList.map((f) => `${p.replace(/\/+$/, '')}/${f}`)) : fileList));
+    skip = skipped === true;
+  }
+  return { names, skip };
 }
 
 /** The args must be what the task takes; checked now when they hold no template (else per host at play). */

@@ -3,6 +3,7 @@
 // a missing variable or a bad arg fails with file:line:col before a single connection is opened.
 // Only what depends on run-time values (a `register`ed result) waits for the run.
 
+import { dirname } from 'node:path';
 import { handlerId, reachedBy } from './handlers.js';
 import { revealedSecrets } from '../vault/keyring.js';
 import { UserError, isUserError } from '../errors.js';
@@ -224,7 +225,8 @@ function registeredNames(runbook: Runbook, registry: TaskRegistry): Set<string> 
   const names = new Set<string>();
   const visit = (s: StepDecl) => {
     if (s.register) names.add(s.register);
-    if (registry.get(s.task)?.setsVars && s.args && typeof s.args === 'object') for (const key of Object.keys(s.args)) names.add(key);
+    const setsVars = registry.get(s.task)?.setsVars;
+    if (setsVars && s.args && typeof s.args === 'object') for (const name of setsVars.names(s.args as Record<string, unknown>, dirname(s.pos.file))) names.add(name);
   };
   runbook.items.forEach((i) => i.kind === 'step' && visit(i.step));
   runbook.handlers.forEach(visit);

@@ -101,6 +101,7 @@ export async function runPlay(options: PlayOptions): Promise<PlayResult> {
           name,
           inventoryHost: options.inventory.hosts.get(name)!,
           registered: {},
+          writtenVars: new Set(),
           notified: new Set<string>(),
           signals: { interrupt: AbortSignal.any([interrupt]), task: AbortSignal.any([runOver.signal]) },
         },

@@ -22,8 +22,13 @@ export interface HostState {
   connectError?: unknown;
   /** Set when the host's sequence is over: it failed, became unreachable, or another host failed an any_errors_fatal step. */
   stopped?: 'failed' | 'unreachable' | 'halted';
-  /** Registered results, by register name. */
+  /** Registered results, by register name, and the vars set_fact-like tasks set. */
   registered: Vars;
+  /**
+   * The names in `registered` that hold vars as written in a file (include_vars): their templates
+   * render when a step uses them, as the inventory's do; every other registered value is data.
+   */
+  writtenVars: Set<string>;
   /** Ids of the handlers this host has notified and that have not run since. */
   notified: Set<string>;
   /**

@@ -86,7 +86,8 @@ function throttled<T>(state: RunState, planned: PlannedStep, run: () => Promise<
 async function runOnHost(state: RunState, planned: PlannedStep, hs: HostState, beforeFrom: boolean): Promise<StepOutcome> {
   const { step } = planned;
   const started = Date.now();
-  const earlier = planned.handler ? undefined : state.resume?.done(hs.name, planned.id);
+  const rereads = state.registry.get(step.task)?.setsVars?.fromFiles;
+  const earlier = planned.handler || rereads ? undefined : state.resume?.done(hs.name, planned.id);
   if (beforeFrom || (earlier && state.fromIndex === 0)) {
     keepResult(state, hs, step, earlier?.registered);
     if (earlier?.status === 'changed') notify(state, hs, step, true);
@@ -165,7 +166,7 @@ async function firstCheckCommands(state: RunState, planned: PlannedStep, hs: Hos
   const task = state.registry.get(step.task);
   if (!hp?.calls || hp.skip || !task || step.runOnce || !hs.shell) return [];
   if (state.resume?.done(hs.name, planned.id)) return [];
-  const vars = stepVars(hp.vars, hs.registered);
+  const vars = stepVars(hp.vars, hs);
   const commands: string[] = [];
   try {
     if (step.when !== undefined && !evaluateCondition(step.when, vars, step.positions['when'] ?? step.pos)) return [];
@@ -231,7 +232,7 @@ async function runCalls(state: RunState, planned: PlannedStep, hs: HostState, lo
   const hp = planned.perHost.get(hs.name);
   if (!hp) throw new Error(`host ${hs.name} was not planned for step ${planned.id}`);
   if (hp.skip) return skipped(hp.skip);
-  const vars = stepVars(hp.vars, hs.registered);
+  const vars = stepVars(hp.vars, hs);
   if (step.when !== undefined && !evaluateCondition(step.when, vars, step.positions['when'] ?? step.pos)) {
     return skipped(falseWhen(step.when));
   }
@@ -437,7 +438,7 @@ function taskContext(
         .flatMap((name) => {
           const peer = state.hosts.get(name);
           if (!peer?.shell) return [];
-          const peerVars = stepVars(state.plan.varsFor(name, step.scope), peer.registered);
+          const peerVars = stepVars(state.plan.varsFor(name, step.scope), peer);
           return [{ host: name, vars: peerVars, shell: peer.shell.withBecome(shell.become) }];
         }),
     controller: controllerInfo(state.projectDir, state.runId, step),
@@ -452,14 +453,23 @@ function taskContext(
 function keepResult(state: RunState, hs: HostState, step: StepDecl, record: Record<string, unknown> | undefined): void {
   if (!record) return;
   if (step.register) hs.registered[step.register] = record;
-  if (!state.registry.get(step.task)?.setsVars || record['failed'] || record['skipped']) return;
+  const setsVars = state.registry.get(step.task)?.setsVars;
+  if (!setsVars || record['failed'] || record['skipped']) return;
   const results = Array.isArray(record['results']) ? (record['results'] as Array<Record<string, unknown>>) : [record];
-  for (const r of results) if (r['ansible_facts'] && !r['skipped']) Object.assign(hs.registered, r['ansible_facts']);
+  for (const r of results) {
+    if (!r['ansible_facts'] || r['skipped']) continue;
+    for (const [name, value] of Object.entries(r['ansible_facts'] as Vars)) {
+      hs.registered[name] = value;
+      if (setsVars.fromFiles) hs.writtenVars.add(name);
+      else hs.writtenVars.delete(name);
+    }
+  }
 }
 
 /** A host's vars for a step now: the planned ones with its registered results, vars templated on them rendered. */
-function stepVars(planned: Vars, registered: Vars): Vars {
-  return resolveVarTemplates({ ...planned, ...registered }, new Set(Object.keys(registered)));
+function stepVars(planned: Vars, hs: Pick<HostState, 'registered' | 'writtenVars'>): Vars {
+  const data = Object.keys(hs.registered).filter((name) => !hs.writtenVars.has(name));
+  return resolveVarTemplates({ ...planned, ...hs.registered }, new Set(data));
 }
 
 function resultVars(vars: Vars, register: string | undefined, rec: Record<string, unknown>): Vars {

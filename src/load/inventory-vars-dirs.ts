@@ -6,10 +6,9 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UserError } from '../errors.js';
 import type { Vars } from '../model.js';
 import { ensureGroup, type RawInventory } from './inventory-ini.js';
-import { parseYamlText } from './yaml-source.js';
+import { parseVarsFile } from './vars-file.js';
 
 const EXTENSIONS = ['', '.yml', '.yaml', '.json'];
 
@@ -44,14 +43,6 @@ async function filesUnder(dir: string): Promise<string[]> {
   return out;
 }
 
-async function readVars(file: string, bytes: Buffer): Promise<Vars> {
-  const source = parseYamlText(file, bytes.toString('utf8'), '');
-  const value = source.value(source.doc.contents);
-  if (value === null || value === undefined) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw new UserError('inventory', `${file} must be a mapping of var: value`, { pos: source.pos(source.doc.contents) });
-  return value as Vars;
-}
-
 /**
  * Merges the vars directories beside the inventory into `raw`; returns what they add to the
  * inventory's hash (so a resume sees a changed group_vars file), empty when there are none.
@@ -65,7 +56,7 @@ export async function mergeVarsDirs(raw: RawInventory, inventoryDir: string): Pr
       const bytes = await readFile(file);
       hash.update(`${file}\n`).update(bytes);
       any = true;
-      Object.assign(into(), await readVars(file, bytes));
+      Object.assign(into(), parseVarsFile(file, bytes.toString('utf8'), 'inventory'));
     }
   };
   const groups = new Set([...raw.groups.keys(), 'all']);

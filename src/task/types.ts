@@ -117,11 +117,22 @@ export interface TaskDefinition<Schema extends z.ZodType = z.ZodType, Observed =
    */
   freeForm?: { arg: string; inline: string[] };
   /**
-   * The step's args become vars of its host for the steps after it, as Ansible's set_fact: the
-   * task returns them as `data.ansible_facts`. Their names are the args' keys, so the plan knows
-   * before the run that they will exist.
+   * The task sets vars of its host for the steps after it (set_fact, include_vars): it returns
+   * them as `data.ansible_facts`.
    */
-  setsVars?: boolean;
+  setsVars?: {
+    /**
+     * Every name it may set, from the step's args as written (templates not rendered) and the
+     * runbook's directory: the plan must know before the run that they will exist.
+     */
+    names(args: Record<string, unknown>, runbookDir: string): string[];
+    /**
+     * The values are vars as written in files on the controller (include_vars), not results of
+     * the run: their templates render when a step uses them, as the inventory's do, and a resumed
+     * run reads the files again instead of taking them from the journal (which masks secrets).
+     */
+    fromFiles?: boolean;
+  };
   /**
    * Ansible's other names for args (`dest: 'path'`): a step may write either, not both; the task
    * sees only the arg's own name.

@@ -34,7 +34,9 @@ test('a playbook with a role: the runbooks validate and leave the tree ansible-p
   const converted = await runbook(['convert', '../ansible/site.yml'], project);
   assert.is(converted.code, 0, show(converted));
   assert.is(converted.stderr, '', 'everything is translated');
-  for (const f of ['runbooks/site.yaml', 'runbooks/app.yaml', 'runbooks/templates/app/app.conf.hbs', 'runbooks/files/app/motd']) assert.match(converted.stdout, f);
+  for (const f of ['runbooks/site.yaml', 'runbooks/app.yaml', 'runbooks/templates/app/app.conf.hbs', 'runbooks/files/app/motd', 'runbooks/vars/app/Debian.yml', 'runbooks/vars/site/settings.yml']) {
+    assert.match(converted.stdout, f);
+  }
   assert.match(converted.stdout, /note: \.\.\/ansible\/site\.yml:\d+:\d+: debug only prints: kept as a comment/);
   const validated = await runbook(['validate', 'runbooks/site.yaml'], project);
   assert.is(validated.code, 0, show(validated));
@@ -49,6 +51,8 @@ test('a playbook with a role: the runbooks validate and leave the tree ansible-p
   assert.equal(ourTree, theirTree);
   assert.ok(ourTree.length >= 15, ourTree.join('\n'));
   assert.ok(ourTree.includes('family 644 "family=Debian\\n"'), 'facts under Ansible\'s names');
+  assert.ok(ourTree.includes('etc/shell 644 "/bin/bash /home/demo\\n"'), 'include_vars: the first file found, by the facts');
+  assert.ok(ourTree.includes('motto 644 "8080 is the port low,8080\\n"'), 'include_vars: a file\'s vars under one name, their templates rendered');
   assert.ok(ourTree.some((l) => l.startsWith('etc/app.conf 640 "# demo (svc)\\nlevel=info\\nworkers=4\\nport=8080\\ndebug=false\\nfeature.0=metrics')), ourTree.join('\n'));
   assert.is(changedOf(r1.stdout), changedOf(a1.stdout), `${r1.stdout}\n${a1.stdout}`);
   assert.match(r1.stdout, /changed: \[localhost\] restart app/);
@@ -74,7 +78,7 @@ test('what is not translated: listed with file:line:col, a failing step with the
       changed_when: false
     - name: Vars by the OS
       include_vars:
-        file: "{{ ansible_os_family }}.yml"
+        dir: vars
     - name: A lookup
       copy:
         content: "{{ lookup('env', 'HOME') }}"
@@ -102,7 +106,7 @@ test('what is not translated: listed with file:line:col, a failing step with the
   assert.equal(
     listed.map((l) => l.trim().replace(/^.*?partial\//, '')),
     [
-      'play.yml:7:7: no task for the module "include_vars"',
+      'play.yml:8:9: include_vars\' "dir" is not translated (file, name and with_first_found are)',
       `play.yml:11:22: cannot translate lookup(...) (in "{{ lookup('env', 'HOME') }}")`,
       'play.yml:15:7: the keyword "environment" has no runbook counterpart',
       'templates/x.j2:2:1: in the template: cannot translate the statement "set"',
@@ -113,14 +117,14 @@ test('what is not translated: listed with file:line:col, a failing step with the
   );
   assert.not.ok(existsSync(join(project, 'runbooks', 'files')), 'nothing a link leads to is copied');
   const text = readFileSync(join(project, 'runbooks', 'play.yaml'), 'utf8');
-  assert.match(text, /# [^\n]*play\.yml:7:7: no task for the module "include_vars"\n\s+#\s+- name: Vars by the OS\n\s+#\s+include_vars:/);
+  assert.match(text, /# [^\n]*play\.yml:8:9: include_vars' "dir" is not translated [^\n]*\n\s+#\s+- name: Vars by the OS\n\s+#\s+include_vars:/);
   assert.match(text, /- name: "NOT CONVERTED: Vars by the OS"\n\s+fail:/);
   assert.match(text, /- name: Inside the block/);
   const validated = await runbook(['validate', 'runbooks/play.yaml'], project);
   assert.is(validated.code, 0, show(validated));
   const played = await runbook(['play', 'runbooks/play.yaml', '-e', 'ram_mb=1024'], project);
   assert.is(played.code, 2, show(played));
-  assert.match(played.stdout, /failed: \[localhost\] NOT CONVERTED: Vars by the OS: runbook convert could not translate [^\n]*play\.yml:7:7: no task for the module "include_vars"/);
+  assert.match(played.stdout, /failed: \[localhost\] NOT CONVERTED: Vars by the OS: runbook convert could not translate [^\n]*play\.yml:8:9: include_vars' "dir" is not translated/);
 });
 
 test('a role directory converts alone; files that exist are never overwritten without --force', async () => {
@@ -133,7 +137,7 @@ test('a role directory converts alone; files that exist are never overwritten wi
   writeFileSync(join(project, 'runbooks', 'app.yaml'), 'name: mine\nsteps: []\n');
   const again = await runbook(['convert', role], project);
   assert.is(again.code, 1, show(again));
-  assert.match(again.stderr, /these files exist and would be overwritten:\n {2}runbooks\/templates\/app\/app\.conf\.hbs\n {2}runbooks\/files\/app\/motd\n {2}runbooks\/files\/app\/conf\.d\/extra\/y\.conf\n {2}runbooks\/files\/app\/conf\.d\/x\.conf\n {2}runbooks\/app\.yaml/);
+  assert.match(again.stderr, /these files exist and would be overwritten:\n {2}runbooks\/vars\/app\/Debian\.yml\n {2}runbooks\/vars\/app\/RedHat\.yml\n {2}runbooks\/vars\/app\/default\.yml\n {2}runbooks\/templates\/app\/app\.conf\.hbs\n {2}runbooks\/files\/app\/motd\n {2}runbooks\/files\/app\/conf\.d\/extra\/y\.conf\n {2}runbooks\/files\/app\/conf\.d\/x\.conf\n {2}runbooks\/app\.yaml/);
   assert.is(readFileSync(join(project, 'runbooks', 'app.yaml'), 'utf8'), 'name: mine\nsteps: []\n');
   const forced = await runbook(['convert', role, '--force'], project);
   assert.is(forced.code, 0, show(forced));
