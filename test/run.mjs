@@ -6,9 +6,9 @@
 //   node test/run.mjs                 all suites
 //   node test/run.mjs ssh journal     only suites whose path contains one of the words
 //   TEST_JOBS=1 node test/run.mjs     one suite at a time (default: 2, this machine's cores)
-//   TEST_SERIAL_JOBS=1 ...            one lab suite at a time (default: 2)
+//   TEST_SERIAL_JOBS=2 ...            two lab suites at a time (default: 1)
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const filters = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const jobs = Number(process.env.TEST_JOBS ?? 2);
-const serialJobs = Number(process.env.TEST_SERIAL_JOBS ?? 2);
+const serialJobs = Number(process.env.TEST_SERIAL_JOBS ?? 1);
 const suiteTimeoutMs = Number(process.env.TEST_SUITE_TIMEOUT_MS ?? 20 * 60_000);
 
 function findSuites(dir) {
@@ -28,9 +28,10 @@ function findSuites(dir) {
 }
 
 // Suites under test/serial/ (lab and end-to-end: each boots its own lab, on a subnet of its own,
-// and keeps a Kafka cluster busy) run after the others, two at a time: most of their time is
-// spent waiting on JVMs and rolls, not on the CPU. The longest go first (minutes in CI, from
-// its logs), so the two lanes finish together; the rest follow by name.
+// and keeps a Kafka cluster busy) run after the others, one at a time by default: on two cores
+// they are CPU-bound (every gate starts a JVM for Kafka's tools), and two at once took more than
+// twice as long each. With TEST_SERIAL_JOBS above 1 (a bigger machine) the longest go first, so
+// the lanes finish together; the rest follow by name.
 const LONGEST_FIRST = ['upgrades', 'migrate-kraft', 'scale', 'rolling-restart', 'install-cluster', 'one-vm', 'kraft'];
 const weight = (p) => {
   const i = LONGEST_FIRST.findIndex((name) => p === `test/serial/${name}.test.ts`);
@@ -55,12 +56,18 @@ function runSuite(file) {
     let output = '';
     child.stdout.on('data', (b) => (output += b));
     child.stderr.on('data', (b) => (output += b));
+    const labsBefore = labs();
+    let killed = false;
     const timer = setTimeout(() => {
       output += `\n!! suite timed out after ${suiteTimeoutMs / 1000}s; killed\n`;
+      killed = true;
       try { process.kill(-child.pid, 'SIGKILL'); } catch {}
     }, suiteTimeoutMs);
     child.on('close', (code) => {
       clearTimeout(timer);
+      // A killed suite never ran its teardown: its labs would keep their Kafka clusters busy
+      // under every suite after it.
+      if (killed) for (const name of labs().filter((n) => !labsBefore.includes(n))) output += labDown(name);
       const num = (label) => Number(output.match(new RegExp(`^\\s*${label}:\\s+(\\d+)`, 'm'))?.[1] ?? NaN);
       const total = num('Total'), passed = num('Passed'), skipped = num('Skipped');
       let result;
@@ -71,6 +78,20 @@ function runSuite(file) {
       resolve(result);
     });
   });
+}
+
+/** The labs up on this machine (src/lab/paths.ts: STATE_ROOT). */
+function labs() {
+  try {
+    return readdirSync('/var/lib/runbook-lab');
+  } catch {
+    return [];
+  }
+}
+
+function labDown(name) {
+  const r = spawnSync(process.execPath, ['--conditions=development', '--import', 'tsx', 'src/cli/main.ts', 'lab', 'down', '--name', name], { cwd: root, encoding: 'utf8' });
+  return `!! lab ${name} left by the killed suite: brought down (exit ${r.status})\n`;
 }
 
 async function runAll(files, width) {
