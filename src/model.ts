@@ -74,6 +74,20 @@ export interface VarDecl {
 }
 
 /**
+ * Where a step sits in one block around it (Ansible's block/rescue/always): a failure in the
+ * block's steps runs its rescue, and its always runs after both either way (engine/blocks.ts).
+ */
+export interface BlockPlace {
+  /** The block's id, unique in the runbook (`site.yaml#4`). */
+  block: string;
+  /** The block's name, for messages. */
+  name: string;
+  part: 'block' | 'rescue' | 'always';
+  hasRescue: boolean;
+  hasAlways: boolean;
+}
+
+/**
  * One step as written, after includes are expanded. Args are kept raw: templates inside them are
  * rendered per host by the engine (plan time for everything that does not depend on a registered
  * result).
@@ -148,6 +162,8 @@ export interface StepDecl {
   irreversible?: string;
   /** Handler steps only: extra names this handler answers to (Ansible's `listen`). */
   listen?: string[];
+  /** The blocks the step is in, outermost first; absent: none. */
+  blocks?: BlockPlace[];
 }
 
 export type PlanItem =

@@ -90,7 +90,7 @@ class Converter implements ConvertContext {
         this.mergeVars(vars, plain(loaded.root), loaded, loaded.root, scope);
       }
       const sections: EmittedStep[][] = [await convertTasks(child(play, 'pre_tasks'), scope, this), await this.playRoles(child(play, 'roles'), scope, file), await convertTasks(child(play, 'tasks'), scope, this), await convertTasks(child(play, 'post_tasks'), scope, this)];
-      const nonEmpty = sections.filter((s) => s.some((e) => Object.keys(e.step).length > 0));
+      const nonEmpty = sections.filter((s) => s.some(isStep));
       // Ansible runs the handlers notified so far after pre_tasks, after roles and tasks, and at the end of each play.
       nonEmpty.forEach((section, i) => {
         own.push(...section);
@@ -98,7 +98,7 @@ class Converter implements ConvertContext {
       });
       if (facts.used) own.unshift(factsStep());
       if (n < plays.length - 1) own.push({ step: { flush_handlers: true } });
-      for (const e of own) if (!single && Object.keys(e.step).length > 0 && !('flush_handlers' in e.step)) e.step['hosts'] = patterns[n];
+      if (!single) own.forEach((e) => onHosts(e, patterns[n]));
       steps.push(...own);
       handlers.push(...(await convertTasks(child(play, 'handlers'), scope, this)));
     }
@@ -287,6 +287,15 @@ async function isVarsFile(path: string): Promise<boolean> {
   if (isVaulted(text)) return true;
   const doc = parseDocument(text);
   return doc.errors.length === 0 && (doc.contents === null || isMap(doc.contents));
+}
+
+/** A step, not a comment alone. */
+const isStep = (e: EmittedStep) => Object.keys(e.step).length > 0 || e.parts !== undefined;
+
+/** The play's hosts on a step, or on each step of a block (a block names no hosts). */
+function onHosts(e: EmittedStep, pattern: string): void {
+  if (e.parts) Object.values(e.parts).forEach((steps) => steps.forEach((s) => onHosts(s, pattern)));
+  else if (isStep(e) && !('flush_handlers' in e.step)) e.step['hosts'] = pattern;
 }
 
 /** Where Ansible looks for a relative file of kind `sub` (templates, files, vars): the role's, then beside the tasks file. */

@@ -15,7 +15,12 @@ export interface EmittedStep {
   step: Record<string, unknown>;
   /** YAML comment lines above the step (the original of an untranslated task). */
   comment?: string;
+  /** A block with a rescue or an always: the steps of each part. */
+  parts?: Partial<Record<BlockPart, EmittedStep[]>>;
 }
+
+export const BLOCK_PARTS = ['block', 'rescue', 'always'] as const;
+export type BlockPart = (typeof BLOCK_PARTS)[number];
 
 /** What the converter of the whole playbook offers a task list. */
 export interface ConvertContext {
@@ -178,13 +183,18 @@ async function convertBlock(node: Node, scope: TaskScope, ctx: ConvertContext): 
   const other = entries(node).find((e) => !allowed.has(e.key));
   if (other) throw new Untranslatable(file.at(other.keyNode), `the keyword "${other.key}" on a block is not translated`);
   const inner = innerScope(node, scope, []);
-  const steps = await convertTasks(child(node, 'block'), inner, ctx);
-  for (const part of entries(node).filter((e) => e.key === 'rescue' || e.key === 'always')) {
-    const e = new Untranslatable(file.at(part.keyNode), `a block's ${part.key} has no runbook counterpart (its steps are above, without it)`);
-    ctx.untranslated.push({ at: e.at, message: e.message });
-    steps.push(failing(file, part.value ?? part.keyNode, e, `${part.key} of ${String(plain(child(node, 'name')) ?? 'a block')}`));
+  // Without rescue or always a block only groups: its steps stand alone, each with its when and tags.
+  if (!child(node, 'rescue') && !child(node, 'always')) return convertTasks(child(node, 'block'), inner, ctx);
+  const emitted: EmittedStep = { step: {}, parts: {} };
+  const name = child(node, 'name');
+  if (name) emitted.step['name'] = text(plain(name), file, name, scope);
+  // The block carries the conditions and tags; its steps, become.
+  const inside: TaskScope = { ...inner, when: [], tags: [] };
+  for (const part of BLOCK_PARTS) {
+    if (child(node, part)) emitted.parts![part] = await convertTasks(child(node, part), inside, ctx);
   }
-  return steps;
+  putWhenAndTags(emitted.step, inner, file, node);
+  return [emitted];
 }
 
 /** The scope of the tasks under a block or import: its when, tags and become added to the outer ones. */

@@ -68,6 +68,8 @@ export interface HostRecap {
   failed: number;
   skipped: number;
   unreachable: number;
+  /** Failures a block's rescue made good. */
+  rescued: number;
   ignored: number;
 }
 

@@ -3,6 +3,7 @@
 // no_log step's words hidden, counted in the recap. step.ts decides what happens; this says so.
 
 import { isUserError } from '../errors.js';
+import { catchFailure } from './blocks.js';
 import type { FileDiff } from '../task/types.js';
 import type { EventError, RunEvent, SkipKind, StepStatus } from './events.js';
 import type { Call, PlannedStep } from './plan.js';
@@ -47,7 +48,7 @@ export async function report(
   if (r.status === 'failed' && !ignored) recap.failed++;
   if (ignored) recap.ignored++;
   if (r.status === 'unreachable') hs.stopped = 'unreachable';
-  else if (r.status === 'failed' && !ignored) hs.stopped = 'failed';
+  else if (r.status === 'failed' && !ignored && !catchFailure(hs, planned.step)) hs.stopped = 'failed';
   // run_once copies to the other hosts what a no_log step may show of itself, as before.
   const registered = planned.step.noLog ? censored(r).registered : r.registered;
   return { status: r.status, ignored, registered, host: hs.name };

@@ -19,6 +19,7 @@ import { batches, planPlay, type Plan, type PlannedItem, type PlannedStep } from
 import type { HostState, ResumeSource, RunState } from './state.js';
 import { ReadAhead, ReadAheadTransport, Generation } from './read-ahead.js';
 import { executeStep } from './step.js';
+import { inBlockTurn, leaveBlocks } from './blocks.js';
 import { assertConfirmable, confirmStep, skipConfirmed, type Confirm } from './confirm.js';
 import { lockedHost, lockHosts, type HistoryRecord, type LockedHost, type RunRecords } from './host-record.js';
 
@@ -102,12 +103,13 @@ export async function runPlay(options: PlayOptions): Promise<PlayResult> {
           inventoryHost: options.inventory.hosts.get(name)!,
           registered: {},
           writtenVars: new Set(),
+          failedBlocks: new Map(),
           notified: new Set<string>(),
           signals: { interrupt: AbortSignal.any([interrupt]), task: AbortSignal.any([runOver.signal]) },
         },
       ]),
     ),
-    recap: Object.fromEntries(plan.hosts.map((h) => [h, { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, ignored: 0 }])),
+    recap: Object.fromEntries(plan.hosts.map((h) => [h, { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, rescued: 0, ignored: 0 }])),
     checkMode: options.checkMode ?? false,
     diff: options.diff ?? false,
     projectDir: options.projectDir,
@@ -231,15 +233,17 @@ async function runLinear(state: RunState, hosts: HostState[], limit: Limiter): P
       return;
     }
     const item = items[i];
+    for (const hs of hosts) if (!hs.stopped) leaveBlocks(state, hs, item.kind === 'step' ? item.planned.step : undefined);
     if (item.kind === 'step') await runStepOn(state, item.planned, hosts, limit, i < state.fromIndex);
     else if (item.kind === 'flush_handlers') await runHandlersLinear(state, hosts, limit);
     else await emitCheckpoint(state, item.name, hosts.filter((h) => !h.stopped));
   }
+  for (const hs of hosts) if (!hs.stopped) leaveBlocks(state, hs, undefined);
   await runHandlersLinear(state, hosts, limit);
 }
 
 async function runStepOn(state: RunState, planned: PlannedStep, hosts: HostState[], limit: Limiter, beforeFrom: boolean): Promise<void> {
-  const targets = hosts.filter((h) => !h.stopped && planned.perHost.has(h.name));
+  const targets = hosts.filter((h) => !h.stopped && planned.perHost.has(h.name) && inBlockTurn(h, planned.step));
   if (targets.length === 0) return;
   const answer = beforeFrom ? 'run' : await confirmStep(state, planned, targets, limit);
   if (answer === 'quit') return;
@@ -303,12 +307,13 @@ async function runFree(state: RunState, hosts: HostState[], limit: Limiter): Pro
   const walk = async (hs: HostState) => {
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
+      if (!hs.stopped) leaveBlocks(state, hs, item.kind === 'step' ? item.planned.step : undefined);
       if (hs.stopped || state.signal.aborted) {
         if (state.signal.aborted && !hs.stopped) state.interrupted = true;
         for (let j = i; j < items.length; j++) await pass(j, hs.name);
         return;
       }
-      if (item.kind === 'step' && item.planned.perHost.has(hs.name)) {
+      if (item.kind === 'step' && item.planned.perHost.has(hs.name) && inBlockTurn(hs, item.planned.step)) {
         if (!started[i]) {
           started[i] = true;
           await stepStart(state, item.planned, hosts.filter((h) => pending[i].has(h.name)));
@@ -321,6 +326,7 @@ async function runFree(state: RunState, hosts: HostState[], limit: Limiter): Pro
       }
       await pass(i, hs.name);
     }
+    if (!hs.stopped) leaveBlocks(state, hs, undefined);
     await runHandlersFree(state, hs);
   };
   await Promise.all(hosts.map((hs) => limit(() => walk(hs))));

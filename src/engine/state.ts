@@ -1,6 +1,7 @@
 // The mutable state of one run, shared by the executor (run.ts) and the per-host step runner
 // (step.ts).
 
+import type { FailedBlock } from './blocks.js';
 import type { Machines } from './machine.js';
 import type { InventoryHost, Vars } from '../model.js';
 import type { TaskRegistry } from '../task/registry.js';
@@ -29,6 +30,8 @@ export interface HostState {
    * render when a step uses them, as the inventory's do; every other registered value is data.
    */
   writtenVars: Set<string>;
+  /** The blocks that failed on this host and are not over yet, by id (engine/blocks.ts). */
+  failedBlocks: Map<string, FailedBlock>;
   /** Ids of the handlers this host has notified and that have not run since. */
   notified: Set<string>;
   /**

@@ -60,7 +60,7 @@ export async function executeStep(state: RunState, planned: PlannedStep, hs: Hos
 
 /** A failed any_errors_fatal step (run_once too) stops the play for every host, those outside the step included. */
 function haltOn(state: RunState, planned: PlannedStep, hs: HostState, outcome: StepOutcome): void {
-  if (planned.step.anyErrorsFatal && outcome.status === 'failed' && !outcome.ignored) state.halted = `${hs.name} failed "${planned.step.name}" (any_errors_fatal)`;
+  if (planned.step.anyErrorsFatal && outcome.status === 'failed' && !outcome.ignored && hs.stopped === 'failed') state.halted = `${hs.name} failed "${planned.step.name}" (any_errors_fatal)`;
 }
 
 /**

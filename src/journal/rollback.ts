@@ -124,7 +124,7 @@ export async function rollbackRun(options: RollbackOptions): Promise<RollbackRes
   const stopped = new Set<string>();
   const rollbackOne = async (host: string, list: PlannedUndo[]): Promise<void> => {
     if (stopped.has(host) || options.signal.aborted) return;
-    recap[host] ??= { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, ignored: 0 };
+    recap[host] ??= { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, rescued: 0, ignored: 0 };
     const outcome = await rollbackHost(host, list, run, options, pool, async (marker) => {
       await journal.append(marker);
       const counts = recap[host];

@@ -1,10 +1,10 @@
 // The JSON Schema (draft 2020-12) of runbook files, generated from the same zod schemas the loader
 // validates with, for editors (yaml-language-server): a step is one task step (its one task key
-// holding that task's args), an include, a checkpoint or flush_handlers.
+// holding that task's args), an include, a block, a checkpoint or flush_handlers.
 
 import { z } from 'zod';
 import type { TaskRegistry } from '../task/registry.js';
-import { checkpointStepSchema, flushHandlersStepSchema, handlerKeywordSchemas, includeStepSchema, runbookHeaderSchema, stepKeywordSchemas } from './schema.js';
+import { blockStepSchema, checkpointStepSchema, flushHandlersStepSchema, handlerKeywordSchemas, includeStepSchema, runbookHeaderSchema, stepKeywordSchemas } from './schema.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -37,8 +37,11 @@ export function runbookJsonSchema(registry: TaskRegistry): object {
     const text: JsonSchema = { type: 'string', description: task.freeForm ? `the ${task.freeForm.arg} as free-form text (${task.freeForm.inline.map((o) => `${o}=`).join(' ')} taken out)` : 'key=value words' };
     defs[`task.${name}`] = { anyOf: [toJson(task.args), text], description: task.description };
   }
+  const block = toJson(blockStepSchema);
+  const blockProps = block.properties as Record<string, JsonSchema>;
+  for (const part of ['block', 'rescue', 'always']) blockProps[part] = { ...blockProps[part], items: { $ref: '#/$defs/step' } };
   defs.step = {
-    oneOf: [...names.map((n) => taskStep(n, stepProps)), toJson(includeStepSchema), toJson(checkpointStepSchema), toJson(flushHandlersStepSchema)],
+    oneOf: [...names.map((n) => taskStep(n, stepProps)), toJson(includeStepSchema), block, toJson(checkpointStepSchema), toJson(flushHandlersStepSchema)],
   };
   defs.undoStep = { oneOf: names.map((n) => taskStep(n, stepProps)) };
   defs.handler = { oneOf: names.map((n) => ({ ...taskStep(n, handlerProps), required: [n] })) };

@@ -6,11 +6,11 @@ import { basename, dirname, extname, relative } from 'node:path';
 import { resolveRunbook, templateOverrideDirs, type Library } from '../project/library.js';
 import { isMap, isSeq, type Node } from 'yaml';
 import { UserError } from '../errors.js';
-import type { PlanItem, Runbook, SourcePos, StepDecl, VarDecl, Vars } from '../model.js';
+import type { BlockPlace, PlanItem, Runbook, SourcePos, StepDecl, VarDecl, Vars } from '../model.js';
 import type { TaskRegistry } from '../task/registry.js';
 import { throwCollected } from './errors.js';
 import { issueErrors } from './issues.js';
-import { checkpointStepSchema, flushHandlersStepSchema, includeStepSchema, runbookHeaderSchema } from './schema.js';
+import { blockStepSchema, checkpointStepSchema, flushHandlersStepSchema, includeStepSchema, runbookHeaderSchema } from './schema.js';
 import { mapEntries, parseTaskStep, type StepContext } from './step.js';
 import { defaultsOf, parseVarDecls } from './var-decls.js';
 import { collectPositions, readYamlFile, type YamlSource } from './yaml-source.js';
@@ -56,6 +56,8 @@ interface Frame {
   withinPos: Array<SourcePos | undefined>;
   /** Where `hosts` is written (a runbook header), when it is. */
   hostsPos?: SourcePos;
+  /** The blocks around (StepDecl.blocks). */
+  blocks: BlockPlace[];
 }
 
 /** The frame's `within` with more patterns; `all` and patterns already there add nothing. */
@@ -94,7 +96,7 @@ class Expander {
     const top = await this.parseFile(file);
     const hosts = top.header.hosts ?? 'all';
     const required = Object.keys(top.vars).filter((name) => top.vars[name].required);
-    await this.expand(top, { idPrefix: '', origin: [], stack: [file], scope: {}, scopePositions: {}, when: [], tags: [], required, hosts, hostsPos: top.hostsPos, within: [], withinPos: [] });
+    await this.expand(top, { idPrefix: '', origin: [], stack: [file], scope: {}, scopePositions: {}, when: [], tags: [], required, hosts, hostsPos: top.hostsPos, within: [], withinPos: [], blocks: [] });
     throwCollected(this.errors);
     const hash = createHash('sha256');
     for (const f of this.files.values()) hash.update(f.source.hash);
@@ -151,12 +153,32 @@ class Expander {
   }
 
   private async expand(rb: RunbookFile, frame: Frame): Promise<void> {
-    const { source } = rb;
-    const prefix = frame.idPrefix + this.label(source.file);
-    const ctx: StepContext = {
-      source,
+    const prefix = frame.idPrefix + this.label(rb.source.file);
+    await this.steps(rb, rb.steps, frame, prefix, prefix);
+    const ctx = this.stepContext(rb, frame, prefix, `${prefix}/handlers`);
+    rb.handlers.forEach((node, i) => this.collect(parseTaskStep(node, i, { ...ctx, handler: true }), this.handlers));
+  }
+
+  /** The steps of a list (a runbook's, or a block's part), `idPrefix` naming the list, `prefix` the file. */
+  private async steps(rb: RunbookFile, nodes: Node[], frame: Frame, prefix: string, idPrefix: string): Promise<void> {
+    const ctx = this.stepContext(rb, frame, prefix, idPrefix);
+    for (const [i, node] of nodes.entries()) {
+      const keys = isMap(node) ? mapEntries(node).map((e) => e.key) : [];
+      if (keys.includes('include')) await this.include(rb, node, i, frame, prefix, idPrefix);
+      else if (keys.includes('block')) await this.block(rb, node, i, frame, prefix, idPrefix);
+      else if (keys.includes('checkpoint') && frame.blocks.length > 0) {
+        this.errors.push(new UserError('schema', 'a checkpoint inside a block: resume and rollback need it where every host passes', { pos: rb.source.pos(node), hint: 'put it before or after the block' }));
+      } else if (keys.includes('checkpoint')) this.marker(rb, node, 'checkpoint');
+      else if (keys.includes('flush_handlers')) this.marker(rb, node, 'flush_handlers');
+      else this.collect(parseTaskStep(node, i, ctx), this.items);
+    }
+  }
+
+  private stepContext(rb: RunbookFile, frame: Frame, prefix: string, idPrefix: string): StepContext {
+    return {
+      source: rb.source,
       registry: this.registry,
-      idPrefix: prefix,
+      idPrefix,
       origin: [...frame.origin, prefix],
       hosts: frame.hosts,
       within: frame.within,
@@ -169,15 +191,31 @@ class Expander {
       irreversible: frame.irreversible,
       required: frame.required,
       handler: false,
+      blocks: frame.blocks,
     };
-    for (const [i, node] of rb.steps.entries()) {
-      const keys = isMap(node) ? mapEntries(node).map((e) => e.key) : [];
-      if (keys.includes('include')) await this.include(rb, node, i, frame, prefix);
-      else if (keys.includes('checkpoint')) this.marker(rb, node, 'checkpoint');
-      else if (keys.includes('flush_handlers')) this.marker(rb, node, 'flush_handlers');
-      else this.collect(parseTaskStep(node, i, ctx), this.items);
+  }
+
+  /** A block's steps, rescue and always, each step knowing its place (engine/blocks.ts runs them so). */
+  private async block(rb: RunbookFile, node: Node, index: number, frame: Frame, prefix: string, idPrefix: string): Promise<void> {
+    const step = this.validate(rb, node, blockStepSchema, 'key of a block');
+    if (!step) return;
+    const entries = isMap(node) ? mapEntries(node) : [];
+    const id = `${idPrefix}#${index + 1}`;
+    const when = step.when === undefined ? [] : (Array.isArray(step.when) ? step.when : [step.when]).map(String);
+    const whenEntry = entries.find((e) => e.key === 'when');
+    for (const part of ['block', 'rescue', 'always'] as const) {
+      const list = entries.find((e) => e.key === part)?.value;
+      if (!isSeq(list)) continue;
+      const place: BlockPlace = { block: id, name: step.name ?? `block ${index + 1}`, part, hasRescue: (step.rescue?.length ?? 0) > 0, hasAlways: (step.always?.length ?? 0) > 0 };
+      const inner: Frame = {
+        ...frame,
+        when: [...frame.when, ...when],
+        whenPos: whenEntry ? rb.source.pos(whenEntry.value) : frame.whenPos,
+        tags: [...frame.tags, ...(step.tags === undefined ? [] : Array.isArray(step.tags) ? step.tags : [step.tags])],
+        blocks: [...frame.blocks, place],
+      };
+      await this.steps(rb, list.items as Node[], inner, prefix, `${id}/${part}`);
     }
-    rb.handlers.forEach((node, i) => this.collect(parseTaskStep(node, i, { ...ctx, idPrefix: `${prefix}/handlers`, handler: true }), this.handlers));
   }
 
   private collect(result: ReturnType<typeof parseTaskStep>, into: PlanItem[] | StepDecl[]): void {
@@ -206,7 +244,7 @@ class Expander {
     }
   }
 
-  private async include(rb: RunbookFile, node: Node, index: number, frame: Frame, prefix: string): Promise<void> {
+  private async include(rb: RunbookFile, node: Node, index: number, frame: Frame, prefix: string, idPrefix: string): Promise<void> {
     const step = this.validate(rb, node, includeStepSchema, 'key of an include');
     if (!step) return;
     const entries = isMap(node) ? mapEntries(node) : [];
@@ -245,7 +283,7 @@ class Expander {
     }
     const when = step.when === undefined ? [] : (Array.isArray(step.when) ? step.when : [step.when]).map(String);
     await this.expand(included, {
-      idPrefix: `${prefix}#${index + 1}/`,
+      idPrefix: `${idPrefix}#${index + 1}/`,
       origin: [...frame.origin, prefix],
       stack: [...frame.stack, target],
       scope,
@@ -264,6 +302,7 @@ class Expander {
         ...(step.hosts ? [{ pattern: step.hosts, pos: rb.source.pos(entry('hosts')?.value) }] : []),
       ]),
       hostsPos: included.header.hosts ? included.hostsPos : frame.hostsPos,
+      blocks: frame.blocks,
     });
   }
 }

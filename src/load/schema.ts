@@ -91,6 +91,17 @@ export const includeStepSchema = z
   })
   .strict();
 
+export const blockStepSchema = z
+  .object({
+    block: z.array(z.unknown()).min(1).describe('The steps; a failure among them runs rescue'),
+    rescue: z.array(z.unknown()).optional().describe('Steps run on a host where a step of the block failed: the failure is rescued if they succeed'),
+    always: z.array(z.unknown()).optional().describe('Steps run after the block (and rescue) whatever happened'),
+    name: z.string().optional(),
+    when: stepKeywordSchemas.when.optional(),
+    tags: stringOrList.optional(),
+  })
+  .strict();
+
 export const checkpointStepSchema = z.object({ checkpoint: z.string(), name: z.string().optional() }).strict();
 
 export const flushHandlersStepSchema = z.object({ flush_handlers: z.literal(true), name: z.string().optional() }).strict();

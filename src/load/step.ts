@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { isMap, isPair, isScalar, type Node, type YAMLMap } from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
-import type { SourcePos, StepDecl, Vars } from '../model.js';
+import type { BlockPlace, SourcePos, StepDecl, Vars } from '../model.js';
 import type { TaskRegistry } from '../task/registry.js';
 import { checkCondition, checkTemplate, combineConditions } from '../template/index.js';
 import { issueErrors } from './issues.js';
@@ -38,6 +38,8 @@ export interface StepContext {
   /** Vars the runbooks that led here require (StepDecl.required). */
   required: string[];
   handler: boolean;
+  /** The blocks around the step (StepDecl.blocks). */
+  blocks: BlockPlace[];
 }
 
 export interface MapEntry {
@@ -170,7 +172,7 @@ export function parseTaskStep(node: Node, index: number, ctx: StepContext): { st
     origin: ctx.origin,
     ...(ctx.required.length ? { required: ctx.required } : {}),
     hash: createHash('sha256')
-      .update(JSON.stringify({ task: task.name, args, raw, scope: ctx.scope, hosts: ctx.hosts, ...(ctx.within.length ? { within: ctx.within } : {}), when: ctx.when, tags: ctx.tags }))
+      .update(JSON.stringify({ task: task.name, args, raw, scope: ctx.scope, hosts: ctx.hosts, ...(ctx.within.length ? { within: ctx.within } : {}), when: ctx.when, tags: ctx.tags, ...(ctx.blocks.length ? { blocks: ctx.blocks } : {}) }))
       .digest('hex'),
     name,
     pos,
@@ -205,6 +207,7 @@ export function parseTaskStep(node: Node, index: number, ctx: StepContext): { st
     undo: undo.length ? undo : undefined,
     irreversible: (raw.irreversible as string | undefined) ?? ctx.irreversible,
     listen: ctx.handler ? list(raw.listen) : undefined,
+    ...(ctx.blocks.length ? { blocks: ctx.blocks } : {}),
   };
   return { step, errors: [] };
 }

@@ -52,6 +52,7 @@ test('a playbook with a role: the runbooks validate and leave the tree ansible-p
   assert.ok(ourTree.length >= 15, ourTree.join('\n'));
   assert.ok(ourTree.includes('family 644 "family=Debian\\n"'), 'facts under Ansible\'s names');
   assert.ok(ourTree.includes('etc/shell 644 "/bin/bash /home/demo\\n"'), 'include_vars: the first file found, by the facts');
+  assert.ok(ourTree.includes('rescued 644 "rescued\\n"') && ourTree.includes('always 644 "always\\n"') && !ourTree.some((l) => l.startsWith('never')), 'block: rescue and always');
   assert.ok(ourTree.includes('motto 644 "8080 is the port low,8080\\n"'), 'include_vars: a file\'s vars under one name, their templates rendered');
   assert.ok(ourTree.some((l) => l.startsWith('etc/app.conf 640 "# demo (svc)\\nlevel=info\\nworkers=4\\nport=8080\\ndebug=false\\nfeature.0=metrics')), ourTree.join('\n'));
   assert.is(changedOf(r1.stdout), changedOf(a1.stdout), `${r1.stdout}\n${a1.stdout}`);
@@ -96,6 +97,7 @@ test('what is not translated: listed with file:line:col, a failing step with the
       rescue:
         - name: Recover
           command: "false"
+          delegate_to: other
 `,
   );
   const project = join(dir, 'partial-project');
@@ -111,7 +113,7 @@ test('what is not translated: listed with file:line:col, a failing step with the
       'play.yml:15:7: the keyword "environment" has no runbook counterpart',
       'templates/x.j2:2:1: in the template: cannot translate the statement "set"',
       'play.yml:19:13: ../partial/files/linked/secret is neither a file nor a directory: a directory copy takes files only',
-      "play.yml:23:7: a block's rescue has no runbook counterpart (its steps are above, without it)",
+      'play.yml:26:11: the keyword "delegate_to" has no runbook counterpart',
     ],
     r.stderr,
   );
@@ -119,7 +121,7 @@ test('what is not translated: listed with file:line:col, a failing step with the
   const text = readFileSync(join(project, 'runbooks', 'play.yaml'), 'utf8');
   assert.match(text, /# [^\n]*play\.yml:8:9: include_vars' "dir" is not translated [^\n]*\n\s+#\s+- name: Vars by the OS\n\s+#\s+include_vars:/);
   assert.match(text, /- name: "NOT CONVERTED: Vars by the OS"\n\s+fail:/);
-  assert.match(text, /- name: Inside the block/);
+  assert.match(text, /- block:\n\s+- name: Inside the block\n[^]*rescue:\n\s+# [^\n]*play\.yml:26:11: the keyword "delegate_to"[^\n]*\n(\s+#[^\n]*\n)+\s+- name: "NOT CONVERTED: Recover"/);
   const validated = await runbook(['validate', 'runbooks/play.yaml'], project);
   assert.is(validated.code, 0, show(validated));
   const played = await runbook(['play', 'runbooks/play.yaml', '-e', 'ram_mb=1024'], project);

@@ -55,10 +55,10 @@ test('diff of a new file and of a removed one', () => {
 });
 
 test('recap: aligned, Ansible-like', () => {
-  const zero = { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, ignored: 0 };
+  const zero = { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, rescued: 0, ignored: 0 };
   assert.is(
     formatRecap({ kafka01: { ...zero, ok: 5, changed: 2 }, zk1: { ...zero, unreachable: 1 } }),
-    'PLAY RECAP\nkafka01 : ok=5 changed=2 unreachable=0 failed=0 skipped=0 ignored=0\nzk1     : ok=0 changed=0 unreachable=1 failed=0 skipped=0 ignored=0\n',
+    'PLAY RECAP\nkafka01 : ok=5 changed=2 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0\nzk1     : ok=0 changed=0 unreachable=1 failed=0 skipped=0 rescued=0 ignored=0\n',
   );
 });
 

@@ -31,7 +31,7 @@ test('linear: every host finishes a step before any host starts the next', async
   const got = await lines(log());
   assert.equal(got.slice(0, 2).sort(), ['h1:A', 'h2:A']);
   assert.equal(got.slice(2).sort(), ['h1:B', 'h2:B']);
-  assert.equal(p.recap.h1, { ok: 2, changed: 2, failed: 0, skipped: 0, unreachable: 0, ignored: 0 });
+  assert.equal(p.recap.h1, { ok: 2, changed: 2, failed: 0, skipped: 0, unreachable: 0, rescued: 0, ignored: 0 });
 });
 
 test('free: a fast host runs ahead of a slow one', async () => {
@@ -241,7 +241,7 @@ test('a failed host stops only itself; ignore_errors goes on and counts as ignor
   assert.equal(failed.error, { kind: 'task', message: 'boom' });
   assert.equal(statuses(p, 'ignored'), ['h2:failed']);
   assert.is(p.results.find((r) => r.stepName === 'ignored')!.ignored, true);
-  assert.equal(p.recap.h2, { ok: 2, changed: 1, failed: 0, skipped: 1, unreachable: 0, ignored: 1 });
+  assert.equal(p.recap.h2, { ok: 2, changed: 1, failed: 0, skipped: 1, unreachable: 0, rescued: 0, ignored: 1 });
   assert.is(p.recap.h1.failed, 1);
 });
 

@@ -74,7 +74,7 @@ test('a no-op play of 12 steps reads its checks ahead in a few round trips, with
   assert.is(first.recap.web1.changed, 13);
 
   const again = await play('twelve', yaml);
-  assert.equal(again.recap.web1, { ok: 13, changed: 0, failed: 0, skipped: 0, unreachable: 0, ignored: 0 });
+  assert.equal(again.recap.web1, { ok: 13, changed: 0, failed: 0, skipped: 0, unreachable: 0, rescued: 0, ignored: 0 });
   assert.ok(again.calls.execMany >= 1 && again.calls.execMany <= 3, `${again.calls.execMany} batches`);
   assert.ok(again.calls.exec <= 3, `${again.calls.exec} single execs besides the batches`);
   assert.ok(again.calls.readAhead >= 13, `${again.calls.readAhead} checks read ahead`);

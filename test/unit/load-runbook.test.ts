@@ -276,7 +276,7 @@ test('timeout: positive seconds, read onto the step; anything else is an error a
   assert.is(where(e), `${errorsDir}/bad-timeout.yaml:4:14`);
 });
 
-test('JSON schema: a step is one task (with its args schema), an include, a checkpoint or flush_handlers', () => {
+test('JSON schema: a step is one task (with its args schema), an include, a block of steps, a checkpoint or flush_handlers', () => {
   const schema = runbookJsonSchema(registry) as { $schema: string; $defs: Record<string, { oneOf?: { properties?: Record<string, unknown>; required?: string[] }[] }>; properties: Record<string, unknown> };
   assert.is(schema.$schema, 'https://json-schema.org/draft/2020-12/schema');
   for (const name of registry.names()) {
@@ -290,7 +290,9 @@ test('JSON schema: a step is one task (with its args schema), an include, a chec
   assert.equal(writeFile.anyOf[0].required, ['path', 'content']);
   assert.is(writeFile.anyOf[1].type, 'string');
   const kinds = schema.$defs.step.oneOf!.flatMap((b) => b.required ?? []);
-  for (const k of ['include', 'checkpoint', 'flush_handlers']) assert.ok(kinds.includes(k), k);
+  for (const k of ['include', 'block', 'checkpoint', 'flush_handlers']) assert.ok(kinds.includes(k), k);
+  const block = schema.$defs.step.oneOf!.find((b) => b.required?.includes('block'))!;
+  for (const part of ['block', 'rescue', 'always']) assert.equal((block.properties![part] as { items: unknown }).items, { $ref: '#/$defs/step' }, part);
   assert.ok(schema.properties.steps);
   JSON.stringify(schema);
 });
