@@ -51,6 +51,18 @@ function catchAt(hs: HostState, places: BlockPlace[]): boolean {
   return false;
 }
 
+/** The names a rescue reads the failure by, as Ansible's. */
+export const FAILURE_VARS = ['ansible_failed_task', 'ansible_failed_result'];
+
+/** Keeps the failure a block took for the steps after it (its rescue): the step, and its result. */
+export function rememberFailure(hs: HostState, step: StepDecl, result: Record<string, unknown>): void {
+  const values: Record<string, unknown> = { ansible_failed_task: { name: step.name, task: step.task }, ansible_failed_result: result };
+  for (const [name, value] of Object.entries(values)) {
+    hs.registered[name] = value;
+    hs.writtenVars.delete(name);
+  }
+}
+
 /**
  * Ends the failed blocks `hs` is past now that `next` is its next step (undefined: the play's
  * end), innermost first: a rescued one counts as rescued in the recap, one not rescued fails the

@@ -5,6 +5,7 @@
 
 import { dirname } from 'node:path';
 import { handlerId, reachedBy } from './handlers.js';
+import { FAILURE_VARS } from './blocks.js';
 import { revealedSecrets } from '../vault/keyring.js';
 import { UserError, isUserError } from '../errors.js';
 import { matchHosts } from '../load/patterns.js';
@@ -229,6 +230,8 @@ function registeredNames(runbook: Runbook, registry: TaskRegistry): Set<string> 
     if (setsVars && s.args && typeof s.args === 'object') for (const name of setsVars.names(s.args as Record<string, unknown>, dirname(s.pos.file))) names.add(name);
   };
   runbook.items.forEach((i) => i.kind === 'step' && visit(i.step));
+  const rescues = runbook.items.some((i) => i.kind === 'step' && i.step.blocks?.some((b) => b.part === 'rescue'));
+  if (rescues) FAILURE_VARS.forEach((name) => names.add(name));
   runbook.handlers.forEach(visit);
   return names;
 }

@@ -19,6 +19,7 @@ import { resolveTemplatePath, templateSearchDirs } from './templates.js';
 import { resolveVarTemplates } from '../load/vars.js';
 import { sleep } from '../sdk/wait.js';
 import { reachedBy } from './handlers.js';
+import { rememberFailure } from './blocks.js';
 import { controllerInfo } from '../task/controller.js';
 import { aggregate, eventError, failure, record, report, shown, skipped, type CallOutcome, type ResultFields } from './outcome.js';
 
@@ -116,7 +117,7 @@ async function runOnHost(state: RunState, planned: PlannedStep, hs: HostState, b
   keepResult(state, hs, step, registered);
   if (outcome.status === 'changed') notify(state, hs, step, false);
   const ignored = outcome.status === 'failed' && step.ignoreErrors;
-  return report(state, planned, hs, started, {
+  const result = await report(state, planned, hs, started, {
     status: outcome.status,
     skip: outcome.skip,
     reason: outcome.reason,
@@ -127,6 +128,9 @@ async function runOnHost(state: RunState, planned: PlannedStep, hs: HostState, b
     registered,
     ignored: ignored || undefined,
   });
+  // A block took the failure: its rescue may read it.
+  if (outcome.status === 'failed' && !ignored && !hs.stopped) rememberFailure(hs, step, outcome.record);
+  return result;
 }
 
 /**

@@ -1,5 +1,5 @@
 // block/rescue/always through the built CLI, on this machine: a failure inside a block runs its
-// rescue and the play goes on (rescued in the recap, exit 0); always runs both ways; a rescue that
+// rescue (which reads it as ansible_failed_task and ansible_failed_result) and the play goes on (rescued in the recap, exit 0); always runs both ways; a rescue that
 // fails fails the host after always; an inner block's failure nothing rescues is the outer
 // block's; without a failure rescue is passed over; a resumed run retries what failed.
 
@@ -35,7 +35,7 @@ test.before(async () => {
         ${mark('never')}
     rescue:
       - name: Put back
-        ${mark('rescue')}
+        ${mark('rescue {{ansible_failed_task.name}} rc={{ansible_failed_result.rc}}')}
       - name: Maybe fail in the rescue
         command: "false"
         when: fail_in_rescue
@@ -82,7 +82,7 @@ test.after(() => {
 test('a failure in a block runs its rescue and always, and the play goes on: rescued, exit 0', async () => {
   const r = await runbook(['play', 'rescued'], dir);
   assert.is(r.code, 0, show(r));
-  assert.equal(log(), ['before', 'rescue', 'always', 'after']);
+  assert.equal(log(), ['before', 'rescue Breaks rc=1', 'always', 'after']);
   assert.match(r.stdout, /failed: \[localhost\] Breaks/);
   assert.match(r.stdout, /localhost : ok=4 changed=4 unreachable=0 failed=0 skipped=1 rescued=1 ignored=0/);
 });
@@ -91,7 +91,7 @@ test('a rescue that fails: always still runs, then the host fails', async () => 
   rmSync(join(dir, 'log'));
   const r = await runbook(['play', 'rescued', '-e', 'fail_in_rescue=true'], dir);
   assert.is(r.code, 2, show(r));
-  assert.equal(log(), ['before', 'rescue', 'always']);
+  assert.equal(log(), ['before', 'rescue Breaks rc=1', 'always']);
   assert.match(r.stdout, /failed=2 skipped=0 rescued=0/);
 });
 
