@@ -1,27 +1,21 @@
-// Runs one planned step on one host: resume/--from skipping, run_once, `when`, loop items,
-// check then (unless in check mode) journal the undo and apply, retries/until, changed_when and
-// failed_when, register, notify, and the host-result event with the host's recap.
+// Runs one planned step on one host: resume/--from skipping, run_once, `when`, loop items (each
+// a call, call.ts: retries, deadline, check then apply, changed_when/failed_when), the checks
+// read ahead, register, notify, and the host-result event with the host's recap.
 
-import { resolveBecome } from '../transport/become.js';
-import { isUnreachable, isUserError, TaskError } from '../errors.js';
-import { evaluateCondition, renderTemplateFile, renderValue } from '../template/index.js';
+import { isUnreachable } from '../errors.js';
+import { evaluateCondition, renderValue } from '../template/index.js';
 import type { StepDecl, Vars } from '../model.js';
-import type { ApplyResult, FileDiff, TaskContext, TaskDefinition } from '../task/types.js';
 import { HostShell } from '../transport/host.js';
-import type { EventError, RunEvent, SkipKind, StepStatus } from './events.js';
-import { callVars, collectSecretArgs, falseWhen, renderCalls, type Call, type PlannedStep } from './plan.js';
+import { callVars, collectSecretArgs, falseWhen, renderCalls, type PlannedStep } from './plan.js';
 import type { HostPreview } from './confirm.js';
 import { Emitter } from './emitter.js';
 import type { HostState, RunState, StepOutcome } from './state.js';
 import { limiter } from './limit.js';
 import { fitBatch, ReadAheadTransport, Recorded, RecordingTransport } from './read-ahead.js';
-import { resolveTemplatePath, templateSearchDirs } from './templates.js';
-import { resolveVarTemplates } from '../load/vars.js';
-import { sleep } from '../sdk/wait.js';
 import { reachedBy } from './handlers.js';
 import { rememberFailure } from './blocks.js';
-import { controllerInfo } from '../task/controller.js';
-import { aggregate, eventError, failure, record, report, shown, skipped, type CallOutcome, type ResultFields } from './outcome.js';
+import { aggregate, eventError, failure, report, shown, skipped, type CallOutcome, type ResultFields } from './outcome.js';
+import { runCall, stepVars, taskContext, withStepBecome } from './call.js';
 
 /**
  * Run `planned` on `hs`. `beforeFrom`: the item lies before --from (skipped, with its earlier
@@ -177,7 +171,7 @@ async function firstCheckCommands(state: RunState, planned: PlannedStep, hs: Hos
     for (const call of hp.calls) {
       const recorder = new RecordingTransport(hs.name);
       const shell = withStepBecome(new HostShell(recorder, hs.shell.loginUser), step, hp.becomeUser, hs, vars);
-      const ctx = taskContext(state, planned, hs, shell, call, callVars(step, vars, call.item), step.checkMode ?? state.checkMode, hs.signals.task);
+      const ctx = taskContext({ state, planned, hs, shell, call, vars: callVars(step, vars, call.item) }, step.checkMode ?? state.checkMode, hs.signals.task);
       // Nothing of the recording may show or reach other hosts.
       await task.check({ ...ctx, log: () => {}, peers: () => { throw new Recorded(); } }).catch(() => undefined);
       if (recorder.script !== undefined) commands.push(recorder.script);
@@ -253,7 +247,7 @@ async function runCalls(state: RunState, planned: PlannedStep, hs: HostState, lo
   const outcomes: CallOutcome[] = [];
   for (const call of calls) {
     const itemVars = callVars(step, vars, call.item);
-    const outcome = await runCall(state, planned, hs, task, shell, call, itemVars);
+    const outcome = await runCall({ state, planned, hs, task, shell, call, vars: itemVars });
     // loop_control.label names the item in the summary (as Ansible's "(item=<label>)").
     const label = step.loopLabel !== undefined && call.item ? String(renderValue(step.loopLabel, itemVars, { positions: step.positions, path: 'loop_control.label' })) : undefined;
     outcomes.push(label === undefined ? outcome : { ...outcome, summary: outcome.summary ? `${label}: ${outcome.summary}` : label });
@@ -263,191 +257,6 @@ async function runCalls(state: RunState, planned: PlannedStep, hs: HostState, lo
     o.status === 'changed' && o.undo !== undefined ? [{ task: step.task, ...(calls[i].item ? { item: i } : {}), record: o.undo }] : [],
   );
   return { ...combined, undoRecords };
-}
-
-function withStepBecome(shell: HostShell, step: PlannedStep['step'], becomeUser: string | undefined, hs: HostState, vars: Vars): HostShell {
-  const become = resolveBecome({ become: step.become, becomeUser }, hs.inventoryHost, vars);
-  return become ? shell.withBecome(become) : shell;
-}
-
-/** One call with its retries: `until` retries until it holds; `retries` alone retries failures. */
-async function runCall(
-  state: RunState,
-  planned: PlannedStep,
-  hs: HostState,
-  task: TaskDefinition,
-  shell: HostShell,
-  call: Call,
-  vars: Vars,
-): Promise<CallOutcome> {
-  const { step } = planned;
-  // In check mode nothing changes between attempts, so retrying (or waiting for `until`) is moot.
-  if (step.checkMode ?? state.checkMode) return attemptCall(state, planned, hs, task, shell, call, vars);
-  const retrying = step.until !== undefined || step.retries !== undefined;
-  const attempts = retrying ? Math.max(0, step.retries ?? 3) + 1 : 1;
-  for (let attempt = 1; ; attempt++) {
-    const outcome = await attemptCall(state, planned, hs, task, shell, call, vars);
-    if (retrying) outcome.record['attempts'] = attempt;
-    let satisfied = outcome.status !== 'failed';
-    if (step.until !== undefined) {
-      try {
-        satisfied = evaluateCondition(step.until, resultVars(vars, step.register, outcome.record), step.positions['until'] ?? step.pos);
-      } catch (e) {
-        return failure(e);
-      }
-    }
-    const last = attempt >= attempts || state.signal.aborted;
-    if (satisfied || last) {
-      if (!satisfied && step.until !== undefined && outcome.status !== 'failed') {
-        const error = new TaskError(`until: ${step.until} still false after ${attempt} attempt(s)`, { host: hs.name, step: step.name });
-        return { ...outcome, status: 'failed', error, record: { ...outcome.record, failed: true, msg: error.message } };
-      }
-      return outcome;
-    }
-    await sleep((step.delay ?? 5) * 1000, hs.signals.interrupt);
-  }
-}
-
-async function attemptCall(
-  state: RunState,
-  planned: PlannedStep,
-  hs: HostState,
-  task: TaskDefinition,
-  shell: HostShell,
-  call: Call,
-  vars: Vars,
-): Promise<CallOutcome> {
-  const { step } = planned;
-  const checkMode = step.checkMode ?? state.checkMode;
-  const deadline = step.timeout === undefined ? undefined : AbortSignal.timeout(step.timeout * 1000);
-  const signal = deadline ? AbortSignal.any([hs.signals.task, deadline]) : hs.signals.task;
-  const ctx = taskContext(state, planned, hs, deadline ? shell.withSignal(signal) : shell, call, vars, checkMode, signal);
-  const timedOut = () => new TaskError(`timed out after ${step.timeout} s (timeout: ${step.timeout}); its commands were stopped`, { host: hs.name, step: step.name });
-  let outcome: CallOutcome;
-  try {
-    const checked = await withinDeadline(task.check(ctx), deadline, timedOut);
-    const base = { summary: checked.summary, diff: checked.diff };
-    if (checked.inSync) {
-      outcome = { ...base, status: 'ok', record: record('ok', checked.summary, checked.data) };
-    } else if (checkMode && checked.unknowableInCheck) {
-      const reason = checked.unknowableInCheck;
-      outcome = { status: 'skipped', skip: 'unknowable', reason, unknowable: true, record: { ...record('skipped', reason, checked.data), skip_reason: reason } };
-    } else if (checkMode) {
-      outcome = { ...base, status: 'changed', record: record('changed', checked.summary, checked.data) };
-    } else {
-      // The undo record is durable before the host is touched: a crash inside apply stays undoable.
-      await state.emitter.emit({
-        type: 'host-undo',
-        host: hs.name,
-        stepId: planned.id,
-        task: step.task,
-        ...(call.item ? { item: call.item.index } : {}),
-        undo: checked.undo,
-      });
-      let applied: ApplyResult;
-      try {
-        applied = (await withinDeadline(task.apply(ctx, checked.observed), deadline, timedOut)) ?? {};
-      } finally {
-        // Whatever apply reports (a command with changed_when: false, a failure half way), it may
-        // have written: checks read ahead before it are stale, on every host.
-        state.generation.value++;
-      }
-      const status = applied.changed === false ? 'ok' : 'changed';
-      const data = { ...checked.data, ...applied.data };
-      outcome = { ...base, status, undo: applied.undo ?? checked.undo, record: record(status, checked.summary, data) };
-    }
-  } catch (e) {
-    if (deadline?.aborted) outcome = failure(timedOut());
-    else if (isUnreachable(e)) throw e;
-    else outcome = failure(e);
-  }
-  try {
-    return applyOverrides(step.changedWhen, step.failedWhen, outcome, vars, planned, hs.name);
-  } catch (e) {
-    return failure(e);
-  }
-}
-
-/**
- * `work`, failing with `timedOut()` once `deadline` aborts even if the task is busy elsewhere than
- * in a command (the commands themselves are stopped through the shell's signal).
- */
-function withinDeadline<T>(work: Promise<T>, deadline: AbortSignal | undefined, timedOut: () => Error): Promise<T> {
-  if (!deadline) return work;
-  work.catch(() => {});
-  let onAbort = () => {};
-  const expired = new Promise<never>((_, reject) => {
-    onAbort = () => reject(timedOut());
-    if (deadline.aborted) onAbort();
-    else deadline.addEventListener('abort', onAbort, { once: true });
-  });
-  return Promise.race([work, expired]).finally(() => deadline.removeEventListener('abort', onAbort));
-}
-
-/** changed_when, then failed_when (which may turn a failure into success), as Ansible does. */
-function applyOverrides(
-  changedWhen: string | undefined,
-  failedWhen: string | undefined,
-  outcome: CallOutcome,
-  vars: Vars,
-  planned: PlannedStep,
-  host: string,
-): CallOutcome {
-  const { step } = planned;
-  const at = (key: string) => step.positions[key] ?? step.pos;
-  let out = outcome;
-  if (changedWhen !== undefined && out.status !== 'skipped' && out.status !== 'failed') {
-    const changed = evaluateCondition(changedWhen, resultVars(vars, step.register, out.record), at('changed_when'));
-    out = { ...out, status: changed ? 'changed' : 'ok', record: { ...out.record, changed } };
-  }
-  if (failedWhen !== undefined && out.status !== 'skipped') {
-    const failed = evaluateCondition(failedWhen, resultVars(vars, step.register, out.record), at('failed_when'));
-    if (failed && out.status !== 'failed') {
-      const error = new TaskError(`failed_when: ${failedWhen} is true`, { host, step: step.name });
-      out = { ...out, status: 'failed', error, record: { ...out.record, failed: true, msg: error.message } };
-    } else if (!failed && out.status === 'failed') {
-      out = { ...out, status: out.record['changed'] ? 'changed' : 'ok', error: undefined, record: { ...out.record, failed: false } };
-    }
-  }
-  return out;
-}
-
-function taskContext(
-  state: RunState,
-  planned: PlannedStep,
-  hs: HostState,
-  shell: HostShell,
-  call: Call,
-  vars: Vars,
-  checkMode: boolean,
-  signal: AbortSignal,
-): TaskContext<unknown> {
-  const { step } = planned;
-  const templateDirs = templateSearchDirs(state.plan.runbook, step);
-  return {
-    args: call.args,
-    host: hs.name,
-    vars,
-    shell,
-    checkMode,
-    log: (message) => {
-      if (step.noLog) return;
-      void state.emitter.emit({ type: 'host-log', host: hs.name, stepId: planned.id, message: state.plan.redactor.text(message) }).catch(() => {});
-    },
-    facts: () => state.facts.get(hs.shell ?? shell),
-    renderTemplate: async (path, extraVars) => renderTemplateFile(await resolveTemplatePath(templateDirs, path), { ...vars, ...extraVars }),
-    peers: () =>
-      state.plan.hosts
-        .filter((name) => name !== hs.name)
-        .flatMap((name) => {
-          const peer = state.hosts.get(name);
-          if (!peer?.shell) return [];
-          const peerVars = stepVars(state.plan.varsFor(name, step.scope), peer);
-          return [{ host: name, vars: peerVars, shell: peer.shell.withBecome(shell.become) }];
-        }),
-    controller: controllerInfo(state.projectDir, state.runId, step),
-    signal,
-  };
 }
 
 /**
@@ -468,15 +277,5 @@ function keepResult(state: RunState, hs: HostState, step: StepDecl, record: Reco
       else hs.writtenVars.delete(name);
     }
   }
-}
-
-/** A host's vars for a step now: the planned ones with its registered results, vars templated on them rendered. */
-function stepVars(planned: Vars, hs: Pick<HostState, 'registered' | 'writtenVars'>): Vars {
-  const data = Object.keys(hs.registered).filter((name) => !hs.writtenVars.has(name));
-  return resolveVarTemplates({ ...planned, ...hs.registered }, new Set(data));
-}
-
-function resultVars(vars: Vars, register: string | undefined, rec: Record<string, unknown>): Vars {
-  return register ? { ...vars, [register]: rec } : vars;
 }
 
