@@ -397,8 +397,9 @@ async function operatorProject(name: string): Promise<string> {
   return dir;
 }
 
+/** The CLI as `name` runs it in the project `dir` (over this suite's own project: helpers/project.ts). */
 function operator(name: string, dir: string, ...args: string[]): Promise<Result> {
-  return exec(process.execPath, [CLI, ...args], dir, { RUNBOOK_OPERATOR: name });
+  return exec(process.execPath, [CLI, ...args], dir, { RUNBOOK_OPERATOR: name, RUNBOOK_PROJECT: dir });
 }
 
 const lockedOnHost = async () => (await onHost('kafka01', 'test -e /var/lib/runbook/lock/holder.json && echo held || echo free')) === 'held';
@@ -418,7 +419,7 @@ test('two operators on kafka01: one plays, the other is refused naming the holde
   assert.is(after.code, 0, show(after));
 
   await onHost('kafka01', 'rm -f /tmp/runbook-go');
-  const child = spawn(process.execPath, [CLI, ...slow], { cwd: bob, env: { ...process.env, RUNBOOK_OPERATOR: 'bob' }, stdio: 'ignore' });
+  const child = spawn(process.execPath, [CLI, ...slow], { cwd: bob, env: { ...process.env, RUNBOOK_OPERATOR: 'bob', RUNBOOK_PROJECT: bob }, stdio: 'ignore' });
   const gone = new Promise((resolve) => child.on('exit', resolve));
   assert.ok(await waitFor(lockedOnHost, 120_000, 200), 'bob took the lock on kafka01');
   child.kill('SIGKILL');
