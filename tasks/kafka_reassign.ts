@@ -5,7 +5,7 @@
 // waits for that reassignment instead of starting another, and removes the throttle at the end.
 
 import {
-  defineTask, z, sh, TaskError, splitSections, SECTION_FUNCTION, waitUntil, bootstrapArg, bootstrapList, findKafka, kafkaHomeArg, topicName, type HostShell,
+  defineTask, z, sh, TaskError, splitSections, SECTION_FUNCTION, concurrentSections, waitUntil, bootstrapArg, bootstrapList, findKafka, kafkaHomeArg, topicName, type HostShell,
 } from 'runbook';
 import { key, PlanError, planMoves, readPlacement, throttledBrokers, throttledTopics, type Moving, type Placement } from './kafka/reassign.js';
 
@@ -54,10 +54,11 @@ interface Observed {
 async function cluster(shell: HostShell, a: Pick<Args, 'bootstrap_server' | 'kafka_home'>): Promise<Cluster> {
   const r = await shell.run(sh`${SECTION_FUNCTION}${findKafka(a.kafka_home)}
 b=${bootstrapList(a.bootstrap_server)}
-rb_section describe; out=$("$k/bin/kafka-topics.sh" --bootstrap-server "$b" --describe 2>&1); rc=$?; printf '%s\\n' "$out"
-rb_section describe-rc; echo "$rc"
-rb_section alive; "$k/bin/kafka-broker-api-versions.sh" --bootstrap-server "$b" 2>/dev/null | sed -n 's/.* (id: \\([0-9]*\\) rack: .*/\\1/p'
-rb_section brokers; "$k/bin/kafka-configs.sh" --bootstrap-server "$b" --describe --entity-type brokers 2>&1`);
+${concurrentSections([
+  ['describe', sh`"$k/bin/kafka-topics.sh" --bootstrap-server "$b" --describe 2>&1; rc=$?; rb_section describe-rc; echo "$rc"`],
+  ['alive', sh`"$k/bin/kafka-broker-api-versions.sh" --bootstrap-server "$b" 2>/dev/null | sed -n 's/.* (id: \\([0-9]*\\) rack: .*/\\1/p'`],
+  ['brokers', sh`"$k/bin/kafka-configs.sh" --bootstrap-server "$b" --describe --entity-type brokers 2>&1`],
+])}`);
   const sections = splitSections(r.stdout);
   const describe = sections.get('describe') ?? '';
   if ((sections.get('describe-rc') ?? '').trim() !== '0') {

@@ -8,7 +8,7 @@ import type { HostShell } from '../transport/host.js';
 import { TaskError } from '../errors.js';
 import { findKafka } from './kafka-tools.js';
 import { parseDescribe, partitionStates, type PartitionState, type TopicInfo } from './kafka-health.js';
-import { SECTION_FUNCTION, splitSections } from './probe.js';
+import { concurrentSections, SECTION_FUNCTION, splitSections } from './probe.js';
 
 export interface KafkaCluster {
   topics: Map<string, TopicInfo>;
@@ -48,24 +48,22 @@ export async function readKafkaCluster(shell: HostShell, q: KafkaClusterQuery): 
   const limit = q.toolTimeout ? sh`timeout ${q.toolTimeout} ` : sh``;
   // KRaft (process.roles in server.properties): the quorum's leader is the active controller; a
   // broker-only node never is one, and need not ask (a ZooKeeper broker being moved to KRaft could not answer).
-  const controller = q.controller
-    ? sh`rb_section controller
-if grep -q '^process\\.roles=broker$' "$cfg" 2>/dev/null; then
+  const controller = sh`if grep -q '^process\\.roles=broker$' "$cfg" 2>/dev/null; then
   echo apart
 elif grep -q '^process\\.roles=' "$cfg" 2>/dev/null; then
   ${limit}"$k/bin/kafka-metadata-quorum.sh" --bootstrap-server "$b" describe --status 2>/dev/null | sed -n 's/^LeaderId:[[:space:]]*\\([0-9][0-9]*\\).*/\\1/p'
 else
   zc=$(sed -n 's/^zookeeper\\.connect=//p' "$cfg" | tail -n 1)
   ${limit}"$k/bin/zookeeper-shell.sh" "$zc" get /controller 2>/dev/null | sed -n 's/.*"brokerid":\\([0-9]*\\).*/\\1/p'
-fi`
-    : sh``;
+fi`;
   const r = await shell.run(sh`${SECTION_FUNCTION}${findKafka(q.kafkaHome)}
 b=${q.bootstrap}; cfg="$k"/${q.config ?? 'config/server.properties'}
-rb_section minisr; sed -n 's/^min\\.insync\\.replicas=//p' "$cfg" 2>/dev/null | tail -n 1
-rb_section describe; out=$(${limit}"$k/bin/kafka-topics.sh" --bootstrap-server "$b" --describe 2>&1); rc=$?; printf '%s\\n' "$out"
-rb_section describe-rc; echo "$rc"
-rb_section alive; ${limit}"$k/bin/kafka-broker-api-versions.sh" --bootstrap-server "$b" 2>/dev/null | sed -n 's/.* (id: \\([0-9]*\\) rack: .*/\\1/p'
-${controller}`);
+${concurrentSections([
+  ['minisr', sh`sed -n 's/^min\\.insync\\.replicas=//p' "$cfg" 2>/dev/null | tail -n 1`],
+  ['describe', sh`${limit}"$k/bin/kafka-topics.sh" --bootstrap-server "$b" --describe 2>&1; rc=$?; rb_section describe-rc; echo "$rc"`],
+  ['alive', sh`${limit}"$k/bin/kafka-broker-api-versions.sh" --bootstrap-server "$b" 2>/dev/null | sed -n 's/.* (id: \\([0-9]*\\) rack: .*/\\1/p'`],
+  ...(q.controller ? [['controller', controller] as const] : []),
+])}`);
   const sections = splitSections(r.stdout);
   const rc = (sections.get('describe-rc') ?? '').trim();
   if (rc !== '0') throw new TaskError(`cannot read the partitions from ${q.bootstrap}: ${toolError(sections.get('describe') ?? r.stderr, rc)}`);
