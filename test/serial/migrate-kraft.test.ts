@@ -40,8 +40,10 @@ const timings: Record<string, number> = {};
 const changes = (output: string) => [...output.matchAll(/^changed: \[(\S+)\] ([^:]+)/gm)].map((m) => `${m[1]} ${m[2]}`);
 
 test.before(async () => {
+  const started = Date.now();
   await labDown({ name: NAME });
   lab = await labUp({ hosts: 3, name: NAME });
+  timings['lab up'] = (Date.now() - started) / 1000;
   useLab(NAME, lab);
   // The lab's inventory on Kafka 3.9.2, plus a controller beside each broker: the same machine
   // (address), a Kafka instance of its own, a node id no broker has.
@@ -63,7 +65,9 @@ test.before(async () => {
   inv.all.children.controller = { hosts: Object.fromEntries(Object.keys(controllers).map((c) => [c, {}])) };
   inventory = join(dirname(lab.inventory), 'migrate.yaml');
   await writeFile(inventory, stringify(inv));
+  const installing = Date.now();
   const install = await runbook('play', 'install-cluster', '-i', lab.inventory, '-e', 'kafka_version=3.9.2', '--skip-tags', 'smoke');
+  timings['install-cluster 3.9.2'] = (Date.now() - installing) / 1000;
   assert.is(install.code, 0, show(install));
   await onHost('kafka01', kafkaTool('kafka-topics.sh', `--bootstrap-server ${BOOTSTRAP} --create --topic roll --partitions 3 --replication-factor 3 --config min.insync.replicas=2`));
 });
@@ -76,7 +80,9 @@ test.after(async () => {
 
 test('--check: would install, format and start the three controllers with the cluster id from ZooKeeper, and touches nothing', async () => {
   const id = /"id":"([A-Za-z0-9_-]{22})"/.exec(await onHost('kafka01', kafkaTool('zookeeper-shell.sh', 'kafka01:2181/gcp-kafka-cluster get /cluster/id 2>/dev/null')))![1];
+  const started = Date.now();
   const r = await runbook('play', 'migrate-to-kraft', '-i', inventory, '--check');
+  timings['migrate-to-kraft --check'] = (Date.now() - started) / 1000;
   assert.is(r.code, 0, show(r));
   for (const [i, c] of ['ctrl01', 'ctrl02', 'ctrl03'].entries()) {
     assert.match(r.stdout, new RegExp(`^changed: \\[${c}\\] Format the controllers' log directories[^\\n]*would format ${CONTROLLER_DATA} \\(no meta.properties; cluster ${id}, node ${3001 + i}\\)`, 'm'));
@@ -204,7 +210,9 @@ test('upgrade-kafka 3.9.2 → 4.1.1 on KRaft with traffic: controllers first, th
 
 test('rolling-restart --check on KRaft: the controllers (the quorum leader last), then the brokers; nothing restarted', async () => {
   const before = { ...(await starts('kafka')), ...Object.fromEntries(Object.entries(await starts('kafka-controller')).map(([h, n]) => [`${h}-controller`, n])) };
+  const started = Date.now();
   const r = await runbook('play', 'rolling-restart', '-i', inventory, '--check');
+  timings['rolling-restart --check (KRaft, 6 nodes)'] = (Date.now() - started) / 1000;
   assert.is(r.code, 0, show(r));
   const would = changes(r.stdout);
   assert.equal(would.filter((c) => / Restart (a KRaft controller|the KRaft quorum leader)/.test(c)).map((c) => c.split(' ')[0]).sort(), ['ctrl01', 'ctrl02', 'ctrl03'], r.stdout);

@@ -3,6 +3,7 @@
 
 import type { Command } from 'commander';
 import { action } from '../action.js';
+import { exitCodesHelp } from '../../engine/exit-codes.js';
 
 interface PlayFlags {
   inventory?: string;
@@ -47,18 +48,7 @@ export function register(program: Command): void {
     .option('--confirm', 'before each step that would change something, show what it would do on each host (with diffs) and ask: apply, skip, all, quit')
     .option('--junit <file>', 'write the run as JUnit XML when it ends (a testsuite per host, a testcase per step), for CI systems')
     .option('--accept-new-host-keys', 'record host keys of hosts not yet in known_hosts (like StrictHostKeyChecking=accept-new)')
-    .addHelpText(
-      'after',
-      `
-Exit codes:
-  0    every host ok
-  1    bad input (runbook, inventory, template, arguments): nothing was run
-  2    a host failed
-  3    with --detailed-exitcode: every host ok, and some changed (with --check: would change)
-  4    a host was unreachable (takes precedence over 2 and 3)
-  99   interrupted (Ctrl-C): in-flight steps finished; \`runbook resume\` goes on
-  250  internal error (a bug in runbook: the stack is printed)`,
-    )
+    .addHelpText('after', `\n${exitCodesHelp(['ok', 'badInput', 'failed', 'changes', 'unreachable', 'interrupted', 'internal'])}`)
     .action(action((ref: string, flags: PlayFlags) => play(ref, flags)));
 }
 

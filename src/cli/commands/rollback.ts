@@ -3,6 +3,7 @@
 
 import type { Command } from 'commander';
 import { action } from '../action.js';
+import { exitCodesHelp } from '../../engine/exit-codes.js';
 
 interface RollbackFlags {
   to?: string;
@@ -24,12 +25,13 @@ export function register(program: Command): void {
     .option('-e, --extra-vars <vars>', 'give again the secret vars the journal does not keep (key=value or @file.yaml)', collect, [])
     .addHelpText(
       'after',
-      `
-Exit codes:
-  0    everything undone (or nothing to undo)
-  1    bad input
-  2    an undo failed, or a change cannot be undone (no undo for its task, no undo: block)
-  99   interrupted: run it again to go on`,
+      `\n${exitCodesHelp([
+        ['ok', 'everything undone (or nothing to undo)'],
+        'badInput',
+        ['failed', 'an undo failed, or a change cannot be undone (no undo for its task, no undo: block)'],
+        ['interrupted', 'interrupted (Ctrl-C): run it again to go on'],
+        'internal',
+      ])}`,
     )
     .action(action((id: string | undefined, flags: RollbackFlags) => rollback(id, flags)));
 }

@@ -4,6 +4,7 @@
 
 import type { Command } from 'commander';
 import { action } from '../action.js';
+import { exitCodesHelp } from '../../engine/exit-codes.js';
 
 interface StatusFlags {
   inventory?: string;
@@ -24,7 +25,7 @@ export function register(program: Command): void {
     .option('--html <file>', 'also write the report as a self-contained HTML page')
     .option('--watch <seconds>', 'ask again every so many seconds until interrupted')
     .option('--accept-new-host-keys', 'record host keys of hosts not yet in known_hosts')
-    .addHelpText('after', '\nExit codes: 0 healthy, 5 degraded (a member or broker down, partitions under-replicated), 6 down (no ZooKeeper quorum, partitions offline); 1 bad input.')
+    .addHelpText('after', `\n${exitCodesHelp([['ok', 'healthy'], 'badInput', 'degraded', 'down', 'internal'])}`)
     .action(action((flags: StatusFlags) => status(flags)));
 }
 
