@@ -17,7 +17,6 @@ const args = z
   })
   .strict();
 
-type Args = z.output<typeof args>;
 
 interface Observed {
   format: 'tar' | 'zip';

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync
 import { join } from 'node:path';
 import copy from '../../tasks/copy.js';
 import template from '../../tasks/template.js';
-import { check, cleanup, converge, hostileValues, lifecycle, tempDir, undo, type Tree } from '../helpers/task-harness.js';
+import { check, cleanup, converge, hostileValues, lifecycle, tempDir, type Tree } from '../helpers/task-harness.js';
 import { exec } from '../helpers/exec.js';
 
 test.after(cleanup);
