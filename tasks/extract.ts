@@ -17,7 +17,6 @@ const args = z
   })
   .strict();
 
-
 interface Observed {
   format: 'tar' | 'zip';
   createDest: boolean;

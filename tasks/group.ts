@@ -11,7 +11,6 @@ const groupArgs = z.strictObject({
   system: z.boolean().default(false).describe('A system group (gid from the system range).'),
 });
 
-
 /** The gid in a `getent group` line, or null when the group does not exist (empty output). */
 export function parseGroupGid(line: string): number | null {
   const f = line.trim().split(':');
