@@ -11,17 +11,22 @@
 // each session's command a session (and group) leader; the wrapper below reports its pid on a
 // marked line of stderr, and execs the script so the pid stays the group's. A script on the
 // shell is in the shell's group, which is killed with it (ssh-shell.ts).
+//
+// Over 300 lines for a reason: Connection is one state machine (loss, the channel cap, the shell,
+// each exec's timeout and kill) whose parts share its private state. What does not share it is
+// apart: a command on a channel of its own (ssh-channel.ts), the cap (semaphore.ts).
 
 import { setMaxListeners } from 'node:events';
-import { constants } from 'node:os';
-import { Readable, type Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client, ClientChannel } from 'ssh2';
 import { abortError, TaskError, UnreachableError } from '../errors.js';
 import { quote, sh } from '../shell/quote.js';
 import { describe, openClient, type SshSettings } from './ssh-connect.js';
 import type { SshEndpoint } from './ssh-endpoint.js';
-import { SHELL_COMMAND, ShellSession, type ShellJob } from './ssh-shell.js';
+import { runOnChannel, type Job } from './ssh-channel.js';
+import { SHELL_COMMAND, ShellSession } from './ssh-shell.js';
+import { Semaphore } from './semaphore.js';
 import { withoutInput, type ExecOptions, type ExecResult, type Transport } from './types.js';
 
 const SESSION_RETRY_DELAYS_MS = [10, 25, 50, 100, 200, 400];
@@ -160,7 +165,7 @@ class Connection {
     }
     const release = await this.slots.acquire();
     try {
-      return await this.track(options, (job) => this.runOnChannel(command, options.stdin, job));
+      return await this.track(options, (job) => runOnChannel((c, attach) => this.openSession(c, attach), command, options.stdin, job));
     } finally {
       release();
     }
@@ -276,35 +281,6 @@ class Connection {
     });
   }
 
-  /** Returns what closes the channel when the command is stopped. */
-  private runOnChannel(script: string, stdin: ExecOptions['stdin'], job: Job): () => void {
-    const stdout = new AfterStart();
-    const stderr = new AfterStart();
-    let exitCode: number | undefined;
-    let channel: ClientChannel | undefined;
-    this.openSession(wrap(script), (ch) => {
-      channel = ch;
-      ch.stderr.on('data', (b: Buffer) => {
-        const known = stderr.tag !== undefined;
-        stderr.push(b);
-        if (!known && stderr.tag !== undefined) job.started(Number(stderr.tag));
-      });
-      if (job.stopped) return void ch.close();
-      ch.on('data', (b: Buffer) => stdout.push(b));
-      ch.on('exit', (code: number | null, signalName?: string) => {
-        exitCode = code ?? 128 + signalNumber(signalName);
-      });
-      ch.on('error', (e: Error) => job.failed(e));
-      ch.on('close', () => {
-        // A channel closed without an exit status on a live connection: sshd lost the command.
-        if (exitCode === undefined) job.lost();
-        else job.ended({ code: exitCode, stdout: stdout.body(), stderr: stderr.body() });
-      });
-      feed(ch, stdin, job.stop);
-    }).catch((e: Error) => job.failed(e));
-    return () => channel?.close();
-  }
-
   /**
    * Open a session channel running `command`. sshd frees a closed session only after it has read
    * the packets queued behind the close, so a channel opened right after another closed can be
@@ -352,100 +328,5 @@ class Connection {
       ch.stderr.resume();
       ch.end();
     });
-  }
-}
-
-/** What a command reports to `track` as it runs, on a channel or on the shell. */
-interface Job extends ShellJob {
-  /** The exec has settled (stopped, timed out, aborted): a channel opening now is closed at once. */
-  readonly stopped: boolean;
-  failed(error: Error): void;
-  /** Stop the command and fail the exec with `error`. */
-  stop(error: Error): void;
-}
-
-/** Starts the script's own output on each stream, after anything the login shell's rc files print. */
-const START = '__runbook_start__';
-
-/**
- * The command sshd runs: mark the start of the script's output on stdout and on stderr, the pid
- * with it (see the top of this file), then become the script.
- */
-function wrap(script: string): string {
-  return `exec /bin/sh -c ${quote(`echo ${START}; echo "${START} $$" >&2; exec /bin/sh -c "$1"`)} sh ${quote(script)}`;
-}
-
-/**
- * A channel stream with what comes before the start marker line dropped: a login shell's rc files
- * may print there (root's ~/.bashrc on a developer machine warns about pyenv, under load).
- */
-class AfterStart {
-  /** The text after the marker on its line (the pid, on stderr), once the marker arrived. */
-  tag: string | undefined;
-  private head: Buffer = Buffer.alloc(0);
-  private readonly chunks: Buffer[] = [];
-
-  push(chunk: Buffer): void {
-    if (this.tag !== undefined) return void this.chunks.push(chunk);
-    this.head = Buffer.concat([this.head, chunk]);
-    const at = this.head.indexOf(START);
-    if (at === -1 || (at > 0 && this.head[at - 1] !== 0x0a)) return;
-    const nl = this.head.indexOf(0x0a, at);
-    if (nl === -1) return;
-    this.tag = this.head.subarray(at + START.length, nl).toString('latin1').trim();
-    if (nl + 1 < this.head.length) this.chunks.push(this.head.subarray(nl + 1));
-    this.head = Buffer.alloc(0);
-  }
-
-  body(): Buffer {
-    return Buffer.concat(this.chunks);
-  }
-}
-
-/** Stream stdin into the channel with backpressure (pipe), then send EOF. */
-function feed(channel: ClientChannel, stdin: ExecOptions['stdin'], stop: (e: Error) => void): void {
-  if (stdin === undefined) return void channel.end();
-  if (!(stdin instanceof Readable)) return void channel.end(stdin);
-  stdin.once('error', (e) => stop(e));
-  // A command that exits before reading all of its input closes the channel: stop reading then.
-  channel.once('close', () => stdin.unpipe(channel));
-  stdin.pipe(channel);
-}
-
-function signalNumber(name: string | undefined): number {
-  if (!name) return 0;
-  const full = (name.startsWith('SIG') ? name : `SIG${name}`) as keyof typeof constants.signals;
-  return constants.signals[full] ?? 0;
-}
-
-/** At most `size` holders at once; waiters are served in order, and all fail if the connection does. */
-class Semaphore {
-  private held = 0;
-  private readonly waiting: Array<{ grant: () => void; fail: (e: Error) => void }> = [];
-  private failure: Error | undefined;
-
-  constructor(private readonly size: number) {}
-
-  acquire(): Promise<() => void> {
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => {
-      const grant = () => {
-        this.held++;
-        let released = false;
-        resolve(() => {
-          if (released) return;
-          released = true;
-          this.held--;
-          this.waiting.shift()?.grant();
-        });
-      };
-      if (this.held < this.size) grant();
-      else this.waiting.push({ grant, fail: reject });
-    });
-  }
-
-  fail(error: Error): void {
-    this.failure = error;
-    for (const w of this.waiting.splice(0)) w.fail(error);
   }
 }
