@@ -6,7 +6,7 @@ import type { TaskDefinition } from '../../src/task/types.js';
 import type { LoadedRun } from '../../src/journal/history.js';
 import type { NumberedLine } from '../../src/journal/reader.js';
 import type { RunHeader } from '../../src/journal/records.js';
-import { lockStepRounds, planRollback } from '../../src/journal/rollback.js';
+import { lockStepRounds, planRollback } from '../../src/journal/rollback-plan.js';
 import { doneSteps } from '../../src/journal/resume.js';
 import { foldJournal } from '../../src/journal/state.js';
 

@@ -1,0 +1,163 @@
+// One host's part of a rollback: undoing its planned changes newest first (through the task's
+// undo, after checking the host did not change since the run, or the step's undo: steps), each
+// journaled as it is undone; and for --check, what would be undone and what changed meanwhile.
+// rollback.ts plans the run (rollback-plan.ts) and locks the hosts.
+
+import { renderBecomeUser } from '../engine/plan.js';
+import { resolveBecome } from '../transport/become.js';
+import { hostVars } from '../load/vars.js';
+import { controllerInfo } from '../task/controller.js';
+import type { Inventory, StepDecl, Vars } from '../model.js';
+import type { UndoContext } from '../task/types.js';
+import { HostShell } from '../transport/host.js';
+import { ConnectionPool } from '../transport/pool.js';
+import { describeChange, stepsById, type PlannedUndo } from './rollback-plan.js';
+import type { LoadedRun } from './history.js';
+import type { StepSummary, UndoMarker } from './records.js';
+import type { Change } from './state.js';
+import type { RollbackOptions } from './rollback.js';
+
+/** --check: what rollback would do, and what changed on the hosts since the run (it would refuse those). */
+export async function checkRollback(plan: Map<string, PlannedUndo[]>, run: LoadedRun, options: RollbackOptions): Promise<void> {
+  const pool = new ConnectionPool(options.inventory, options.connect);
+  try {
+    for (const [host, list] of plan) {
+      let login: HostShell | undefined;
+      for (const u of list) {
+        if (u.way === 'irreversible') {
+          options.out(`${host}: would stop before ${describeChange(u.change, host)}: it is a point of no return: ${stepsById(options.runbook).get(u.change.stepId)!.irreversible}; older changes stay`);
+          break;
+        }
+        const how =
+          u.way === 'not-reversible'
+            ? u.change.unfinished
+              ? ' (cannot: it did not finish and has no undo; the rest is undone, check it by hand)'
+              : ' (NOT REVERSIBLE: no undo for this task and no undo: block)'
+            : u.way === 'undo-steps'
+              ? ' (by its undo: steps)'
+              : '';
+        let drift: string | undefined;
+        const task = options.registry.get(u.change.task);
+        if (u.way === 'task' && task?.drift) {
+          try {
+            login ??= await openLogin(pool, host);
+            drift = await task.drift(undoContext(host, login, u.change, run, options), u.change.record);
+          } catch (e) {
+            drift = `cannot tell whether it changed since the run: ${(e as Error).message}`;
+          }
+        }
+        const refusal = drift ? ` -- BUT ${drift}: rollback will refuse it${options.force ? ' (--force: it will overwrite it)' : ' unless --force'}` : '';
+        options.out(`${host}: would undo ${describeChange(u.change)}${how}${refusal}`);
+      }
+    }
+  } finally {
+    await pool.closeAll();
+  }
+}
+
+export async function openLogin(pool: ConnectionPool, host: string): Promise<HostShell> {
+  const opened = await pool.get(host);
+  return new HostShell(opened.transport, opened.loginUser);
+}
+
+/** The context a task's undo (and drift) runs in: the step's become, the host's vars as they are now. */
+function undoContext(host: string, login: HostShell, change: Change, run: LoadedRun, options: RollbackOptions): UndoContext {
+  const decl = stepsById(options.runbook).get(change.stepId);
+  const step = run.header.steps.find((s) => s.id === change.stepId);
+  const vars = hostVars(options.runbook, options.inventory, host, options.extraVars, decl?.scope ?? {});
+  return {
+    host,
+    shell: withBecome(login, step, decl, options.inventory, host, vars),
+    vars,
+    log: (m) => options.out(`${host}: ${m}`),
+    // The step's own runbook file, as when the change was made (the top runbook's when the step is gone).
+    controller: controllerInfo(options.projectDir, options.runId, decl ?? { runbookDir: options.runbook.dir }),
+    signal: options.signal,
+  };
+}
+
+export async function rollbackHost(
+  host: string,
+  list: PlannedUndo[],
+  run: LoadedRun,
+  options: RollbackOptions,
+  pool: ConnectionPool,
+  record: (marker: UndoMarker) => Promise<void>,
+): Promise<'done' | 'stopped' | 'unreachable'> {
+  const decls = stepsById(options.runbook);
+  let login: HostShell;
+  try {
+    login = await openLogin(pool, host);
+  } catch (e) {
+    options.out(`${host}: UNREACHABLE: ${(e as Error).message}`);
+    return 'unreachable';
+  }
+  for (const { change, way } of list) {
+    if (options.signal.aborted) return 'stopped';
+    const marker = (status: UndoMarker['status'], message?: string): UndoMarker => ({
+      type: 'undo-result',
+      host,
+      key: change.key,
+      stepId: change.stepId,
+      stepName: change.stepName,
+      task: change.task,
+      status,
+      ...(message ? { message } : {}),
+    });
+    if (way === 'irreversible') {
+      const why = decls.get(change.stepId)!.irreversible!;
+      options.out(`${host}: stopped before ${describeChange(change, host)}: it is a point of no return: ${why}; older changes are left in place`);
+      await record(marker('not-reversible', `a point of no return: ${why}`));
+      return 'stopped';
+    }
+    if (way === 'not-reversible') {
+      const why = `step "${change.stepName}" (${change.task}) cannot be undone: the task has no undo and the step no undo: block`;
+      if (change.unfinished) {
+        // It failed or was cut off: nothing says it changed anything, and nothing could undo it if
+        // it did. The changes before it are still undone; the user is told what to look at.
+        options.out(`${host}: could not undo ${describeChange(change)}: it failed before it finished and cannot be undone; check by hand what it may have done`);
+        await record(marker('skipped', `${why}; it did not finish`));
+        continue;
+      }
+      if (options.force) {
+        options.out(`${host}: skipped ${describeChange(change)}: not reversible (--force)`);
+        await record(marker('skipped', why));
+        continue;
+      }
+      options.out(`${host}: stopped before ${describeChange(change)}: not reversible; older changes are left in place (--force skips it)`);
+      await record(marker('not-reversible', why));
+      return 'stopped';
+    }
+    try {
+      if (way === 'task') {
+        const task = options.registry.get(change.task)!;
+        const ctx = undoContext(host, login, change, run, options);
+        const drift = task.drift && !options.force ? await task.drift(ctx, change.record) : undefined;
+        if (drift) {
+          options.out(`${host}: refused to undo ${describeChange(change)}: ${drift}; older changes are left in place (--force overwrites it)`);
+          await record(marker('failed', `${drift}; not overwritten (--force to)`));
+          return 'stopped';
+        }
+        await task.undo!(ctx, change.record);
+      } else {
+        await options.runUndoSteps(host, decls.get(change.stepId)!.undo!, options.signal);
+      }
+      options.out(`${host}: undone ${describeChange(change)}`);
+      await record(marker('undone'));
+    } catch (e) {
+      const message = (e as Error).message;
+      options.out(`${host}: FAILED to undo ${describeChange(change)}: ${message}`);
+      await record(marker('failed', message));
+      // Older changes may depend on this one being undone first: stop this host here.
+      return 'stopped';
+    }
+  }
+  return 'done';
+}
+
+/** The step's become, as the engine applied it when the change was made (become_user rendered for the host). */
+function withBecome(shell: HostShell, step: StepSummary | undefined, decl: StepDecl | undefined, inventory: Inventory, host: string, vars: Vars): HostShell {
+  const becomeUser = decl ? renderBecomeUser(decl, vars) : step?.becomeUser;
+  const become = resolveBecome(step && { become: step.become, becomeUser }, inventory.hosts.get(host), vars);
+  return become ? shell.withBecome(become) : shell;
+}
