@@ -3,9 +3,8 @@
 // a missing variable or a bad arg fails with file:line:col before a single connection is opened.
 // Only what depends on run-time values (a `register`ed result) waits for the run.
 
-import { dirname } from 'node:path';
-import { handlerId, reachedBy } from './handlers.js';
-import { FAILURE_VARS } from './blocks.js';
+import { checkNotifiedHosts, checkNotify, handlerId } from './handlers.js';
+import { referencesAny, registeredNames } from './run-time-vars.js';
 import { revealedSecrets } from '../vault/keyring.js';
 import { UserError, isUserError } from '../errors.js';
 import { matchHosts } from '../load/patterns.js';
@@ -219,65 +218,6 @@ export function collectSecretArgs(step: StepDecl, args: unknown, registry: TaskR
 
 function collectSecrets(runbook: Runbook, vars: Vars, redactor: Redactor): void {
   for (const [name, value] of Object.entries(vars)) if (runbook.vars[name]?.secret || isSecretName(name)) redactor.add(value);
-}
-
-/** The vars that exist only once steps have run: registered results, and what set_fact-like tasks set. */
-function registeredNames(runbook: Runbook, registry: TaskRegistry): Set<string> {
-  const names = new Set<string>();
-  const visit = (s: StepDecl) => {
-    if (s.register) names.add(s.register);
-    const setsVars = registry.get(s.task)?.setsVars;
-    if (setsVars && s.args && typeof s.args === 'object') for (const name of setsVars.names(s.args as Record<string, unknown>, dirname(s.pos.file))) names.add(name);
-  };
-  runbook.items.forEach((i) => i.kind === 'step' && visit(i.step));
-  const rescues = runbook.items.some((i) => i.kind === 'step' && i.step.blocks?.some((b) => b.part === 'rescue'));
-  if (rescues) FAILURE_VARS.forEach((name) => names.add(name));
-  runbook.handlers.forEach(visit);
-  return names;
-}
-
-/**
- * Whether any template in `value` (or, for a condition, the bare expression) names one of
- * `names`. Over-approximates (a quoted word counts): a false positive only moves rendering to
- * run time.
- */
-function referencesAny(value: unknown, names: Set<string>, isCondition: boolean): boolean {
-  if (names.size === 0 || value === undefined) return false;
-  const words = (text: string) => text.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? [];
-  const visit = (v: unknown): boolean => {
-    if (typeof v === 'string') {
-      const exprs = isCondition && !v.includes('{{') ? [v] : [...v.matchAll(/\{\{([\s\S]*?)\}\}/g)].map((m) => m[1]);
-      return exprs.some((e) => words(e).some((w) => names.has(w)));
-    }
-    if (Array.isArray(v)) return v.some(visit);
-    if (v && typeof v === 'object') return Object.values(v).some(visit);
-    return false;
-  };
-  return visit(value);
-}
-
-/** Every host of a notifying step has a handler for each name it notifies (else the notification would be lost). */
-function checkNotifiedHosts(planned: PlannedStep, handlers: PlannedStep[]): void {
-  for (const name of planned.step.notify) {
-    const answering = reachedBy(handlers, (h) => h.step, planned.step, name);
-    const stranded = planned.hosts.filter((host) => !answering.some((h) => h.perHost.has(host)));
-    if (stranded.length === 0) continue;
-    throw new UserError('schema', `step "${planned.step.name}" notifies "${name}" on ${stranded.join(', ')}, where no handler of that name runs (its runbook's hosts leave them out)`, {
-      pos: planned.step.pos,
-      hint: "give the handler's runbook hosts that include them, or notify from a step that runs on its hosts only",
-    });
-  }
-}
-
-function checkNotify(step: StepDecl, handlerNames: Set<string>): void {
-  for (const name of step.notify) {
-    if (!handlerNames.has(name)) {
-      throw new UserError('schema', `step "${step.name}" notifies "${name}", but no handler has that name or listens to it`, {
-        pos: step.positions['notify'] ?? step.pos,
-        step: step.name,
-      });
-    }
-  }
 }
 
 function withHost(e: unknown, host: string, step: StepDecl): unknown {
