@@ -14,7 +14,8 @@ export type {
   UndoContext,
 } from './task/types.js';
 export { quote, argv, sh, raw, ShellText } from './shell/quote.js';
-export { HostShell, CommandError, tempBeside, placeTemp, expectSize } from './transport/host.js';
+export { HostShell, CommandError } from './transport/host.js';
+export { tempBeside, placeTemp, expectSize } from './transport/atomic-replace.js';
 export type { FileStat, RunOptions, RunResult, WriteOptions, Become } from './transport/host.js';
 export { TaskError, UserError, UnreachableError } from './errors.js';
 

@@ -4,7 +4,8 @@
 // it; a directory with files in it is refused even with `force`, as Ansible refuses it.
 
 import { posix } from 'node:path';
-import { placeTemp, tempBeside, type HostShell } from '../transport/host.js';
+import { placeTemp, tempBeside } from '../transport/atomic-replace.js';
+import type { HostShell } from '../transport/host.js';
 import { raw, sh } from '../shell/quote.js';
 import { TaskError } from '../errors.js';
 import { type CheckResult } from '../task/types.js';

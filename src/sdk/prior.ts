@@ -10,7 +10,8 @@
 
 import { randomUUID } from 'node:crypto';
 import { posix } from 'node:path';
-import { expectSize, placeTemp, tempBeside, type HostShell } from '../transport/host.js';
+import { expectSize, placeTemp, tempBeside } from '../transport/atomic-replace.js';
+import type { HostShell } from '../transport/host.js';
 import { raw, sh, type ShellText } from '../shell/quote.js';
 import { TaskError } from '../errors.js';
 import { BACKUP_CHANGED, backupTarScript, parseBackupHash, restoreTarScript, verifiedBackupScript, verifyBackupScript } from './backup-store.js';

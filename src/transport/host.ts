@@ -2,10 +2,10 @@
 // writes, all built from sh scripts over a Transport's single `exec` verb. Values are quoted with
 // `quote`/`sh` only; nothing here concatenates unquoted values into shell text.
 
-import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { TaskError } from '../errors.js';
-import { argv, quote, raw, sh, ShellText } from '../shell/quote.js';
+import { argv, quote, sh, ShellText } from '../shell/quote.js';
+import { expectSize, placeTemp, tempBeside } from './atomic-replace.js';
 import type { ExecResult, Transport } from './types.js';
 
 export interface Become {
@@ -199,63 +199,6 @@ ${placeTemp(path)}`;
 export interface SizedStream {
   stream: Readable;
   size: number;
-}
-
-/**
- * Removes the private directory of `tempBeside` however the script ends. SIGPIPE is trapped too:
- * when the controller dies its end of the pipes closes before the parent-death signal arrives,
- * and a script writing an error to that stderr would otherwise die of SIGPIPE, which skips the
- * EXIT trap and leaves the directory. The EXIT trap ignores those signals first: the controller's
- * death brings two (the closed pipe, then the parent-death SIGTERM), and the second, arriving
- * while the first one's exit runs this trap, would exit again before the rm (about 1 kill in 20
- * on a busy machine left the directory, a finished temp file in it).
- */
-const REMOVE_TEMP_ON_EXIT = raw(`trap 'trap "" HUP INT TERM PIPE; if [ -n "$rb_td" ]; then cd / && rm -rf -- "$rb_td"; fi' EXIT
-trap 'exit 143' HUP INT TERM PIPE`);
-
-/**
- * Shell lines that make "$t" a name for the new file (or link) in a private directory beside
- * `path`, and make that directory the working directory; `placeTemp` then renames "$t" over
- * `path`. Every atomic replace (here and in tasks) starts with this, and ends with `placeTemp`.
- *
- * Why a directory, and why cd into it: the directory holding `path` may belong to another user
- * (a service account's home), who can replace any name in it at any moment. A temp file there
- * could be swapped for a link between its creation and the chown, chmod or write that follows,
- * which would then land on the link's target. The private directory is made by mktemp (mode
- * 0700, ours) and entered before anything is written; checked with `pwd -P`, so a swap before the
- * `cd` is refused, and after it the working directory stays that directory whatever happens to
- * its name. Inside it only we can create or replace names. The final rename goes to `../name`:
- * the directory's physical parent, which nobody can change without write access to the private
- * directory itself. The traps come first: a signal between mktemp and them would leave the
- * directory behind; the EXIT trap removes it however the script ends, also when the controller
- * dies (the signal exits through it, and sh runs pending traps before the next command, so no
- * rename follows).
- */
-export function tempBeside(path: string, prefix = '.runbook-tmp'): ShellText {
-  return sh`t= rb_td=
-${REMOVE_TEMP_ON_EXIT}
-rb_pd=$(cd -P -- "$(dirname -- ${path})" && pwd -P)
-rb_pd=\${rb_pd%/}
-rb_td=$(mktemp -d -- "$rb_pd"/${prefix}.XXXXXX)
-cd -P -- "$rb_td"
-if [ "$(pwd -P)" != "$rb_td" ]; then echo ${`${path}: the directory for the new file was replaced by a link; refusing to write through it`} >&2; exit 1; fi
-t=./new`;
-}
-
-/** Renames "$t" (see tempBeside) over `path`, never into a directory there, and removes the private directory. */
-export function placeTemp(path: string): ShellText {
-  return sh`mv -Tf -- "$t" ../${posix.basename(path)}
-cd ..
-rmdir -- "\${rb_td##*/}"
-rb_td=`;
-}
-
-/**
- * Fails the script unless "$t" holds exactly `bytes` bytes: stdin cut short (the controller died
- * mid-transfer) looks like a normal end of data to cat, and must never be renamed into place.
- */
-export function expectSize(bytes: number): ShellText {
-  return sh`[ "$(wc -c < "$t")" -eq ${bytes} ] || { echo 'the transfer was cut off; the file was not replaced' >&2; exit 1; }`;
 }
 
 export function parseStat(out: string): FileStat | null {

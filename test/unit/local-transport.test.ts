@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { LocalTransport } from '../../src/transport/local.js';
-import { tempBeside } from '../../src/transport/host.js';
+import { tempBeside } from '../../src/transport/atomic-replace.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'runbook-local-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
