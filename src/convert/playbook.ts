@@ -3,6 +3,10 @@
 // included where the role was (defaults and vars as its vars, handlers, templates translated to
 // handlebars, files copied). Nothing is dropped without a word: what cannot be translated is a
 // failing step and an entry in the list returned; what is kept in another form is a note.
+// Over 300 lines for a reason: the Converter is the one context the task translator (task.ts)
+// calls back into for what a task brings along (templates, files, vars files, roles), and they all
+// write to the same set of output files and notes; a task's own translation is in task.ts and
+// module-args.ts, Jinja in jinja*.ts.
 
 import { existsSync, statSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';

@@ -1,5 +1,8 @@
 // A runbook file and everything it includes, as one Runbook: header checked, vars declared, steps
 // parsed and includes expanded (each included step carrying its scope and a stable id).
+// Over 300 lines for a reason: the Expander is one walk of the include tree whose frames (scope,
+// when, tags, hosts, blocks) and collected errors every part shares; a step's own parsing is in
+// step.ts, var declarations in var-decls.ts.
 
 import { createHash } from 'node:crypto';
 import { basename, dirname, extname, relative } from 'node:path';
