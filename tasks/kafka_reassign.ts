@@ -5,18 +5,13 @@
 // waits for that reassignment instead of starting another, and removes the throttle at the end.
 
 import {
-  defineTask, z, sh, TaskError, splitSections, SECTION_FUNCTION, concurrentSections, waitUntil, bootstrapArg, bootstrapList, findKafka, kafkaHomeArg, topicName, type HostShell,
+  defineTask, z, sh, TaskError, splitSections, SECTION_FUNCTION, concurrentSections, waitUntil, bootstrapArg, bootstrapList, brokerIdsArg, findKafka, kafkaHomeArg, topicName, type HostShell,
 } from 'runbook';
 import { key, PlanError, planMoves, readPlacement, throttledBrokers, throttledTopics, type Moving, type Placement } from './kafka/reassign.js';
 
-const brokerIds = z.preprocess(
-  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : typeof v === 'number' ? [v] : v),
-  z.array(z.coerce.number().int().nonnegative()),
-);
-
 const args = z.strictObject({
-  brokers: brokerIds.pipe(z.array(z.number()).min(1)).describe('The brokers (ids, a list or comma-joined) that hold the partitions afterwards; each topic is spread evenly over them.'),
-  remove: brokerIds.default([]).describe('Brokers being emptied: their replicas move onto `brokers`. Replicas on a broker in neither list stop the task (an inventory that misses a broker must not empty it).'),
+  brokers: brokerIdsArg.pipe(z.array(z.number()).min(1)).describe('The brokers (ids, a list or comma-joined) that hold the partitions afterwards; each topic is spread evenly over them.'),
+  remove: brokerIdsArg.default([]).describe('Brokers being emptied: their replicas move onto `brokers`. Replicas on a broker in neither list stop the task (an inventory that misses a broker must not empty it).'),
   topics: z.array(topicName).optional().describe('Only these topics (default: every topic, internal ones included).'),
   bootstrap_server: bootstrapArg.describe('The cluster: brokers as host:port, a comma-joined list or a list.'),
   kafka_home: kafkaHomeArg.describe('The Kafka install (default: $KAFKA_HOME, ~/kafka or /opt/kafka, whichever has bin/kafka-topics.sh).'),

@@ -12,6 +12,11 @@ export const bootstrapArg = z.union([
   z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d+(,[A-Za-z0-9.\-_[\]:]+:\d+)*$/, 'host:port, or several joined with commas'),
   z.array(hostPort).min(1),
 ]);
+/** Broker ids: a list, one number, or a comma-joined string (what a template renders). */
+export const brokerIdsArg = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : typeof v === 'number' ? [v] : v),
+  z.array(z.coerce.number().int().nonnegative()),
+);
 export const kafkaHomeArg = z.string().regex(/^\//, 'an absolute path').optional();
 export const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "a Kafka topic name: letters, digits, '.', '_' and '-'");
 

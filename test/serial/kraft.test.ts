@@ -5,7 +5,10 @@
 // each node's roles and names no broker the controller (KRaft's Metadata names a random one); with
 // one host's meta.properties gone, --check says it would format that host only; a directory of
 // another cluster is refused before anything is formatted; a config change rolls the nodes one at
-// a time, the quorum leader last. Needs Linux and root and a build (dist/).
+// a time, the quorum leader last. Then a fourth host, broker only: add-broker installs it, formats
+// it with the cluster's id and spreads the partitions onto it; remove-broker moves them off, stops
+// it and unregisters it (KRaft keeps a stopped broker registered, fenced, until then); rollback of
+// the removal starts it again, registered. Needs Linux and root and a build (dist/).
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -15,12 +18,15 @@ import { parse, stringify } from 'yaml';
 import { labDown, labUp, type LabInfo } from '../../src/lab/index.js';
 import { show } from '../helpers/exec.js';
 import { HOSTS, kafkaTool, onHost, runbook, useLab } from '../helpers/kafka-lab.js';
+import { waitFor } from '../helpers/wait.js';
 import type { StatusReport } from '../../src/status/report.js';
 
 const NAME = 'kraft';
 const DATA = '/var/lib/kafka/data';
 let lab: LabInfo;
 let inventory: string;
+/** The same cluster with kafka04 in the kafka group: a broker only (no controller). */
+let withFourth: string;
 const timings: Record<string, number> = {};
 
 const play = (...flags: string[]) => runbook('play', 'install-cluster', '-i', inventory, ...flags);
@@ -30,7 +36,7 @@ const clusterIdOn = (host: string) => onHost(host, `sed -n 's/^cluster.id=//p' $
 
 test.before(async () => {
   await labDown({ name: NAME });
-  lab = await labUp({ hosts: 3, name: NAME });
+  lab = await labUp({ hosts: 4, name: NAME });
   useLab(NAME, lab);
   // The lab's inventory, made a KRaft one: the kafka and controller groups on every host.
   const inv = parse(await readFile(lab.inventory, 'utf8'));
@@ -40,6 +46,10 @@ test.before(async () => {
   inv.all.children = { kafka: group, controller: group };
   inventory = join(dirname(lab.inventory), 'kraft.yaml');
   await writeFile(inventory, stringify(inv));
+  delete inv.all.hosts.kafka04.myid;
+  inv.all.children = { kafka: { hosts: { ...group.hosts, kafka04: {} } }, controller: group };
+  withFourth = join(dirname(lab.inventory), 'kraft-four.yaml');
+  await writeFile(withFourth, stringify(inv));
 });
 
 test.after(async () => {
@@ -85,7 +95,8 @@ test('runbook status: healthy, each node shown with its KRaft roles, and no brok
   assert.is(r.code, 0, show(r));
   const report = JSON.parse(r.stdout) as StatusReport;
   assert.is(report.health, 'healthy', r.stdout);
-  assert.equal(report.hosts.map((h) => [h.name, h.kafka?.process_roles, h.kafka?.registered, h.zookeeper]), HOSTS.map((h) => [h, 'broker,controller', true, undefined]));
+  // kafka04 is in the inventory, in no group yet (the add-broker test adds it): nothing to report there.
+  assert.equal(report.hosts.filter((h) => HOSTS.includes(h.name)).map((h) => [h.name, h.kafka?.process_roles, h.kafka?.registered, h.zookeeper]), HOSTS.map((h) => [h, 'broker,controller', true, undefined]));
   assert.is(report.cluster.kafka?.active_controller, undefined);
 });
 
@@ -136,6 +147,49 @@ test('a config change rolls the nodes one at a time, the quorum leader last, and
   const topic = await onHost('kafka01', kafkaTool('kafka-topics.sh', '--bootstrap-server kafka01:9092 --create --topic after-roll'));
   assert.match(topic, /Created topic after-roll/);
   assert.match(await onHost('kafka01', kafkaTool('kafka-topics.sh', '--bootstrap-server kafka01:9092 --describe --topic after-roll')), /PartitionCount: 4\b/);
+});
+
+/** The brokers the cluster has registered, stopped ones (fenced) included: Kafka 4's own listing. */
+async function registered(): Promise<string[]> {
+  const out = await onHost('kafka01', kafkaTool('kafka-cluster.sh', 'list-endpoints --bootstrap-server kafka01:9092 --include-fenced-brokers'));
+  return [...out.matchAll(/^(\d+)\s.*\s(fenced|unfenced)\s+broker\s*$/gm)].map((m) => `${m[1]} ${m[2]}`);
+}
+
+const onBroker4 = async () => {
+  const out = await onHost('kafka01', kafkaTool('kafka-topics.sh', '--bootstrap-server kafka01:9092 --describe'));
+  return [...out.matchAll(/Topic: (\S+)\tPartition: (\d+)\t.*Replicas: ([\d,]+)/g)].filter((m) => m[3].split(',').includes('4')).map((m) => `${m[1]}-${m[2]}`);
+};
+
+test('add-broker kafka04 (broker only): formatted with the cluster id, registered, partitions spread onto it', async () => {
+  await onHost('kafka01', kafkaTool('kafka-topics.sh', '--bootstrap-server kafka01:9092 --create --topic spread --partitions 8 --replication-factor 3'));
+  const started = Date.now();
+  const r = await runbook('play', 'add-broker', '-i', withFourth, '-e', 'brokers=kafka04');
+  timings['add-broker (KRaft)'] = (Date.now() - started) / 1000;
+  assert.is(r.code, 0, show(r));
+  assert.is(await clusterIdOn('kafka04'), await clusterIdOn('kafka01'));
+  assert.match(await onHost('kafka04', 'cat /home/kafka/kafka/config/server.properties'), /^process\.roles=broker$/m);
+  assert.equal(await registered(), ['1 unfenced', '2 unfenced', '3 unfenced', '4 unfenced']);
+  assert.ok((await onBroker4()).some((p) => p.startsWith('spread-')), 'broker 4 holds replicas of spread');
+});
+
+test('remove-broker kafka04: nothing left on it, stopped, unregistered; a second play changes nothing; rollback brings it back registered', async () => {
+  const started = Date.now();
+  const r = await runbook('play', 'remove-broker', '-i', withFourth, '-e', 'brokers=kafka04');
+  timings['remove-broker (KRaft)'] = (Date.now() - started) / 1000;
+  assert.is(r.code, 0, show(r));
+  assert.match(r.stdout, /^changed: \[kafka0[123]\] Unregister the removed brokers from the KRaft cluster \(kafka-cluster\.sh unregister\): unregister broker\(s\) 4 \(stopped, still registered\)/m);
+  assert.equal(await onBroker4(), []);
+  assert.is(await onHost('kafka04', 'systemctl is-active kafka; systemctl is-enabled kafka || true'), 'inactive\ndisabled');
+  assert.equal(await registered(), ['1 unfenced', '2 unfenced', '3 unfenced']);
+  const again = await runbook('play', 'remove-broker', '-i', withFourth, '-e', 'brokers=kafka04');
+  assert.is(again.code, 0, show(again));
+  assert.equal(changes(again.stdout), [], again.stdout);
+
+  const back = await runbook('rollback');
+  assert.is(back.code, 0, show(back));
+  assert.is(await onHost('kafka04', 'systemctl is-active kafka'), 'active');
+  assert.ok(await waitFor(async () => (await registered()).includes('4 unfenced'), 120_000), 'broker 4 registered again');
+  assert.ok((await onBroker4()).some((p) => p.startsWith('spread-')), 'broker 4 holds its replicas again');
 });
 
 test.run();
