@@ -1,3 +1,6 @@
+// blockinfile: Ansible's module of that name: a block of lines kept between two marker lines, so
+// a re-run replaces the block it wrote instead of adding another; undo puts the file back as it was.
+
 import {
   defineTask, z, ownerArgs, pathArg, validateArg, applyContent, undoContent, driftOf, checkEdit, insertArgs,
   insertionIndex, joinLines, splitLines, TaskError, type ContentPlan, type ContentUndo,
@@ -8,21 +11,19 @@ const DEFAULT_MARKER = '# {mark} ANSIBLE MANAGED BLOCK';
 /** Our default before it was Ansible's: a block under it is taken over, never duplicated. */
 const LEGACY_MARKER = '# {mark} RUNBOOK MANAGED BLOCK';
 
-const args = z
-  .object({
-    path: pathArg.describe('The file to edit (a symlink is followed).'),
-    block: z.string().default('').describe('The lines between the markers; empty (with state present) removes the block like absent.'),
-    marker: z.string().includes('{mark}', { message: 'marker must contain {mark}' }).refine((m) => !m.includes('\n'), 'marker must be one line').default(DEFAULT_MARKER).describe('The marker line; `{mark}` becomes marker_begin / marker_end.'),
-    marker_begin: z.string().default('BEGIN').describe('What {mark} becomes in the first marker line.'),
-    marker_end: z.string().default('END').describe('What {mark} becomes in the last marker line.'),
-    state: z.enum(['present', 'absent']).default('present').describe('present: the block is there as given; absent: the block and its markers are removed.'),
-    ...insertArgs,
-    create: z.boolean().default(false).describe('Create the file when it is missing (else a missing file is an error).'),
-    backup: z.boolean().default(false).describe('Keep a dated copy of the file beside it before changing it.'),
-    validate: validateArg,
-    ...ownerArgs,
-  })
-  .strict()
+const args = z.strictObject({
+  path: pathArg.describe('The file to edit (a symlink is followed).'),
+  block: z.string().default('').describe('The lines between the markers; empty (with state present) removes the block like absent.'),
+  marker: z.string().includes('{mark}', { message: 'marker must contain {mark}' }).refine((m) => !m.includes('\n'), 'marker must be one line').default(DEFAULT_MARKER).describe('The marker line; `{mark}` becomes marker_begin / marker_end.'),
+  marker_begin: z.string().default('BEGIN').describe('What {mark} becomes in the first marker line.'),
+  marker_end: z.string().default('END').describe('What {mark} becomes in the last marker line.'),
+  state: z.enum(['present', 'absent']).default('present').describe('present: the block is there as given; absent: the block and its markers are removed.'),
+  ...insertArgs,
+  create: z.boolean().default(false).describe('Create the file when it is missing (else a missing file is an error).'),
+  backup: z.boolean().default(false).describe('Keep a dated copy of the file beside it before changing it.'),
+  validate: validateArg,
+  ...ownerArgs,
+})
   .refine((a) => a.marker_begin !== a.marker_end, { message: 'marker_begin and marker_end must differ' });
 
 type Args = z.output<typeof args>;

@@ -1,12 +1,13 @@
+// command: a program run without a shell (Ansible's command), made idempotent by creates, removes
+// or unless; not reversible on its own, so a step that needs rollback gives its own undo: steps.
+
 import { defineTask, z, checkGuards, guardArgs, runCommand, scalarText, splitWords } from 'runbook';
 
-const args = z
-  .object({
-    cmd: z.string().min(1).optional().describe('The command: a string split into words like sh would (no expansion), or a list of words.'),
-    argv: z.array(scalarText).min(1).optional().describe('Or the program and its arguments as a list, each passed as it is.'),
-    ...guardArgs,
-  })
-  .strict()
+const args = z.strictObject({
+  cmd: z.string().min(1).optional().describe('The command: a string split into words like sh would (no expansion), or a list of words.'),
+  argv: z.array(scalarText).min(1).optional().describe('Or the program and its arguments as a list, each passed as it is.'),
+  ...guardArgs,
+})
   .refine((a) => (a.cmd === undefined) !== (a.argv === undefined), { message: 'give exactly one of cmd or argv' })
   .refine(
     (a) => {

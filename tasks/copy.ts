@@ -1,3 +1,7 @@
+// copy: a file on the host from inline content, a controller file or a directory tree (Ansible's
+// copy, remote_src included), written atomically with owner, mode, validate and backup; undo
+// restores what was there byte for byte.
+
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, posix, resolve } from 'node:path';
 import {
@@ -5,15 +9,13 @@ import {
   type ContentPlan, type ContentUndo, type HostShell, type TaskContext,
 } from 'runbook';
 
-const args = z
-  .object({
-    content: z.string().optional().describe('The file\'s content, as given.'),
-    src: z.string().min(1).optional().describe('A file or directory on the controller, relative to the runbook\'s directory (a directory: its tree; ending in `/`, only what is in it); with remote_src, an absolute path of a file on the host.'),
-    remote_src: z.boolean().default(false).describe('src is a file on the host, not on the controller (as Ansible\'s remote_src).'),
-    directory_mode: z.string().regex(/^0?[0-7]{3,4}$/, 'an octal mode such as 0755').optional().describe('Copying a directory: the mode of the directories it creates (existing ones are left as they are).'),
-    ...putArgs,
-  })
-  .strict()
+const args = z.strictObject({
+  content: z.string().optional().describe('The file\'s content, as given.'),
+  src: z.string().min(1).optional().describe('A file or directory on the controller, relative to the runbook\'s directory (a directory: its tree; ending in `/`, only what is in it); with remote_src, an absolute path of a file on the host.'),
+  remote_src: z.boolean().default(false).describe('src is a file on the host, not on the controller (as Ansible\'s remote_src).'),
+  directory_mode: z.string().regex(/^0?[0-7]{3,4}$/, 'an octal mode such as 0755').optional().describe('Copying a directory: the mode of the directories it creates (existing ones are left as they are).'),
+  ...putArgs,
+})
   .refine((a) => (a.content === undefined) !== (a.src === undefined), { message: 'give exactly one of content or src' })
   .refine((a) => !a.remote_src || a.src?.startsWith('/'), { message: 'remote_src needs src: an absolute path on the host', path: ['src'] });
 

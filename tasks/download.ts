@@ -1,3 +1,7 @@
+// download: a release fetched on the host from mirrors in turn (Ansible's get_url), checked
+// against a sha256/sha512 or an Apache .sha512 file before it is renamed into place; skipped when
+// dest already matches, so a re-run downloads nothing.
+
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
@@ -13,21 +17,19 @@ import {
 
 const url = z.string().regex(/^(https?|ftp|file):\/\/\S+$/, 'not an http(s), ftp or file URL');
 
-const args = z
-  .object({
-    url: z.union([url, z.array(url).min(1)]).transform((u) => (Array.isArray(u) ? u : [u])).describe('One URL, or mirrors tried in order (Apache: dlcdn first, archive.apache.org after).'),
-    dest: z.string().min(1).describe('The file to write; ending in `/`, a directory that keeps the URL\'s file name.'),
-    checksum: z
-      .string()
-      .refine((c) => parseChecksumSpec(c) !== null, { message: 'checksum must be sha256:<hex>, sha512:<hex> or sha512:<url of a checksum file>' })
-      .optional().describe('sha256:<hex>, sha512:<hex>, or sha512:<url> of a checksum file (Apache\'s .sha512); a file at dest that matches is not downloaded again.'),
-    checksum_url: url.optional().describe('A checksum file URL (Apache\'s .sha512 beside each release); the extension names the algorithm.'),
-    ...ownerArgs,
-    retries: z.number().int().min(0).default(3).describe('Attempts per URL after the first, for transient failures.'),
-    timeout: z.number().positive().default(30).describe('Seconds: connect timeout, and how long a transfer may stall before it is abandoned.'),
-    via: z.enum(['host', 'controller']).default('host').describe('host: the host downloads (curl or wget); controller: the controller downloads once, caches it by checksum, uploads.'),
-  })
-  .strict()
+const args = z.strictObject({
+  url: z.union([url, z.array(url).min(1)]).transform((u) => (Array.isArray(u) ? u : [u])).describe('One URL, or mirrors tried in order (Apache: dlcdn first, archive.apache.org after).'),
+  dest: z.string().min(1).describe('The file to write; ending in `/`, a directory that keeps the URL\'s file name.'),
+  checksum: z
+    .string()
+    .refine((c) => parseChecksumSpec(c) !== null, { message: 'checksum must be sha256:<hex>, sha512:<hex> or sha512:<url of a checksum file>' })
+    .optional().describe('sha256:<hex>, sha512:<hex>, or sha512:<url> of a checksum file (Apache\'s .sha512); a file at dest that matches is not downloaded again.'),
+  checksum_url: url.optional().describe('A checksum file URL (Apache\'s .sha512 beside each release); the extension names the algorithm.'),
+  ...ownerArgs,
+  retries: z.number().int().min(0).default(3).describe('Attempts per URL after the first, for transient failures.'),
+  timeout: z.number().positive().default(30).describe('Seconds: connect timeout, and how long a transfer may stall before it is abandoned.'),
+  via: z.enum(['host', 'controller']).default('host').describe('host: the host downloads (curl or wget); controller: the controller downloads once, caches it by checksum, uploads.'),
+})
   .refine((a) => !(a.checksum && a.checksum_url), { message: 'give checksum or checksum_url, not both' })
   .refine((a) => a.via === 'host' || a.checksum || a.checksum_url, { message: 'via: controller needs a checksum (the cache is keyed by it)' });
 

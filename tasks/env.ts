@@ -1,3 +1,6 @@
+// env: export lines in a user's ~/.bashrc or in /etc/profile.d, as the manuals set KAFKA_HOME and
+// friends; each variable is one managed line, so values change in place and undo restores the file.
+
 import {
   defineTask, quote, z, applyContent, undoContent, driftOf, checkEdit, joinLines, splitLines,
   type ContentPlan, type ContentUndo, type Dest,
@@ -8,16 +11,14 @@ const varValue = z.union([z.string(), z.number(), z.boolean()]).transform(String
   message: 'an environment value cannot contain a newline or NUL',
 });
 
-const args = z
-  .object({
-    name: varName.optional().describe('The variable\'s name (with value).'),
-    value: varValue.optional().describe('Its value, single-quoted in the file: nothing in it expands unless expand: true.'),
-    vars: z.record(varName, varValue).optional().describe('Several at once: { NAME: value }.'),
-    user: z.string().min(1).optional().describe('Write to this user\'s ~/.bashrc (home looked up on the host).'),
-    file: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'file is a name in /etc/profile.d, like kafka').optional().describe('Write to /etc/profile.d/<file>.sh instead.'),
-    expand: z.boolean().default(false).describe('true: "double quotes": $OTHER and ${OTHER} expand when the file is sourced. Default: literal.'),
-  })
-  .strict()
+const args = z.strictObject({
+  name: varName.optional().describe('The variable\'s name (with value).'),
+  value: varValue.optional().describe('Its value, single-quoted in the file: nothing in it expands unless expand: true.'),
+  vars: z.record(varName, varValue).optional().describe('Several at once: { NAME: value }.'),
+  user: z.string().min(1).optional().describe('Write to this user\'s ~/.bashrc (home looked up on the host).'),
+  file: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'file is a name in /etc/profile.d, like kafka').optional().describe('Write to /etc/profile.d/<file>.sh instead.'),
+  expand: z.boolean().default(false).describe('true: "double quotes": $OTHER and ${OTHER} expand when the file is sourced. Default: literal.'),
+})
   .refine((a) => (a.user === undefined) !== (a.file === undefined), { message: 'give exactly one of user or file' })
   .refine((a) => (a.name === undefined) === (a.value === undefined), { message: 'name and value go together' })
   .refine((a) => a.name !== undefined || a.vars !== undefined, { message: 'give name and value, or vars' })

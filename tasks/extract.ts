@@ -1,3 +1,6 @@
+// extract: an archive on the host unpacked into dest (Ansible's unarchive with remote_src), every
+// entry checked first so nothing lands outside dest; files it overwrites are backed up for undo.
+
 import { randomUUID } from 'node:crypto';
 import { posix } from 'node:path';
 import {
@@ -6,16 +9,14 @@ import {
   parsePathState, PROBE_FUNCTION, probeScript, splitSections, type HostShell, type ArchiveEntry,
 } from 'runbook';
 
-const args = z
-  .object({
-    src: z.string().min(1).describe('The archive, on the host (e.g. where download put it).'),
-    dest: pathArg.describe('The directory to extract into (created when its parent exists).'),
-    strip_components: z.number().int().min(0).default(0).describe('tar\'s --strip-components: drop this many leading path components.'),
-    creates: z.string().min(1).optional().describe('When this path exists, the archive counts as extracted (a fast no-op check).'),
-    owner: z.string().min(1).optional().describe('Owner (name or uid) of everything extracted.'),
-    group: z.string().min(1).optional().describe('Group (name or gid) of everything extracted.'),
-  })
-  .strict();
+const args = z.strictObject({
+  src: z.string().min(1).describe('The archive, on the host (e.g. where download put it).'),
+  dest: pathArg.describe('The directory to extract into (created when its parent exists).'),
+  strip_components: z.number().int().min(0).default(0).describe('tar\'s --strip-components: drop this many leading path components.'),
+  creates: z.string().min(1).optional().describe('When this path exists, the archive counts as extracted (a fast no-op check).'),
+  owner: z.string().min(1).optional().describe('Owner (name or uid) of everything extracted.'),
+  group: z.string().min(1).optional().describe('Group (name or gid) of everything extracted.'),
+});
 
 interface Observed {
   format: 'tar' | 'zip';

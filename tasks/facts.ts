@@ -3,7 +3,7 @@
 
 import { defineTask, z, type Facts } from 'runbook';
 
-const args = z.object({}).strict().optional();
+const args = z.strictObject({}).optional();
 
 // Ansible's names for what /etc/os-release's ID says (its distribution.py OS_FAMILY_MAP and
 // distribution names), for the distributions a Kafka host runs.

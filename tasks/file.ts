@@ -1,3 +1,6 @@
+// file: Ansible's file module: directories, empty files, symbolic and hard links, removal, and
+// owner, group and mode, through links as Ansible does; undo restores what each path was.
+
 import { posix } from 'node:path';
 import {
   defineTask, raw, sh, TaskError, z, attrChanges, chownSpec, ownerArgs, pathArg, applyLink, tempBeside, placeTemp,
@@ -8,19 +11,17 @@ import {
 
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
-const args = z
-  .object({
-    path: pathArg.describe('The path to manage.'),
-    state: z
-      .enum(['file', 'directory', 'link', 'hard', 'absent', 'touch'])
-      .optional()
-      .describe('file: must exist (attributes only); touch: create empty if missing; directory: mkdir -p; link: a symlink to src; hard: a hard link to src; absent: rm -rf. Unset: what the path is now (file or directory; directory with recurse), as Ansible.'),
-    src: z.string().min(1).optional().describe('state: link: what the link points to (relative: to the link\'s directory); state: hard: the file to link to (an absolute path).'),
-    ...ownerArgs,
-    recurse: z.boolean().default(false).describe('state: directory: apply owner/group/mode to everything below too (through a link to the directory).'),
-    force: z.boolean().default(false).describe('state: link: replace a real file or empty directory at path, or link to a src that does not exist; state: hard: replace a file at path.'),
-  })
-  .strict()
+const args = z.strictObject({
+  path: pathArg.describe('The path to manage.'),
+  state: z
+    .enum(['file', 'directory', 'link', 'hard', 'absent', 'touch'])
+    .optional()
+    .describe('file: must exist (attributes only); touch: create empty if missing; directory: mkdir -p; link: a symlink to src; hard: a hard link to src; absent: rm -rf. Unset: what the path is now (file or directory; directory with recurse), as Ansible.'),
+  src: z.string().min(1).optional().describe('state: link: what the link points to (relative: to the link\'s directory); state: hard: the file to link to (an absolute path).'),
+  ...ownerArgs,
+  recurse: z.boolean().default(false).describe('state: directory: apply owner/group/mode to everything below too (through a link to the directory).'),
+  force: z.boolean().default(false).describe('state: link: replace a real file or empty directory at path, or link to a src that does not exist; state: hard: replace a file at path.'),
+})
   .refine((a) => (a.state === 'link' || a.state === 'hard') === (a.src !== undefined), { message: 'src goes with state: link or hard (and they need src)' })
   .refine((a) => a.state !== 'hard' || a.src?.startsWith('/'), { message: 'state: hard needs an absolute src (Ansible reads a relative one from wherever its module runs)', path: ['src'] })
   .refine((a) => !(a.state === 'link' || a.state === 'hard') || (a.owner === undefined && a.group === undefined && a.mode === undefined), {

@@ -1,20 +1,21 @@
+// hosts_entry: one address and its names in /etc/hosts, the manuals' private-IP mapping; other
+// lines lose those names, so Debian's 127.0.1.1 line cannot shadow the private address.
+
 import { isIP } from 'node:net';
 import { defineTask, z, applyContent, undoContent, driftOf, checkEdit, joinLines, splitLines, type ContentPlan, type ContentUndo } from 'runbook';
 
 const hostName = z.string().regex(/^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/, 'not a valid host name');
 
-const args = z
-  .object({
-    address: z
-      .string()
-      .refine((a) => isIP(a) !== 0, { message: 'address must be an IPv4 or IPv6 address' })
-      .refine((a) => a !== '0.0.0.0' && a !== '::', {
-        message: 'refusing 0.0.0.0: it is not an address other hosts (or this one) can connect to; use the private IP (e.g. {{ private_ip }})',
-      }).describe('The IP address the names map to (never 0.0.0.0).'),
-    names: z.union([hostName, z.array(hostName).min(1)]).transform((n) => (Array.isArray(n) ? n : [n])).describe('One name or a list: the first is the canonical one; other lines naming them are replaced.'),
-    path: z.string().min(1).default('/etc/hosts').describe('The hosts file to edit.'),
-  })
-  .strict();
+const args = z.strictObject({
+  address: z
+    .string()
+    .refine((a) => isIP(a) !== 0, { message: 'address must be an IPv4 or IPv6 address' })
+    .refine((a) => a !== '0.0.0.0' && a !== '::', {
+      message: 'refusing 0.0.0.0: it is not an address other hosts (or this one) can connect to; use the private IP (e.g. {{ private_ip }})',
+    }).describe('The IP address the names map to (never 0.0.0.0).'),
+  names: z.union([hostName, z.array(hostName).min(1)]).transform((n) => (Array.isArray(n) ? n : [n])).describe('One name or a list: the first is the canonical one; other lines naming them are replaced.'),
+  path: z.string().min(1).default('/etc/hosts').describe('The hosts file to edit.'),
+});
 
 type Args = z.output<typeof args>;
 

@@ -1,24 +1,25 @@
+// lineinfile: Ansible's module of that name: a line in a file, replacing the line a regexp matches
+// (or after/before an anchor), or every matching line removed; undo restores the file byte for byte.
+
 import {
   defineTask, z, ownerArgs, pathArg, validateArg, applyContent, undoContent, driftOf, checkEdit, insertArgs,
   insertionIndex, joinLines, matchIndex, regexArg, splitLines, TaskError, type ContentPlan, type ContentUndo,
 } from 'runbook';
 
-const args = z
-  .object({
-    path: pathArg.describe('The file to edit (a symlink is followed).'),
-    line: z.string().refine((s) => !s.includes('\n'), { message: 'line must be a single line (use blockinfile for several)' }).optional().describe('The line wanted (present) or to remove (absent, when no regexp). One line: use blockinfile for several.'),
-    regexp: regexArg.optional().describe('Finds the line to replace (present) or the lines to remove (absent); the last match is replaced.'),
-    search_string: z.string().min(1).optional().describe('Or a literal text that finds the line the way regexp does (no regular expression).'),
-    backrefs: z.boolean().default(false).describe("With regexp: line may use the match's groups (\\1, \\g<name>, as Ansible); when nothing matches, the file is left alone."),
-    firstmatch: z.boolean().default(false).describe('Use the first line matching regexp (or insertafter/insertbefore) instead of the last.'),
-    state: z.enum(['present', 'absent']).default('present').describe('present: the line is there; absent: matching lines are removed.'),
-    ...insertArgs,
-    create: z.boolean().default(false).describe('Create the file when it is missing (else a missing file is an error).'),
-    backup: z.boolean().default(false).describe('Keep a dated copy of the file beside it before changing it.'),
-    validate: validateArg,
-    ...ownerArgs,
-  })
-  .strict()
+const args = z.strictObject({
+  path: pathArg.describe('The file to edit (a symlink is followed).'),
+  line: z.string().refine((s) => !s.includes('\n'), { message: 'line must be a single line (use blockinfile for several)' }).optional().describe('The line wanted (present) or to remove (absent, when no regexp). One line: use blockinfile for several.'),
+  regexp: regexArg.optional().describe('Finds the line to replace (present) or the lines to remove (absent); the last match is replaced.'),
+  search_string: z.string().min(1).optional().describe('Or a literal text that finds the line the way regexp does (no regular expression).'),
+  backrefs: z.boolean().default(false).describe("With regexp: line may use the match's groups (\\1, \\g<name>, as Ansible); when nothing matches, the file is left alone."),
+  firstmatch: z.boolean().default(false).describe('Use the first line matching regexp (or insertafter/insertbefore) instead of the last.'),
+  state: z.enum(['present', 'absent']).default('present').describe('present: the line is there; absent: matching lines are removed.'),
+  ...insertArgs,
+  create: z.boolean().default(false).describe('Create the file when it is missing (else a missing file is an error).'),
+  backup: z.boolean().default(false).describe('Keep a dated copy of the file beside it before changing it.'),
+  validate: validateArg,
+  ...ownerArgs,
+})
   .refine((a) => a.state === 'absent' || a.line !== undefined, { message: 'state: present needs line' })
   .refine((a) => a.line !== undefined || a.regexp !== undefined || a.search_string !== undefined, { message: 'give line, regexp or search_string' })
   .refine((a) => a.regexp === undefined || a.search_string === undefined, { message: 'give regexp or search_string, not both' })

@@ -1,11 +1,12 @@
+// shell: a sh script (Ansible's shell), idempotent through creates, removes or unless; not
+// reversible on its own, so a step that needs rollback gives its own undo: steps.
+
 import { defineTask, raw, z, checkGuards, guardArgs, runCommand } from 'runbook';
 
-const args = z
-  .object({
-    cmd: z.string().min(1).describe('A sh script: pipes, redirections, variables and all.'),
-    ...guardArgs,
-  })
-  .strict();
+const args = z.strictObject({
+  cmd: z.string().min(1).describe('A sh script: pipes, redirections, variables and all.'),
+  ...guardArgs,
+});
 
 export default defineTask({
   name: 'shell',

@@ -1,3 +1,6 @@
+// symlink: dest made a symbolic link to src (the manuals' ~/kafka -> kafka_2.13-x links); a wrong
+// link is replaced, a real file or directory only with force; undo restores the old link or file.
+
 import { defineTask, z, pathArg, applyLink, checkLink, driftOf, restore, type LinkPlan, type Prior } from 'runbook';
 
 const args = z

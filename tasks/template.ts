@@ -1,3 +1,6 @@
+// template: a handlebars template on the controller rendered with the host's vars and written like
+// copy (atomic, diff, validate, backup); Ansible's template, with handlebars instead of Jinja.
+
 import { defineTask, z, applyContent, undoContent, driftOf, checkPut, destPath, putArgs, type ContentPlan, type ContentUndo } from 'runbook';
 
 const args = z

@@ -1,3 +1,6 @@
+// wait_for: Ansible's wait_for: until a TCP port is open or closed, a file present or absent, or a
+// file's content matches; it changes nothing on the host, so it has nothing to undo.
+
 import { defineTask, raw, sh, sleep, TaskError, z, regexArg, type HostShell } from 'runbook';
 
 const args = z
