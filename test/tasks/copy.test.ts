@@ -3,7 +3,6 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import copy from '../../tasks/copy.js';
-import template from '../../tasks/template.js';
 import { check, cleanup, converge, hostileValues, lifecycle, tempDir, type Tree } from '../helpers/task-harness.js';
 import { exec } from '../helpers/exec.js';
 
@@ -193,17 +192,6 @@ test('copy: hostile file names and contents never execute', async () => {
     await converge(copy, { dest, content: value + 'more', backup: true });
   }
   assert.not.ok(existsSync(canary), 'a hostile value was executed');
-});
-
-test('template: renders the host vars, converges, undo removes the new file', async () => {
-  const dir = tempDir();
-  mkdirSync(`${dir}/templates`);
-  writeFileSync(`${dir}/templates/zoo.cfg.hbs`, 'dataDir={{ data_dir }}\n{{#each servers}}server.{{ @index }}={{ this }}:2888:3888\n{{/each}}');
-  const vars = { data_dir: '/var/lib/zk', servers: ['kafka01', "kafka'02"] };
-  const run = await lifecycle(template, { src: 'templates/zoo.cfg.hbs', dest: `${dir}/zoo.cfg` }, { root: dir, runbookDir: dir, vars });
-  assert.equal(run.check.diff?.[0].after, "dataDir=/var/lib/zk\nserver.0=kafka01:2888:3888\nserver.1=kafka'02:2888:3888\n");
-  const err = await check(template, { src: 'templates/zoo.cfg.hbs', dest: `${dir}/zoo.cfg` }, { runbookDir: dir, vars: {} }).catch((e) => e);
-  assert.match(String(err), /data_dir/);
 });
 
 test.run();
