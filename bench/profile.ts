@@ -9,6 +9,7 @@
 // Needs the lab up (bench/run.ts brings it up) and the runbook already converged for a no-op.
 
 import { join } from 'node:path';
+import { planPlay } from '../src/engine/plan.js';
 import { runPlay } from '../src/engine/run.js';
 import type { RunEvent } from '../src/engine/events.js';
 import { labDir } from '../src/lab/paths.js';
@@ -68,8 +69,9 @@ const sink = {
     }
   },
 };
+const plan = await phase('planPlay', () => planPlay({ runbook, inventory, registry, extraVars: JSON.parse(process.env.BENCH_EXTRA_VARS ?? '{}'), tags: { only: [], skip: [] } }));
 const result = await phase(`runPlay (${checkMode ? '--check' : 'play'})`, () =>
-  runPlay({ runbook, inventory, registry, sinks: [sink], extraVars: JSON.parse(process.env.BENCH_EXTRA_VARS ?? '{}'), projectDir: import.meta.dirname, runId: `profile-${Date.now()}`, checkMode, forks: 100 }),
+  runPlay({ plan, sinks: [sink], projectDir: import.meta.dirname, runId: `profile-${Date.now()}`, checkMode, forks: 100 }),
 );
 
 const hosts = Object.keys(result.recap).length;

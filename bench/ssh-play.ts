@@ -8,6 +8,7 @@
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { planPlay } from '../src/engine/plan.js';
 import { runPlay } from '../src/engine/run.js';
 import { loadInventory } from '../src/load/inventory.js';
 import { loadRunbook } from '../src/load/runbook.js';
@@ -41,7 +42,7 @@ for (const n of sizes.length ? sizes : [3, 10, 20]) {
     const connectionsBefore = servers.reduce((sum, s) => sum + s.connections(), 0);
     for (let run = 0; run <= RUNS; run++) {
       const started = process.hrtime.bigint();
-      const result = await runPlay({ runbook, inventory, registry, sinks: [], projectDir: project, runId: `bench-${run}` });
+      const result = await runPlay({ plan: await planPlay({ runbook, inventory, registry, extraVars: {}, tags: { only: [], skip: [] } }), sinks: [], projectDir: project, runId: `bench-${run}` });
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const changed = Object.values(result.recap).reduce((sum, r) => sum + r.changed + r.failed + r.unreachable, 0);
       if (result.exitCode !== 0 || changed !== 0) throw new Error(`the play was not a clean no-op: ${JSON.stringify(result.recap)}`);

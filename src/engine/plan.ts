@@ -64,8 +64,11 @@ export type PlannedItem =
   | { kind: 'checkpoint'; name: string }
   | { kind: 'flush_handlers' };
 
+/** What the engine runs: everything decided before a host is touched, and what it was decided from. */
 export interface Plan {
   runbook: Runbook;
+  inventory: Inventory;
+  registry: TaskRegistry;
   /** Every host some step runs on, in inventory order: the hosts batches are made of. */
   hosts: string[];
   items: PlannedItem[];
@@ -141,7 +144,7 @@ export async function planPlay(options: PlanOptions): Promise<Plan> {
   const handlers: PlannedStep[] = [];
   for (const h of runbook.handlers) handlers.push(await planStep(h, stepHosts(h).filter((x) => playHosts.has(x)), true));
   for (const item of items) if (item.kind === 'step') checkNotifiedHosts(item.planned, handlers);
-  return { runbook, hosts, items, handlers, redactor, varsFor };
+  return { runbook, inventory, registry, hosts, items, handlers, redactor, varsFor };
 }
 
 function planHostStep(

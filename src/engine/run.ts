@@ -5,8 +5,6 @@
 
 import { Machines } from './machine.js';
 import { UserError } from '../errors.js';
-import type { Inventory, Runbook, Vars } from '../model.js';
-import type { TaskRegistry } from '../task/registry.js';
 import type { ConnectOptions } from '../transport/connect.js';
 import { HostShell } from '../transport/host.js';
 import { ConnectionPool } from '../transport/pool.js';
@@ -15,7 +13,7 @@ import { EXIT } from './exit-codes.js';
 import type { EventSink, HostRecap } from './events.js';
 import { FactsCache } from './facts.js';
 import { limiter, type Limiter } from './limit.js';
-import { batches, planPlay, type Plan } from './plan.js';
+import { batches, type Plan } from './plan.js';
 import type { ResumeSource, RunState } from './state.js';
 import { ReadAhead, ReadAheadTransport, Generation } from './read-ahead.js';
 import { assertConfirmable, type Confirm } from './confirm.js';
@@ -23,25 +21,14 @@ import { runFree, runLinear } from './strategy.js';
 import { lockedHost, lockHosts, type HistoryRecord, type LockedHost, type RunRecords } from './host-record.js';
 
 export interface PlayOptions {
-  runbook: Runbook;
-  inventory: Inventory;
-  registry: TaskRegistry;
-  /** --extra-vars: the highest precedence. */
-  extraVars?: Vars;
+  /** The play, planned (planPlay): its runbook, inventory, registry, hosts and rendered steps. */
+  plan: Plan;
   /** --check: only `check`, never `apply` (a step's check_mode overrides). */
   checkMode?: boolean;
   /** --diff: put file diffs into host-result events. */
   diff?: boolean;
-  /** --limit host pattern. */
-  limit?: string;
   /** --forks: at most this many hosts work at once (default 10). */
   forks?: number;
-  tags?: string[];
-  skipTags?: string[];
-  /** --step globs: only the steps named. */
-  steps?: string[];
-  /** --start-at-step: the steps before it are left out. */
-  startAtStep?: string;
   sinks: EventSink[];
   /** The interrupt: once aborted nothing new starts; in-flight host steps finish and are reported. */
   signal?: AbortSignal;
@@ -68,30 +55,22 @@ export interface PlayResult {
 
 export { EXIT };
 
-/** Throws a UserError (before any event or connection) when the play does not plan. */
 export async function runPlay(options: PlayOptions): Promise<PlayResult> {
-  const plan = await planPlay({
-    runbook: options.runbook,
-    inventory: options.inventory,
-    registry: options.registry,
-    extraVars: options.extraVars ?? {},
-    limit: options.limit,
-    tags: { only: options.tags ?? [], skip: options.skipTags ?? [] },
-    steps: { names: options.steps, startAt: options.startAtStep },
-  });
+  const { plan } = options;
+  const { runbook, inventory } = plan;
   const fromIndex = options.fromStep === undefined ? 0 : findFrom(plan, options.fromStep);
   const started = Date.now();
   const changed = changedSteps();
   const emitter = new Emitter([...options.sinks, changed.sink]);
-  const pool = new ConnectionPool(options.inventory, options.connect ?? {});
-  if (options.confirm) assertConfirmable(options.runbook);
+  const pool = new ConnectionPool(inventory, options.connect ?? {});
+  if (options.confirm) assertConfirmable(runbook);
   const runOver = new AbortController();
   // Quitting at a --confirm prompt stops the run as an interrupt does.
   const quit = new AbortController();
   const interrupt = options.signal ? AbortSignal.any([options.signal, quit.signal]) : quit.signal;
   const state: RunState = {
     plan,
-    registry: options.registry,
+    registry: plan.registry,
     emitter,
     facts: new FactsCache(),
     hosts: new Map(
@@ -99,7 +78,7 @@ export async function runPlay(options: PlayOptions): Promise<PlayResult> {
         name,
         {
           name,
-          inventoryHost: options.inventory.hosts.get(name)!,
+          inventoryHost: inventory.hosts.get(name)!,
           registered: {},
           writtenVars: new Set(),
           failedBlocks: new Map(),
@@ -133,23 +112,23 @@ export async function runPlay(options: PlayOptions): Promise<PlayResult> {
     // Connected and locked before the run starts: a host another run holds refuses the play
     // before anything is journaled or changed.
     await connectAll(state, pool, limit);
-    if (!state.checkMode) records = await lockHosts(lockable(state), { id: options.runId, runbook: options.runbook.name, runbookHash: options.runbook.hash, projectDir: options.projectDir }, options.warn ?? (() => {}));
+    if (!state.checkMode) records = await lockHosts(lockable(state), { id: options.runId, runbook: runbook.name, runbookHash: runbook.hash, projectDir: options.projectDir }, options.warn ?? (() => {}));
     await emitter.emit({
       type: 'run-start',
       runId: options.runId,
-      runbook: options.runbook.name,
+      runbook: runbook.name,
       hosts: plan.hosts,
       checkMode: state.checkMode,
       time: new Date(started).toISOString(),
     });
-    for (const batch of batches(plan.hosts, options.runbook.serial)) {
+    for (const batch of batches(plan.hosts, runbook.serial)) {
       if (state.signal.aborted) {
         state.interrupted = true;
         break;
       }
       state.once.clear();
       const hosts = batch.map((h) => state.hosts.get(h)!);
-      if (options.runbook.strategy === 'free') await runFree(state, hosts, limit);
+      if (runbook.strategy === 'free') await runFree(state, hosts, limit);
       else await runLinear(state, hosts, limit);
       // As Ansible: when a whole batch failed, later batches do not start.
       if (hosts.every((h) => h.stopped) || state.halted) break;

@@ -7,6 +7,7 @@ import { rm } from 'node:fs/promises';
 import type { Confirm } from '../engine/confirm.js';
 import type { EventSink } from '../engine/events.js';
 import { isUserError } from '../errors.js';
+import { planPlay, type Plan } from '../engine/plan.js';
 import { runPlay, type PlayResult } from '../engine/run.js';
 import type { ConnectOptions } from '../transport/connect.js';
 import type { RunContext } from './context.js';
@@ -17,9 +18,21 @@ import { interruptOnSigint, resumeCommand, type JournaledRun } from './session.j
 import { runDir } from './store.js';
 import { undoStepsRunner } from './undo-steps.js';
 
+/** The play a run's flags select from its context (a play plans it before its run exists; a resume plans it again). */
+export function planRun(context: RunContext, flags: PlayFlags): Promise<Plan> {
+  return planPlay({
+    ...context,
+    limit: flags.limit,
+    tags: { only: flags.tags ?? [], skip: flags.skipTags ?? [] },
+    steps: { names: flags.steps, startAt: flags.startAtStep },
+  });
+}
+
 export interface JournaledPlayInput {
   session: JournaledRun;
   context: RunContext;
+  /** The play, planned from context and flags (planRun). */
+  plan: Plan;
   flags: PlayFlags;
   projectDir: string;
   /** The UI's sinks (terminal tree, plain lines, --json). */
@@ -43,18 +56,10 @@ export async function playJournaled(input: JournaledPlayInput): Promise<PlayResu
   let refused = false;
   try {
     result = await runPlay({
-      runbook: context.runbook,
-      inventory: context.inventory,
-      registry: context.registry,
-      extraVars: context.extraVars,
+      plan: input.plan,
       checkMode: flags.checkMode,
       diff: flags.diff,
-      limit: flags.limit,
       forks: flags.forks,
-      tags: flags.tags,
-      skipTags: flags.skipTags,
-      steps: flags.steps,
-      startAtStep: flags.startAtStep,
       sinks: [session.sink, ...input.sinks],
       signal: interrupt.signal,
       projectDir: input.projectDir,

@@ -2,6 +2,7 @@
 // the one host through the engine like any play: same conditions, become, loops and templates.
 
 import type { RunEvent } from '../engine/events.js';
+import { planPlay } from '../engine/plan.js';
 import { runPlay } from '../engine/run.js';
 import type { Inventory, Runbook, Vars } from '../model.js';
 import type { TaskRegistry } from '../task/registry.js';
@@ -24,12 +25,16 @@ export function undoStepsRunner(context: {
         failures.push(`undo step "${e.stepName}": ${e.error?.message ?? e.status}`);
       }
     };
-    const result = await runPlay({
+    const plan = await planPlay({
       runbook: { ...context.runbook, items: steps.map((step) => ({ kind: 'step' as const, step })), handlers: [], serial: undefined },
       inventory: context.inventory,
       registry: context.registry,
       extraVars: context.extraVars,
       limit: host,
+      tags: { only: [], skip: [] },
+    });
+    const result = await runPlay({
+      plan,
       sinks: [{ emit: collect }],
       signal,
       projectDir: context.projectDir,

@@ -35,8 +35,8 @@ const TASKS = `
       dest: "{{ out }}/item-{{ idx }}"
       content: "{{ item.name }}\\n"
     loop:
-      - { name: alpha, token: t1 }
-      - { name: beta, token: t2 }
+      - { name: alpha, token: tok-one }
+      - { name: beta, token: tok-two }
     loop_control:
       index_var: idx
       label: "{{ item.name }}"
@@ -77,7 +77,7 @@ test('the same tasks in both tools: equal trees, equal changes, then nothing to 
   assert.is(changedOf(r1.stdout), 6);
   // Each item named by its label, as Ansible's "(item=alpha)"; the rest of the item not shown.
   assert.match(r1.stdout, /^changed: \[localhost\] One file per item [^\n]*alpha: create [^\n]*item-0[^\n]*beta: create [^\n]*item-1/m);
-  assert.not.match(r1.stdout, /t1|t2/);
+  assert.not.match(r1.stdout, /tok-one|tok-two/);
   const [a2, r2] = [await ansible(), await ours()];
   assert.is(changedOf(a2.stdout), 0, a2.stdout);
   assert.is(changedOf(r2.stdout), 0, r2.stdout);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunEvent } from '../../src/engine/events.js';
+import { planPlay } from '../../src/engine/plan.js';
 import { runPlay, type PlayOptions, type PlayResult } from '../../src/engine/run.js';
 import type { Inventory, InventoryGroup, InventoryHost, PlanItem, Runbook, StepDecl, Vars } from '../../src/model.js';
 import { loadTaskRegistry, type TaskRegistry } from '../../src/task/registry.js';
@@ -85,10 +86,34 @@ export interface Played extends PlayResult {
   results: Array<Extract<RunEvent, { type: 'host-result' }>>;
 }
 
-export async function play(options: Omit<PlayOptions, 'sinks' | 'registry' | 'projectDir' | 'runId'> & Partial<PlayOptions>): Promise<Played> {
+/** What a test plays: the plan's inputs (the fixture registry unless given) and the engine's options. */
+export type PlayInput = Omit<PlayOptions, 'plan' | 'sinks' | 'projectDir' | 'runId'> &
+  Partial<Pick<PlayOptions, 'sinks' | 'projectDir' | 'runId'>> & {
+    runbook: Runbook;
+    inventory: Inventory;
+    registry?: TaskRegistry;
+    extraVars?: Vars;
+    limit?: string;
+    tags?: string[];
+    skipTags?: string[];
+    steps?: string[];
+    startAtStep?: string;
+  };
+
+export async function play(input: PlayInput): Promise<Played> {
   const events: RunEvent[] = [];
+  const { runbook, inventory, registry, extraVars, limit, tags, skipTags, steps, startAtStep, ...options } = input;
+  const plan = await planPlay({
+    runbook,
+    inventory,
+    registry: registry ?? (await fixtureRegistry()),
+    extraVars: extraVars ?? {},
+    limit,
+    tags: { only: tags ?? [], skip: skipTags ?? [] },
+    steps: { names: steps, startAt: startAtStep },
+  });
   const result = await runPlay({
-    registry: await fixtureRegistry(),
+    plan,
     projectDir: '/nonexistent',
     runId: 'test',
     sinks: [{ emit: (e) => void events.push(e) }],

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RunEvent } from '../../src/engine/events.js';
+import { planPlay } from '../../src/engine/plan.js';
 import { runPlay } from '../../src/engine/run.js';
 import { loadRunbook } from '../../src/load/runbook.js';
 import type { Inventory } from '../../src/model.js';
@@ -79,9 +80,7 @@ async function playOver(name: string, yaml: string, runId: string): Promise<stri
   const inventory: Inventory = { hash: '', hosts: new Map([['web1', inventoryHost(sshd, 'web1')]]), groups: new Map(), knownHostsFile: sshd.knownHosts };
   const statuses: string[] = [];
   await runPlay({
-    runbook,
-    inventory,
-    registry,
+    plan: await planPlay({ runbook, inventory, registry, extraVars: {}, tags: { only: [], skip: [] } }),
     sinks: [{ emit: (e: RunEvent) => void (e.type === 'host-result' && statuses.push(`${e.stepName}:${e.status}`)) }],
     projectDir: project,
     runId,

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RunEvent } from '../../src/engine/events.js';
+import { planPlay } from '../../src/engine/plan.js';
 import { runPlay } from '../../src/engine/run.js';
 import { loadRunbook } from '../../src/load/runbook.js';
 import type { Inventory } from '../../src/model.js';
@@ -50,9 +51,7 @@ async function play(name: string, yaml: string, checkMode = false) {
   const results: Array<Extract<RunEvent, { type: 'host-result' }>> = [];
   Object.assign(calls, { exec: 0, execMany: 0, readAhead: 0 });
   const r = await runPlay({
-    runbook,
-    inventory,
-    registry,
+    plan: await planPlay({ runbook, inventory, registry, extraVars: {}, tags: { only: [], skip: [] } }),
     sinks: [{ emit: (e: RunEvent) => void (e.type === 'host-result' && results.push(e)) }],
     projectDir: project,
     runId: `t-${Date.now()}`,

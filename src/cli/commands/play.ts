@@ -58,10 +58,9 @@ async function play(ref: string, flags: PlayFlags): Promise<number> {
     const { UserError } = await import('../../errors.js');
     throw new UserError('usage', `--forks ${flags.forks}: expected a whole number of at least 1`);
   }
-  const [{ openProject, loadPlayInput }, { parseExtraVars }, { planPlay }, session, { playJournaled }, sinks, { terminalConfirm }] = await Promise.all([
+  const [{ openProject, loadPlayInput }, { parseExtraVars }, session, { playJournaled, planRun }, sinks, { terminalConfirm }] = await Promise.all([
     import('../context.js'),
     import('../../load/extra-vars.js'),
-    import('../../engine/plan.js'),
     import('../../journal/session.js'),
     import('../../journal/journaled-play.js'),
     import('../sinks.js'),
@@ -83,23 +82,17 @@ async function play(ref: string, flags: PlayFlags): Promise<number> {
     ...(flags.step.length ? { steps: flags.step } : {}),
     ...(flags.startAtStep !== undefined ? { startAtStep: flags.startAtStep } : {}),
   };
-  // Plan errors (a missing variable, a bad arg) must not leave a run behind: check before the run
-  // directory is made. runPlay plans again, which costs little next to a single connection.
-  await planPlay({
-    runbook,
-    inventory,
-    registry: project.registry,
-    extraVars,
-    limit: options.limit,
-    tags: { only: options.tags, skip: options.skipTags },
-    steps: { names: options.steps, startAt: options.startAtStep },
-  });
+  // Plan errors (a missing variable, a bad arg) must not leave a run behind: planned before the
+  // run directory is made, and this plan is the one the engine runs.
+  const context = { runbook, inventory, registry: project.registry, extraVars };
+  const plan = await planRun(context, options);
   const argv = process.argv.slice(2);
   const run = await session.beginRun({ projectDir: project.dir, runbook, inventory, extraVars, flags: options, argv, warn });
   // The journal runs the play: Ctrl-C handling, then on failure a rollback or the resume command.
   const result = await playJournaled({
     session: run,
-    context: { runbook, inventory, registry: project.registry, extraVars },
+    context,
+    plan,
     flags: options,
     projectDir: project.dir,
     sinks: [sinks.terminalSink({ json: flags.json ?? false, strategy: runbook.strategy })],

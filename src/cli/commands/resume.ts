@@ -30,7 +30,7 @@ export function register(program: Command): void {
 }
 
 async function resume(id: string | undefined, flags: ResumeFlags): Promise<number> {
-  const [{ openProject }, { parseExtraVars }, { terminalSink }, { UserError }, history, { reloadContext }, resumeLib, session, { playJournaled }, redact, { terminalConfirm }] =
+  const [{ openProject }, { parseExtraVars }, { terminalSink }, { UserError }, history, { reloadContext }, resumeLib, session, { playJournaled, planRun }, redact, { terminalConfirm }] =
     await Promise.all([
       import('../context.js'),
       import('../../load/extra-vars.js'),
@@ -73,6 +73,7 @@ async function resume(id: string | undefined, flags: ResumeFlags): Promise<numbe
   const result = await playJournaled({
     session: journaled,
     context,
+    plan: await planRun(context, header.options),
     flags: header.options,
     projectDir: project.dir,
     sinks: [terminalSink({ json: flags.json ?? false, strategy: context.runbook.strategy })],
