@@ -152,12 +152,14 @@ printf 'path=%s\\000\\n' "$rb_r"; rb_probe "$rb_r" ${READ_LIMIT}`;
  * given (a part may print sections of its own after it). For probes made of independent commands
  * slow to start: Kafka's tools are a JVM each, and a gate polls them every few seconds. Each part
  * writes to a file of its own in a private temp directory, since on one pipe they would interleave.
- * Needs SECTION_FUNCTION before it.
+ * The directory goes however the script ends: a poll stopped by a timeout or Ctrl-C is killed
+ * with TERM, which exits through the EXIT trap (as tempBeside's does). Needs SECTION_FUNCTION
+ * before it; it sets the EXIT trap, so not in one script with tempBeside.
  */
 export function concurrentSections(parts: ReadonlyArray<readonly [name: string, script: ShellText]>): ShellText {
   const start = parts.map(([, script], i) => `{ ${script.text}\n} > "$rb_d/${i}" &\n`).join('');
   const print = parts.map(([name], i) => sh`rb_section ${name}; cat "$rb_d/"${i}`.text + '\n').join('');
-  return raw(`rb_d=$(mktemp -d) || exit 70; trap 'rm -rf "$rb_d"' EXIT\n${start}wait\n${print}`);
+  return raw(`rb_d=$(mktemp -d) || exit 70; trap 'rm -rf "$rb_d"' EXIT; trap 'exit 143' HUP INT TERM PIPE\n${start}wait\n${print}`);
 }
 
 /** Sections printed with `rb_section NAME` (or by probeScript), by name; text before the first is dropped. */

@@ -3,12 +3,15 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { concurrentSections, SECTION_FUNCTION, splitSections } from '../../src/sdk/probe.js';
 import { sh } from '../../src/shell/quote.js';
 import { LocalTransport } from '../../src/transport/local.js';
+import { waitFor } from '../helpers/wait.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'runbook-sections-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -48,6 +51,17 @@ test('big outputs come back whole, in the order given; a part may add sections o
   assert.is(sections.get('quoted'), "it's $(not run)\n");
   assert.equal(readdirSync(dir).filter((f) => f !== 'fifo'), []);
   assert.ok(existsSync(dir));
+});
+
+test('a poll killed with TERM in the middle (a timeout, Ctrl-C) leaves no temp directory behind', async () => {
+  const script = sh`${SECTION_FUNCTION}${concurrentSections([['slow', sh`sleep 600`]])}`;
+  // Its own process group, as sshd gives each command: the kill reaches the parts too.
+  const child = spawn('sh', ['-c', script.text], { env: { ...process.env, TMPDIR: dir }, detached: true, stdio: 'ignore' });
+  const exited = once(child, 'exit');
+  assert.ok(await waitFor(() => readdirSync(dir).some((f) => f.startsWith('tmp.')), 30_000), 'the temp directory was made');
+  process.kill(-child.pid!, 'SIGTERM');
+  await exited;
+  assert.equal(readdirSync(dir).filter((f) => f.startsWith('tmp.')), []);
 });
 
 test.run();
