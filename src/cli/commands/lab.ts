@@ -54,6 +54,10 @@ export function register(program: Command): void {
           console.log(`lab ${l.name}: inventory ${l.inventory}`);
           console.log(`  apt proxy ${l.aptProxyUrl} ${l.aptProxyRunning ? 'running' : 'DOWN'}, mirror ${l.mirrorUrl} ${l.mirrorRunning ? 'running' : 'DOWN'}`);
           for (const h of l.hosts) console.log(`  ${h.name}\t${h.address}\t${h.state}`);
+          // What a killed run or a reboot leaves behind: the lab's state with nothing running.
+          if (!l.aptProxyRunning && !l.mirrorRunning && l.hosts.every((h) => h.state === 'down')) {
+            console.log(`  nothing of it is running (a reboot, or a killed run): \`runbook lab down${l.name === 'lab' ? '' : ` --name ${l.name}`}\` removes what is left`);
+          }
         }
         const ok = (s: string) => s === 'running' || s === 'degraded';
         return labs.every((l) => l.aptProxyRunning && l.mirrorRunning && l.hosts.every((h) => ok(h.state))) ? 0 : 2;
