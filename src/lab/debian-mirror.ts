@@ -41,3 +41,10 @@ export async function controllerDebianMirror(): Promise<DebianMirror> {
   const find = (suite: string) => entries.find((e) => e.suites.includes(suite))?.uri.replace(/\/+$/, '');
   return { main: find('bookworm') ?? FALLBACK.main, security: find('bookworm-security') ?? FALLBACK.security };
 }
+
+/** The deb822 sources a lab host (and the base it starts from) uses: bookworm with its updates and security. */
+export function debianSources(mirror: DebianMirror): string {
+  const stanza = (uri: string, suites: string) =>
+    ['Types: deb', `URIs: ${uri}`, `Suites: ${suites}`, 'Components: main', 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg', ''].join('\n');
+  return [stanza(mirror.main, 'bookworm bookworm-updates'), stanza(mirror.security, 'bookworm-security')].join('\n');
+}

@@ -11,7 +11,7 @@ import { childOf, startDaemon, stop, isAlive } from './process.js';
 import { OPS_USER } from './base.js';
 import { portOpen } from './services.js';
 import type { LabHostState } from './state.js';
-import type { DebianMirror } from './debian-mirror.js';
+import { debianSources, type DebianMirror } from './debian-mirror.js';
 
 /**
  * Every host's systemd, journald, logind and dbus each hold inotify instances, all counted
@@ -69,23 +69,7 @@ export async function personalize(host: LabHostState, files: HostFiles): Promise
   }
   await writeFile(join(root, 'etc/apt/apt.conf.d/01runbook-lab-proxy'), `Acquire::http::Proxy "${files.aptProxyUrl}";\n`);
   await rm(join(root, 'etc/apt/sources.list'), { force: true });
-  await writeFile(
-    join(root, 'etc/apt/sources.list.d/debian.sources'),
-    [
-      'Types: deb',
-      `URIs: ${files.debianMirror.main}`,
-      'Suites: bookworm bookworm-updates',
-      'Components: main',
-      'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg',
-      '',
-      'Types: deb',
-      `URIs: ${files.debianMirror.security}`,
-      'Suites: bookworm-security',
-      'Components: main',
-      'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg',
-      '',
-    ].join('\n'),
-  );
+  await writeFile(join(root, 'etc/apt/sources.list.d/debian.sources'), debianSources(files.debianMirror));
   return (await readFile(`${hostKey}.pub`, 'utf8')).trim().split(' ').slice(0, 2).join(' ');
 }
 

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 
 export const CACHE_DIR = '/var/cache/runbook-lab';
 export const STATE_ROOT = '/var/lib/runbook-lab';
-export const BASE_ROOTFS = join(CACHE_DIR, 'base-bookworm');
+// The suffix names the recipe (src/lab/base.ts): a new recipe builds a new base beside the old,
+// which labs still up may be using as their lower layer.
+export const BASE_ROOTFS = join(CACHE_DIR, 'base-bookworm-upgraded');
 export const APT_CACHE_DIR = join(CACHE_DIR, 'apt-cacher-ng');
 export const ARTIFACTS_DIR = join(CACHE_DIR, 'artifacts');
 
