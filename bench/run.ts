@@ -38,7 +38,7 @@ const SIZES = (process.env.BENCH_SIZES ?? '10,20,50').split(',').map(Number);
 const ALL = ['help', 'noop3', 'check3', 'first3', 'scale'];
 const scenarios = process.argv.slice(2).length ? process.argv.slice(2) : ALL;
 
-interface Sample { ms: number; hwmKiB: number; treeKiB: number }
+interface Sample { ms: number; hwmKiB: number; treeKiB: number; tail: string }
 interface Command { label: string; cmd: string; args: string[]; cwd: string; env?: Record<string, string> }
 interface Row { scenario: string; tool: string; samples: Sample[]; vsRunbook?: string }
 
@@ -80,7 +80,7 @@ function measure(c: Command): Promise<Sample> {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       clearInterval(poll);
       if (code !== 0) reject(new Error(`${c.label}: exit ${code}\n${out}`));
-      else resolve({ ms, hwmKiB, treeKiB });
+      else resolve({ ms, hwmKiB, treeKiB, tail: out });
     });
   });
 }
@@ -104,8 +104,24 @@ function ansible(label: string, lab: string, hosts: number, args: string[]): Com
   };
 }
 
-/** Warm-up each command once, then RUNS rounds of all of them in turn (untimed `before` each). */
-async function pair(scenario: string, commands: Command[], before?: () => Promise<void>): Promise<void> {
+/**
+ * A no-op run must change nothing on any host, or the two tools are not doing the same work:
+ * the Ansible twins (bench/ansible) drifted from the runbooks, and each tool keeps undoing the
+ * other's bytes. Both recaps print `changed=N` per host.
+ */
+function requireNoChange(c: Command, s: Sample): void {
+  const changed = [...s.tail.matchAll(/changed=(\d+)/g)].map((m) => Number(m[1]));
+  if (changed.length === 0 || changed.some((n) => n > 0)) {
+    throw new Error(`${c.label}: a no-op run reported changes (the twins in bench/ansible differ from bench/runbooks?)\n${s.tail}`);
+  }
+}
+
+/**
+ * Warm-up each command once, then RUNS rounds of all of them in turn (untimed `before` each);
+ * with `noop`, every run after the warm-up must change nothing.
+ */
+async function pair(scenario: string, commands: Command[], opts: { before?: () => Promise<void>; noop?: boolean } = {}): Promise<void> {
+  const { before, noop = false } = opts;
   const samples: Sample[][] = commands.map(() => []);
   loads.push(`${scenario} start ${load()}`);
   for (let round = -1; round < RUNS; round++) {
@@ -113,6 +129,7 @@ async function pair(scenario: string, commands: Command[], before?: () => Promis
       if (before) await before();
       const s = await measure(c);
       process.stderr.write(`${scenario} ${c.label} ${round < 0 ? 'warm-up' : `run ${round + 1}`}: ${s.ms.toFixed(0)} ms\n`);
+      if (noop && round >= 0) requireNoChange(c, s);
       if (round >= 0) samples[i]!.push(s);
     }
   }
@@ -172,7 +189,7 @@ for (const scenario of scenarios) {
     await pair(title, [
       runbook('runbook', ['play', 'runbooks/config.yaml', '-i', inv, '-f', '3', ...check]),
       ansible('ansible', 'perf', 3, ['-i', inv, 'config.yml', ...check]),
-    ], reset);
+    ], { before: reset, noop: !reset });
   } else if (scenario === 'converge') {
     const inv = lab('perf', 3);
     const extra = JSON.stringify({ mirror: [mirrorOf(inv)], java_distribution: 'openjdk', java_package: 'openjdk-17-jre-headless' });
@@ -182,7 +199,7 @@ for (const scenario of scenarios) {
       await pair(`install-cluster converge${check.length ? ' --check' : ' no-op'}, 3 hosts`, [
         runbook('runbook', ['play', 'runbooks/converge.yaml', '-i', inv, '-f', '3', '-e', extra, ...check]),
         ansible('ansible', 'perf', 3, ['-i', inv, 'converge.yml', '-e', ansibleExtra, ...check]),
-      ]);
+      ], { noop: true });
     }
   } else if (scenario === 'full3') {
     const inv = lab('perf', 3);
@@ -197,7 +214,7 @@ for (const scenario of scenarios) {
       const inv = n === largest ? full : subsetInventory(full, n);
       const commands = [runbook('runbook', ['play', 'runbooks/config.yaml', '-i', inv, '-f', String(n)])];
       if (withAnsible) commands.push(ansible('ansible', 'perfscale', n, ['-i', inv, 'config.yml']));
-      await pair(`no-op converge, ${n} hosts (config, 15 steps)`, commands);
+      await pair(`no-op converge, ${n} hosts (config, 15 steps)`, commands, { noop: true });
     }
   } else {
     throw new Error(`unknown scenario ${scenario} (${[...ALL, 'converge', 'full3'].join(', ')})`);
@@ -238,10 +255,11 @@ Reproduce: \`npx tsc -p tsconfig.json && node --conditions=development --import 
 
 const resultsPath = join(BENCH, 'RESULTS.md');
 const results = existsSync(resultsPath) ? readFileSync(resultsPath, 'utf8') : '# Benchmark results\n';
-const at = results.indexOf(marker);
+// The section of exactly these scenarios (a whole heading line: "help" must not replace "help noop3").
+const at = results.indexOf(`${marker}\n`);
 const next = at < 0 ? -1 : results.indexOf('\n## ', at + marker.length);
 const updated = at < 0
   ? `${results.trimEnd()}\n\n${section}`
-  : `${results.slice(0, at)}${section}${next < 0 ? '' : results.slice(next + 1)}`;
+  : `${results.slice(0, at)}${section}${next < 0 ? '' : `\n${results.slice(next + 1)}`}`;
 writeFileSync(resultsPath, updated);
 process.stdout.write(`${table}\n`);
