@@ -4,6 +4,7 @@
 // Runs in its own mount namespace, for a small tmpfs as dest.
 
 import { execFileSync } from 'node:child_process';
+import { $ } from 'zx';
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
@@ -60,7 +61,7 @@ test('an archive whose entries would be written through a link already in dest t
 test('a small archive that unpacks to more than the free space is refused before anything is written', async () => {
   const d = tempDir();
   mkdirSync(`${d}/w`);
-  execFileSync('sh', ['-c', `head -c 8388608 /dev/zero > '${d}/w/zeros'`]);
+  $.sync`head -c 8388608 /dev/zero > ${d}/w/zeros`;
   const src = tar(d, 'bomb.tgz', `${d}/w`, ['zeros']);
   privateTmpfs(`${d}/small`);
   execFileSync('mount', ['-o', 'remount,size=1m', `${d}/small`]);

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
+import { $ } from 'zx';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import extract from '../../tasks/extract.js';
 import { check, cleanup, converge, hostileValues, lifecycle, snapshot, tempDir } from '../helpers/task-harness.js';
@@ -20,7 +21,7 @@ function release(dir: string, kind: 'tgz' | 'zip' = 'tgz'): string {
     execFileSync('tar', ['-czf', `${dir}/zk.tgz`, '-C', `${dir}/build`, 'apache-zookeeper-3.7.1-bin']);
     return `${dir}/zk.tgz`;
   }
-  execFileSync('sh', ['-c', `cd "${dir}/build" && zip -qr ../zk.zip apache-zookeeper-3.7.1-bin`]);
+  $.sync`cd ${dir}/build && zip -qr ../zk.zip apache-zookeeper-3.7.1-bin`;
   return `${dir}/zk.zip`;
 }
 

@@ -4,6 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
+import { $ } from 'zx';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,14 +28,14 @@ class AsUser extends LocalTransport {
 
 test.before(() => {
   if (!existsSync('/usr/bin/sudo')) throw new Error('sudo is not installed (npm run setup installs it)');
-  execFileSync('sh', ['-c', `id -u ${quote(user)} >/dev/null 2>&1 || useradd --system --shell /bin/sh ${quote(user)}`]);
+  $.sync`id -u ${user} >/dev/null 2>&1 || useradd --system --shell /bin/sh ${user}`;
   execFileSync('chpasswd', { input: `${user}:${password}\n` });
   writeFileSync(sudoers, `${user} ALL=(ALL) ALL\nDefaults:${user} !lecture\n`, { mode: 0o440 });
 });
 
 test.after(() => {
   rmSync(sudoers, { force: true });
-  execFileSync('sh', ['-c', `userdel ${quote(user)} 2>/dev/null; true`]);
+  $.sync`userdel ${user} 2>/dev/null; true`;
   rmSync(dir, { recursive: true, force: true });
 });
 
