@@ -178,7 +178,9 @@ export function taskContext(scope: Omit<CallScope, 'task'>, checkMode: boolean, 
       void state.emitter.emit({ type: 'host-log', host: hs.name, stepId: planned.id, message: state.plan.redactor.text(message) }).catch(() => {});
     },
     facts: () => state.facts.get(hs.shell ?? shell),
-    renderTemplate: async (path, extraVars) => renderTemplateFile(await resolveTemplatePath(templateDirs, path), { ...vars, ...extraVars }),
+    renderTemplate: async (path, extraVars) =>
+      (extraVars === undefined ? state.plan.renderedTemplates.get(call)?.get(path) : undefined) ??
+      renderTemplateFile(await resolveTemplatePath(templateDirs, path), { ...vars, ...extraVars }),
     peers: () =>
       state.plan.hosts
         .filter((name) => name !== hs.name)

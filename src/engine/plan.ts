@@ -11,7 +11,7 @@ import { matchHosts } from '../load/patterns.js';
 import { checkRequired, hostVars, templatedVars } from '../load/vars.js';
 import { defaultsOf } from '../load/var-decls.js';
 import { resolveStepArgs } from '../load/args.js';
-import { evaluateCondition, renderTemplateFile, renderValue } from '../template/index.js';
+import { evaluateCondition, readTemplateFile, renderTemplateFile, renderValue } from '../template/index.js';
 import type { Inventory, Runbook, StepDecl, Vars } from '../model.js';
 import type { TaskRegistry } from '../task/registry.js';
 import { isSecretName, Redactor } from './redact.js';
@@ -77,6 +77,12 @@ export interface Plan {
   redactor: Redactor;
   /** The vars of any inventory host under a step's scope (for peers). */
   varsFor(host: string, scope: Vars): Vars;
+  /**
+   * The template files a call names (by the path its args give), rendered at planning: its task
+   * takes them from here instead of rendering them again. Only files that name no var known at
+   * run time only (a registered result, set_fact), so the content cannot differ when the task runs.
+   */
+  renderedTemplates: WeakMap<Call, Map<string, string>>;
 }
 
 export async function planPlay(options: PlanOptions): Promise<Plan> {
@@ -106,6 +112,7 @@ export async function planPlay(options: PlanOptions): Promise<Plan> {
   const registered = registeredNames(runbook, registry);
   const handlerNames = new Set(runbook.handlers.flatMap((h) => [h.name, ...(h.listen ?? [])]));
   const redactor = new Redactor();
+  const renderedTemplates = new WeakMap<Call, Map<string, string>>();
   // Values a vault revealed (inventory, -e files, runbooks) are secrets whatever var carries them.
   for (const value of revealedSecrets()) redactor.add(value);
   const planStep = async (step: StepDecl, hosts: string[], handler: boolean): Promise<PlannedStep> => {
@@ -117,7 +124,7 @@ export async function planPlay(options: PlanOptions): Promise<Plan> {
       collectSecrets(runbook, vars, redactor);
       try {
         const hp = planHostStep(step, vars, registry, registered, redactor);
-        await checkTemplateFiles(runbook, step, hp, registry);
+        await renderTemplateFiles(runbook, step, hp, registry, lateVars(vars, registered), renderedTemplates);
         perHost.set(host, hp);
       } catch (e) {
         throw withHost(e, host, step);
@@ -144,7 +151,7 @@ export async function planPlay(options: PlanOptions): Promise<Plan> {
   const handlers: PlannedStep[] = [];
   for (const h of runbook.handlers) handlers.push(await planStep(h, stepHosts(h).filter((x) => playHosts.has(x)), true));
   for (const item of items) if (item.kind === 'step') checkNotifiedHosts(item.planned, handlers);
-  return { runbook, inventory, registry, hosts, items, handlers, redactor, varsFor };
+  return { runbook, inventory, registry, hosts, items, handlers, redactor, varsFor, renderedTemplates };
 }
 
 function planHostStep(
@@ -154,9 +161,7 @@ function planHostStep(
   registered: Set<string>,
   redactor: Redactor,
 ): HostStepPlan {
-  // Known at run time only: registered results, and vars templated on them.
-  const waiting = templatedVars(vars);
-  const late = waiting.length ? new Set([...registered, ...waiting]) : registered;
+  const late = lateVars(vars, registered);
   if (step.when !== undefined && !referencesAny(step.when, late, true)) {
     if (!evaluateCondition(step.when, vars, step.positions['when'] ?? step.pos)) return { vars, skip: falseWhen(step.when) };
   }
@@ -180,13 +185,37 @@ export function renderBecomeUser(step: StepDecl, vars: Vars): string | undefined
   return String(user);
 }
 
-/** Render the template files each call names (task.templateFiles): a missing variable fails now. */
-async function checkTemplateFiles(runbook: Runbook, step: StepDecl, hp: HostStepPlan, registry: TaskRegistry): Promise<void> {
+/** The names known at run time only: registered results, and vars templated on them. */
+function lateVars(vars: Vars, registered: Set<string>): Set<string> {
+  const waiting = templatedVars(vars);
+  return waiting.length ? new Set([...registered, ...waiting]) : registered;
+}
+
+/**
+ * Render the template files each call names (task.templateFiles): a missing variable fails now,
+ * and the content is kept for the task (Plan.renderedTemplates). A file that names a var known at
+ * run time only is left to the task, as args naming one are.
+ */
+async function renderTemplateFiles(
+  runbook: Runbook,
+  step: StepDecl,
+  hp: HostStepPlan,
+  registry: TaskRegistry,
+  late: Set<string>,
+  rendered: Plan['renderedTemplates'],
+): Promise<void> {
   const templateFiles = registry.get(step.task)?.templateFiles;
   if (!templateFiles || !hp.calls) return;
   const searchDirs = templateSearchDirs(runbook, step);
   for (const call of hp.calls) {
-    for (const path of templateFiles(call.args)) await renderTemplateFile(await resolveTemplatePath(searchDirs, path), callVars(step, hp.vars, call.item));
+    for (const path of templateFiles(call.args)) {
+      const file = await resolveTemplatePath(searchDirs, path);
+      if (referencesAny(await readTemplateFile(file), late, false)) continue;
+      const content = await renderTemplateFile(file, callVars(step, hp.vars, call.item));
+      let byPath = rendered.get(call);
+      if (!byPath) rendered.set(call, (byPath = new Map()));
+      byPath.set(path, content);
+    }
   }
 }
 

@@ -141,8 +141,8 @@ export function checkTemplate(source: string, start: SourcePos): void {
 
 const fileTemplates = new Map<string, Promise<string>>();
 
-/** Renders a handlebars file; each file is read and compiled once per process (one run). */
-export async function renderTemplateFile(path: string, vars: Vars): Promise<string> {
+/** A template file's source, read once per process (one run). */
+export function readTemplateFile(path: string): Promise<string> {
   let source = fileTemplates.get(path);
   if (!source) {
     source = readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
@@ -151,7 +151,12 @@ export async function renderTemplateFile(path: string, vars: Vars): Promise<stri
     });
     fileTemplates.set(path, source);
   }
-  const text = await source;
+  return source;
+}
+
+/** Renders a handlebars file; each file is read and compiled once per process (one run). */
+export async function renderTemplateFile(path: string, vars: Vars): Promise<string> {
+  const text = await readTemplateFile(path);
   return String(run(text, false, vars, (line, col0) => ({ file: path, line, col: col0 + 1 })));
 }
 

@@ -8,7 +8,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isUserError } from '../../src/errors.js';
 import type { RunEvent } from '../../src/engine/events.js';
-import { inventory, lines, play, runbook, statuses, step, tempDir } from './helpers.js';
+import { fixtureRegistry, inventory, lines, play, runbook, statuses, step, tempDir } from './helpers.js';
+import { planPlay } from '../../src/engine/plan.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -403,6 +404,30 @@ test('template files: found in templates/ beside the runbook; a missing variable
   }
   assert.is(events.length, 0);
   assert.not.ok(existsSync(log()));
+});
+
+test('template files: rendered once, at planning, and the task gets that content; one naming a registered var renders when the step runs', async () => {
+  const { mkdir } = await import('node:fs/promises');
+  await mkdir(join(dir, 'templates'), { recursive: true });
+  await writeFile(join(dir, 'templates', 'planned.hbs'), 'host={{inventory_hostname}}\n');
+  await writeFile(join(dir, 'templates', 'late.hbs'), 'seen={{first.rendered}}\n');
+  const pos = { file: join(dir, 'test.yaml'), line: 1, col: 1 };
+  const rb = runbook([
+    step('probe', { template: 'planned.hbs' }, { name: 'planned', register: 'first', pos }),
+    step('probe', { template: 'late.hbs' }, { name: 'late', register: 'second', pos }),
+  ]);
+  const plan = await planPlay({ runbook: rb, inventory: inventory(2), registry: await fixtureRegistry(), extraVars: {}, tags: { only: [], skip: [] }, steps: {} });
+  const calls = (name: string) => {
+    const item = plan.items.find((i) => i.kind === 'step' && i.planned.step.name === name);
+    return item?.kind === 'step' ? [...item.planned.perHost.values()].map((hp) => hp.calls?.[0]) : [];
+  };
+  assert.equal(calls('planned').map((c) => plan.renderedTemplates.get(c!)?.get('planned.hbs')), ['host=h1\n', 'host=h2\n']);
+  // first.rendered exists only once the first step has run: the plan leaves this file to the task.
+  assert.equal(calls('late').map((c) => plan.renderedTemplates.get(c!)), [undefined, undefined]);
+
+  const played = await play({ runbook: rb, inventory: inventory(2) });
+  assert.is(played.exitCode, 0);
+  assert.equal(played.results.map((r) => `${r.host}:${r.registered!['rendered']}`).sort(), ['h1:host=h1\n', 'h1:seen=host=h1\n\n', 'h2:host=h2\n', 'h2:seen=host=h2\n\n']);
 });
 
 test('an unreachable host stops with status unreachable; exit code 4', async () => {
