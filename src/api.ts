@@ -14,6 +14,7 @@ export type {
   UndoContext,
 } from './task/types.js';
 export { quote, argv, sh, raw, ShellText } from './shell/quote.js';
+export { privateTempDir } from './shell/temp-dir.js';
 export { HostShell, CommandError } from './transport/host.js';
 export { tempBeside, placeTemp, expectSize } from './transport/atomic-replace.js';
 export type { FileStat, RunOptions, RunResult, WriteOptions, Become } from './transport/host.js';

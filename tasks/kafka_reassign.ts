@@ -5,7 +5,7 @@
 // waits for that reassignment instead of starting another, and removes the throttle at the end.
 
 import {
-  defineTask, z, sh, TaskError, splitSections, SECTION_FUNCTION, concurrentSections, waitUntil, bootstrapArg, bootstrapList, brokerIdsArg, findKafka, kafkaHomeArg, topicName, type HostShell,
+  defineTask, z, sh, privateTempDir, TaskError, splitSections, SECTION_FUNCTION, concurrentSections, waitUntil, bootstrapArg, bootstrapList, brokerIdsArg, findKafka, kafkaHomeArg, topicName, type HostShell,
 } from 'runbook';
 import { key, PlanError, planMoves, readPlacement, throttledBrokers, throttledTopics, type Moving, type Placement } from './kafka/reassign.js';
 
@@ -122,9 +122,9 @@ async function execute(shell: HostShell, a: Pick<Args, 'bootstrap_server' | 'kaf
   const json = JSON.stringify({ version: 1, partitions: moves.map((p) => ({ topic: p.topic, partition: p.partition, replicas: p.replicas })) });
   await shell.run(sh`set -e
 ${findKafka(a.kafka_home)}
-f=$(mktemp); trap 'rm -f "$f"' EXIT
-printf '%s' ${json} > "$f"
-"$k/bin/kafka-reassign-partitions.sh" --bootstrap-server ${bootstrapList(a.bootstrap_server)} --reassignment-json-file "$f" --execute --throttle ${a.throttle} >&2`);
+${privateTempDir('d')}
+printf '%s' ${json} > "$d/moves.json"
+"$k/bin/kafka-reassign-partitions.sh" --bootstrap-server ${bootstrapList(a.bootstrap_server)} --reassignment-json-file "$d/moves.json" --execute --throttle ${a.throttle} >&2`);
 }
 
 /**

@@ -9,7 +9,7 @@
 
 import { posix } from 'node:path';
 import {
-  defineTask, z, sh, TaskError, unitArg, applyContent, planContent, sha256, undoContent, parsePathState,
+  defineTask, z, sh, privateTempDir, TaskError, unitArg, applyContent, planContent, sha256, undoContent, parsePathState,
   PROBE_FUNCTION, probeScript, splitSections, priorOf, type HostShell, type ContentPlan,
   type ContentUndo,
 } from 'runbook';
@@ -72,7 +72,7 @@ ${probeScript('unit', path, { follow: true })}`);
   const name = posix.basename(path);
   const verified = await shell.run(
     sh`command -v systemd-analyze >/dev/null 2>&1 || exit 0
-d=$(mktemp -d); trap 'rm -rf -- "$d"' EXIT
+${privateTempDir('d')}
 cat > "$d"/${name}
 echo "tmp=$d/"${name}
 SYSTEMD_LOG_COLOR=0 systemd-analyze verify "$d"/${name} 2>&1 || true`,

@@ -3,6 +3,7 @@
 // data (rc, stdout, stderr, stdout_lines, stderr_lines).
 
 import { argv, raw, sh, type ShellText } from '../shell/quote.js';
+import { privateTempDir } from '../shell/temp-dir.js';
 import { CommandError, type HostShell } from '../transport/host.js';
 import { z } from 'zod';
 import { type ApplyResult, type CheckResult } from '../task/types.js';
@@ -68,9 +69,7 @@ fi`);
  */
 function withCappedOutput(command: string[] | ShellText): ShellText {
   const script = Array.isArray(command) ? argv(command) : command.text;
-  return sh`rb_o=$(mktemp -d) || exit 125
-trap 'trap "" HUP INT TERM; rm -rf -- "$rb_o"' EXIT
-trap 'exit 143' HUP INT TERM
+  return sh`${privateTempDir('rb_o')}
 ${DIE_WITH_SESSION}
 ( ${raw(script)}
 ) > "$rb_o/1" 2> "$rb_o/2"

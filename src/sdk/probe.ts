@@ -9,6 +9,7 @@
 
 import { createHash } from 'node:crypto';
 import { raw, sh, type ShellText } from '../shell/quote.js';
+import { privateTempDir } from '../shell/temp-dir.js';
 import { TaskError } from '../errors.js';
 
 /** File content read along with a probe (for diffs and line edits); bigger files are read on demand. */
@@ -159,7 +160,7 @@ printf 'path=%s\\000\\n' "$rb_r"; rb_probe "$rb_r" ${READ_LIMIT}`;
 export function concurrentSections(parts: ReadonlyArray<readonly [name: string, script: ShellText]>): ShellText {
   const start = parts.map(([, script], i) => `{ ${script.text}\n} > "$rb_d/${i}" &\n`).join('');
   const print = parts.map(([name], i) => sh`rb_section ${name}; cat "$rb_d/"${i}`.text + '\n').join('');
-  return raw(`rb_d=$(mktemp -d) || exit 70; trap 'rm -rf "$rb_d"' EXIT; trap 'exit 143' HUP INT TERM PIPE\n${start}wait\n${print}`);
+  return raw(`${privateTempDir('rb_d').text}\n${start}wait\n${print}`);
 }
 
 /** Sections printed with `rb_section NAME` (or by probeScript), by name; text before the first is dropped. */

@@ -4,19 +4,8 @@
 // tempBeside, then the writing, expectSize when the size is known, then placeTemp.
 
 import { posix } from 'node:path';
-import { raw, sh, type ShellText } from '../shell/quote.js';
-
-/**
- * Removes the private directory of `tempBeside` however the script ends. SIGPIPE is trapped too:
- * when the controller dies its end of the pipes closes before the parent-death signal arrives,
- * and a script writing an error to that stderr would otherwise die of SIGPIPE, which skips the
- * EXIT trap and leaves the directory. The EXIT trap ignores those signals first: the controller's
- * death brings two (the closed pipe, then the parent-death SIGTERM), and the second, arriving
- * while the first one's exit runs this trap, would exit again before the rm (about 1 kill in 20
- * on a busy machine left the directory, a finished temp file in it).
- */
-const REMOVE_TEMP_ON_EXIT = raw(`trap 'trap "" HUP INT TERM PIPE; if [ -n "$rb_td" ]; then cd / && rm -rf -- "$rb_td"; fi' EXIT
-trap 'exit 143' HUP INT TERM PIPE`);
+import { sh, type ShellText } from '../shell/quote.js';
+import { privateTempDir } from '../shell/temp-dir.js';
 
 /**
  * Shell lines that make "$t" a name for the new file (or link) in a private directory beside
@@ -37,11 +26,9 @@ trap 'exit 143' HUP INT TERM PIPE`);
  * rename follows).
  */
 export function tempBeside(path: string, prefix = '.runbook-tmp'): ShellText {
-  return sh`t= rb_td=
-${REMOVE_TEMP_ON_EXIT}
-rb_pd=$(cd -P -- "$(dirname -- ${path})" && pwd -P)
+  return sh`t= rb_pd=$(cd -P -- "$(dirname -- ${path})" && pwd -P)
 rb_pd=\${rb_pd%/}
-rb_td=$(mktemp -d -- "$rb_pd"/${prefix}.XXXXXX)
+${privateTempDir('rb_td', sh`"$rb_pd"/${prefix}.XXXXXX`)}
 cd -P -- "$rb_td"
 if [ "$(pwd -P)" != "$rb_td" ]; then echo ${`${path}: the directory for the new file was replaced by a link; refusing to write through it`} >&2; exit 1; fi
 t=./new`;
