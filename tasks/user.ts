@@ -24,6 +24,8 @@ type UserArgs = z.output<typeof userArgs>;
 
 export interface Account {
   uid: number;
+  /** The primary group's gid (absent in records journaled before it was kept). */
+  gid?: number;
   group: string;
   home: string;
   shell: string;
@@ -47,7 +49,7 @@ export function parseAccount(out: string): UserObserved {
   if (!passwd) return { found: null, homeExists };
   const f = passwd.split(':');
   return {
-    found: { uid: Number(f[2]), group: get('group') ?? '', home: f[5], shell: f[6], groups: (get('groups') ?? '').split(' ').filter(Boolean) },
+    found: { uid: Number(f[2]), gid: Number(f[3]), group: get('group') ?? '', home: f[5], shell: f[6], groups: (get('groups') ?? '').split(' ').filter(Boolean) },
     homeExists,
   };
 }
@@ -86,7 +88,8 @@ export default defineTask({
 
 \`state: absent\` keeps the home directory (like Ansible's default \`remove: false\`).
 Undo deletes an account the step created (and its home directory only if the step created it),
-restores changed fields, and re-creates a removed account with its uid, home, shell and groups.
+restores changed fields, and re-creates a removed account with its uid, home, shell and groups
+(and its own group, with its gid, when \`userdel\` removed that too).
 
 \`\`\`yaml
 - name: Create the service user
@@ -147,7 +150,9 @@ restores changed fields, and re-creates a removed account with its uid, home, sh
     if (exists.code === 0) {
       await ctx.shell.run(sh`usermod --home ${a.home} --shell ${a.shell} --gid ${a.group} --groups ${supplementary} -- ${record.name}`);
     } else {
-      await ctx.shell.run(sh`useradd --no-create-home --uid ${a.uid} --home-dir ${a.home} --shell ${a.shell} --gid ${a.group} ${supplementary ? sh`--groups ${supplementary}` : raw('')} -- ${record.name}`);
+      // userdel took the account's own group with it (USERGROUPS_ENAB): it comes back first, same gid.
+      await ctx.shell.run(sh`if ! getent group ${a.group} >/dev/null; then groupadd ${a.gid === undefined ? raw('') : sh`--gid ${a.gid}`} -- ${a.group}; fi
+useradd --no-create-home --uid ${a.uid} --home-dir ${a.home} --shell ${a.shell} --gid ${a.group} ${supplementary ? sh`--groups ${supplementary}` : raw('')} -- ${record.name}`);
     }
   },
 });
