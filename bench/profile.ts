@@ -1,6 +1,7 @@
 // Where a runbook play's time goes: the start-up phases, then one play run in-process through
-// runPlay with every SSH exec counted and timed per step (SshTransport.prototype.exec wrapped
-// here, in bench code only).
+// runPlay with every SSH exec counted and timed per step, and every read-ahead batch (its
+// scripts run one after another on the host) with its size (SshTransport.prototype.exec and
+// execMany wrapped here, in bench code only).
 //
 //   node --conditions=development --import tsx bench/profile.ts [inventory] [runbook] [--check]
 //   (defaults: the `perf` lab's inventory, bench/runbooks/config.yaml; BENCH_EXTRA_VARS: a JSON
@@ -27,6 +28,21 @@ const runbookRef = args[1] ?? join(import.meta.dirname, 'runbooks/config.yaml');
 const stepOf = new Map<string, string>();
 const execs = new Map<string, { count: number; ms: number }>();
 let current = '(connect)';
+const batches = new Map<string, { count: number; scripts: number; ms: number }>();
+const execMany = SshTransport.prototype.execMany;
+SshTransport.prototype.execMany = async function (this: SshTransport, ...a: Parameters<typeof execMany>) {
+  const step = current;
+  const t = performance.now();
+  try {
+    return await execMany.apply(this, a);
+  } finally {
+    const b = batches.get(step) ?? { count: 0, scripts: 0, ms: 0 };
+    b.count++;
+    b.scripts += a[0].length;
+    b.ms += performance.now() - t;
+    batches.set(step, b);
+  }
+};
 const exec = SshTransport.prototype.exec;
 SshTransport.prototype.exec = async function (this: SshTransport, ...a: Parameters<typeof exec>) {
   const step = current;
@@ -76,14 +92,17 @@ const result = await phase(`runPlay (${checkMode ? '--check' : 'play'})`, () =>
 
 const hosts = Object.keys(result.recap).length;
 console.log(`\n${hosts} hosts, status ${result.status}\n`);
-console.log('| step | wall | host durations (min-max) | execs per host | exec time per host |');
-console.log('|---|---|---|---|---|');
+console.log('| step | wall | host durations (min-max) | execs per host | exec time per host | read-ahead batches per host (scripts) | batch time per host |');
+console.log('|---|---|---|---|---|---|---|');
+const perHost = (name: string) => {
+  const e = execs.get(name) ?? { count: 0, ms: 0 };
+  const b = batches.get(name) ?? { count: 0, scripts: 0, ms: 0 };
+  return `${(e.count / hosts).toFixed(1)} | ${(e.ms / hosts).toFixed(0)} ms | ${(b.count / hosts).toFixed(1)} (${(b.scripts / hosts).toFixed(0)}) | ${(b.ms / hosts).toFixed(0)} ms`;
+};
 for (const [name, wall] of stepWall) {
   const d = hostMs.get(name) ?? [];
-  const e = execs.get(name) ?? { count: 0, ms: 0 };
-  console.log(`| ${name} | ${wall.toFixed(0)} ms | ${Math.min(...d).toFixed(0)}-${Math.max(...d).toFixed(0)} ms | ${(e.count / hosts).toFixed(1)} | ${(e.ms / hosts).toFixed(0)} ms |`);
+  console.log(`| ${name} | ${wall.toFixed(0)} ms | ${Math.min(...d).toFixed(0)}-${Math.max(...d).toFixed(0)} ms | ${perHost(name)} |`);
 }
 for (const name of ['(connect)', '(between steps)']) {
-  const e = execs.get(name);
-  if (e) console.log(`| ${name} | | | ${(e.count / hosts).toFixed(1)} | ${(e.ms / hosts).toFixed(0)} ms |`);
+  if (execs.has(name) || batches.has(name)) console.log(`| ${name} | | | ${perHost(name)} |`);
 }
