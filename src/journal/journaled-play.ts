@@ -17,6 +17,7 @@ import { rollbackRun } from './rollback.js';
 import { interruptOnSigint, resumeCommand, type JournaledRun } from './session.js';
 import { runDir } from './store.js';
 import { undoStepsRunner } from './undo-steps.js';
+import { RollbackLinesSink } from '../ui/rollback-lines.js';
 
 /** The play a run's flags select from its context (a play plans it before its run exists; a resume plans it again). */
 export function planRun(context: RunContext, flags: PlayFlags): Promise<Plan> {
@@ -90,6 +91,7 @@ export async function playJournaled(input: JournaledPlayInput): Promise<PlayResu
           runUndoSteps: undoStepsRunner({ ...context, projectDir: input.projectDir, runId: session.id, connect: input.connect ?? {} }),
           argv: input.argv,
           signal: interrupt.signal,
+          sinks: [new RollbackLinesSink(input.say)],
           out: input.say,
         });
         if (rollback.failed + rollback.blocked > 0) input.say(`the rollback did not finish: see \`runbook runs show ${rollback.id}\``);

@@ -1,12 +1,16 @@
 // One host's part of a rollback: undoing its planned changes newest first (through the task's
 // undo, after checking the host did not change since the run, or the step's undo: steps), each
 // journaled as it is undone; and for --check, what would be undone and what changed meanwhile.
-// rollback.ts plans the run (rollback-plan.ts) and locks the hosts.
+// Each change's outcome is a host-result event (the change's step, a status, the sentence that
+// says it) on the rollback's display sinks. rollback.ts plans the run (rollback-plan.ts) and
+// locks the hosts.
 
 import { renderBecomeUser } from '../engine/plan.js';
 import { resolveBecome } from '../transport/become.js';
 import { hostVars } from '../load/vars.js';
 import { controllerInfo } from '../task/controller.js';
+import type { Emitter } from '../engine/emitter.js';
+import type { StepStatus } from '../engine/events.js';
 import type { Inventory, StepDecl, Vars } from '../model.js';
 import type { UndoContext } from '../task/types.js';
 import { HostShell } from '../transport/host.js';
@@ -17,15 +21,22 @@ import type { StepSummary, UndoMarker } from './records.js';
 import type { Change } from './state.js';
 import type { RollbackOptions } from './rollback.js';
 
+/** One change's outcome on a host, as the event the display sinks get. */
+export function report(display: Emitter, host: string, change: Change, status: StepStatus, summary: string, started: number): Promise<void> {
+  return display.emit({ type: 'host-result', host, stepId: change.stepId, stepName: change.stepName, task: change.task, status, summary, durationMs: Date.now() - started });
+}
+
 /** --check: what rollback would do, and what changed on the hosts since the run (it would refuse those). */
-export async function checkRollback(plan: Map<string, PlannedUndo[]>, run: LoadedRun, options: RollbackOptions): Promise<void> {
+export async function checkRollback(plan: Map<string, PlannedUndo[]>, run: LoadedRun, options: RollbackOptions, display: Emitter): Promise<void> {
   const pool = new ConnectionPool(options.inventory, options.connect);
   try {
     for (const [host, list] of plan) {
       let login: HostShell | undefined;
       for (const u of list) {
+        const started = Date.now();
         if (u.way === 'irreversible') {
-          options.out(`${host}: would stop before ${describeChange(u.change, host)}: it is a point of no return: ${stepsById(options.runbook).get(u.change.stepId)!.irreversible}; older changes stay`);
+          const why = stepsById(options.runbook).get(u.change.stepId)!.irreversible;
+          await report(display, host, u.change, 'failed', `would stop before ${describeChange(u.change, host)}: it is a point of no return: ${why}; older changes stay`, started);
           break;
         }
         const how =
@@ -41,13 +52,15 @@ export async function checkRollback(plan: Map<string, PlannedUndo[]>, run: Loade
         if (u.way === 'task' && task?.drift) {
           try {
             login ??= await openLogin(pool, host);
-            drift = await task.drift(undoContext(host, login, u.change, run, options), u.change.record);
+            drift = await task.drift(undoContext(host, login, u.change, run, options, display), u.change.record);
           } catch (e) {
             drift = `cannot tell whether it changed since the run: ${(e as Error).message}`;
           }
         }
         const refusal = drift ? ` -- BUT ${drift}: rollback will refuse it${options.force ? ' (--force: it will overwrite it)' : ' unless --force'}` : '';
-        options.out(`${host}: would undo ${describeChange(u.change)}${how}${refusal}`);
+        const refused = !options.force && (drift !== undefined || (u.way === 'not-reversible' && !u.change.unfinished));
+        const status = u.way === 'not-reversible' && (u.change.unfinished || options.force) ? 'skipped' : refused ? 'failed' : 'changed';
+        await report(display, host, u.change, status, `would undo ${describeChange(u.change)}${how}${refusal}`, started);
       }
     }
   } finally {
@@ -61,7 +74,7 @@ export async function openLogin(pool: ConnectionPool, host: string): Promise<Hos
 }
 
 /** The context a task's undo (and drift) runs in: the step's become, the host's vars as they are now. */
-function undoContext(host: string, login: HostShell, change: Change, run: LoadedRun, options: RollbackOptions): UndoContext {
+function undoContext(host: string, login: HostShell, change: Change, run: LoadedRun, options: RollbackOptions, display: Emitter): UndoContext {
   const decl = stepsById(options.runbook).get(change.stepId);
   const step = run.header.steps.find((s) => s.id === change.stepId);
   const vars = hostVars(options.runbook, options.inventory, host, options.extraVars, decl?.scope ?? {});
@@ -69,7 +82,7 @@ function undoContext(host: string, login: HostShell, change: Change, run: Loaded
     host,
     shell: withBecome(login, step, decl, options.inventory, host, vars),
     vars,
-    log: (m) => options.out(`${host}: ${m}`),
+    log: (message) => void display.emit({ type: 'host-log', host, stepId: change.stepId, message }).catch(() => {}),
     // The step's own runbook file, as when the change was made (the top runbook's when the step is gone).
     controller: controllerInfo(options.projectDir, options.runId, decl ?? { runbookDir: options.runbook.dir }),
     signal: options.signal,
@@ -82,6 +95,7 @@ export async function rollbackHost(
   run: LoadedRun,
   options: RollbackOptions,
   pool: ConnectionPool,
+  display: Emitter,
   record: (marker: UndoMarker) => Promise<void>,
 ): Promise<'done' | 'stopped' | 'unreachable'> {
   const decls = stepsById(options.runbook);
@@ -89,11 +103,13 @@ export async function rollbackHost(
   try {
     login = await openLogin(pool, host);
   } catch (e) {
-    options.out(`${host}: UNREACHABLE: ${(e as Error).message}`);
+    await report(display, host, list[0].change, 'unreachable', `UNREACHABLE: ${(e as Error).message}`, Date.now());
     return 'unreachable';
   }
   for (const { change, way } of list) {
     if (options.signal.aborted) return 'stopped';
+    const started = Date.now();
+    const say = (status: StepStatus, summary: string) => report(display, host, change, status, summary, started);
     const marker = (status: UndoMarker['status'], message?: string): UndoMarker => ({
       type: 'undo-result',
       host,
@@ -106,7 +122,7 @@ export async function rollbackHost(
     });
     if (way === 'irreversible') {
       const why = decls.get(change.stepId)!.irreversible!;
-      options.out(`${host}: stopped before ${describeChange(change, host)}: it is a point of no return: ${why}; older changes are left in place`);
+      await say('failed', `stopped before ${describeChange(change, host)}: it is a point of no return: ${why}; older changes are left in place`);
       await record(marker('not-reversible', `a point of no return: ${why}`));
       return 'stopped';
     }
@@ -115,26 +131,26 @@ export async function rollbackHost(
       if (change.unfinished) {
         // It failed or was cut off: nothing says it changed anything, and nothing could undo it if
         // it did. The changes before it are still undone; the user is told what to look at.
-        options.out(`${host}: could not undo ${describeChange(change)}: it failed before it finished and cannot be undone; check by hand what it may have done`);
+        await say('skipped', `could not undo ${describeChange(change)}: it failed before it finished and cannot be undone; check by hand what it may have done`);
         await record(marker('skipped', `${why}; it did not finish`));
         continue;
       }
       if (options.force) {
-        options.out(`${host}: skipped ${describeChange(change)}: not reversible (--force)`);
+        await say('skipped', `skipped ${describeChange(change)}: not reversible (--force)`);
         await record(marker('skipped', why));
         continue;
       }
-      options.out(`${host}: stopped before ${describeChange(change)}: not reversible; older changes are left in place (--force skips it)`);
+      await say('failed', `stopped before ${describeChange(change)}: not reversible; older changes are left in place (--force skips it)`);
       await record(marker('not-reversible', why));
       return 'stopped';
     }
     try {
       if (way === 'task') {
         const task = options.registry.get(change.task)!;
-        const ctx = undoContext(host, login, change, run, options);
+        const ctx = undoContext(host, login, change, run, options, display);
         const drift = task.drift && !options.force ? await task.drift(ctx, change.record) : undefined;
         if (drift) {
-          options.out(`${host}: refused to undo ${describeChange(change)}: ${drift}; older changes are left in place (--force overwrites it)`);
+          await say('failed', `refused to undo ${describeChange(change)}: ${drift}; older changes are left in place (--force overwrites it)`);
           await record(marker('failed', `${drift}; not overwritten (--force to)`));
           return 'stopped';
         }
@@ -142,11 +158,11 @@ export async function rollbackHost(
       } else {
         await options.runUndoSteps(host, decls.get(change.stepId)!.undo!, options.signal);
       }
-      options.out(`${host}: undone ${describeChange(change)}`);
+      await say('changed', `undone ${describeChange(change)}`);
       await record(marker('undone'));
     } catch (e) {
       const message = (e as Error).message;
-      options.out(`${host}: FAILED to undo ${describeChange(change)}: ${message}`);
+      await say('failed', `FAILED to undo ${describeChange(change)}: ${message}`);
       await record(marker('failed', message));
       // Older changes may depend on this one being undone first: stop this host here.
       return 'stopped';

@@ -2,11 +2,14 @@
 // (lockStepRounds). A change is undone by its task's `undo` with the record journaled before the change,
 // or, for tasks without one (command, shell), by the step's `undo:` steps. A change with neither
 // stops that host's rollback before it, unless forced past. The rollback is a run of its own,
-// journaled like a play, and re-running it skips what an earlier rollback already undid.
+// journaled like a play, and re-running it skips what an earlier rollback already undid. What it
+// does is told as engine events (run-start, a host-result per change, host-log, run-end) to the
+// display sinks the caller gives: the human lines (ui/rollback-lines.ts) or --json.
 // Here: the run as a whole (plan, lock, rounds, journal); what to undo is worked out in
 // rollback-plan.ts, each host's undo (and --check) is carried out in rollback-host.ts.
 
-import type { HostRecap } from '../engine/events.js';
+import { Emitter } from '../engine/emitter.js';
+import type { EventSink, HostRecap } from '../engine/events.js';
 import { UserError } from '../errors.js';
 import { inventoryVars } from '../load/inventory-query.js';
 import { lockedHost, lockHosts, type LockedHost, type RunRecords } from '../engine/host-record.js';
@@ -42,6 +45,9 @@ export interface RollbackOptions {
   runUndoSteps: UndoStepsRunner;
   argv: string[];
   signal: AbortSignal;
+  /** Where the rollback's events go (the journal keeps its own records). */
+  sinks: EventSink[];
+  /** Lines about the run as a whole: nothing to undo, a warning. */
   out(line: string): void;
 }
 
@@ -70,8 +76,17 @@ export async function rollbackRun(options: RollbackOptions): Promise<RollbackRes
     options.out(`nothing to undo for run ${options.runId} (${why}); \`runbook runs\` lists the runs, \`runbook rollback <id>\` undoes another`);
     return { undone: 0, failed: 0, blocked: 0 };
   }
+  const runbookName = `${run.header.runbook.name} (rollback of ${options.runId})`;
   if (options.check) {
-    await checkRollback(plan, run, options);
+    const display = new Emitter(options.sinks);
+    const started = Date.now();
+    await display.emit({ type: 'run-start', runId: options.runId, runbook: runbookName, hosts: [...plan.keys()], checkMode: true, time: new Date().toISOString() });
+    try {
+      await checkRollback(plan, run, options, display);
+    } finally {
+      await display.emit({ type: 'run-end', status: 'ok', recap: {}, durationMs: Date.now() - started });
+      await display.close();
+    }
     return { undone: 0, failed: 0, blocked: 0 };
   }
 
@@ -82,7 +97,7 @@ export async function rollbackRun(options: RollbackOptions): Promise<RollbackRes
   try {
     records = await lockHosts(
       await lockableHosts(pool, [...plan.keys()], options),
-      { id, runbook: `${run.header.runbook.name} (rollback of ${options.runId})`, runbookHash: run.header.runbook.hash, projectDir: options.projectDir, takeOverFrom: [options.runId] },
+      { id, runbook: runbookName, runbookHash: run.header.runbook.hash, projectDir: options.projectDir, takeOverFrom: [options.runId] },
       (m) => options.out(`warning: ${m}`),
     );
   } catch (e) {
@@ -103,9 +118,11 @@ export async function rollbackRun(options: RollbackOptions): Promise<RollbackRes
     }),
   );
   const journal = await JournalSink.open(dir);
+  const display = new Emitter(options.sinks);
   const started = Date.now();
   const hosts = [...plan.keys()];
   await journal.append({ type: 'run-start', runId: id, runbook: run.header.runbook.name, hosts, checkMode: false, time: new Date().toISOString() });
+  await display.emit({ type: 'run-start', runId: id, runbook: runbookName, hosts, checkMode: false, time: new Date().toISOString() });
   const undoneSteps = new Map<string, string[]>();
   const result: RollbackResult = { id, undone: 0, failed: 0, blocked: 0 };
   const recap: Record<string, HostRecap> = {};
@@ -113,7 +130,7 @@ export async function rollbackRun(options: RollbackOptions): Promise<RollbackRes
   const rollbackOne = async (host: string, list: PlannedUndo[]): Promise<void> => {
     if (stopped.has(host) || options.signal.aborted) return;
     recap[host] ??= { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, rescued: 0, ignored: 0 };
-    const outcome = await rollbackHost(host, list, run, options, pool, async (marker) => {
+    const outcome = await rollbackHost(host, list, run, options, pool, display, async (marker) => {
       await journal.append(marker);
       const counts = recap[host];
       switch (marker.status) {
@@ -161,8 +178,11 @@ export async function rollbackRun(options: RollbackOptions): Promise<RollbackRes
     await pool.closeAll();
     const bad = result.failed + result.blocked + Object.values(recap).reduce((n, r) => n + r.unreachable, 0) > 0;
     const status = options.signal.aborted ? 'interrupted' : bad ? 'failed' : 'ok';
-    await journal.append({ type: 'run-end', status, recap, durationMs: Date.now() - started });
+    const end = { type: 'run-end', status, recap, durationMs: Date.now() - started } as const;
+    await journal.append(end);
     await journal.close();
+    await display.emit(end);
+    await display.close();
   }
   return result;
 }

@@ -42,6 +42,41 @@ steps:
     copy: { dest: "{{out}}/four", content: "4\\n" }
 `;
 
+test('rollback --json: NDJSON events on stdout, a host-result per change (status, what was done), the run around them; --check too', async () => {
+  const { dir, out } = project({ flaky: FLAKY });
+  writeFileSync(join(dir, 'runbooks', 'flag.txt'), '3\n');
+  const play = await runbook(['play', 'flaky', '-e', `out=${out}`], dir);
+  assert.is(play.code, 0, show(play));
+  const [played] = await runIds(dir);
+  const events = (r: Ran) => r.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; [k: string]: unknown });
+
+  const check = await runbook(['rollback', '--check', '--json'], dir);
+  assert.is(check.code, 0, show(check));
+  const predicted = events(check);
+  const steps = (list: typeof predicted) => list.filter((e) => e.type === 'host-result').map((e) => [e.stepName, e.status]);
+  assert.equal(predicted.map((e) => e.type), ['run-start', ...Array(5).fill('host-result'), 'run-end']);
+  assert.is(predicted[0].checkMode, true);
+  assert.is(predicted[0].runbook, `flaky (rollback of ${played})`);
+  // Newest first; the tolerated failure changed nothing it could undo: skipped, said why.
+  const expected = [['Fourth file', 'changed'], ['Needs the flag', 'changed'], ['A failure that is tolerated', 'skipped'], ['Second file', 'changed'], ['First file', 'changed']];
+  assert.equal(steps(predicted), expected);
+  assert.is(predicted[1].summary, 'would undo "Fourth file" (copy)');
+  assert.match(String(predicted[3].summary), /cannot: it did not finish/);
+  assert.ok(existsSync(join(out, 'four')), '--check changes nothing');
+
+  const undone = await runbook(['rollback', '--json'], dir);
+  assert.is(undone.code, 0, show(undone));
+  const done = events(undone);
+  assert.equal(done.map((e) => e.type), ['run-start', ...Array(5).fill('host-result'), 'run-end']);
+  assert.equal(steps(done), expected);
+  assert.is(done[1].summary, 'undone "Fourth file" (copy)');
+  assert.match(String(done[3].summary), /^could not undo "A failure that is tolerated"/);
+  assert.is(done[6].status, 'ok');
+  assert.not.ok(existsSync(join(out, 'four')));
+  assert.match(undone.stderr, new RegExp(`rollback \\S+ of run ${played}: 4 undone, 0 failed, 0 not reversible`));
+  assert.not.match(undone.stdout, /undone, 0 failed/, 'stdout carries the events only');
+});
+
 test('a failed step: play stops there; once fixed, resume runs only it and the steps after', async () => {
   const { dir, out } = project({ flaky: FLAKY });
   const play = await runbook(['play', 'flaky', '-e', `out=${out}`], dir);

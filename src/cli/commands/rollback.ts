@@ -9,6 +9,7 @@ interface RollbackFlags {
   to?: string;
   check?: boolean;
   force?: boolean;
+  json?: boolean;
   extraVars: string[];
 }
 
@@ -23,6 +24,7 @@ export function register(program: Command): void {
     .option('-C, --check', 'list what would be undone; change nothing')
     .option('--force', 'skip changes that cannot be undone instead of stopping before them')
     .option('-e, --extra-vars <vars>', 'give again the secret vars the journal does not keep (key=value or @file.yaml)', collect, [])
+    .option('--json', "write the rollback's events as NDJSON on stdout (a host-result per change: its status and what was done), the rest on stderr")
     .addHelpText(
       'after',
       `\n${exitCodesHelp([
@@ -37,7 +39,7 @@ export function register(program: Command): void {
 }
 
 async function rollback(id: string | undefined, flags: RollbackFlags): Promise<number> {
-  const [{ openProject }, { parseExtraVars }, { EXIT }, history, { reloadContext }, { acquireLock }, { rollbackRun }, session, { undoStepsRunner }] =
+  const [{ openProject }, { parseExtraVars }, { EXIT }, history, { reloadContext }, { acquireLock }, { rollbackRun }, session, { undoStepsRunner }, { JsonSink }, { RollbackLinesSink }] =
     await Promise.all([
       import('../context.js'),
       import('../../load/extra-vars.js'),
@@ -48,8 +50,12 @@ async function rollback(id: string | undefined, flags: RollbackFlags): Promise<n
       import('../../journal/rollback.js'),
       import('../../journal/session.js'),
       import('../../journal/undo-steps.js'),
+      import('../../ui/json.js'),
+      import('../../ui/rollback-lines.js'),
     ]);
-  const say = (m: string) => void process.stdout.write(`${m}\n`);
+  // With --json, stdout carries the events only.
+  const say = (m: string) => void (flags.json ? process.stderr : process.stdout).write(`${m}\n`);
+  const sink = flags.json ? new JsonSink((text) => void process.stdout.write(text)) : new RollbackLinesSink(say);
   const warn = (m: string) => void process.stderr.write(`warning: ${m}\n`);
   const project = await openProject();
   // A re-run that found everything in sync changed nothing: the run to undo is the one before it.
@@ -74,6 +80,7 @@ async function rollback(id: string | undefined, flags: RollbackFlags): Promise<n
       runUndoSteps: undoStepsRunner({ ...context, projectDir: project.dir, runId: run.header.id, connect }),
       argv: process.argv.slice(2),
       signal: interrupt.signal,
+      sinks: [sink],
       out: say,
     });
     if (interrupt.signal.aborted) {
