@@ -41,6 +41,8 @@ export interface PlayOptions {
   fromStep?: string;
   /** Warnings for the operator (a stale host lock taken over). */
   warn?: (message: string) => void;
+  /** false: the caller holds the hosts' locks and writes their history (rollback running undo: steps). */
+  takeLocks?: boolean;
   /** --confirm: asked before each step that would change something (strategy linear only). */
   confirm?: Confirm;
 }
@@ -112,7 +114,7 @@ export async function runPlay(options: PlayOptions): Promise<PlayResult> {
     // Connected and locked before the run starts: a host another run holds refuses the play
     // before anything is journaled or changed.
     await connectAll(state, pool, limit);
-    if (!state.checkMode) records = await lockHosts(lockable(state), { id: options.runId, runbook: runbook.name, runbookHash: runbook.hash, projectDir: options.projectDir }, options.warn ?? (() => {}));
+    if (!state.checkMode && options.takeLocks !== false) records = await lockHosts(lockable(state), { id: options.runId, runbook: runbook.name, runbookHash: runbook.hash, projectDir: options.projectDir }, options.warn ?? (() => {}));
     await emitter.emit({
       type: 'run-start',
       runId: options.runId,

@@ -40,6 +40,8 @@ export function undoStepsRunner(context: {
       projectDir: context.projectDir,
       runId: context.runId,
       connect: context.connect,
+      // The rollback holds the host's lock and writes its history.
+      takeLocks: false,
     });
     if (result.status !== 'ok') throw new Error(failures.join('; ') || `undo steps ${result.status}`);
   };

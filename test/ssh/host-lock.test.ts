@@ -137,6 +137,29 @@ test('a rollback of a killed run takes over that run\'s lock, undoes it and rele
   assert.equal([last.operator, last.result, last.changed], ['dave', 'ok', ['undo Write the marker']]);
 });
 
+test("a rollback's undo: steps run on the host under the rollback's own lock, which is released after", async () => {
+  const erin = project('erin');
+  writeFileSync(
+    join(erin.dir, 'runbooks', 'made.yaml'),
+    `name: made
+steps:
+  - name: Make it
+    shell: { cmd: "echo made > ${out}/made-erin", creates: "${out}/made-erin" }
+    undo:
+      - name: Remove it
+        file: { path: ${out}/made-erin, state: absent }
+`,
+  );
+  const play = await as('erin', () => runbook(['play', 'made', '-i', erin.inventory], erin.dir));
+  assert.is(play.code, 0, show(play));
+  const back = await as('erin', () => runbook(['rollback'], erin.dir));
+  assert.is(back.code, 0, show(back));
+  assert.not.ok(existsSync(join(out, 'made-erin')), 'the undo: steps ran');
+  assert.not.ok(locked(), 'and the lock is released');
+  const last = JSON.parse(readFileSync(join(hostDir, 'history.jsonl'), 'utf8').trim().split('\n').at(-1)!);
+  assert.equal([last.runbook.replace(/\S+\)$/, 'ID)'), last.result, last.changed], ['made (rollback of ID)', 'ok', ['undo Make it']]);
+});
+
 test('a host directory another user could write into, or a link, is refused before anything runs', async () => {
   const erin = project('erin');
   for (const [what, make] of [
