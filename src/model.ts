@@ -164,6 +164,20 @@ export interface StepDecl {
   listen?: string[];
   /** The blocks the step is in, outermost first; absent: none. */
   blocks?: BlockPlace[];
+  /** The includes around the step that have `undo:` steps (UndoGroup ids), outermost first. */
+  undoGroups?: string[];
+}
+
+/**
+ * An include's `undo:` steps. Rollback runs them on each host where the include changed something,
+ * once every host has undone those changes: what a restored file needs before it counts (a safe
+ * roll of the brokers after their server.properties went back).
+ */
+export interface UndoGroup {
+  id: string;
+  /** The include's `name:`, else the runbook it includes. */
+  name: string;
+  steps: StepDecl[];
 }
 
 export type PlanItem =
@@ -186,6 +200,8 @@ export interface Runbook {
   vars: Record<string, VarDecl>;
   items: PlanItem[];
   handlers: StepDecl[];
+  /** The includes with `undo:` steps, by id (StepDecl.undoGroups). */
+  undoGroups?: Map<string, UndoGroup>;
   /** Directory of the top-level runbook: `templates/` and relative paths resolve from here. */
   dir: string;
   /** The project's template folders, searched before a step's own (project/library.ts). */

@@ -15,7 +15,7 @@ import type { Inventory, StepDecl, Vars } from '../model.js';
 import type { UndoContext } from '../task/types.js';
 import { HostShell } from '../transport/host.js';
 import { ConnectionPool } from '../transport/pool.js';
-import { describeChange, stepsById, type PlannedUndo } from './rollback-plan.js';
+import { describeChange, stepsById, undoStepsOf, type PlannedUndo } from './rollback-plan.js';
 import type { LoadedRun } from './history.js';
 import type { StepSummary, UndoMarker } from './records.js';
 import type { Change } from './state.js';
@@ -46,7 +46,9 @@ export async function checkRollback(plan: Map<string, PlannedUndo[]>, run: Loade
               : ' (NOT REVERSIBLE: no undo for this task and no undo: block)'
             : u.way === 'undo-steps'
               ? ' (by its undo: steps)'
-              : '';
+              : stepsById(options.runbook).get(u.change.stepId)?.undo
+                ? ' (its undo: steps first)'
+                : '';
         let drift: string | undefined;
         const task = options.registry.get(u.change.task);
         if (u.way === 'task' && task?.drift) {
@@ -154,9 +156,13 @@ export async function rollbackHost(
           await record(marker('failed', `${drift}; not overwritten (--force to)`));
           return 'stopped';
         }
+        // The step's undo: steps first: they clear away what grew from the change (a controller's
+        // metadata log in the directory it formatted) before the task puts the change back.
+        const first = decls.get(change.stepId)?.undo;
+        if (first) await options.runUndoSteps(host, first, options.signal);
         await task.undo!(ctx, change.record);
       } else {
-        await options.runUndoSteps(host, decls.get(change.stepId)!.undo!, options.signal);
+        await options.runUndoSteps(host, undoStepsOf(options.runbook, change.stepId)!, options.signal);
       }
       await say('changed', `undone ${describeChange(change)}`);
       await record(marker('undone'));

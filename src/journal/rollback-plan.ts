@@ -1,7 +1,8 @@
 // What a rollback will undo, worked out from the journal alone: per host, the run's changes newest
 // first, each with the way it is undone (its task's undo, the step's undo: steps, none), cut at a
-// checkpoint and at the run's oldest point of no return; then those lists in lock-step rounds, as
-// the play ran. rollback.ts carries the plan out.
+// checkpoint and at the run's oldest point of no return, and an include's undo: steps once its
+// changes are undone; then those lists in lock-step rounds, as the play ran. rollback.ts carries
+// the plan out.
 
 import { handlerId } from '../engine/handlers.js';
 import { UserError } from '../errors.js';
@@ -88,11 +89,53 @@ export function planRollback(
       if (at >= 0) plan.set(host, [...list.slice(0, at), list[at].way === 'irreversible' ? list[at] : { change: barrier, way: 'irreversible' }]);
     }
   }
+  addUndoGroups(plan, run, decls, options, undone);
   return plan;
+}
+
+/**
+ * An include's undo: steps, on each host where it changed something, as one more change just older
+ * than the include's oldest (on any host): in lock-step they run once every host has undone the
+ * include's changes. Only where the host undoes all of them: a rollback cut short before the
+ * include (a checkpoint, a point of no return) leaves the include's state as it is.
+ */
+function addUndoGroups(plan: Map<string, PlannedUndo[]>, run: LoadedRun, decls: Map<string, StepDecl>, options: { hosts?: string[]; runbook: Runbook }, undone: Set<string>): void {
+  for (const group of options.runbook.undoGroups?.values() ?? []) {
+    const members = run.state.changes.filter((c) => decls.get(c.stepId)?.undoGroups?.includes(group.id));
+    if (members.length === 0) continue;
+    const line = Math.min(...members.map((c) => c.line)) - 0.5;
+    const key = `${group.id}/undo`;
+    for (const host of new Set(members.map((c) => c.host))) {
+      if ((options.hosts && !options.hosts.includes(host)) || undone.has(`${host}\0${key}`)) continue;
+      const list = plan.get(host) ?? [];
+      const planned = new Set(list.filter((u) => u.way !== 'irreversible').map((u) => u.change.key));
+      if (!members.every((c) => c.host !== host || planned.has(c.key) || undone.has(`${host}\0${c.key}`))) continue;
+      const change: Change = { key, host, stepId: group.id, stepName: group.name, task: 'include', record: undefined, unfinished: false, line };
+      const at = list.findIndex((u) => u.change.line < line);
+      plan.set(host, at < 0 ? [...list, { change, way: 'undo-steps' }] : [...list.slice(0, at), { change, way: 'undo-steps' }, ...list.slice(at)]);
+    }
+  }
+}
+
+/** The steps that undo a change made by `stepId`: its own undo: block, or its include's (a group). */
+export function undoStepsOf(runbook: Runbook, stepId: string): StepDecl[] | undefined {
+  return stepsById(runbook).get(stepId)?.undo ?? runbook.undoGroups?.get(stepId)?.steps;
+}
+
+/**
+ * How many hosts undo a step at once: the step's throttle (a rolling restart is undone one broker at
+ * a time, as it ran); an include's undo: steps, the smallest throttle among them.
+ */
+export function undoRoundSize(runbook: Runbook, stepId: string): number | undefined {
+  const group = runbook.undoGroups?.get(stepId);
+  if (!group) return stepsById(runbook).get(stepId)?.throttle;
+  const throttles = group.steps.flatMap((s) => (s.throttle ? [s.throttle] : []));
+  return throttles.length ? Math.min(...throttles) : undefined;
 }
 
 /** A change as rollback names it; `host` is the host being rolled back (a barrier may be another's). */
 export function describeChange(change: Change, host = change.host): string {
+  if (change.task === 'include') return `the include "${change.stepName}"`;
   const item = change.item !== undefined ? ` item ${change.item}` : '';
   const where = change.host !== host ? ` on ${change.host}` : '';
   return `"${change.stepName}"${item} (${change.task}${change.unfinished ? ', interrupted while applying' : ''})${where}`;

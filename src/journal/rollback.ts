@@ -19,7 +19,7 @@ import type { ConnectOptions } from '../transport/connect.js';
 import { ConnectionPool } from '../transport/pool.js';
 import { buildHeader } from './header.js';
 import { checkRollback, openLogin, rollbackHost } from './rollback-host.js';
-import { lockStepRounds, planRollback, stepsById, type PlannedUndo, type RollbackTo } from './rollback-plan.js';
+import { lockStepRounds, planRollback, undoRoundSize, type PlannedUndo, type RollbackTo } from './rollback-plan.js';
 import { loadRun, undoneChanges } from './history.js';
 import { JournalSink } from './sink.js';
 import { createRun, newRunId } from './store.js';
@@ -156,13 +156,13 @@ export async function rollbackRun(options: RollbackOptions): Promise<RollbackRes
     if (outcome === 'unreachable') recap[host].unreachable++;
   };
   try {
-    const decls = stepsById(options.runbook);
     for (const round of lockStepRounds(plan)) {
       if (options.signal.aborted) break;
       // A step that ran `throttle: N` hosts at a time (a rolling restart, an upgrade's switch) is
       // undone the same way, newest first: rolled back all at once, it would take every broker down.
+      // An include's undo: steps go as many hosts at a time as their smallest throttle.
       const hosts = [...round];
-      const size = decls.get(hosts[0][1][0].change.stepId)?.throttle ?? hosts.length;
+      const size = undoRoundSize(options.runbook, hosts[0][1][0].change.stepId) ?? hosts.length;
       for (let i = 0; i < hosts.length; i += size) await Promise.all(hosts.slice(i, i + size).map(([host, list]) => rollbackOne(host, list)));
     }
   } finally {

@@ -9,7 +9,7 @@ import { basename, dirname, extname, relative } from 'node:path';
 import { resolveRunbook, templateOverrideDirs, type Library } from '../project/library.js';
 import { isMap, isSeq, type Node } from 'yaml';
 import { UserError } from '../errors.js';
-import type { BlockPlace, PlanItem, Runbook, SourcePos, StepDecl, VarDecl, Vars } from '../model.js';
+import type { BlockPlace, PlanItem, Runbook, SourcePos, StepDecl, UndoGroup, VarDecl, Vars } from '../model.js';
 import type { TaskRegistry } from '../task/registry.js';
 import { throwCollected } from './errors.js';
 import { issueErrors } from './issues.js';
@@ -61,6 +61,8 @@ interface Frame {
   hostsPos?: SourcePos;
   /** The blocks around (StepDecl.blocks). */
   blocks: BlockPlace[];
+  /** The includes around with `undo:` steps (StepDecl.undoGroups). */
+  undoGroups: string[];
 }
 
 /** The frame's `within` with more patterns; `all` and patterns already there add nothing. */
@@ -86,6 +88,7 @@ class Expander {
   private readonly items: PlanItem[] = [];
   private readonly handlers: StepDecl[] = [];
   private readonly errors: UserError[] = [];
+  private readonly undoGroups = new Map<string, UndoGroup>();
   /** Required vars of included runbooks that no include supplies: the play must. */
   private readonly required: Record<string, VarDecl> = Object.create(null);
 
@@ -99,7 +102,7 @@ class Expander {
     const top = await this.parseFile(file);
     const hosts = top.header.hosts ?? 'all';
     const required = Object.keys(top.vars).filter((name) => top.vars[name].required);
-    await this.expand(top, { idPrefix: '', origin: [], stack: [file], scope: {}, scopePositions: {}, when: [], tags: [], required, hosts, hostsPos: top.hostsPos, within: [], withinPos: [], blocks: [] });
+    await this.expand(top, { idPrefix: '', origin: [], stack: [file], scope: {}, scopePositions: {}, when: [], tags: [], required, hosts, hostsPos: top.hostsPos, within: [], withinPos: [], blocks: [], undoGroups: [] });
     throwCollected(this.errors);
     const hash = createHash('sha256');
     for (const f of this.files.values()) hash.update(f.source.hash);
@@ -115,6 +118,7 @@ class Expander {
       vars: { ...this.required, ...top.vars },
       items: this.items,
       handlers: this.handlers,
+      ...(this.undoGroups.size ? { undoGroups: this.undoGroups } : {}),
       dir: this.topDir,
       templateDirs: templateOverrideDirs(this.library),
     };
@@ -195,6 +199,7 @@ class Expander {
       required: frame.required,
       handler: false,
       blocks: frame.blocks,
+      undoGroups: frame.undoGroups,
     };
   }
 
@@ -285,8 +290,9 @@ class Expander {
       if (!required.includes(name)) required.push(name);
     }
     const when = step.when === undefined ? [] : (Array.isArray(step.when) ? step.when : [step.when]).map(String);
-    await this.expand(included, {
-      idPrefix: `${idPrefix}#${index + 1}/`,
+    const id = `${idPrefix}#${index + 1}`;
+    const inner: Frame = {
+      idPrefix: `${id}/`,
       origin: [...frame.origin, prefix],
       stack: [...frame.stack, target],
       scope,
@@ -306,6 +312,29 @@ class Expander {
       ]),
       hostsPos: included.header.hosts ? included.hostsPos : frame.hostsPos,
       blocks: frame.blocks,
+      undoGroups: frame.undoGroups,
+    };
+    const undo = entry('undo')?.value;
+    if (isSeq(undo)) {
+      this.undoGroups.set(id, { id, name: step.name ?? step.include, steps: this.undoSteps(rb, undo.items as Node[], { ...inner, origin: frame.origin, hosts: frame.hosts }, prefix, `${id}/undo`) });
+      inner.undoGroups = [...frame.undoGroups, id];
+    }
+    await this.expand(included, inner);
+  }
+
+  /**
+   * An include's `undo:` steps, written in the including file with the include's vars. Not its
+   * `when`: they run where the include changed something, so its conditions held (and a var
+   * registered during the play is not there at rollback).
+   */
+  private undoSteps(rb: RunbookFile, nodes: Node[], inner: Frame, prefix: string, idPrefix: string): StepDecl[] {
+    const ctx = this.stepContext(rb, { ...inner, when: [], whenPos: undefined, irreversible: undefined }, prefix, idPrefix);
+    const steps: StepDecl[] = [];
+    nodes.forEach((node, i) => {
+      const parsed = parseTaskStep(node, i, ctx);
+      this.errors.push(...parsed.errors);
+      if (parsed.step) steps.push(parsed.step);
     });
+    return steps;
   }
 }

@@ -70,7 +70,9 @@ export const stepKeywordSchemas = {
   args: z
     .record(z.string(), z.unknown())
     .describe("More arguments of the task, below those under its name (Ansible's args:, as in `shell: make` with `args: { chdir: /src }`)"),
-  undo: z.array(z.record(z.string(), z.unknown())).describe('Steps that reverse this one (for tasks without an undo of their own)'),
+  undo: z
+    .array(z.record(z.string(), z.unknown()))
+    .describe("Steps that reverse this one (command, shell); for a task with an undo of its own, steps rollback runs before that undo"),
   irreversible: z
     .string()
     .min(1)
@@ -88,6 +90,10 @@ export const includeStepSchema = z
     tags: stringOrList.optional(),
     hosts: z.string().optional(),
     irreversible: stepKeywordSchemas.irreversible.optional(),
+    undo: z
+      .array(z.record(z.string(), z.unknown()))
+      .optional()
+      .describe("Steps rollback runs on each host where the include changed something, once every host has undone those changes (a roll after restored config files)"),
   })
   .strict();
 

@@ -40,6 +40,8 @@ export interface StepContext {
   handler: boolean;
   /** The blocks around the step (StepDecl.blocks). */
   blocks: BlockPlace[];
+  /** The includes around the step with `undo:` steps (StepDecl.undoGroups). */
+  undoGroups: string[];
 }
 
 export interface MapEntry {
@@ -160,7 +162,9 @@ export function parseTaskStep(node: Node, index: number, ctx: StepContext): { st
   if (Array.isArray(raw.undo)) {
     const undoNode = entries.find((e) => e.key === 'undo')!.value as Node & { items: Node[] };
     undoNode.items.forEach((item, i) => {
-      const parsed = parseTaskStep(item, i, { ...ctx, idPrefix: `${id}/undo`, handler: false });
+      // Not the includes' conditions: the step changed something, so they held (and a var
+      // registered during the play is not there at rollback).
+      const parsed = parseTaskStep(item, i, { ...ctx, idPrefix: `${id}/undo`, handler: false, when: [], whenPos: undefined, undoGroups: [] });
       errors.push(...parsed.errors);
       if (parsed.step) undo.push(parsed.step);
     });
@@ -208,6 +212,7 @@ export function parseTaskStep(node: Node, index: number, ctx: StepContext): { st
     irreversible: (raw.irreversible as string | undefined) ?? ctx.irreversible,
     listen: ctx.handler ? list(raw.listen) : undefined,
     ...(ctx.blocks.length ? { blocks: ctx.blocks } : {}),
+    ...(ctx.undoGroups.length ? { undoGroups: ctx.undoGroups } : {}),
   };
   return { step, errors: [] };
 }

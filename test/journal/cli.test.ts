@@ -374,4 +374,83 @@ steps:
   assert.equal(readFileSync(join(out, 'undone'), 'utf8').trim().split('\n'), applied.reverse());
 });
 
+test("a step's undo: steps run before its task's own undo: they clear away what grew from the change", async () => {
+  const { dir, out } = project({
+    grow: `name: grow
+vars:
+  out: { type: string, required: true }
+steps:
+  - name: The data directory
+    file: { path: "{{out}}/data", state: directory }
+  - name: Format it
+    copy: { dest: "{{out}}/data/meta.properties", content: "id=1\\n" }
+    undo:
+      - name: Remove what the service wrote there
+        shell: { cmd: "find {{out}}/data -mindepth 1 ! -name meta.properties -exec rm -rf {} +" }
+`,
+  });
+  const play = await runbook(['play', 'grow', '-e', `out=${out}`], dir);
+  assert.is(play.code, 0, show(play));
+  // What a service started on the formatted directory writes, after the run.
+  mkdirSync(join(out, 'data', '__cluster_metadata-0'));
+  writeFileSync(join(out, 'data', '__cluster_metadata-0', '00000000000000000000.log'), 'x');
+  const check = await runbook(['rollback', '--check'], dir);
+  assert.match(check.stdout, /would undo "Format it" \(copy\) \(its undo: steps first\)/);
+  const rollback = await runbook(['rollback'], dir);
+  assert.is(rollback.code, 0, show(rollback));
+  assert.not.ok(existsSync(join(out, 'data')), 'the directory the run created is gone: it was empty once the undo: steps ran');
+});
+
+test("an include's undo: steps run where it changed something, once every host has undone its changes, as many at a time as their throttle", async () => {
+  const { dir, out } = project({
+    roll: `name: roll
+vars:
+  out: { type: string, required: true }
+steps:
+  - name: Read the phase
+    shell: { cmd: "echo zookeeper" }
+    changed_when: false
+    register: phase
+  # Its when names a var registered in the play: the undo: steps must not inherit it.
+  - include: configure
+    when: eq phase.stdout "zookeeper"
+    vars: { mode: migrating }
+    undo:
+      - name: Roll the host back
+        throttle: 1
+        shell: { cmd: "mkdir {{out}}/busy && ls {{out}} | grep -c '^conf-' > {{out}}/seen-{{inventory_hostname}}; echo {{inventory_hostname}} {{mode}} >> {{out}}/rolled; sleep 0.2; rmdir {{out}}/busy" }
+  - name: After
+    copy: { dest: "{{out}}/after-{{inventory_hostname}}", content: "a\\n" }
+`,
+    configure: `name: configure
+vars:
+  out: { type: string, required: true }
+  mode: { type: string, default: zookeeper }
+steps:
+  - name: Write the config
+    copy: { dest: "{{out}}/conf-{{inventory_hostname}}", content: "{{mode}}\\n" }
+`,
+  });
+  writeFileSync(join(dir, 'inv.yaml'), `all:\n  hosts:\n${['h1', 'h2', 'h3'].map((h) => `    ${h}:\n      ansible_connection: local\n`).join('')}`);
+  // h3's config is already as the include writes it: the include changes nothing there.
+  writeFileSync(join(out, 'conf-h3'), 'migrating\n');
+  const play = await runbook(['play', 'roll', '-i', 'inv.yaml', '-e', `out=${out}`], dir);
+  assert.is(play.code, 0, show(play));
+
+  const check = await runbook(['rollback', '--check'], dir);
+  assert.is(check.code, 0, show(check));
+  for (const h of ['h1', 'h2']) assert.match(check.stdout, new RegExp(`${h}: would undo the include "configure" \\(by its undo: steps\\)`));
+  assert.not.match(check.stdout, /h3: would undo the include/);
+
+  const rollback = await runbook(['rollback'], dir);
+  assert.is(rollback.code, 0, show(rollback));
+  assert.equal(readFileSync(join(out, 'rolled'), 'utf8').trim().split('\n').sort(), ['h1 migrating', 'h2 migrating'], 'once on each host it changed, with the include\'s vars');
+  for (const h of ['h1', 'h2']) assert.is(readFileSync(join(out, `seen-${h}`), 'utf8').trim(), '1', `${h}: every config the include wrote was gone before it ran (h3's own stays)`);
+  assert.is(readFileSync(join(out, 'conf-h3'), 'utf8'), 'migrating\n');
+
+  const again = await runbook(['rollback'], dir);
+  assert.is(again.code, 0, show(again));
+  assert.match(again.stdout, /nothing to undo/);
+});
+
 test.run();

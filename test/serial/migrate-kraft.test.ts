@@ -4,6 +4,9 @@
 // (`instance: -controller`), and Kafka's VerifiableProducer and VerifiableConsumer running
 // throughout on a replication factor 3, min.insync.replicas=2 topic:
 //   - --check first: would format each controller once, with the cluster's id, and changes nothing;
+//   - the migration stopped short of the finalize (--skip-tags finalize), then rolled back: the
+//     brokers rolled back twice (Kafka's revert), the controllers deprovisioned, ZooKeeper's
+//     /controller a broker's again and /migration gone; nothing lost, never offline;
 //   - the migration killed with -9 in the middle of the broker roll into KRaft, then resumed:
 //     every acknowledged message consumed, never a partition offline, one broker down at a time;
 //     each broker started once per roll (twice), each controller once and once more to finalize;
@@ -24,7 +27,7 @@ import { dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { labDown, labUp, type LabInfo } from '../../src/lab/index.js';
 import { ROOT, show } from '../helpers/exec.js';
-import { assertCalm, BOOTSTRAP, CLI, HOSTS, kafkaTool, onHost, runbook, sampler, startClients, starts, stopAll, stopClients, useLab } from '../helpers/kafka-lab.js';
+import { assertCalm, BOOTSTRAP, CLI, controllerId, HOSTS, kafkaTool, onHost, runbook, sampler, startClients, starts, stopAll, stopClients, useLab } from '../helpers/kafka-lab.js';
 import { waitFor } from '../helpers/wait.js';
 
 const NAME = 'migrate-kraft';
@@ -94,8 +97,54 @@ test('--check: would install, format and start the three controllers with the cl
   }
 });
 
+test('stopped short of the finalize (--skip-tags finalize), then rolled back to ZooKeeper with traffic: nothing lost, never offline, as before', async () => {
+  const configs = Object.fromEntries(await Promise.all(HOSTS.map(async (h) => [h, await onHost(h, `base64 -w0 ${CONFIG}/server.properties`)] as const)));
+  const brokersBefore = await starts('kafka');
+  await startClients('revert');
+  const samples = sampler();
+  let started = Date.now();
+  const play = await runbook('play', 'migrate-to-kraft', '-i', inventory, '--skip-tags', 'finalize');
+  timings['migrate-to-kraft --skip-tags finalize'] = (Date.now() - started) / 1000;
+  assert.is(play.code, 0, show(play));
+  assert.match(play.stdout, /checkpoint: brokers-on-kraft/);
+  for (const h of HOSTS) assert.match(await onHost(h, `cat ${CONFIG}/server.properties`), /^process\.roles=broker$/m, `${h}: on KRaft`);
+  const playRun = (await runbook('runs')).stdout.split('\n').filter((l) => / migrate-to-kraft /.test(l)).pop()?.split(' ')[0];
+  assert.ok(playRun);
+
+  const check = await runbook('rollback', playRun!, '--check');
+  assert.is(check.code, 0, show(check));
+  for (const h of HOSTS) {
+    assert.match(check.stdout, new RegExp(`${h}: would undo the include "Brokers on KRaft" \\(by its undo: steps\\)`));
+    assert.match(check.stdout, new RegExp(`${h}: would undo the include "Brokers into migration mode" \\(by its undo: steps\\)`));
+  }
+  started = Date.now();
+  const rollback = await runbook('rollback', playRun!);
+  timings['rollback to ZooKeeper'] = (Date.now() - started) / 1000;
+  assert.is(rollback.code, 0, show(rollback));
+  const seen = await samples.stop();
+  assertCalm(await stopClients('revert'), seen);
+
+  // Two rolls there and two back, each broker once per roll; the brokers' files byte for byte.
+  const brokersAfter = await starts('kafka');
+  for (const h of HOSTS) {
+    assert.is(brokersAfter[h], brokersBefore[h] + 4, `${h}: started once per roll\n${rollback.stdout}`);
+    assert.is(await onHost(h, `base64 -w0 ${CONFIG}/server.properties`), configs[h], `${h}: server.properties as before`);
+    assert.is(await onHost(h, 'test -e /var/lib/kafka/data/__cluster_metadata-0 && echo there || echo absent'), 'absent', `${h}: no KRaft metadata log left`);
+    // The controllers deprovisioned: stopped, disabled, their config and data gone.
+    assert.is(await onHost(h, 'systemctl is-active kafka-controller || true'), 'inactive');
+    assert.is(await onHost(h, `test -e ${CONTROLLER_DATA} || test -e ${CONFIG}/server-controller.properties && echo there || echo absent`), 'absent');
+  }
+  // A broker is ZooKeeper's controller again, and no migration state is left to trip the next one.
+  assert.ok([1, 2, 3].includes(await controllerId()), 'a broker holds /controller');
+  const migration = await onHost('kafka01', kafkaTool('zookeeper-shell.sh', 'kafka01:2181/gcp-kafka-cluster get /migration 2>&1 || true'));
+  assert.match(migration, /Node does not exist/);
+  const topic = await onHost('kafka01', kafkaTool('kafka-topics.sh', `--bootstrap-server ${BOOTSTRAP} --create --topic after-revert --replication-factor 3`));
+  assert.match(topic, /Created topic after-revert/);
+});
+
 test('the whole trip with traffic, killed with -9 in the broker roll into KRaft and resumed: nothing lost, never offline, ZooKeeper stopped', async () => {
   const brokersBefore = await starts('kafka');
+  const controllersBefore = await starts('kafka-controller');
   await startClients('migrate');
   const samples = sampler();
   const started = Date.now();
@@ -124,7 +173,8 @@ test('the whole trip with traffic, killed with -9 in the broker roll into KRaft 
   // notwithstanding; each controller started, then restarted once out of migration mode.
   const brokersAfter = await starts('kafka');
   for (const h of HOSTS) assert.is(brokersAfter[h], brokersBefore[h] + 2, `${h}: started once per roll (output:\n${output}\n${resumed.stdout})`);
-  assert.equal(Object.values(await starts('kafka-controller')), [2, 2, 2]);
+  const controllersAfter = await starts('kafka-controller');
+  for (const h of HOSTS) assert.is(controllersAfter[h], controllersBefore[h] + 2, `${h}: the controller started, then restarted to finalize`);
   for (const [i, h] of HOSTS.entries()) {
     const broker = await onHost(h, `cat ${CONFIG}/server.properties`);
     assert.match(broker, /^process\.roles=broker$/m);

@@ -310,6 +310,36 @@ test('formatUserError prints file:line:col, the line, a caret and the hint', asy
   );
 });
 
+test("an include's undo: steps: a group its steps (and handlers) name, with the include's vars, without its when; a bad one is an error at its key", async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'runbook-undo-group-'));
+  try {
+    await mkdir(join(dir, 'runbooks'));
+    const write = (name: string, text: string) => writeFile(join(dir, 'runbooks', `${name}.yaml`), text);
+    await write(
+      'top',
+      'hosts: kafka\nsteps:\n  - include: conf\n    name: Conf\n    when: eq phase.stdout "zk"\n    vars: { mode: migrating }\n    undo:\n      - name: Roll\n        throttle: 1\n        echo: { msg: "{{mode}}" }\n  - name: After\n    echo: { msg: done }\n',
+    );
+    await write('conf', 'vars:\n  mode: { type: string, default: zk }\nsteps:\n  - name: Write\n    echo: { msg: "{{mode}}" }\n    notify: again\nhandlers:\n  - name: again\n    echo: { msg: again }\n');
+    const rb = await loadRunbook('top', { library: await openLibrary(dir), registry });
+    const [inside, after] = steps(rb.items);
+    assert.equal([...(rb.undoGroups?.keys() ?? [])], ['top.yaml#1']);
+    const group = rb.undoGroups!.get('top.yaml#1')!;
+    assert.is(group.name, 'Conf');
+    assert.equal(group.steps.map((s) => [s.id, s.throttle, s.when, s.scope.mode]), [['top.yaml#1/undo#1:Roll', 1, undefined, 'migrating']]);
+    assert.equal(inside.undoGroups, ['top.yaml#1']);
+    assert.equal(rb.handlers[0].undoGroups, ['top.yaml#1'], 'a handler the include brings in is part of it');
+    assert.is(after.undoGroups, undefined);
+
+    await write('top', 'hosts: kafka\nsteps:\n  - include: conf\n    undo:\n      - name: Roll\n        echo: { msg: hi }\n        retires: 3\n');
+    const err = (await loadRunbook('top', { library: await openLibrary(dir), registry }).catch((e: unknown) => e)) as UserError;
+    assert.ok(isUserError(err), String(err));
+    assert.equal([err.pos?.line, err.pos?.col], [7, 9]);
+    assert.match(err.message, /retires/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test("an included runbook runs only on the including runbook's hosts and the include's own, at any depth", async () => {
   const dir = await mkdtemp(join(tmpdir(), 'runbook-hosts-'));
   try {
