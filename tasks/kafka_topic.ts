@@ -9,7 +9,7 @@ import {
 
 const args = z.strictObject({
   name: topicName.describe('The topic\'s name.'),
-  partitions: z.coerce.number().int().positive().default(1).describe('Number of partitions (only raised on an existing topic, never lowered).'),
+  partitions: z.coerce.number().int().positive().default(1).describe('Number of partitions; an existing topic with another count is refused (this task never alters a topic).'),
   replication_factor: z.coerce.number().int().positive().default(1).describe('Copies of each partition; at most the number of brokers.'),
   bootstrap_server: bootstrapArg.default('localhost:9092').describe('A broker address host:port, or a list of them.'),
   kafka_home: kafkaHomeArg.describe('The Kafka install (default: $KAFKA_HOME, ~/kafka or /opt/kafka, whichever has bin/kafka-topics.sh).'),
