@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ensureBuilt, runbook, type Ran } from './helpers.js';
+import { ensureBuilt, runbook, type Ran } from '../cli/helpers.js';
 
 let dir: string;
 const show = (r: Ran) => `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
