@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import kafkaTopic from '../../tasks/kafka_topic.js';
+import type { TaskError } from '../../src/errors.js';
 import { caught } from '../helpers/caught.js';
 import { check, cleanup, converge, lifecycle, tempDir, undo } from '../helpers/task-harness.js';
 
@@ -102,7 +103,7 @@ test('an existing topic of another shape is refused, with both shapes and what t
   const home = kafkaHome({ orders: '6 3' });
   const e = await caught(check(kafkaTopic, args(home)));
   assert.is(e.message, 'topic orders exists with 6 partitions and replication factor 3, not 3 and 2');
-  assert.match(String(e.hint), /does not alter topics/);
+  assert.match(String((e as TaskError).hint), /does not alter topics/);
   assert.is(shape(home, 'orders'), '6 3');
 });
 
