@@ -8,7 +8,7 @@
 // resumed (sdk/restart.ts).
 
 import {
-  defineTask, z, TaskError, restartScope, kafkaMove, KAFKA_JAR_TAIL, unitArg, observeTurn, applyTurn, undoMove, moveDrift, readKafkaCluster, bootstrapArg, bootstrapList,
+  defineTask, z, sh, findKafka, TaskError, restartScope, kafkaMove, KAFKA_JAR_TAIL, unitArg, observeTurn, applyTurn, undoMove, moveDrift, readKafkaCluster, bootstrapArg, bootstrapList,
   kafkaHomeArg, installFileArg, notCaughtUp, restartRefusal, restartRisks, label,
   type HostShell, type MovedRecord, type TurnSpec, type TurnObserved, type KafkaCluster,
 } from 'runbook';
@@ -34,7 +34,21 @@ const args = z.strictObject({
 });
 type Args = z.output<typeof args>;
 
-type Observed = TurnObserved;
+/** What apply takes from check: the unit, and the look at the cluster the check took just before. */
+type Observed = TurnObserved & { look?: Look };
+
+/** Partition state as read at a moment (ms since the epoch). */
+interface Look {
+  partitions: Cluster['partitions'];
+  at: number;
+}
+
+/**
+ * How old a look may be for the gate to take it instead of a look of its own: apply runs right
+ * after check, and each look starts Kafka's tools (a JVM: two or three seconds on a busy host).
+ * Under --confirm an answer may take longer: then the gate looks again.
+ */
+const FRESH_LOOK_MS = 5000;
 
 /** What rollback needs to move the broker back: its own args, and the release it came from. */
 interface Undo {
@@ -48,6 +62,21 @@ async function cluster(shell: HostShell, a: Args, withController = false): Promi
   const c = await readKafkaCluster(shell, { bootstrap: bootstrapList(a.bootstrap_server), ...(a.kafka_home ? { kafkaHome: a.kafka_home } : {}), config: a.config, controller: withController });
   if (withController && c.controller === undefined && !c.controllersApart) throw new TaskError('cannot tell which broker is the active controller (no /controller in ZooKeeper, no KRaft quorum leader)');
   return c;
+}
+
+/**
+ * Whether the broker's listeners (server.properties' `listeners`) accept connections on this host:
+ * while they do not, the broker is not back, and nothing needs Kafka's tools to say so. Undefined
+ * when that cannot be told here (no `listeners` line, no `ss`): then the tools tell.
+ */
+async function listening(shell: HostShell, a: Args): Promise<boolean | undefined> {
+  const r = await shell.run(sh`${findKafka(a.kafka_home)}
+ports=$(sed -n 's/^listeners=//p' "$k"/${a.config} 2>/dev/null | tail -n 1 | tr ',' '\\n' | sed -n 's/.*:\\([0-9][0-9]*\\)$/\\1/p')
+if [ -z "$ports" ] || ! command -v ss >/dev/null 2>&1; then echo unknown; exit 0; fi
+for p in $ports; do ss -Hltn "sport = :$p" | grep -q . || { echo closed; exit 0; }; done
+echo open`);
+  const answer = r.stdout.trim();
+  return answer === 'unknown' ? undefined : answer === 'open';
 }
 
 /** Why the broker is not back yet, or undefined once it answers, is in every ISR and nothing is under-replicated. */
@@ -111,11 +140,12 @@ the broker's server.properties, else 1.
     }
     const what = move ? `move broker ${a.broker_id} from ${from} to ${move.release}: stop, switch, start` : `restart ${a.service}`;
     const why = restartRefusal(restartRisks(c.partitions, a.broker_id));
-    return { inSync: false, observed, undo: undo(from), summary: why ? `${what}, but not now: ${why}` : `${what} (no partition at risk)` };
+    const look = { partitions: c.partitions, at: Date.now() };
+    return { inSync: false, observed: { ...observed, look }, undo: undo(from), summary: why ? `${what}, but not now: ${why}` : `${what} (no partition at risk)` };
   },
   async apply(ctx, observed) {
     const a = ctx.args;
-    await applyTurn(ctx, observed!, a.switch_to ?? a.roll, turnSpec(ctx.shell, a), kafkaMove(a));
+    await applyTurn(ctx, observed!, a.switch_to ?? a.roll, turnSpec(ctx.shell, a, observed?.look), kafkaMove(a));
   },
   async undo(ctx, record) {
     const s = record.switched;
@@ -127,8 +157,12 @@ the broker's server.properties, else 1.
   drift: (ctx, record) => (record.switched ? moveDrift(ctx.shell, record.switched, KAFKA_JAR_TAIL) : Promise.resolve(undefined)),
 });
 
-/** One broker's turn: gated on partition health, back once in every ISR with nothing under-replicated. */
-function turnSpec(shell: HostShell, a: Args): TurnSpec {
+/**
+ * One broker's turn: gated on partition health, back once in every ISR with nothing
+ * under-replicated. The gate's first look is `look` (the check's) while it is fresh.
+ */
+function turnSpec(shell: HostShell, a: Args, look?: Look): TurnSpec {
+  let checked = look && Date.now() - look.at < FRESH_LOOK_MS ? look.partitions : undefined;
   return {
     who: `broker ${a.broker_id}`,
     gateTimeout: a.gate_timeout,
@@ -136,11 +170,16 @@ function turnSpec(shell: HostShell, a: Args): TurnSpec {
     pause: a.pause,
     force: a.force,
     async gate() {
-      const risks = restartRisks((await cluster(shell, a)).partitions, a.broker_id);
+      const partitions = checked ?? (await cluster(shell, a)).partitions;
+      checked = undefined;
+      const risks = restartRisks(partitions, a.broker_id);
       // Under min ISR with everything in sync is how the topics are laid out: waiting cannot help.
       return { why: restartRefusal(risks), settled: risks.offline.length === 0 && risks.underReplicated.length === 0 };
     },
     refusalHint: 'fix the topics (replication factor above min.insync.replicas), or restart anyway with force (the partitions named go offline or reject acks=all writes meanwhile)',
-    back: async () => notBack(await cluster(shell, a).catch((): Cluster => ({ partitions: [], alive: [] })), a.broker_id),
+    back: async () =>
+      (await listening(shell, a)) === false
+        ? `broker ${a.broker_id} does not answer yet`
+        : notBack(await cluster(shell, a).catch((): Cluster => ({ partitions: [], alive: [] })), a.broker_id),
   };
 }

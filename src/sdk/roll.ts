@@ -49,7 +49,7 @@ export interface Turn {
   refusalHint: string;
   /** Why the host is not back yet, or undefined once it is. */
   back(): Promise<string | undefined>;
-  /** Seconds between looks at `back`. */
+  /** Seconds between looks at `back` (default 1: a look at a Kafka cluster takes a second or two itself, the JVM of Kafka's tools). */
   pollSeconds?: number;
   /** An upgrade's move, and the release it leaves (recorded with the restart marker). */
   move?: Move & { from: string };
@@ -95,7 +95,7 @@ export async function takeTurn(t: Turn): Promise<void> {
     t.signal,
     async () => ((why = await t.back()) === undefined ? true : undefined),
     () => `${t.who} is not back after ${t.timeout} s: ${why}`,
-    (t.pollSeconds ?? 3) * 1000,
+    (t.pollSeconds ?? 1) * 1000,
   );
   if (t.pause > 0) await sleep(t.pause * 1000, t.signal);
   if (move) await expectMoved(t.shell, move, t.unit.active || t.unit.restartedInRoll);
