@@ -5,7 +5,7 @@
 // stopped as soon as all N arrived, else after `timeout` (or 15 s without a message).
 
 import { randomUUID } from 'node:crypto';
-import { defineTask, z, sh, TaskError, bootstrapArg, bootstrapList, findKafka, kafkaHomeArg, topicName, type HostShell } from 'runbook';
+import { defineTask, z, sh, TaskError, bootstrapArg, bootstrapList, findKafka, kafkaHomeArg, privateTempDir, topicName, type HostShell } from 'runbook';
 
 const args = z.strictObject({
   topic: topicName.describe('The topic to produce to and consume from (it must exist).'),
@@ -77,7 +77,8 @@ nothing that matters); skipped under \`--check\`. \`register\` gets \`token\`, \
     ctx.log(`consuming on ${peer?.host ?? ctx.host}`);
     const r = await consumerShell.run(
       sh`${findKafka(home)}
-d=$(mktemp -d); trap 'rm -rf -- "$d"' EXIT; mkfifo "$d/out"
+${privateTempDir('d')}
+mkfifo "$d/out"
 timeout ${timeout} "$k/bin/kafka-console-consumer.sh" --bootstrap-server ${bootstrapList(ctx.args.consumer_bootstrap_server)} --topic ${topic} --from-beginning --timeout-ms 15000 > "$d/out" 2>/dev/null &
 c=$!
 grep -F -m ${messages} -- ${token} < "$d/out"
