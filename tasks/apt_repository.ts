@@ -7,7 +7,7 @@
 
 import { createHash } from 'node:crypto';
 import {
-  defineTask, z, sh, raw, TaskError, planContent, applyContent, undoContent, PROBE_FUNCTION,
+  defineTask, z, sh, raw, TaskError, planContent, applyContent, undoContent, PROBE_FUNCTION, privateTempDir,
   probeScript, splitSections, parsePathState, priorOf, type CheckResult, type HostShell,
   type ContentPlan, type ContentUndo, type PathState,
 } from 'runbook';
@@ -140,7 +140,8 @@ export async function checkRepository(shell: HostShell, args: RepositoryArgs): P
   const keyring = keyringPath(args.name);
   const fetch =
     args.key_url && args.state === 'present'
-      ? sh`rb_section key; t=$(mktemp); if rb_fetch ${args.key_url} > "$t"; then base64 -w0 < "$t"; echo; else echo "fetch-failed=$?"; fi; rm -f -- "$t"`
+      ? sh`${privateTempDir('rb_k')}
+rb_section key; if rb_fetch ${args.key_url} > "$rb_k/key"; then base64 -w0 < "$rb_k/key"; echo; else echo "fetch-failed=$?"; fi`
       : raw(':');
   const r = await shell.run(sh`${PROBE_FUNCTION}
 ${FETCH}
