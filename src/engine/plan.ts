@@ -14,7 +14,7 @@ import { resolveStepArgs } from '../load/args.js';
 import { evaluateCondition, readTemplateFile, renderTemplateFile, renderValue } from '../template/index.js';
 import type { Inventory, Runbook, StepDecl, Vars } from '../model.js';
 import type { TaskRegistry } from '../task/registry.js';
-import { isSecretName, Redactor } from './redact.js';
+import { Redactor } from './redact.js';
 import { selectSteps, type StepSelection } from './select.js';
 import { selectedByTags, type TagFilter } from './tags.js';
 import { resolveTemplatePath, templateSearchDirs } from './templates.js';
@@ -121,7 +121,7 @@ export async function planPlay(options: PlanOptions): Promise<Plan> {
     for (const host of hosts) {
       const vars = varsFor(host, step.scope);
       checkRequired(runbook, step, host, vars);
-      collectSecrets(runbook, vars, redactor);
+      redactor.addSecretVars(vars, runbook);
       try {
         const hp = planHostStep(step, vars, registry, registered, redactor);
         await renderTemplateFiles(runbook, step, hp, registry, lateVars(vars, registered), renderedTemplates);
@@ -246,10 +246,6 @@ export function collectSecretArgs(step: StepDecl, args: unknown, registry: TaskR
   const secretArgs = registry.get(step.task)?.secretArgs ?? [];
   if (!args || typeof args !== 'object') return;
   for (const name of secretArgs) redactor.add((args as Record<string, unknown>)[name]);
-}
-
-function collectSecrets(runbook: Runbook, vars: Vars, redactor: Redactor): void {
-  for (const [name, value] of Object.entries(vars)) if (runbook.vars[name]?.secret || isSecretName(name)) redactor.add(value);
 }
 
 function withHost(e: unknown, host: string, step: StepDecl): unknown {

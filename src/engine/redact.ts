@@ -4,6 +4,8 @@
 // names say so (Ansible users' conventions: `ansible_password`, `ansible_become_password`,
 // `*pass*`, `*secret*`, `*token*`, `*key*`), and of a task's secretArgs.
 
+import type { Runbook, Vars } from '../model.js';
+
 /** What a secret is replaced with wherever it would show: events, the journal (and its header's -e vars and argv), show. */
 export const MASK = '********';
 
@@ -19,6 +21,11 @@ const MIN_SUBSTRING = 4;
 
 export class Redactor {
   private readonly secrets = new Set<string>();
+
+  /** The values of the vars that are secrets: declared `secret: true` in the runbook, or named so. */
+  addSecretVars(vars: Vars, runbook: Pick<Runbook, 'vars'>): void {
+    for (const [name, value] of Object.entries(vars)) if (runbook.vars[name]?.secret || isSecretName(name)) this.add(value);
+  }
 
   /** A secret value; every string and number inside a list or map counts. */
   add(value: unknown): void {

@@ -12,6 +12,9 @@ import { Emitter } from '../engine/emitter.js';
 import type { EventSink, HostRecap } from '../engine/events.js';
 import { UserError } from '../errors.js';
 import { inventoryVars } from '../load/inventory-query.js';
+import { hostVars } from '../load/vars.js';
+import { Redactor } from '../engine/redact.js';
+import { revealedSecrets } from '../vault/keyring.js';
 import { lockedHost, lockHosts, type LockedHost, type RunRecords } from '../engine/host-record.js';
 import type { Inventory, Runbook, StepDecl, Vars } from '../model.js';
 import type { TaskRegistry } from '../task/registry.js';
@@ -77,8 +80,10 @@ export async function rollbackRun(options: RollbackOptions): Promise<RollbackRes
     return { undone: 0, failed: 0, blocked: 0 };
   }
   const runbookName = `${run.header.runbook.name} (rollback of ${options.runId})`;
+  const redactor = rollbackRedactor(options, [...plan.keys()]);
+  const sinks = options.sinks.map((sink) => redactingSink(sink, redactor));
   if (options.check) {
-    const display = new Emitter(options.sinks);
+    const display = new Emitter(sinks);
     const started = Date.now();
     await display.emit({ type: 'run-start', runId: options.runId, runbook: runbookName, hosts: [...plan.keys()], checkMode: true, time: new Date().toISOString() });
     try {
@@ -118,7 +123,7 @@ export async function rollbackRun(options: RollbackOptions): Promise<RollbackRes
     }),
   );
   const journal = await JournalSink.open(dir);
-  const display = new Emitter(options.sinks);
+  const display = new Emitter(sinks);
   const started = Date.now();
   const hosts = [...plan.keys()];
   await journal.append({ type: 'run-start', runId: id, runbook: run.header.runbook.name, hosts, checkMode: false, time: new Date().toISOString() });
@@ -131,7 +136,7 @@ export async function rollbackRun(options: RollbackOptions): Promise<RollbackRes
     if (stopped.has(host) || options.signal.aborted) return;
     recap[host] ??= { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, rescued: 0, ignored: 0 };
     const outcome = await rollbackHost(host, list, run, options, pool, display, async (marker) => {
-      await journal.append(marker);
+      await journal.append(redactor.value(marker));
       const counts = recap[host];
       switch (marker.status) {
         case 'undone':
@@ -185,6 +190,24 @@ export async function rollbackRun(options: RollbackOptions): Promise<RollbackRes
     await display.close();
   }
   return result;
+}
+
+/**
+ * The secrets a rollback may come across (an undo's output, a failure's message): as a play's,
+ * the values of the hosts' secret vars and whatever a vault revealed.
+ */
+function rollbackRedactor(options: RollbackOptions, hosts: string[]): Redactor {
+  const redactor = new Redactor();
+  for (const value of revealedSecrets()) redactor.add(value);
+  for (const host of hosts) {
+    if (options.inventory.hosts.has(host)) redactor.addSecretVars(hostVars(options.runbook, options.inventory, host, options.extraVars, {}), options.runbook);
+  }
+  return redactor;
+}
+
+/** A display sink that gets every event with the secrets masked. */
+function redactingSink(sink: EventSink, redactor: Redactor): EventSink {
+  return { emit: (e) => sink.emit(redactor.value(e)), ...(sink.close ? { close: () => sink.close!() } : {}) };
 }
 
 /** The reachable hosts of a rollback as it locks them (an unreachable one is reported by its undo). */

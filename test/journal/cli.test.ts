@@ -401,6 +401,39 @@ steps:
   assert.not.ok(existsSync(join(out, 'data')), 'the directory the run created is gone: it was empty once the undo: steps ran');
 });
 
+test('rollback masks secrets in what it shows and journals: an undo that logs and fails with a secret var', async () => {
+  const { dir } = project({ leaky: 'name: leaky\nsteps:\n  - name: Touch the service\n    leaky: {}\n' });
+  writeText(
+    join(dir, 'tasks', 'leaky.ts'),
+    `import { defineTask, z } from 'runbook';
+export default defineTask({
+  name: 'leaky',
+  description: 'a task whose undo says too much',
+  doc: 'test fixture',
+  args: z.object({}),
+  async check() { return { inSync: false, undo: {}, summary: 'touch it' }; },
+  async apply() { return { undo: {} }; },
+  async undo(ctx) {
+    ctx.log('logging in with ' + String(ctx.vars.api_token));
+    throw new Error('denied for ' + String(ctx.vars.api_token));
+  },
+});
+`,
+  );
+  writeFileSync(join(dir, 'inv.yaml'), 'all:\n  hosts:\n    h1:\n      ansible_connection: local\n      api_token: s3cr3t-t0ken-value\n');
+  const play = await runbook(['play', 'leaky', '-i', 'inv.yaml'], dir);
+  assert.is(play.code, 0, show(play));
+  for (const args of [['rollback'], ['rollback', '--json']]) {
+    const r = await runbook(args, dir);
+    assert.is(r.code, 2, show(r));
+    assert.match(r.stdout, /denied for \*{8}/, show(r));
+    assert.not.match(r.stdout + r.stderr, /s3cr3t/);
+  }
+  for (const id of await runIds(dir)) {
+    assert.not.match(JSON.stringify(await journalOf(dir, id)), /s3cr3t/, `run ${id}'s journal`);
+  }
+});
+
 test("an include's undo: steps run where it changed something, once every host has undone its changes, as many at a time as their throttle", async () => {
   const { dir, out } = project({
     roll: `name: roll
