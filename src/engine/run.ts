@@ -43,6 +43,8 @@ export interface PlayOptions {
   warn?: (message: string) => void;
   /** false: the caller holds the hosts' locks and writes their history (rollback running undo: steps). */
   takeLocks?: boolean;
+  /** The caller's connections (rollback's, for undo: steps): used, and left open for it. */
+  pool?: ConnectionPool;
   /** --confirm: asked before each step that would change something (strategy linear only). */
   confirm?: Confirm;
 }
@@ -64,7 +66,7 @@ export async function runPlay(options: PlayOptions): Promise<PlayResult> {
   const started = Date.now();
   const changed = changedSteps();
   const emitter = new Emitter([...options.sinks, changed.sink]);
-  const pool = new ConnectionPool(inventory, options.connect ?? {});
+  const pool = options.pool ?? new ConnectionPool(inventory, options.connect ?? {});
   if (options.confirm) assertConfirmable(runbook);
   const runOver = new AbortController();
   // Quitting at a --confirm prompt stops the run as an interrupt does.
@@ -141,7 +143,7 @@ export async function runPlay(options: PlayOptions): Promise<PlayResult> {
   } finally {
     await records?.finish(hostOutcomes(state, changed.byHost));
     runOver.abort();
-    await pool.closeAll();
+    if (!options.pool) await pool.closeAll();
     await emitter.close();
   }
 }

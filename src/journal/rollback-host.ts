@@ -159,10 +159,10 @@ export async function rollbackHost(
         // The step's undo: steps first: they clear away what grew from the change (a controller's
         // metadata log in the directory it formatted) before the task puts the change back.
         const first = decls.get(change.stepId)?.undo;
-        if (first) await options.runUndoSteps(host, first, options.signal);
+        if (first) await options.runUndoSteps(host, first, options.signal, pool);
         await task.undo!(ctx, change.record);
       } else {
-        await options.runUndoSteps(host, undoStepsOf(options.runbook, change.stepId)!, options.signal);
+        await options.runUndoSteps(host, undoStepsOf(options.runbook, change.stepId)!, options.signal, pool);
       }
       await say('changed', `undone ${describeChange(change)}`);
       await record(marker('undone'));

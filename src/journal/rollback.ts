@@ -27,8 +27,8 @@ import { loadRun, undoneChanges } from './history.js';
 import { JournalSink } from './sink.js';
 import { createRun, newRunId } from './store.js';
 
-/** Runs a step's `undo:` steps on one host (through the engine); throws when one fails. */
-export type UndoStepsRunner = (host: string, steps: StepDecl[], signal: AbortSignal) => Promise<void>;
+/** Runs `undo:` steps on one host (through the engine, on the rollback's connection); throws when one fails. */
+export type UndoStepsRunner = (host: string, steps: StepDecl[], signal: AbortSignal, pool: ConnectionPool) => Promise<void>;
 
 export interface RollbackOptions {
   projectDir: string;

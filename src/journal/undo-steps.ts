@@ -18,7 +18,7 @@ export function undoStepsRunner(context: {
   runId: string;
   connect: Pick<ConnectOptions, 'acceptNewHostKeys'>;
 }): UndoStepsRunner {
-  return async (host, steps, signal) => {
+  return async (host, steps, signal, pool) => {
     const failures: string[] = [];
     const collect = (e: RunEvent) => {
       if (e.type === 'host-result' && (e.status === 'failed' || e.status === 'unreachable') && !e.ignored) {
@@ -40,8 +40,9 @@ export function undoStepsRunner(context: {
       projectDir: context.projectDir,
       runId: context.runId,
       connect: context.connect,
-      // The rollback holds the host's lock and writes its history.
+      // The rollback holds the host's lock, writes its history and keeps its connection.
       takeLocks: false,
+      pool,
     });
     if (result.status !== 'ok') throw new Error(failures.join('; ') || `undo steps ${result.status}`);
   };
