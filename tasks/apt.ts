@@ -276,7 +276,7 @@ export DEBIAN_FRONTEND=noninteractive LC_ALL=C
 ${raw(steps.map((s) => s.text).join('\n'))}`);
 }
 
-export default defineTask({
+export default defineTask<typeof aptArgs, AptObserved, AptUndo>({
   name: 'apt',
   description: 'Install, upgrade or remove Debian packages; update the package cache',
   doc: `Manages Debian packages with apt-get, noninteractively, waiting up to 5 minutes for the dpkg lock.

@@ -200,7 +200,7 @@ export async function undoRepository(shell: HostShell, record: RepositoryUndo): 
   for (const file of record.files) await undoContent(shell, file);
 }
 
-export default defineTask({
+export default defineTask<typeof repositoryArgs, RepositoryObserved, RepositoryUndo>({
   name: 'apt_repository',
   description: 'Add an apt repository as a deb822 .sources file with its own signing key',
   doc: `Writes \`/etc/apt/sources.list.d/<name>.sources\` (deb822: Types, URIs, Suites, Components,

@@ -16,7 +16,7 @@ const args = z
   })
   .strict();
 
-export default defineTask({
+export default defineTask<typeof args, undefined, undefined>({
   name: 'assert',
   description: 'Fail the step unless every condition holds; changes nothing',
   doc: `Checks conditions on each host, in \`--check\` too, and fails naming the first that is false

@@ -156,7 +156,7 @@ const args = z.strictObject({
   path: z.string().min(1).optional().describe('Another file than ~/.ssh/authorized_keys (absolute, or relative to the user\'s home).'),
 });
 
-export default defineTask({
+export default defineTask<typeof args, LinesPlan, LinesUndo>({
   name: 'authorized_key',
   description: "Add or remove SSH public keys in a user's authorized_keys",
   doc: `Adds (\`state: present\`) or removes (\`state: absent\`) public keys in the user's

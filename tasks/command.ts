@@ -21,7 +21,7 @@ const args = z.strictObject({
     { message: 'cmd has an unclosed quote' },
   );
 
-export default defineTask({
+export default defineTask<typeof args, undefined, undefined>({
   name: 'command',
   description: 'Run a program (no shell), guarded by creates/removes/unless; rc, stdout, stderr for register',
   doc: `Runs a program directly, without a shell: no pipes, redirections or \`$VAR\` expansion (use

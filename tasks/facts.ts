@@ -33,7 +33,7 @@ export function ansibleFacts(f: Facts): Record<string, unknown> {
   };
 }
 
-export default defineTask({
+export default defineTask<typeof args, undefined, undefined>({
   name: 'facts',
   description: 'Gather host facts (OS, init system, arch, memory, CPUs, hostname) for register',
   doc: `Reads the host's facts (gathered once per run, in one round trip) so a step can \`register\`

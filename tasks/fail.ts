@@ -9,7 +9,7 @@ const args = z
   })
   .strict();
 
-export default defineTask({
+export default defineTask<typeof args, undefined, undefined>({
   name: 'fail',
   description: 'Fail the step on its hosts with a message (under a `when`, a guard)',
   doc: `Fails on every host it runs on, in \`--check\` too, with \`msg\`; under a \`when\` it guards a

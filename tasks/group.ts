@@ -17,7 +17,13 @@ export function parseGroupGid(line: string): number | null {
   return f.length >= 3 ? Number(f[2]) : null;
 }
 
-export default defineTask({
+/** What undo puts back: the group as it was (null gid: it did not exist). */
+interface GroupUndo {
+  name: string;
+  gid: number | null;
+}
+
+export default defineTask<typeof groupArgs, undefined, GroupUndo>({
   name: 'group',
   description: 'Create, change or remove a local group',
   doc: `Manages a group with groupadd/groupmod/groupdel: \`name\`, \`state\` (\`present\`/\`absent\`),

@@ -27,7 +27,7 @@ async function setHostname(shell: HostShell, name: string, systemd: boolean): Pr
   await shell.run(systemd ? sh`hostnamectl set-hostname ${name}` : sh`printf '%s\\n' ${name} > /etc/hostname && hostname ${name}`);
 }
 
-export default defineTask({
+export default defineTask<typeof hostnameArgs, undefined, HostnameUndo>({
   name: 'hostname',
   description: 'Set the host name (hostnamectl where systemd runs, /etc/hostname otherwise)',
   doc: `Sets the host's name: \`hostnamectl set-hostname <name>\` where systemd is PID 1, otherwise
@@ -53,7 +53,7 @@ address in /etc/hosts with \`hosts_entry\`.
     await setHostname(ctx.shell, ctx.args.name, (await ctx.facts()).init === 'systemd');
     return { data: { hostname: ctx.args.name } };
   },
-  async undo(ctx, record: HostnameUndo) {
+  async undo(ctx, record) {
     const init = (await ctx.shell.run(sh`cat /proc/1/comm`)).stdout.trim();
     await setHostname(ctx.shell, record.name, init === 'systemd');
   },

@@ -34,7 +34,7 @@ async function within(base: string, written: string): Promise<string> {
   return real;
 }
 
-export default defineTask({
+export default defineTask<typeof args, undefined, undefined>({
   name: 'include_vars',
   description: "Set vars of this host from a vars file beside the runbook (YAML or JSON, vaulted or not), chosen as the step runs",
   doc: `Reads a vars file on the controller, relative to the runbook's directory, and sets its vars

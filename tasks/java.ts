@@ -131,7 +131,7 @@ async function checkParts(ctx: TaskContext<Args>): Promise<Parts> {
   return parts;
 }
 
-export default defineTask({
+export default defineTask<typeof args, JavaObserved, JavaUndo>({
   name: 'java',
   description: 'Install Java (Amazon Corretto, a distro OpenJDK or a tarball) and set JAVA_HOME',
   doc: `Installs a JDK and sets \`JAVA_HOME\` (and \`PATH\`) for every login shell in \`/etc/profile.d/java.sh\`.
@@ -159,7 +159,7 @@ export default defineTask({
   java: { distribution: openjdk, version: 17, package: openjdk-17-jre-headless }
 \`\`\``,
   args,
-  async check(ctx): Promise<CheckResult<JavaObserved, JavaUndo>> {
+  async check(ctx) {
     const a = ctx.args;
     const parts = await checkParts(ctx);
     const tarballHome = a.distribution === 'tarball' ? tarballParts(ctx).dest : undefined;

@@ -31,7 +31,7 @@ export function pickConsumer(peers: ReadonlyArray<Peer>, named: string | undefin
   return peers.find((p) => Array.isArray(p.vars.group_names) && p.vars.group_names.some((g) => mine.includes(g))) ?? peers[0];
 }
 
-export default defineTask({
+export default defineTask<typeof args, undefined, undefined>({
   name: 'kafka_smoke',
   description: 'Produce N messages on one host and consume them all from the beginning on another',
   doc: `The cluster smoke test of the manual (console producer on kafka01, console consumer

@@ -4,7 +4,7 @@
 
 import {
   defineTask, z, sh, raw, TaskError, bootstrapArg, bootstrapList, findKafka, kafkaHomeArg, topicName, isrProblems, parseDescribe,
-  type CheckResult, type HostShell, type TopicInfo,
+  type HostShell, type TopicInfo,
 } from 'runbook';
 
 const args = z.strictObject({
@@ -48,7 +48,7 @@ function ensureFullIsr(args: Args, info: TopicInfo): void {
   }
 }
 
-export default defineTask({
+export default defineTask<typeof args, undefined, TopicUndo>({
   name: 'kafka_topic',
   description: 'Create or delete a Kafka topic (idempotent, checked through --describe)',
   doc: `Creates (\`state: present\`) or deletes (\`state: absent\`) topic \`name\` with
@@ -74,7 +74,7 @@ its replicas in sync. Undo deletes a topic the step created, or re-creates (empt
   delay: 3
 \`\`\``,
   args,
-  async check(ctx): Promise<CheckResult<undefined, TopicUndo>> {
+  async check(ctx) {
     const { args } = ctx;
     const info = await topics(ctx.shell, args, raw(':'), args.name);
     const data = registered(info);

@@ -29,7 +29,7 @@ export function classify(rc: number, message: string): Reach {
 
 const REACHED: Reach[] = ['open', 'refused'];
 
-export default defineTask({
+export default defineTask<typeof args, undefined, undefined>({
   name: 'reachable',
   description: 'Check that TCP connections from this host to host:port pairs get through (open or refused), before anything listens',
   doc: `For a preflight before an install: from the step's host, one TCP connection to each of

@@ -3,7 +3,7 @@
 // starts or stops and enables or disables back to it. `restarted`/`reloaded` always act (and
 // report a change), as in Ansible: use them as handlers, which run only when notified.
 
-import { defineTask, z, sh, raw, TaskError, unitArg, type CheckResult } from 'runbook';
+import { defineTask, z, sh, raw, TaskError, unitArg } from 'runbook';
 
 const serviceArgs = z
   .strictObject({
@@ -59,7 +59,7 @@ export function plan(args: { state?: string; enabled?: boolean }, found: UnitSta
 
 const PAST: Record<string, string> = { start: 'started', stop: 'stopped', restart: 'restarted', reload: 'reloaded', enable: 'enabled', disable: 'disabled' };
 
-export default defineTask({
+export default defineTask<typeof serviceArgs, ServiceObserved, ServiceUndo>({
   name: 'service',
   description: 'Start, stop, restart or reload a systemd service; enable or disable it at boot',
   doc: `Controls a systemd service: \`name\`, \`state\` (\`started\`, \`stopped\`, \`restarted\`,
@@ -82,7 +82,7 @@ would-start instead of failing.
 \`\`\``,
   args: serviceArgs,
   aliases: { service: 'name', unit: 'name' },
-  async check(ctx): Promise<CheckResult<ServiceObserved, ServiceUndo>> {
+  async check(ctx) {
     const { args } = ctx;
     const r = await ctx.shell.run(sh`systemctl show -p LoadState,ActiveState,UnitFileState -- ${args.name}`);
     const found = parseShow(r.stdout);

@@ -14,7 +14,7 @@ const args = z
   .refine((a) => !('cacheable' in a), { message: 'cacheable: there is no fact cache here; the vars last for the run' })
   .describe('name: value pairs');
 
-export default defineTask({
+export default defineTask<typeof args, undefined, undefined>({
   name: 'set_fact',
   description: 'Set vars of this host for the steps after this one, from values computed as the play runs',
   doc: `Each \`name: value\` becomes a var of the host for the rest of the run, over the inventory's and

@@ -8,7 +8,7 @@ const args = z.strictObject({
   ...guardArgs,
 });
 
-export default defineTask({
+export default defineTask<typeof args, undefined, undefined>({
   name: 'shell',
   description: 'Run a sh script, guarded by creates/removes/unless; rc, stdout, stderr for register',
   doc: `Runs \`cmd\` as a /bin/sh script (pipes, redirections, \`$VAR\`). The script is yours and runs as

@@ -6,7 +6,7 @@
 // The keys are read through each peer's own connection (ctx.peers()): no ssh-keyscan, so nothing
 // is trusted on first use from the network. Undo takes out exactly the lines the step added.
 
-import { defineTask, z, sh, TaskError, splitLines, homeScript, SECTION_FUNCTION, splitSections, type CheckResult, type HostShell } from 'runbook';
+import { defineTask, z, sh, TaskError, splitLines, homeScript, SECTION_FUNCTION, splitSections, type HostShell } from 'runbook';
 import { applyLines, editKeys, keyId, planLines, probeUserFiles, undoLines, type LinesPlan, type LinesUndo } from './authorized_key.js';
 import { accountName } from './user.js';
 
@@ -86,7 +86,7 @@ ${keysScript(path)}`);
   return parseKeys(splitSections(r.stdout));
 }
 
-export default defineTask({
+export default defineTask<typeof args, ExchangeObserved, ExchangeUndo>({
   name: 'ssh_exchange',
   description: "Authorize every host's SSH key on every host and trust their host keys",
   doc: `The cluster key exchange (manual step 14, done for every pair of hosts). For \`user\`, on each
@@ -113,7 +113,7 @@ Undo takes out the lines the step added and restores the ones it removed.
     path: /home/kafka/.ssh/id_rsa
 \`\`\``,
   args,
-  async check(ctx): Promise<CheckResult<ExchangeObserved, ExchangeUndo>> {
+  async check(ctx) {
     const { user, path } = ctx.args;
     const peers = ctx.peers();
     const [self, ...others] = await Promise.all([

@@ -24,7 +24,7 @@ interface KeygenUndo {
   dirCreated: boolean;
 }
 
-export default defineTask({
+export default defineTask<typeof args, undefined, KeygenUndo>({
   name: 'ssh_keygen',
   description: 'Generate an SSH key pair unless the key already exists',
   doc: `Runs \`ssh-keygen -t <type> [-b <bits>] -f <path>\` (the passphrase on its stdin) when \`path\` does not exist
@@ -73,7 +73,7 @@ cat -- ${`${path}.pub`}`,
     );
     return { data: { public_key: r.stdout.trim() } };
   },
-  async undo(ctx, record: KeygenUndo) {
+  async undo(ctx, record) {
     const dir = posix.dirname(record.path);
     await ctx.shell.run(sh`rm -f -- ${record.path} ${`${record.path}.pub`}
 ${record.dirCreated ? sh`rmdir -- ${dir} 2>/dev/null || true` : raw(':')}`);

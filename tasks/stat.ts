@@ -9,7 +9,7 @@ const args = z
   })
   .strict();
 
-export default defineTask({
+export default defineTask<typeof args, undefined, undefined>({
   name: 'stat',
   description: 'Read what is at a path (exists, type, mode, owner, size) for register',
   doc: `Registers \`stat\` with Ansible's field names: \`exists\`, \`path\`, \`isdir\`, \`isreg\`,

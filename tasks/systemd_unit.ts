@@ -82,7 +82,7 @@ SYSTEMD_LOG_COLOR=0 systemd-analyze verify "$d"/${name} 2>&1 || true`,
   return { found, verifyErrors: tmp ? verifyErrors(verified.stdout, tmp).map((l) => path + l.slice(tmp.length)) : [] };
 }
 
-export default defineTask({
+export default defineTask<typeof unitArgs, UnitObserved, ContentUndo>({
   name: 'systemd_unit',
   description: 'Install a systemd unit file (checked, daemon-reload only on change)',
   doc: `Writes \`/etc/systemd/system/<name>\` from \`content\` or the template \`src\`, and runs
@@ -126,12 +126,12 @@ Undo puts the previous file back (or removes a new one) and reloads systemd.
     const result = planContent(found, { content: Buffer.from(content), attrs: { mode: '0644' } });
     return { ...result, observed: result.observed ? { plan: result.observed } : undefined, data: { path } };
   },
-  async apply(ctx, observed: UnitObserved | undefined) {
+  async apply(ctx, observed) {
     if (observed?.plan) await applyContent(ctx.shell, observed.plan);
     if (observed?.remove) await ctx.shell.run(sh`rm -f -- ${observed.remove}`);
     await ctx.shell.run(sh`systemctl daemon-reload`);
   },
-  async undo(ctx, record: ContentUndo) {
+  async undo(ctx, record) {
     await undoContent(ctx.shell, record);
     await ctx.shell.run(sh`systemctl daemon-reload`);
   },

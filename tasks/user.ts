@@ -3,7 +3,7 @@
 // deletes an account the step created (with the home directory only if the step made it) or
 // puts back the fields it changed.
 
-import { defineTask, z, sh, raw, type CheckResult, type HostShell } from 'runbook';
+import { defineTask, z, sh, raw, type HostShell } from 'runbook';
 
 // shadow-utils' own rule for names (NAME_REGEX), so nothing odd reaches useradd.
 export const accountName = z.string().regex(/^[a-z_][a-z0-9_-]*\$?$/, 'a user or group name: lower-case letters, digits, _ and -').max(32);
@@ -77,7 +77,7 @@ if [ -n "$h" ] && [ -d "$h" ]; then echo '@@home 1'; else echo '@@home 0'; fi`);
   return parseAccount(r.stdout);
 }
 
-export default defineTask({
+export default defineTask<typeof userArgs, UserObserved, UserUndo>({
   name: 'user',
   description: 'Create, change or remove a local user account',
   doc: `Manages an account with useradd/usermod/userdel.
@@ -102,7 +102,7 @@ restores changed fields, and re-creates a removed account with its uid, home, sh
 \`\`\``,
   args: userArgs,
   aliases: { user: 'name' },
-  async check(ctx): Promise<CheckResult<UserObserved, UserUndo>> {
+  async check(ctx) {
     const { args } = ctx;
     const seen = await probe(ctx.shell, args.name, args.home);
     const a = seen.found;

@@ -62,7 +62,7 @@ if ${condition(a)}; then exit 0; else rb_s=$?; if [ "$rb_s" -eq 3 ]; then exit 3
 }
 
 
-export default defineTask({
+export default defineTask<typeof args, undefined, undefined>({
   name: 'wait_for',
   description: 'Wait until a TCP port is open or closed, a file is present or absent, or a file matches a regex',
   doc: `Polls from the host until the condition holds, failing after \`timeout\` seconds (default 300).

@@ -16,7 +16,7 @@ const args = z.strictObject({
   timeout: z.coerce.number().int().positive().default(10).describe('Seconds to wait for the answer.'),
 });
 
-export default defineTask({
+export default defineTask<typeof args, undefined, undefined>({
   name: 'zookeeper_status',
   description: "Report a ZooKeeper server's mode (leader, follower, standalone) via srvr",
   doc: `Sends ZooKeeper's \`srvr\` command to \`host\`:\`port\` (default 127.0.0.1:2181) from the host the

@@ -26,7 +26,7 @@ export const guardArgs = {
 type GuardArgs = { creates?: string; removes?: string; unless?: string; chdir?: string; env?: Record<string, string> };
 
 /** In sync when a guard says the work is done; unknowable in --check when there is no guard. */
-export async function checkGuards(shell: HostShell, a: GuardArgs, what: string): Promise<CheckResult> {
+export async function checkGuards(shell: HostShell, a: GuardArgs, what: string): Promise<CheckResult<undefined, undefined>> {
   if (a.creates === undefined && a.removes === undefined && a.unless === undefined) {
     return { inSync: false, summary: `run ${what}`, unknowableInCheck: 'no creates/removes/unless guard tells whether it would change anything' };
   }
@@ -86,7 +86,7 @@ exit "$rb_rc"`;
 }
 
 /** Runs it; a non-zero exit throws CommandError (failed_when can still accept it: the engine reads its rc/stdout/stderr). */
-export async function runCommand(shell: HostShell, command: string[] | ShellText, a: GuardArgs & { stdin?: string }, signal: AbortSignal): Promise<ApplyResult> {
+export async function runCommand(shell: HostShell, command: string[] | ShellText, a: GuardArgs & { stdin?: string }, signal: AbortSignal): Promise<ApplyResult<undefined>> {
   const r = await shell.run(withCappedOutput(command), { chdir: a.chdir, env: a.env, stdin: a.stdin, check: false, signal });
   // Trailing line ends dropped, as Ansible's command module does (strip_empty_ends), so that
   // `when: eq state.stdout "kraft"` compares the word a script echoed.
