@@ -6,15 +6,13 @@ import { defineTask, z, TaskError } from 'runbook';
 
 const condition = z.boolean({ error: 'expected a template that gives true or false, e.g. "{{eq a 1}}"' });
 
-const args = z
-  .object({
-    that: z
-      .preprocess((v) => (Array.isArray(v) ? v : [v]), z.array(condition).min(1))
-      .describe('The conditions that must all be true: templates such as "{{eq a 1}}" or "{{defined x}}".'),
-    fail_msg: z.string().optional().describe('The message when a condition is false (default: which one).'),
-    success_msg: z.string().default('All assertions passed').describe('The summary when all hold.'),
-  })
-  .strict();
+const args = z.strictObject({
+  that: z
+    .preprocess((v) => (Array.isArray(v) ? v : [v]), z.array(condition).min(1))
+    .describe('The conditions that must all be true: templates such as "{{eq a 1}}" or "{{defined x}}".'),
+  fail_msg: z.string().optional().describe('The message when a condition is false (default: which one).'),
+  success_msg: z.string().default('All assertions passed').describe('The summary when all hold.'),
+});
 
 export default defineTask<typeof args, undefined, undefined>({
   name: 'assert',

@@ -3,11 +3,9 @@
 
 import { defineTask, z, TaskError } from 'runbook';
 
-const args = z
-  .object({
-    msg: z.string().min(1).default('Failed as requested from task').describe('The message the step fails with.'),
-  })
-  .strict();
+const args = z.strictObject({
+  msg: z.string().min(1).default('Failed as requested from task').describe('The message the step fails with.'),
+});
 
 export default defineTask<typeof args, undefined, undefined>({
   name: 'fail',

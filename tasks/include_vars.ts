@@ -11,14 +11,12 @@ import { defineTask, parseVarsFile, possibleFiles, TaskError, z } from 'runbook'
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const path = z.string().min(1);
 
-const args = z
-  .object({
-    file: path.optional().describe("A vars file (YAML or JSON) relative to the runbook's directory."),
-    first_found: z.array(path).min(1).optional().describe('Files to try in order: the first that exists is read (Ansible\'s with_first_found).'),
-    skip: z.boolean().default(false).describe('With first_found: when none of the files exists, set nothing instead of failing.'),
-    name: z.string().regex(VAR_NAME, 'a var name: letters, digits, _').optional().describe("Set one var holding the file's vars as a map, instead of each var."),
-  })
-  .strict()
+const args = z.strictObject({
+  file: path.optional().describe("A vars file (YAML or JSON) relative to the runbook's directory."),
+  first_found: z.array(path).min(1).optional().describe('Files to try in order: the first that exists is read (Ansible\'s with_first_found).'),
+  skip: z.boolean().default(false).describe('With first_found: when none of the files exists, set nothing instead of failing.'),
+  name: z.string().regex(VAR_NAME, 'a var name: letters, digits, _').optional().describe("Set one var holding the file's vars as a map, instead of each var."),
+})
   .refine((a) => (a.file === undefined) !== (a.first_found === undefined), { message: 'give file or first_found (one of them)' })
   .refine((a) => !a.skip || a.first_found !== undefined, { message: 'skip goes with first_found' });
 

@@ -3,11 +3,9 @@
 
 import { defineTask, z, pathArg } from 'runbook';
 
-const args = z
-  .object({
-    path: pathArg.describe('The path to look at.'),
-  })
-  .strict();
+const args = z.strictObject({
+  path: pathArg.describe('The path to look at.'),
+});
 
 export default defineTask<typeof args, undefined, undefined>({
   name: 'stat',

@@ -3,13 +3,11 @@
 
 import { defineTask, z, pathArg, applyLink, checkLink, driftOf, restore, type LinkPlan, type Prior } from 'runbook';
 
-const args = z
-  .object({
-    src: z.string().min(1).describe('What the link points to, written as given (relative targets are relative to the link\'s directory).'),
-    dest: pathArg.describe('The link\'s path.'),
-    force: z.boolean().default(false).describe('Replace a real file or directory at dest (backed up first; undo restores it).'),
-  })
-  .strict();
+const args = z.strictObject({
+  src: z.string().min(1).describe('What the link points to, written as given (relative targets are relative to the link\'s directory).'),
+  dest: pathArg.describe('The link\'s path.'),
+  force: z.boolean().default(false).describe('Replace a real file or directory at dest (backed up first; undo restores it).'),
+});
 
 export default defineTask<typeof args, LinkPlan, Prior>({
   name: 'symlink',

@@ -3,12 +3,10 @@
 
 import { defineTask, z, applyContent, undoContent, driftOf, checkPut, destPath, putArgs, type ContentPlan, type ContentUndo } from 'runbook';
 
-const args = z
-  .object({
-    src: z.string().min(1).describe('A handlebars file on the controller, relative to the runbook\'s directory (templates/x.hbs).'),
-    ...putArgs,
-  })
-  .strict();
+const args = z.strictObject({
+  src: z.string().min(1).describe('A handlebars file on the controller, relative to the runbook\'s directory (templates/x.hbs).'),
+  ...putArgs,
+});
 
 export default defineTask<typeof args, ContentPlan, ContentUndo>({
   name: 'template',

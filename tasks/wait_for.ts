@@ -3,18 +3,16 @@
 
 import { defineTask, raw, sh, sleep, TaskError, z, regexArg, type HostShell } from 'runbook';
 
-const args = z
-  .object({
-    host: z.string().min(1).refine((h) => !h.startsWith('-'), 'a host name or address cannot start with - (nc would read it as an option)').default('127.0.0.1').describe('With port: the address to connect to, from the host itself.'),
-    port: z.number().int().min(1).max(65535).optional().describe('Wait for this TCP port on host (give port or path).'),
-    path: z.string().min(1).optional().describe('Or wait for this file.'),
-    state: z.enum(['started', 'stopped', 'present', 'absent']).default('started').describe('port: started (open) / stopped (closed); path: present / absent. started = present, stopped = absent.'),
-    search_regex: regexArg.optional().describe('With path: wait until the file has a line matching this (Perl-compatible, grep -P) regex.'),
-    timeout: z.number().positive().default(300).describe('Seconds to wait in all before failing.'),
-    delay: z.number().min(0).default(0).describe('Seconds to wait before the first look.'),
-    sleep: z.number().positive().default(1).describe('Seconds between looks.'),
-  })
-  .strict()
+const args = z.strictObject({
+  host: z.string().min(1).refine((h) => !h.startsWith('-'), 'a host name or address cannot start with - (nc would read it as an option)').default('127.0.0.1').describe('With port: the address to connect to, from the host itself.'),
+  port: z.number().int().min(1).max(65535).optional().describe('Wait for this TCP port on host (give port or path).'),
+  path: z.string().min(1).optional().describe('Or wait for this file.'),
+  state: z.enum(['started', 'stopped', 'present', 'absent']).default('started').describe('port: started (open) / stopped (closed); path: present / absent. started = present, stopped = absent.'),
+  search_regex: regexArg.optional().describe('With path: wait until the file has a line matching this (Perl-compatible, grep -P) regex.'),
+  timeout: z.number().positive().default(300).describe('Seconds to wait in all before failing.'),
+  delay: z.number().min(0).default(0).describe('Seconds to wait before the first look.'),
+  sleep: z.number().positive().default(1).describe('Seconds between looks.'),
+})
   .refine((a) => (a.port === undefined) !== (a.path === undefined), { message: 'give port or path' })
   .refine((a) => a.search_regex === undefined || (a.path !== undefined && (a.state === 'started' || a.state === 'present')), {
     message: 'search_regex goes with path and state present',
