@@ -1,8 +1,8 @@
 // Asking every host at once for `runbook status`: each host's probe (one round trip) and newest
 // history record, and the partitions from one broker (kafka-read.ts, started at once beside the
 // probes). Read-only: no lock, no journal. Roles, and the ports and paths the shipped runbooks
-// use, come from the inventory (groups zookeeper and kafka, zookeeper_client_port, kafka_port,
-// service_user, broker_id).
+// use, come from the inventory (groups zookeeper, kafka and controller, zookeeper_client_port,
+// kafka_port, service_user, broker_id).
 
 import type { Inventory } from '../model.js';
 import type { ReachedHost } from '../cli/reach.js';
@@ -27,13 +27,16 @@ export async function gatherStatus(inventory: Inventory, reached: ReachedHost[])
   const time = new Date().toISOString();
   const zookeeper = new Set(groupHosts(inventory, 'zookeeper'));
   const kafka = new Set(groupHosts(inventory, 'kafka'));
+  // Dedicated KRaft controllers run Kafka too (process.roles=controller): probed as its nodes, but
+  // not brokers, so never expected among the registered ones.
+  const kafkaNodes = new Set([...kafka, ...groupHosts(inventory, 'controller')]);
   const asked = new Set(reached.map((h) => h.name));
   const probes = Promise.all(
     reached.map(async (h): Promise<HostFacts> => {
       if (!h.login) return { name: h.name, reachable: false, error: h.error ?? 'not reached' };
       try {
         const shell = rootShell(h);
-        const [probe, run] = await Promise.all([probeHost(shell, rolesOf(h, zookeeper, kafka)), lastRun(h, shell).catch(() => undefined)]);
+        const [probe, run] = await Promise.all([probeHost(shell, rolesOf(h, zookeeper, kafkaNodes)), lastRun(h, shell).catch(() => undefined)]);
         return { name: h.name, reachable: true, ...probe, ...(run ? { last_run: run } : {}) };
       } catch (e) {
         return { name: h.name, reachable: false, error: (e as Error).message };

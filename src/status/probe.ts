@@ -14,7 +14,7 @@ import type { DataDir, KafkaFacts, ZookeeperFacts } from './report.js';
 export interface HostRoles {
   /** The member's client port (the inventory's zookeeper_client_port, else 2181), when it is in the zookeeper group. */
   zookeeper?: { unit: string; clientPort: number; configFallback: string; home: string };
-  /** When it is in the kafka group. */
+  /** When it is in the kafka or controller group (a broker, a KRaft controller, or both). */
   kafka?: { unit: string; brokerId?: number; configFallback: string };
   /** The name the cluster knows the host by (the inventory name, in /etc/hosts on every member). */
   name: string;

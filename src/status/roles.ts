@@ -1,6 +1,6 @@
-// What the inventory says a status host is: its roles (the zookeeper and kafka groups), the ports
-// and paths the shipped runbooks give it (zookeeper_client_port, kafka_port, service_user,
-// broker_id), and the root shell it is read with.
+// What the inventory says a status host is: its roles (the zookeeper, kafka and controller
+// groups), the ports and paths the shipped runbooks give it (zookeeper_client_port, kafka_port,
+// service_user, broker_id), and the root shell it is read with.
 
 import type { Vars } from '../model.js';
 import type { ReachedHost } from '../cli/reach.js';

@@ -1,9 +1,9 @@
 // `runbook status` through the built CLI over a real sshd, on a host that is meant to be a
-// ZooKeeper member and a broker but runs neither, beside a broker that cannot be reached: down
-// (exit 6), each host's facts as found, the run the host recorded last, --json valid against the
-// published schema, --html written, the host's Kafka tools asked where sshd forwards nothing,
-// --watch until Ctrl-C, and the usage errors. A running cluster is checked in
-// test/serial/install-cluster.test.ts.
+// ZooKeeper member and a broker but runs neither, beside a broker that cannot be reached and a
+// KRaft controller that is not installed: down (exit 6), each host's facts as found, the run the
+// host recorded last, --json valid against the published schema, --html written, the host's Kafka
+// tools asked where sshd forwards nothing, --watch until Ctrl-C, and the usage errors. A running
+// cluster is checked in test/serial/install-cluster.test.ts.
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,9 +42,11 @@ test.before(async () => {
   hosts:
     web1: { ansible_host: 127.0.0.1, ansible_port: ${sshd.port}, broker_id: 1 }
     ghost: { ansible_host: 127.0.0.1, ansible_port: ${closed}, broker_id: 2 }
+    ctl1: { ansible_host: 127.0.0.1, ansible_port: ${sshd.port}, broker_id: 3 }
   children:
     zookeeper: { hosts: { web1: {} } }
     kafka: { hosts: { web1: {}, ghost: {} } }
+    controller: { hosts: { ctl1: {} } }
 `,
   );
 });
@@ -60,10 +62,13 @@ test('nothing runs: down (exit 6), the problems first, then a row per host', asy
   const r = await runbook(['status', '-i', inventory], dir);
   assert.is(r.code, 6, show(r));
   const lines = r.stdout.split('\n');
-  assert.match(lines[0], /^DOWN {2}2 host\(s\), \d{4}-/);
+  assert.match(lines[0], /^DOWN {2}3 host\(s\), \d{4}-/);
   assert.ok(lines.includes('DOWN  ZooKeeper has no quorum: 0 of 1 members serve, no leader'), r.stdout);
   assert.match(r.stdout, /\nDEGRADED {2}ghost: not reached: /);
   assert.ok(lines.includes('DEGRADED  web1: kafka is not installed (no such unit)'), r.stdout);
+  // A dedicated KRaft controller (the controller group only) is a Kafka node, never an expected broker.
+  assert.ok(lines.includes('DEGRADED  ctl1: kafka is not installed (no such unit)'), r.stdout);
+  assert.not.match(r.stdout, /broker 3 is not registered/);
   assert.match(r.stdout, /\nweb1 +no unit +no unit, id 1 .* mark ok \d{4}-/);
   assert.match(r.stdout, /\nghost +UNREACHABLE/);
 });
@@ -77,7 +82,7 @@ test('--json: valid against docs/status.schema.json, with what the host has and 
   const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
   assert.ok(validate(report as unknown), JSON.stringify(validate.errors, null, 2));
   assert.is(report.health, 'down');
-  const [web1, ghost] = report.hosts as [HostFacts, HostFacts];
+  const [web1, ghost, ctl1] = report.hosts as [HostFacts, HostFacts, HostFacts];
   assert.is(web1.name, 'web1');
   assert.is(web1.reachable, true);
   assert.is.not(web1.kafka?.unit.active, 'active');
@@ -86,6 +91,8 @@ test('--json: valid against docs/status.schema.json, with what the host has and 
   assert.is(web1.last_run?.runbook, 'mark');
   assert.is(web1.last_run?.result, 'ok');
   assert.is(ghost.reachable, false);
+  assert.is(ctl1.kafka?.broker_id, 3);
+  assert.is(ctl1.kafka?.registered, undefined);
   assert.equal(report.cluster.kafka?.expected, [1, 2]);
   assert.equal(report.cluster.kafka?.registered, []);
   // Asked over web1's SSH connection with Kafka's protocol: nothing listens there.
