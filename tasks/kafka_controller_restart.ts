@@ -8,7 +8,7 @@
 
 import {
   defineTask, z, restartScope, unitArg, observeTurn, applyTurn, undoMove, moveDrift, bootstrapArg, bootstrapList, kafkaHomeArg, installFileArg, kafkaMove,
-  readQuorum, quorumGate, quorumNotBack, KAFKA_JAR_TAIL,
+  readQuorum, quorumGate, quorumNotBack, listenersOpen, KAFKA_JAR_TAIL, FRESH_LOOK_MS,
   type HostShell, type MovedRecord, type TurnSpec, type TurnObserved, type Quorum,
 } from 'runbook';
 
@@ -37,6 +37,9 @@ const args = z.strictObject({
 });
 type Args = z.output<typeof args>;
 
+/** What apply takes from check: the unit, and the look at the quorum the check took just before (ms since the epoch). */
+type Observed = TurnObserved & { look?: { quorum: Quorum; at: number } };
+
 /** What rollback needs to move the controller back: its own args, and the release it came from. */
 interface Undo {
   switched?: Pick<Args, 'node_id' | 'voters' | 'bootstrap_controller' | 'service' | 'config' | 'gate_timeout' | 'timeout'> & MovedRecord;
@@ -46,7 +49,7 @@ const ask = (shell: HostShell, a: Args): Promise<Quorum> => readQuorum(shell, { 
 
 const describeQuorum = (q: Quorum) => (q.leader === undefined ? 'no leader' : `leader ${q.leader}, voters ${q.voters.map((v) => `${v.id} (lag ${v.lag})`).join(', ')}`);
 
-export default defineTask<typeof args, TurnObserved, Undo>({
+export default defineTask<typeof args, Observed, Undo>({
   name: 'kafka_controller_restart',
   description: 'Restart one KRaft controller safely: gate on the quorum, restart, wait until it is a caught-up voter again',
   doc: `One dedicated controller (\`process.roles=controller\`) of a rolling restart, from its own host
@@ -85,7 +88,7 @@ waiting instead of restarting again. With \`switch_to\` (an upgrade) the restart
       move && from
         ? { switched: { node_id: a.node_id, voters: a.voters, bootstrap_controller: a.bootstrap_controller, service: a.service, config: a.config, gate_timeout: a.gate_timeout, timeout: a.timeout, link: move.link, from, to: move.release } }
         : {};
-    const turn = await observeTurn<TurnObserved, Undo>(ctx.shell, a.service, restartScope(ctx, a.switch_to ?? a.roll), move, ctx.checkMode, undo);
+    const turn = await observeTurn<Observed, Undo>(ctx.shell, a.service, restartScope(ctx, a.switch_to ?? a.roll), move, ctx.checkMode, undo);
     if (turn.decided) return turn.decided;
     const { unit, from, observed } = turn;
     const q = await ask(ctx.shell, a);
@@ -98,11 +101,11 @@ waiting instead of restarting again. With \`switch_to\` (an upgrade) the restart
     if (a.leader_step && ctx.checkMode && q.leader !== a.node_id) return { inSync: true, summary: 'a follower: restarted by the step before' };
     const what = move ? `move controller ${a.node_id} from ${from} to ${move.release}: stop, switch, start` : `restart ${a.service}`;
     const why = quorumGate(q, a.node_id, a.voters);
-    return { inSync: false, observed, undo: undo(from), summary: why ? `${what}, but not now: ${why}` : `${what} (${describeQuorum(q)})` };
+    return { inSync: false, observed: { ...observed, look: { quorum: q, at: Date.now() } }, undo: undo(from), summary: why ? `${what}, but not now: ${why}` : `${what} (${describeQuorum(q)})` };
   },
   async apply(ctx, observed) {
     const a = ctx.args;
-    await applyTurn(ctx, observed!, a.switch_to ?? a.roll, turnSpec(ctx.shell, a), kafkaMove(a));
+    await applyTurn(ctx, observed!, a.switch_to ?? a.roll, turnSpec(ctx.shell, a, observed?.look), kafkaMove(a));
   },
   async undo(ctx, record) {
     const s = record.switched;
@@ -114,8 +117,12 @@ waiting instead of restarting again. With \`switch_to\` (an upgrade) the restart
   drift: (ctx, record) => (record.switched ? moveDrift(ctx.shell, record.switched, KAFKA_JAR_TAIL) : Promise.resolve(undefined)),
 });
 
-/** One controller's turn: gated on the rest of the quorum, back once it is a caught-up voter. */
-function turnSpec(shell: HostShell, a: Args): TurnSpec {
+/**
+ * One controller's turn: gated on the rest of the quorum, back once it is a caught-up voter. The
+ * gate's first look is `look` (the check's) while it is fresh.
+ */
+function turnSpec(shell: HostShell, a: Args, look?: Observed['look']): TurnSpec {
+  let checked = look && Date.now() - look.at < FRESH_LOOK_MS ? look.quorum : undefined;
   return {
     who: `controller ${a.node_id}`,
     gateTimeout: a.gate_timeout,
@@ -123,11 +130,12 @@ function turnSpec(shell: HostShell, a: Args): TurnSpec {
     pause: a.pause,
     force: a.force,
     async gate() {
-      const why = quorumGate(await ask(shell, a), a.node_id, a.voters);
+      const why = quorumGate(checked ?? (await ask(shell, a)), a.node_id, a.voters);
+      checked = undefined;
       return { why, settled: false };
     },
     refusalHint: 'start the controllers that are missing, or restart anyway with force (the quorum may lose its majority meanwhile)',
-    back: async () => quorumNotBack(await ask(shell, a), a.node_id),
-    pollSeconds: 2,
+    back: async () =>
+      (await listenersOpen(shell, a.kafka_home, a.config)) === false ? `controller ${a.node_id} does not listen yet` : quorumNotBack(await ask(shell, a), a.node_id),
   };
 }

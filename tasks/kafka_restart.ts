@@ -8,7 +8,7 @@
 // resumed (sdk/restart.ts).
 
 import {
-  defineTask, z, sh, findKafka, TaskError, restartScope, kafkaMove, KAFKA_JAR_TAIL, unitArg, observeTurn, applyTurn, undoMove, moveDrift, readKafkaCluster, bootstrapArg, bootstrapList,
+  defineTask, z, TaskError, listenersOpen, FRESH_LOOK_MS, restartScope, kafkaMove, KAFKA_JAR_TAIL, unitArg, observeTurn, applyTurn, undoMove, moveDrift, readKafkaCluster, bootstrapArg, bootstrapList,
   kafkaHomeArg, installFileArg, notCaughtUp, restartRefusal, restartRisks, label,
   type HostShell, type MovedRecord, type TurnSpec, type TurnObserved, type KafkaCluster,
 } from 'runbook';
@@ -43,13 +43,6 @@ interface Look {
   at: number;
 }
 
-/**
- * How old a look may be for the gate to take it instead of a look of its own: apply runs right
- * after check, and each look starts Kafka's tools (a JVM: two or three seconds on a busy host).
- * Under --confirm an answer may take longer: then the gate looks again.
- */
-const FRESH_LOOK_MS = 5000;
-
 /** What rollback needs to move the broker back: its own args, and the release it came from. */
 interface Undo {
   switched?: Pick<Args, 'broker_id' | 'bootstrap_server' | 'service' | 'gate_timeout' | 'timeout'> & Partial<Pick<Args, 'config'>> & MovedRecord;
@@ -62,21 +55,6 @@ async function cluster(shell: HostShell, a: Args, withController = false): Promi
   const c = await readKafkaCluster(shell, { bootstrap: bootstrapList(a.bootstrap_server), ...(a.kafka_home ? { kafkaHome: a.kafka_home } : {}), config: a.config, controller: withController });
   if (withController && c.controller === undefined && !c.controllersApart) throw new TaskError('cannot tell which broker is the active controller (no /controller in ZooKeeper, no KRaft quorum leader)');
   return c;
-}
-
-/**
- * Whether the broker's listeners (server.properties' `listeners`) accept connections on this host:
- * while they do not, the broker is not back, and nothing needs Kafka's tools to say so. Undefined
- * when that cannot be told here (no `listeners` line, no `ss`): then the tools tell.
- */
-async function listening(shell: HostShell, a: Args): Promise<boolean | undefined> {
-  const r = await shell.run(sh`${findKafka(a.kafka_home)}
-ports=$(sed -n 's/^listeners=//p' "$k"/${a.config} 2>/dev/null | tail -n 1 | tr ',' '\\n' | sed -n 's/.*:\\([0-9][0-9]*\\)$/\\1/p')
-if [ -z "$ports" ] || ! command -v ss >/dev/null 2>&1; then echo unknown; exit 0; fi
-for p in $ports; do ss -Hltn "sport = :$p" | grep -q . || { echo closed; exit 0; }; done
-echo open`);
-  const answer = r.stdout.trim();
-  return answer === 'unknown' ? undefined : answer === 'open';
 }
 
 /** Why the broker is not back yet, or undefined once it answers, is in every ISR and nothing is under-replicated. */
@@ -178,7 +156,7 @@ function turnSpec(shell: HostShell, a: Args, look?: Look): TurnSpec {
     },
     refusalHint: 'fix the topics (replication factor above min.insync.replicas), or restart anyway with force (the partitions named go offline or reject acks=all writes meanwhile)',
     back: async () =>
-      (await listening(shell, a)) === false
+      (await listenersOpen(shell, a.kafka_home, a.config)) === false
         ? `broker ${a.broker_id} does not answer yet`
         : notBack(await cluster(shell, a).catch((): Cluster => ({ partitions: [], alive: [] })), a.broker_id),
   };

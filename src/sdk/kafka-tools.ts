@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { sh, type ShellText } from '../shell/quote.js';
 import { TaskError } from '../errors.js';
+import type { HostShell } from '../transport/host.js';
 import type { Move } from './roll.js';
 
 const hostPort = z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d+$/, 'host:port');
@@ -54,3 +55,26 @@ export function kafkaMove(a: { switch_to?: string; kafka_home?: string; service:
   if (!a.kafka_home) throw new TaskError('switch_to needs kafka_home: the install link the node starts from (/home/kafka/kafka)');
   return { link: a.kafka_home, release: a.switch_to, unit: a.service, jarTail: KAFKA_JAR_TAIL, carry: a.config };
 }
+
+/**
+ * Whether a node's listeners (its config's `listeners`, inside the install) accept connections on
+ * this host: while they do not, a restarting node is not back, and nothing needs Kafka's tools (a
+ * JVM each) to say so. Undefined when that cannot be told here (no `listeners` line, no `ss`):
+ * then the tools tell.
+ */
+export async function listenersOpen(shell: HostShell, kafkaHome: string | undefined, config: string): Promise<boolean | undefined> {
+  const r = await shell.run(sh`${findKafka(kafkaHome)}
+ports=$(sed -n 's/^listeners=//p' "$k"/${config} 2>/dev/null | tail -n 1 | tr ',' '\\n' | sed -n 's/.*:\\([0-9][0-9]*\\)$/\\1/p')
+if [ -z "$ports" ] || ! command -v ss >/dev/null 2>&1; then echo unknown; exit 0; fi
+for p in $ports; do ss -Hltn "sport = :$p" | grep -q . || { echo closed; exit 0; }; done
+echo open`);
+  const answer = r.stdout.trim();
+  return answer === 'unknown' ? undefined : answer === 'open';
+}
+
+/**
+ * How old a look at the cluster may be for a turn's gate to take it instead of a look of its own:
+ * apply runs right after check, and each look starts Kafka's tools (a JVM: two or three seconds on
+ * a busy host). Under --confirm an answer may take longer: then the gate looks again.
+ */
+export const FRESH_LOOK_MS = 5000;
