@@ -5,10 +5,14 @@
 // each node's roles and names no broker the controller (KRaft's Metadata names a random one); with
 // one host's meta.properties gone, --check says it would format that host only; a directory of
 // another cluster is refused before anything is formatted; a config change rolls the nodes one at
-// a time, the quorum leader last. Then a fourth host, broker only: add-broker installs it, formats
-// it with the cluster's id and spreads the partitions onto it; remove-broker moves them off, stops
-// it and unregisters it (KRaft keeps a stopped broker registered, fenced, until then); rollback of
-// the removal starts it again, registered. Needs Linux and root and a build (dist/).
+// a time, the quorum leader last. Then the other layout, on the same lab: the three brokers wiped
+// (stopped, their data gone) and a new cluster installed with three dedicated controllers on
+// kafka04..06 (process.roles=controller) and the brokers on kafka01..03: a new cluster id on all
+// six, the quorum on the controllers only, status showing each node's roles, a second play changing
+// nothing. Then a seventh host, broker only: add-broker installs it, formats it with the cluster's
+// id and spreads the partitions onto it; remove-broker moves them off, stops it and unregisters it
+// (KRaft keeps a stopped broker registered, fenced, until then); rollback of the removal starts it
+// again, registered. Needs Linux and root and a build (dist/).
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -25,31 +29,37 @@ const NAME = 'kraft';
 const DATA = '/var/lib/kafka/data';
 let lab: LabInfo;
 let inventory: string;
-/** The same cluster with kafka04 in the kafka group: a broker only (no controller). */
-let withFourth: string;
+/** The dedicated controllers of the second cluster: controller group only. */
+const CONTROLLERS = ['kafka04', 'kafka05', 'kafka06'];
+/** The second cluster: brokers kafka01..03, controllers kafka04..06. */
+let dedicated: string;
+/** The second cluster with kafka07 in the kafka group: a broker only (no controller). */
+let withSeventh: string;
 const timings: Record<string, number> = {};
 
 const play = (...flags: string[]) => runbook('play', 'install-cluster', '-i', inventory, ...flags);
 /** `host step` of every change (or would-be change) a play's output reports. */
 const changes = (output: string) => [...output.matchAll(/^changed: \[(\S+)\] ([^:]+)/gm)].map((m) => `${m[1]} ${m[2]}`);
 const clusterIdOn = (host: string) => onHost(host, `sed -n 's/^cluster.id=//p' ${DATA}/meta.properties`);
+const rolesOn = (host: string) => onHost(host, "sed -n 's/^process.roles=//p' /home/kafka/kafka/config/server.properties");
 
 test.before(async () => {
   await labDown({ name: NAME });
-  lab = await labUp({ hosts: 4, name: NAME });
+  lab = await labUp({ hosts: 7, name: NAME });
   useLab(NAME, lab);
-  // The lab's inventory, made a KRaft one: the kafka and controller groups on every host.
+  // The lab's inventory, made KRaft ones: no myid (no ZooKeeper), the groups as each layout has them.
   const inv = parse(await readFile(lab.inventory, 'utf8'));
-  const group = { hosts: Object.fromEntries(HOSTS.map((h) => [h, {}])) };
   inv.all.vars = { ...inv.all.vars, kafka_mode: 'kraft', kafka_version: '4.1.1' };
-  for (const h of HOSTS) delete inv.all.hosts[h].myid;
-  inv.all.children = { kafka: group, controller: group };
-  inventory = join(dirname(lab.inventory), 'kraft.yaml');
-  await writeFile(inventory, stringify(inv));
-  delete inv.all.hosts.kafka04.myid;
-  inv.all.children = { kafka: { hosts: { ...group.hosts, kafka04: {} } }, controller: group };
-  withFourth = join(dirname(lab.inventory), 'kraft-four.yaml');
-  await writeFile(withFourth, stringify(inv));
+  for (const h of Object.keys(inv.all.hosts)) delete inv.all.hosts[h].myid;
+  const group = (names: string[]) => ({ hosts: Object.fromEntries(names.map((h) => [h, {}])) });
+  const write = async (file: string, children: object) => {
+    const path = join(dirname(lab.inventory), file);
+    await writeFile(path, stringify({ ...inv, all: { ...inv.all, children } }));
+    return path;
+  };
+  inventory = await write('kraft.yaml', { kafka: group(HOSTS), controller: group(HOSTS) });
+  dedicated = await write('kraft-dedicated.yaml', { kafka: group(HOSTS), controller: group(CONTROLLERS) });
+  withSeventh = await write('kraft-seventh.yaml', { kafka: group([...HOSTS, 'kafka07']), controller: group(CONTROLLERS) });
 });
 
 test.after(async () => {
@@ -95,7 +105,7 @@ test('runbook status: healthy, each node shown with its KRaft roles, and no brok
   assert.is(r.code, 0, show(r));
   const report = JSON.parse(r.stdout) as StatusReport;
   assert.is(report.health, 'healthy', r.stdout);
-  // kafka04 is in the inventory, in no group yet (the add-broker test adds it): nothing to report there.
+  // kafka04.. are in the inventory, in no group of this layout: nothing to report there.
   assert.equal(report.hosts.filter((h) => HOSTS.includes(h.name)).map((h) => [h.name, h.kafka?.process_roles, h.kafka?.registered, h.zookeeper]), HOSTS.map((h) => [h, 'broker,controller', true, undefined]));
   assert.is(report.cluster.kafka?.active_controller, undefined);
 });
@@ -149,47 +159,85 @@ test('a config change rolls the nodes one at a time, the quorum leader last, and
   assert.match(await onHost('kafka01', kafkaTool('kafka-topics.sh', '--bootstrap-server kafka01:9092 --describe --topic after-roll')), /PartitionCount: 4\b/);
 });
 
+test('3 dedicated controllers + 3 brokers from scratch: a new cluster id on all six, the quorum on the controllers only, healthy, a second play changes nothing', async () => {
+  const old = await clusterIdOn('kafka01');
+  // The combined cluster wiped from the brokers' hosts: stopped, its data gone (the release, Java
+  // and the old server.properties stay, as on a host reused for a new cluster).
+  await Promise.all(HOSTS.map((h) => onHost(h, `systemctl disable --now kafka && rm -rf ${DATA}`)));
+  const started = Date.now();
+  const r = await runbook('play', 'install-cluster', '-i', dedicated);
+  timings['KRaft install (3 dedicated controllers + 3 brokers)'] = (Date.now() - started) / 1000;
+  assert.is(r.code, 0, show(r));
+  const formatted = changes(r.stdout).filter((c) => / Format the log directories/.test(c));
+  assert.equal(formatted.map((c) => c.split(' ')[0]).sort(), [...HOSTS, ...CONTROLLERS], r.stdout);
+  assert.match(r.stdout, /^ok: \[kafka01\] Check the KRaft quorum has a leader and every voter caught up/m);
+  assert.match(r.stdout, /^ok: \[kafka01\] Produce on the first broker, consume from the beginning on the second/m);
+
+  const ids = await Promise.all([...HOSTS, ...CONTROLLERS].map(clusterIdOn));
+  assert.equal(new Set(ids).size, 1, ids.join(' '));
+  assert.is.not(ids[0], old);
+  assert.equal(await Promise.all([...HOSTS, ...CONTROLLERS].map(rolesOn)), ['broker', 'broker', 'broker', 'controller', 'controller', 'controller']);
+  const quorum = await onHost('kafka01', kafkaTool('kafka-metadata-quorum.sh', '--bootstrap-server kafka01:9092 describe --status'));
+  assert.match(quorum, new RegExp(`ClusterId:\\s+${ids[0]}`));
+  assert.match(quorum, /LeaderId:\s+[456]\b/);
+  // Kafka 4's listing: CurrentVoters: [{"id": 4, "directoryId": ..., "endpoints": [...]}, ...].
+  const voters = [.../^CurrentVoters:.*$/m.exec(quorum)![0].matchAll(/"id": ?(\d+)/g)].map((m) => Number(m[1])).sort();
+  assert.equal(voters, [4, 5, 6], quorum);
+
+  const status = await runbook('status', '-i', dedicated, '--json');
+  assert.is(status.code, 0, show(status));
+  const report = JSON.parse(status.stdout) as StatusReport;
+  assert.is(report.health, 'healthy', status.stdout);
+  const nodes = report.hosts.filter((h) => h.kafka).map((h) => [h.name, h.kafka?.process_roles, h.kafka?.unit.active, h.kafka?.registered]);
+  assert.equal(nodes, [...HOSTS.map((h) => [h, 'broker', 'active', true]), ...CONTROLLERS.map((h) => [h, 'controller', 'active', undefined])]);
+  assert.equal(report.cluster.kafka?.expected, [1, 2, 3]);
+
+  const again = await runbook('play', 'install-cluster', '-i', dedicated, '--skip-tags', 'smoke');
+  assert.is(again.code, 0, show(again));
+  assert.equal(changes(again.stdout), [], again.stdout);
+});
+
 /** The brokers the cluster has registered, stopped ones (fenced) included: Kafka 4's own listing. */
 async function registered(): Promise<string[]> {
   const out = await onHost('kafka01', kafkaTool('kafka-cluster.sh', 'list-endpoints --bootstrap-server kafka01:9092 --include-fenced-brokers'));
   return [...out.matchAll(/^(\d+)\s.*\s(fenced|unfenced)\s+broker\s*$/gm)].map((m) => `${m[1]} ${m[2]}`);
 }
 
-const onBroker4 = async () => {
+const onBroker7 = async () => {
   const out = await onHost('kafka01', kafkaTool('kafka-topics.sh', '--bootstrap-server kafka01:9092 --describe'));
-  return [...out.matchAll(/Topic: (\S+)\tPartition: (\d+)\t.*Replicas: ([\d,]+)/g)].filter((m) => m[3].split(',').includes('4')).map((m) => `${m[1]}-${m[2]}`);
+  return [...out.matchAll(/Topic: (\S+)\tPartition: (\d+)\t.*Replicas: ([\d,]+)/g)].filter((m) => m[3].split(',').includes('7')).map((m) => `${m[1]}-${m[2]}`);
 };
 
-test('add-broker kafka04 (broker only): formatted with the cluster id, registered, partitions spread onto it', async () => {
+test('add-broker kafka07 (broker only): formatted with the cluster id, registered, partitions spread onto it', async () => {
   await onHost('kafka01', kafkaTool('kafka-topics.sh', '--bootstrap-server kafka01:9092 --create --topic spread --partitions 8 --replication-factor 3'));
   const started = Date.now();
-  const r = await runbook('play', 'add-broker', '-i', withFourth, '-e', 'brokers=kafka04');
+  const r = await runbook('play', 'add-broker', '-i', withSeventh, '-e', 'brokers=kafka07');
   timings['add-broker (KRaft)'] = (Date.now() - started) / 1000;
   assert.is(r.code, 0, show(r));
-  assert.is(await clusterIdOn('kafka04'), await clusterIdOn('kafka01'));
-  assert.match(await onHost('kafka04', 'cat /home/kafka/kafka/config/server.properties'), /^process\.roles=broker$/m);
-  assert.equal(await registered(), ['1 unfenced', '2 unfenced', '3 unfenced', '4 unfenced']);
-  assert.ok((await onBroker4()).some((p) => p.startsWith('spread-')), 'broker 4 holds replicas of spread');
+  assert.is(await clusterIdOn('kafka07'), await clusterIdOn('kafka01'));
+  assert.match(await onHost('kafka07', 'cat /home/kafka/kafka/config/server.properties'), /^process\.roles=broker$/m);
+  assert.equal(await registered(), ['1 unfenced', '2 unfenced', '3 unfenced', '7 unfenced']);
+  assert.ok((await onBroker7()).some((p) => p.startsWith('spread-')), 'broker 7 holds replicas of spread');
 });
 
-test('remove-broker kafka04: nothing left on it, stopped, unregistered; a second play changes nothing; rollback brings it back registered', async () => {
+test('remove-broker kafka07: nothing left on it, stopped, unregistered; a second play changes nothing; rollback brings it back registered', async () => {
   const started = Date.now();
-  const r = await runbook('play', 'remove-broker', '-i', withFourth, '-e', 'brokers=kafka04');
+  const r = await runbook('play', 'remove-broker', '-i', withSeventh, '-e', 'brokers=kafka07');
   timings['remove-broker (KRaft)'] = (Date.now() - started) / 1000;
   assert.is(r.code, 0, show(r));
-  assert.match(r.stdout, /^changed: \[kafka0[123]\] Unregister the removed brokers from the KRaft cluster \(kafka-cluster\.sh unregister\): unregister broker\(s\) 4 \(stopped, still registered\)/m);
-  assert.equal(await onBroker4(), []);
-  assert.is(await onHost('kafka04', 'systemctl is-active kafka; systemctl is-enabled kafka || true'), 'inactive\ndisabled');
+  assert.match(r.stdout, /^changed: \[kafka0[123]\] Unregister the removed brokers from the KRaft cluster \(kafka-cluster\.sh unregister\): unregister broker\(s\) 7 \(stopped, still registered\)/m);
+  assert.equal(await onBroker7(), []);
+  assert.is(await onHost('kafka07', 'systemctl is-active kafka; systemctl is-enabled kafka || true'), 'inactive\ndisabled');
   assert.equal(await registered(), ['1 unfenced', '2 unfenced', '3 unfenced']);
-  const again = await runbook('play', 'remove-broker', '-i', withFourth, '-e', 'brokers=kafka04');
+  const again = await runbook('play', 'remove-broker', '-i', withSeventh, '-e', 'brokers=kafka07');
   assert.is(again.code, 0, show(again));
   assert.equal(changes(again.stdout), [], again.stdout);
 
   const back = await runbook('rollback');
   assert.is(back.code, 0, show(back));
-  assert.is(await onHost('kafka04', 'systemctl is-active kafka'), 'active');
-  assert.ok(await waitFor(async () => (await registered()).includes('4 unfenced'), 120_000), 'broker 4 registered again');
-  assert.ok((await onBroker4()).some((p) => p.startsWith('spread-')), 'broker 4 holds its replicas again');
+  assert.is(await onHost('kafka07', 'systemctl is-active kafka'), 'active');
+  assert.ok(await waitFor(async () => (await registered()).includes('7 unfenced'), 120_000), 'broker 7 registered again');
+  assert.ok((await onBroker7()).some((p) => p.startsWith('spread-')), 'broker 7 holds its replicas again');
 });
 
 test.run();
