@@ -68,6 +68,10 @@ export async function personalize(host: LabHostState, files: HostFiles): Promise
     await run('chroot', [root, 'chown', '-R', `${owner}:${owner}`, `/${home}/.ssh`]);
   }
   await writeFile(join(root, 'etc/apt/apt.conf.d/01runbook-lab-proxy'), `Acquire::http::Proxy "${files.aptProxyUrl}";\n`);
+  // dpkg syncs every file it unpacks; a lab host is thrown away, never power-cut. Java, the
+  // longest step of every lab install, goes on three hosts at once in 13.1-13.6 s instead of
+  // 14.0-14.8 s (bench/RESULTS.md). Docker's Debian images ship the same setting (docker-apt-speedup).
+  await writeFile(join(root, 'etc/dpkg/dpkg.cfg.d/01runbook-lab-unsafe-io'), 'force-unsafe-io\n');
   await rm(join(root, 'etc/apt/sources.list'), { force: true });
   await writeFile(join(root, 'etc/apt/sources.list.d/debian.sources'), debianSources(files.debianMirror));
   return (await readFile(`${hostKey}.pub`, 'utf8')).trim().split(' ').slice(0, 2).join(' ');
