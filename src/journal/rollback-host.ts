@@ -59,7 +59,14 @@ export async function checkRollback(plan: Map<string, PlannedUndo[]>, run: Loade
             drift = `cannot tell whether it changed since the run: ${(e as Error).message}`;
           }
         }
-        const refusal = drift ? ` -- BUT ${drift}: rollback will refuse it${options.force ? ' (--force: it will overwrite it)' : ' unless --force'}` : '';
+        const stepsFirst = u.way === 'task' && stepsById(options.runbook).get(u.change.stepId)?.undo !== undefined;
+        const refusal = !drift
+          ? ''
+          : options.force
+            ? ` -- BUT ${drift}: rollback will overwrite it (--force)`
+            : stepsFirst
+              ? ` -- BUT ${drift}: its undo: steps run first; rollback refuses it if they leave it so, unless --force`
+              : ` -- BUT ${drift}: rollback will refuse it unless --force`;
         const refused = !options.force && (drift !== undefined || (u.way === 'not-reversible' && !u.change.unfinished));
         const status = u.way === 'not-reversible' && (u.change.unfinished || options.force) ? 'skipped' : refused ? 'failed' : 'changed';
         await report(display, host, u.change, status, `would undo ${describeChange(u.change)}${how}${refusal}`, started);
@@ -150,16 +157,23 @@ export async function rollbackHost(
       if (way === 'task') {
         const task = options.registry.get(change.task)!;
         const ctx = undoContext(host, login, change, run, options, display);
-        const drift = task.drift && !options.force ? await task.drift(ctx, change.record) : undefined;
+        const driftNow = async () => (task.drift && !options.force ? await task.drift(ctx, change.record) : undefined);
+        let drift = await driftNow();
+        // The step's undo: steps first: they clear away what grew from the change (a controller's
+        // metadata log in the directory it formatted) before the task puts the change back. What
+        // they are for may be what the drift check found (files added to a directory the step
+        // made): so a change found altered is refused only if it still is once they ran.
+        const first = decls.get(change.stepId)?.undo;
+        if (first) {
+          await options.runUndoSteps(host, first, options.signal, pool);
+          if (drift) drift = await driftNow();
+        }
         if (drift) {
-          await say('failed', `refused to undo ${describeChange(change)}: ${drift}; older changes are left in place (--force overwrites it)`);
-          await record(marker('failed', `${drift}; not overwritten (--force to)`));
+          const after = first ? ', still after its undo: steps ran' : '';
+          await say('failed', `refused to undo ${describeChange(change)}: ${drift}${after}; older changes are left in place (--force overwrites it)`);
+          await record(marker('failed', `${drift}${after}; not overwritten (--force to)`));
           return 'stopped';
         }
-        // The step's undo: steps first: they clear away what grew from the change (a controller's
-        // metadata log in the directory it formatted) before the task puts the change back.
-        const first = decls.get(change.stepId)?.undo;
-        if (first) await options.runUndoSteps(host, first, options.signal, pool);
         await task.undo!(ctx, change.record);
       } else {
         await options.runUndoSteps(host, undoStepsOf(options.runbook, change.stepId)!, options.signal, pool);

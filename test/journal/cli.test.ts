@@ -401,6 +401,44 @@ steps:
   assert.not.ok(existsSync(join(out, 'data')), 'the directory the run created is gone: it was empty once the undo: steps ran');
 });
 
+test("a step's undo: steps run before its drift is held against it: files grown in the directory it made are cleared, then it is removed; what they leave is refused", async () => {
+  const { dir, out } = project({
+    made: `name: made
+vars:
+  out: { type: string, required: true }
+steps:
+  - name: The data directory
+    file: { path: "{{out}}/data", state: directory }
+    undo:
+      - name: Remove what the service wrote there
+        shell: { cmd: "find {{out}}/data -mindepth 1 -maxdepth 1 -name '__*' -exec rm -rf {} +" }
+`,
+  });
+  const grow = () => {
+    mkdirSync(join(out, 'data', '__cluster_metadata-0'));
+    writeFileSync(join(out, 'data', '__cluster_metadata-0', '00000000000000000000.log'), 'x');
+  };
+  let play = await runbook(['play', 'made', '-e', `out=${out}`], dir);
+  assert.is(play.code, 0, show(play));
+  grow();
+  const check = await runbook(['rollback', '--check'], dir);
+  assert.match(check.stdout, /would undo "The data directory" \(file\) \(its undo: steps first\) -- BUT .*__cluster_metadata-0\/0+\.log was added under .*data since the run: its undo: steps run first; rollback refuses it if they leave it so, unless --force/, check.stdout);
+  const rollback = await runbook(['rollback'], dir);
+  assert.is(rollback.code, 0, show(rollback));
+  assert.not.ok(existsSync(join(out, 'data')), 'the directory is gone: its undo: steps emptied it first');
+
+  // A file the undo: steps leave (someone's own) is still refused, and kept.
+  play = await runbook(['play', 'made', '-e', `out=${out}`], dir);
+  assert.is(play.code, 0, show(play));
+  grow();
+  writeFileSync(join(out, 'data', 'precious.db'), 'mine');
+  const refused = await runbook(['rollback'], dir);
+  assert.is(refused.code, 2, show(refused));
+  assert.match(refused.stdout, /refused to undo "The data directory" \(file\): .*precious\.db was added under .*data since the run, still after its undo: steps ran/);
+  assert.is(readFileSync(join(out, 'data', 'precious.db'), 'utf8'), 'mine');
+  assert.not.ok(existsSync(join(out, 'data', '__cluster_metadata-0')));
+});
+
 test('rollback masks secrets in what it shows and journals: an undo that logs and fails with a secret var', async () => {
   const { dir } = project({ leaky: 'name: leaky\nsteps:\n  - name: Touch the service\n    leaky: {}\n' });
   writeText(
