@@ -67,7 +67,8 @@ export async function checkRollback(plan: Map<string, PlannedUndo[]>, run: Loade
             : stepsFirst
               ? ` -- BUT ${drift}: its undo: steps run first; rollback refuses it if they leave it so, unless --force`
               : ` -- BUT ${drift}: rollback will refuse it unless --force`;
-        const refused = !options.force && (drift !== undefined || (u.way === 'not-reversible' && !u.change.unfinished));
+        // A drift the step's undo: steps may clear is not counted a refusal: clearing it is what they are for.
+        const refused = !options.force && ((drift !== undefined && !stepsFirst) || (u.way === 'not-reversible' && !u.change.unfinished));
         const status = u.way === 'not-reversible' && (u.change.unfinished || options.force) ? 'skipped' : refused ? 'failed' : 'changed';
         await report(display, host, u.change, status, `would undo ${describeChange(u.change)}${how}${refusal}`, started);
       }

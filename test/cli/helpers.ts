@@ -25,7 +25,8 @@ export function runbook(args: string[], cwd: string): Promise<Ran> {
   return exec(process.execPath, [main, ...args], cwd);
 }
 
-function exec(cmd: string, args: string[], cwd: string): Promise<Ran> {
+/** A command with the CLI's environment (no colour, no NODE_OPTIONS). */
+export function exec(cmd: string, args: string[], cwd: string): Promise<Ran> {
   return new Promise((resolve, reject) => {
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
     delete env['NODE_OPTIONS'];

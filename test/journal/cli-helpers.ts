@@ -10,7 +10,7 @@ import { readJournal } from '../../src/journal/reader.js';
 import { listRunIds } from '../../src/journal/store.js';
 import { root } from '../cli/helpers.js';
 
-export { ensureBuilt, runbook, type Ran } from '../cli/helpers.js';
+export { ensureBuilt, exec, root, runbook, type Ran } from '../cli/helpers.js';
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureBuilt, journalOf, makeProject, removeDir, runbook, runIds, treeListing, writeText, type Ran } from './cli-helpers.js';
+import { ensureBuilt, exec, journalOf, makeProject, removeDir, root, runbook, runIds, treeListing, writeText, type Ran } from './cli-helpers.js';
 
 const projects: string[] = [];
 const show = (r: Ran) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
@@ -437,6 +437,31 @@ steps:
   assert.match(refused.stdout, /refused to undo "The data directory" \(file\): .*precious\.db was added under .*data since the run, still after its undo: steps ran/);
   assert.is(readFileSync(join(out, 'data', 'precious.db'), 'utf8'), 'mine');
   assert.not.ok(existsSync(join(out, 'data', '__cluster_metadata-0')));
+});
+
+test('on a terminal, rollback draws a live tree: a branch per host, its changes listed under it, then the count', async () => {
+  const { dir, out } = project({
+    two: `name: two
+vars:
+  out: { type: string, required: true }
+steps:
+  - name: First file
+    copy: { dest: "{{out}}/one", content: "1\\n" }
+  - name: Second file
+    copy: { dest: "{{out}}/two", content: "2\\n" }
+`,
+  });
+  const play = await runbook(['play', 'two', '-e', `out=${out}`], dir);
+  assert.is(play.code, 0, show(play));
+  // util-linux's script gives the CLI a terminal (80 columns: a PTY starts with none).
+  const main = join(root, 'dist/cli/main.js');
+  const r = await exec('script', ['-qec', `stty cols 80 rows 24; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(main)} rollback`, '/dev/null'], dir);
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  // The last frame of the tree: what stays on screen.
+  const screen = r.stdout.slice(r.stdout.lastIndexOf('\x1b[G')).replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
+  assert.match(screen, /✔ localhost: 2 undone\n +› undone "Second file" \(copy\)\n +› undone "First file" \(copy\)\n/, screen);
+  assert.match(screen, /rollback \S+ of run \S+: 2 undone, 0 failed, 0 not reversible/);
+  assert.not.ok(existsSync(join(out, 'one')) || existsSync(join(out, 'two')));
 });
 
 test('rollback masks secrets in what it shows and journals: an undo that logs and fails with a secret var', async () => {

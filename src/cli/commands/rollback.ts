@@ -39,7 +39,7 @@ export function register(program: Command): void {
 }
 
 async function rollback(id: string | undefined, flags: RollbackFlags): Promise<number> {
-  const [{ openProject }, { parseExtraVars }, { EXIT }, history, { reloadContext }, { acquireLock }, { rollbackRun }, session, { undoStepsRunner }, { JsonSink }, { RollbackLinesSink }] =
+  const [{ openProject }, { parseExtraVars }, { EXIT }, history, { reloadContext }, { acquireLock }, { rollbackRun }, session, { undoStepsRunner }, { JsonSink }, { RollbackLinesSink }, { RollbackTreeSink }] =
     await Promise.all([
       import('../context.js'),
       import('../../load/extra-vars.js'),
@@ -52,10 +52,12 @@ async function rollback(id: string | undefined, flags: RollbackFlags): Promise<n
       import('../../journal/undo-steps.js'),
       import('../../ui/json.js'),
       import('../../ui/rollback-lines.js'),
+      import('../../ui/rollback-tree.js'),
     ]);
   // With --json, stdout carries the events only.
   const say = (m: string) => void (flags.json ? process.stderr : process.stdout).write(`${m}\n`);
-  const sink = flags.json ? new JsonSink((text) => void process.stdout.write(text)) : new RollbackLinesSink(say);
+  // A live tree, a host per branch, on a terminal; a line per change otherwise.
+  const sink = flags.json ? new JsonSink((text) => void process.stdout.write(text)) : process.stdout.isTTY ? new RollbackTreeSink() : new RollbackLinesSink(say);
   const warn = (m: string) => void process.stderr.write(`warning: ${m}\n`);
   const project = await openProject();
   // A re-run that found everything in sync changed nothing: the run to undo is the one before it.
