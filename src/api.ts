@@ -3,19 +3,22 @@
 
 export { z } from 'zod';
 export { defineTask } from './task/types.js';
+/** A task's check as the engine runs it (its probe, then its decision): for a task built of others (java). */
+export { runCheck } from './task/check.js';
 export type {
   ApplyResult,
   CheckResult,
   ControllerInfo,
   Facts,
   FileDiff,
+  ProbeContext,
   TaskContext,
   TaskDefinition,
   UndoContext,
 } from './task/types.js';
 export { quote, argv, sh, raw, ShellText } from './shell/quote.js';
 export { privateTempDir } from './shell/temp-dir.js';
-export { HostShell, CommandError } from './transport/host.js';
+export { HostShell, CommandError, parseStat, statScript } from './transport/host.js';
 export { tempBeside, placeTemp, expectSize } from './transport/atomic-replace.js';
 export type { FileStat, RunOptions, RunResult, WriteOptions, Become } from './transport/host.js';
 export { TaskError, UserError, UnreachableError } from './errors.js';

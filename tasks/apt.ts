@@ -118,10 +118,10 @@ function bare(spec: string): string {
 }
 
 /**
- * One sh script: cache age, then for each wanted package whether it needs work (set into "$@",
- * so the simulation sees only those), then the simulations.
+ * The probe, one sh script: cache age, then for each wanted package whether it needs work (set
+ * into "$@", so the simulation sees only those), then the simulations.
  */
-function checkScript(args: AptArgs): ShellText {
+export function aptProbe(args: AptArgs): ShellText {
   const specs = names(args);
   const needs =
     args.state === 'absent'
@@ -176,9 +176,8 @@ function aptError(section: Section, what: string): TaskError {
   });
 }
 
-export async function checkApt(shell: HostShell, args: AptArgs): Promise<CheckResult<AptObserved, AptUndo>> {
-  const r = await shell.run(checkScript(args));
-  const { cache, wanted, sections } = parseCheckOutput(r.stdout);
+export function checkApt(args: AptArgs, probed: string): CheckResult<AptObserved, AptUndo> {
+  const { cache, wanted, sections } = parseCheckOutput(probed);
   const age = cacheAge(cache[0], cache[1], cache[2]);
   const update = args.update_cache && (args.cache_valid_time === undefined || age > args.cache_valid_time);
   const observed: AptObserved = { update, install: [], remove: [], upgrade: 'no' };
@@ -308,7 +307,8 @@ were orphaned before the run.
 \`\`\``,
   args: aptArgs,
   aliases: { package: 'name', pkg: 'name' },
-  check: (ctx) => checkApt(ctx.shell, ctx.args),
+  probe: ({ args }) => aptProbe(args),
+  check: async (ctx, probed) => checkApt(ctx.args, probed),
   apply: (ctx, observed) => applyApt(ctx.shell, observed!),
   undo: (ctx, record) => undoApt(ctx.shell, record),
 });

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import {
   defineTask, z, sh, raw, TaskError, planContent, applyContent, undoContent, PROBE_FUNCTION, privateTempDir,
-  probeScript, splitSections, parsePathState, priorOf, type CheckResult, type HostShell,
+  probeScript, splitSections, parsePathState, priorOf, type CheckResult, type HostShell, type ShellText,
   type ContentPlan, type ContentUndo, type PathState,
 } from 'runbook';
 
@@ -135,20 +135,23 @@ const FETCH = raw(`rb_fetch() {
   else echo 'neither curl nor wget is installed' >&2; return 127; fi
 }`);
 
-export async function checkRepository(shell: HostShell, args: RepositoryArgs): Promise<CheckResult<RepositoryObserved, RepositoryUndo>> {
-  const sources = sourcesPath(args.name);
-  const keyring = keyringPath(args.name);
+/** The probe: the sources file, the keyring, and the key as the URL serves it now. */
+export function repositoryProbe(args: RepositoryArgs): ShellText {
   const fetch =
     args.key_url && args.state === 'present'
       ? sh`${privateTempDir('rb_k')}
 rb_section key; if rb_fetch ${args.key_url} > "$rb_k/key"; then base64 -w0 < "$rb_k/key"; echo; else echo "fetch-failed=$?"; fi`
       : raw(':');
-  const r = await shell.run(sh`${PROBE_FUNCTION}
+  return sh`${PROBE_FUNCTION}
 ${FETCH}
-${probeScript('sources', sources)}
-${probeScript('keyring', keyring)}
-${fetch}`);
-  const sections = splitSections(r.stdout);
+${probeScript('sources', sourcesPath(args.name))}
+${probeScript('keyring', keyringPath(args.name))}
+${fetch}`;
+}
+
+export function checkRepository(args: RepositoryArgs, probed: string): CheckResult<RepositoryObserved, RepositoryUndo> {
+  const sources = sourcesPath(args.name);
+  const sections = splitSections(probed);
   const found = [parsePathState(sections.get('sources')), parsePathState(sections.get('keyring'))];
   const keyringDir = found[1].type === 'absent' && !found[1].parentExists;
 
@@ -225,7 +228,8 @@ Amazon Corretto (the manual's Java):
     key_fingerprint: 6DC3636DAE534049C8B94623A122542AB04F24E3
 \`\`\``,
   args: repositoryArgs,
-  check: (ctx) => checkRepository(ctx.shell, ctx.args),
+  probe: ({ args }) => repositoryProbe(args),
+  check: async (ctx, probed) => checkRepository(ctx.args, probed),
   apply: (ctx, observed) => applyRepository(ctx.shell, observed!),
   undo: (ctx, record) => undoRepository(ctx.shell, record),
 });

@@ -37,24 +37,33 @@ export interface UserFiles {
 }
 
 /**
- * One round trip: the user's home and login group, then each file (absolute, or relative to the
- * home), plus whatever `extra` prints in its own sections.
+ * The probe of a user's files: the user's home and login group, then each file (absolute, or
+ * relative to the home), plus whatever `extra` prints in its own sections.
  */
-export async function probeUserFiles(shell: HostShell, user: string, paths: string[], extra: ShellText = raw(':')): Promise<UserFiles> {
+export function userFilesProbe(user: string, paths: string[], extra: ShellText = raw(':')): ShellText {
   const probes = paths.map((p, i) => probeScript(`f${i}`, p.startsWith('/') ? sh`${p}` : sh`"$h"/${p}`, { follow: true }).text).join('\n');
-  const r = await shell.run(sh`${PROBE_FUNCTION}
+  return sh`${PROBE_FUNCTION}
 ${homeScript(user)}
 rb_section home; printf '%s\\n' "$h"
 rb_section group; id -gn ${user}
 ${raw(probes)}
-${extra}`);
-  const sections = splitSections(r.stdout);
+${extra}`;
+}
+
+/** What userFilesProbe found for `count` files; a file too big to come with it is read now. */
+export async function readUserFiles(shell: HostShell, probed: string, count: number): Promise<UserFiles> {
+  const sections = splitSections(probed);
   const files: HomeFile[] = [];
-  for (let i = 0; i < paths.length; i++) {
+  for (let i = 0; i < count; i++) {
     const found = parsePathState(sections.get(`f${i}`));
     files.push({ found, text: await textOf(shell, found) });
   }
   return { home: (sections.get('home') ?? '').trim(), group: (sections.get('group') ?? '').trim(), files, sections };
+}
+
+/** userFilesProbe run now: for a check that reads other hosts' files too (ssh_exchange). */
+export async function probeUserFiles(shell: HostShell, user: string, paths: string[], extra?: ShellText): Promise<UserFiles> {
+  return readUserFiles(shell, (await shell.run(userFilesProbe(user, paths, extra))).stdout, paths.length);
 }
 
 export interface LinesUndo {
@@ -173,11 +182,12 @@ the step added and puts back the ones it removed.
     key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI... deploy@ci"
 \`\`\``,
   args,
-  async check(ctx) {
+  probe: ({ args }) => userFilesProbe(args.user, [args.path ?? '.ssh/authorized_keys']),
+  async check(ctx, probed) {
     const { args } = ctx;
     const keys = args.key.split('\n').map((l) => l.trim()).filter(Boolean);
     if (!keys.length) throw new TaskError('key is empty');
-    const u = await probeUserFiles(ctx.shell, args.user, [args.path ?? '.ssh/authorized_keys']);
+    const u = await readUserFiles(ctx.shell, probed, 1);
     const file = u.files[0];
     return planLines(file, editKeys(splitLines(file.text), keys, args.state), { user: args.user, group: u.group });
   },

@@ -2,7 +2,7 @@
 // a re-run replaces the block it wrote instead of adding another; undo puts the file back as it was.
 
 import {
-  defineTask, z, ownerArgs, pathArg, validateArg, applyContent, undoContent, driftOf, checkEdit, insertArgs,
+  defineTask, z, ownerArgs, pathArg, validateArg, applyContent, undoContent, driftOf, checkEdit, contentProbe, parseContentProbe, insertArgs,
   insertionIndex, joinLines, splitLines, TaskError, type ContentPlan, type ContentUndo,
 } from 'runbook';
 
@@ -90,9 +90,10 @@ empty block) removes it. Also \`create\`, \`backup\`, \`validate\` (a command th
 \`\`\``,
   args,
   aliases: { dest: 'path', destfile: 'path', name: 'path', content: 'block' },
-  async check(ctx) {
+  probe: ({ args: a }) => contentProbe(a.path),
+  async check(ctx, probed) {
     const a = ctx.args;
-    return checkEdit(ctx.shell, a.path, (text) => editBlock(text, a), {
+    return checkEdit(ctx.shell, parseContentProbe(probed), (text) => editBlock(text, a), {
       create: a.create,
       backup: a.backup,
       validate: a.validate,

@@ -1,7 +1,7 @@
 // command: a program run without a shell (Ansible's command), made idempotent by creates, removes
 // or unless; not reversible on its own, so a step that needs rollback gives its own undo: steps.
 
-import { defineTask, z, checkGuards, guardArgs, runCommand, scalarText, splitWords } from 'runbook';
+import { defineTask, z, checkGuards, guardArgs, guardsProbe, runCommand, scalarText, splitWords } from 'runbook';
 
 const args = z.strictObject({
   cmd: z.string().min(1).optional().describe('The command: a string split into words like sh would (no expansion), or a list of words.'),
@@ -43,6 +43,7 @@ unless \`failed_when\` says otherwise. No undo of its own: give the step an \`un
   args,
   // Ansible's free-form text (`shell: make install creates=/usr/bin/x`).
   freeForm: { arg: 'cmd', inline: ['creates', 'removes', 'chdir', 'stdin'] },
-  check: (ctx) => checkGuards(ctx.shell, ctx.args, ctx.args.cmd ?? ctx.args.argv!.join(' ')),
+  probe: ({ args }) => guardsProbe(args),
+  check: async (ctx, probed) => checkGuards(ctx.args, probed, ctx.args.cmd ?? ctx.args.argv!.join(' ')),
   apply: (ctx) => runCommand(ctx.shell, ctx.args.argv ?? splitWords(ctx.args.cmd!), ctx.args, ctx.signal),
 });

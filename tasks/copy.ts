@@ -2,11 +2,12 @@
 // copy, remote_src included), written atomically with owner, mode, validate and backup; undo
 // restores what was there byte for byte.
 
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
 import { join, posix, resolve } from 'node:path';
 import {
-  defineTask, z, sh, TaskError, applyContent, undoContent, driftOf, checkPut, destPath, probeContent, putArgs, chownSpec,
-  type ContentPlan, type ContentUndo, type HostShell, type TaskContext,
+  defineTask, z, sh, TaskError, applyContent, undoContent, driftOf, checkPut, destPath, probeContent, putArgs, putProbe, chownSpec,
+  parseContentProbe, parsePathState, probeScript, splitSections, type PathState, type ContentPlan, type ContentUndo, type HostShell, type TaskContext,
 } from 'runbook';
 
 const args = z.strictObject({
@@ -36,9 +37,8 @@ interface TreeUndo {
   files: ContentUndo[];
 }
 
-/** The bytes of a file on the host, read as any probe reads (a link there checked before it is followed). */
-async function hostFile(shell: HostShell, path: string): Promise<Buffer> {
-  const found = await probeContent(shell, path);
+/** The bytes of a file on the host, as the probe found it (a link there checked before it is followed). */
+async function hostFile(shell: HostShell, found: PathState, path: string): Promise<Buffer> {
   if (found.type === 'absent') throw new TaskError(`src ${path} does not exist on the host`);
   if (found.type !== 'file') throw new TaskError(`src ${path} is a ${found.type}: remote_src copies one file`, { hint: found.type === 'directory' ? 'copy its files one by one, or archive and extract it' : undefined });
   return found.content ?? (await shell.readFile(found.path)) ?? Buffer.alloc(0);
@@ -87,7 +87,8 @@ async function checkTree(ctx: TaskContext<Args>, local: string, src: string) {
   const checks = [];
   for (const file of tree.files) {
     const dest = posix.join(base, file);
-    checks.push(await checkPut(ctx, dest, await readFile(join(local, file)), { parentMadeFirst: created.has(posix.dirname(dest)) }));
+    const found = await probeContent(ctx.shell, dest, { follow: a.follow });
+    checks.push(checkPut(ctx, found, await readFile(join(local, file)), { parentMadeFirst: created.has(posix.dirname(dest)) }));
   }
   const changed = checks.filter((c) => !c.inSync);
   const plan: TreePlan = { dirs, dirMode: a.directory_mode, owner: a.owner, group: a.group, files: changed.map((c) => c.observed!) };
@@ -95,6 +96,13 @@ async function checkTree(ctx: TaskContext<Args>, local: string, src: string) {
   const summary = [...dirs.map((d) => `create directory ${d}`), ...changed.map((c) => c.summary)].join('; ');
   if (dirs.length === 0 && changed.length === 0) return { inSync: true, summary: `${tree.files.length} files under ${base} as wanted` };
   return { inSync: false, observed: plan, undo, summary, diff: changed.flatMap((c) => c.diff ?? []) };
+}
+
+/** The controller directory a copy's src names, if it names one. */
+function localDirectory(a: Args, runbookDir: string): string | undefined {
+  if (a.src === undefined || a.remote_src) return undefined;
+  const local = resolve(runbookDir, a.src);
+  return statSync(local, { throwIfNoEntry: false })?.isDirectory() ? local : undefined;
 }
 
 const isTree = (x: unknown): x is TreePlan | TreeUndo => typeof x === 'object' && x !== null && 'dirs' in x;
@@ -130,15 +138,24 @@ dated copy beside the file), \`validate\` (command run on the new content first;
     directory_mode: '0750'
 \`\`\``,
   args,
-  async check(ctx) {
-    const { content, src, dest, remote_src } = ctx.args;
-    if (src !== undefined && !remote_src) {
-      const local = resolve(ctx.controller.runbookDir, src);
-      if ((await stat(local).catch(() => undefined))?.isDirectory()) return checkTree(ctx, local, src);
-    }
+  // A directory's copy reads each of its files' destinations on its own (checkTree).
+  probe: ({ args: a, controller }) => {
+    if (localDirectory(a, controller.runbookDir)) return undefined;
+    const dest = putProbe(a, destPath(a.dest, a.src));
+    return a.remote_src ? sh`${dest}
+${probeScript('src', a.src!)}` : dest;
+  },
+  async check(ctx, probed) {
+    const { content, src, remote_src } = ctx.args;
+    const local = localDirectory(ctx.args, ctx.controller.runbookDir);
+    if (local) return checkTree(ctx, local, src!);
     const bytes =
-      src === undefined ? Buffer.from(content ?? '', 'utf8') : remote_src ? await hostFile(ctx.shell, src) : await readFile(resolve(ctx.controller.runbookDir, src));
-    return checkPut(ctx, destPath(dest, src), bytes);
+      src === undefined
+        ? Buffer.from(content ?? '', 'utf8')
+        : remote_src
+          ? await hostFile(ctx.shell, parsePathState(splitSections(probed).get('src')), src)
+          : await readFile(resolve(ctx.controller.runbookDir, src));
+    return checkPut(ctx, parseContentProbe(probed), bytes);
   },
   async apply(ctx, plan) {
     if (!isTree(plan)) return applyContent(ctx.shell, plan!);

@@ -88,24 +88,23 @@ compares dest's digest with the checksum and downloads nothing (a checksum URL i
     dest: /opt/
 \`\`\``,
   args,
-  async check(ctx) {
+  probe: ({ args: a }) => {
+    const dest = destOf(a);
+    const spec = specOf(a);
+    const readSum =
+      spec && 'url' in spec && a.via === 'host' ? sh`rb_section sum; rb_fetch ${spec.url} - || { echo ${`cannot read the checksum file ${spec.url}`} >&2; exit 69; }` : raw(':');
+    return sh`${PROBE_FUNCTION}
+${fetchFunction(a)}
+${readSum}
+${probeScript('dest', dest)}
+rb_section digest; if [ -f ${dest} ] && [ ! -L ${dest} ]; then ${raw(spec?.algo ?? 'sha256')}sum < ${dest} | cut -d' ' -f1; fi`;
+  },
+  async check(ctx, probed) {
     const a = ctx.args;
     const dest = destOf(a);
     const spec = specOf(a);
     const name = posix.basename(new URL(a.url[0]).pathname);
-    const algo = spec?.algo ?? 'sha256';
-    const readSum = spec && 'url' in spec && a.via === 'host' ? sh`rb_section sum; rb_fetch ${spec.url} - || exit 69` : raw(':');
-    const r = await ctx.shell.run(
-      sh`${PROBE_FUNCTION}
-${fetchFunction(a)}
-${readSum}
-${probeScript('dest', dest)}
-rb_section digest; if [ -f ${dest} ] && [ ! -L ${dest} ]; then ${raw(algo)}sum < ${dest} | cut -d' ' -f1; fi`,
-      { check: false },
-    );
-    if (r.code === 69) throw new TaskError(`cannot read the checksum file ${(spec as { url: string }).url}: ${r.stderr.trim()}`);
-    if (r.code !== 0) throw new TaskError(`cannot look at ${dest}: ${r.stderr.trim()}`);
-    const sections = splitSections(r.stdout);
+    const sections = splitSections(probed);
     let expected: Observed['expected'];
     if (spec) {
       const text = 'url' in spec ? (a.via === 'host' ? sections.get('sum') ?? '' : await fetchText(spec.url, a.timeout, ctx.signal)) : undefined;

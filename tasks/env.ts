@@ -2,7 +2,7 @@
 // friends; each variable is one managed line, so values change in place and undo restores the file.
 
 import {
-  defineTask, quote, z, applyContent, undoContent, driftOf, checkEdit, joinLines, splitLines,
+  defineTask, quote, z, applyContent, undoContent, driftOf, checkEdit, contentProbe, parseContentProbe, joinLines, splitLines,
   type ContentPlan, type ContentUndo, type Dest,
 } from 'runbook';
 
@@ -102,9 +102,10 @@ Args: \`name\` + \`value\`, or \`vars: {NAME: value}\`; \`user\` or \`file\`; \`
       KAFKA_HEAP_OPTS: -Xmx512m -Xms512m
 \`\`\``,
   args,
-  async check(ctx) {
+  probe: ({ args: a }) => contentProbe(dest(a)),
+  async check(ctx, probed) {
     const a = ctx.args;
-    return checkEdit(ctx.shell, dest(a), (text) => editExports(text, a), {
+    return checkEdit(ctx.shell, parseContentProbe(probed), (text) => editExports(text, a), {
       create: true,
       attrs: a.user !== undefined ? { owner: a.user } : {},
     });

@@ -84,35 +84,34 @@ Undo removes what extraction created and puts back files it overwrote.
     creates: /opt/kafka_2.13-3.5.1/bin/kafka-server-start.sh
 \`\`\``,
   args,
-  async check(ctx) {
-    const a = ctx.args;
+  probe: ({ args: a }) => {
     const { src, dest } = a;
-    const format = formatOf(src);
-    if (format === 'zip' && a.strip_components > 0) throw new TaskError('strip_components works with tar archives only');
     const listing =
-      format === 'tar'
+      formatOf(src) === 'tar'
         ? sh`rb_section tv; tar --no-unquote --numeric-owner -tvf ${src} || exit 71
 rb_section t; tar --no-unquote -tf ${src} || exit 71
 rb_section diff; if [ -d ${dest} ]; then tar --no-unquote -d --strip-components=${a.strip_components} -f ${src} -C ${dest} 2>&1; fi`
         : sh`rb_section tv; unzip -Z ${src} || exit 71
 rb_section t; unzip -Z1 ${src} || exit 71
 rb_section missing; if [ -d ${dest} ]; then unzip -Z1 ${src} | while IFS= read -r n; do if [ ! -e ${dest}/"$n" ] && [ ! -L ${dest}/"$n" ]; then printf '%s\\n' "$n"; fi; done; fi`;
-    const r = await ctx.shell.run(
-      sh`${PROBE_FUNCTION}
+    return sh`${PROBE_FUNCTION}
 ${a.creates !== undefined ? sh`if [ -e ${a.creates} ]; then rb_section creates; exit 0; fi` : raw(':')}
-if [ ! -f ${src} ]; then echo "archive not found: "${src} >&2; exit 70; fi
+if [ ! -f ${src} ]; then rb_section nosrc; exit 0; fi
 ${probeScript('dest', dest)}
 ${listing}
-true`,
-      { check: false },
-    );
-    if (r.code === 70) {
+true`;
+  },
+  async check(ctx, probed) {
+    const a = ctx.args;
+    const { src, dest } = a;
+    const format = formatOf(src);
+    if (format === 'zip' && a.strip_components > 0) throw new TaskError('strip_components works with tar archives only');
+    const sections = splitSections(probed);
+    if (sections.has('nosrc')) {
       // Under --check the step that downloads it has not run: say what would happen, not fail.
       if (ctx.checkMode) return { inSync: false, summary: `extract ${src} into ${dest} (not there yet: an earlier step would download it)` };
       throw new TaskError(`archive not found: ${src}`, { hint: 'download it first (download task), to the path given as src' });
     }
-    if (r.code !== 0) throw new TaskError(`cannot list ${src}: ${r.stderr.trim()}`);
-    const sections = splitSections(r.stdout);
     if (sections.has('creates')) return { inSync: true, summary: `${a.creates} exists` };
 
     const entries: ArchiveEntry[] = format === 'tar' ? parseTarListing(sections.get('tv')!, sections.get('t')!) : parseZipListing(sections.get('tv')!, sections.get('t')!);

@@ -4,8 +4,8 @@
 import { posix } from 'node:path';
 import {
   defineTask, raw, sh, TaskError, z, attrChanges, chownSpec, ownerArgs, pathArg, applyLink, tempBeside, placeTemp,
-  checkLink, backupScript, chmodMode, driftOf, priorOf, recordedBackup, restore, parsePathState,
-  PROBE_FUNCTION, probeScript, splitSections, type CheckResult, type HostShell, type Attrs,
+  checkLink, linkProbe, backupScript, chmodMode, driftOf, priorOf, recordedBackup, restore, parsePathState,
+  PROBE_FUNCTION, probeScript, splitSections, type CheckResult, type HostShell, type ShellText, type Attrs,
   type LinkPlan, type Left, type Prior, type PriorOwner, type PathState,
 } from 'runbook';
 
@@ -42,11 +42,10 @@ type Plan =
 const FIND_MARK = '\n\0@@tree\n';
 
 /**
- * One round trip: the path (lstat), what it resolves to, the first missing ancestor, and for
- * recurse the entries whose attributes differ. `real()` is judged only when asked: removing a link
- * never follows it, so a link no one should follow must not stop its removal.
+ * The probe of every state but link and hard: the path (lstat), what it resolves to, the first
+ * missing ancestor, and for recurse the entries whose attributes differ.
  */
-async function observe(shell: HostShell, a: Args): Promise<{ self: PathState; real: () => PathState; top: string; differing: PriorOwner[] }> {
+function observeProbe(a: Args): ShellText {
   const attrs: Attrs = a;
   const conditions: string[] = [];
   if (attrs.owner !== undefined) conditions.push(sh`! -user ${attrs.owner}`.text);
@@ -56,17 +55,24 @@ async function observe(shell: HostShell, a: Args): Promise<{ self: PathState; re
     a.recurse && conditions.length > 0
       ? raw(`printf '${FIND_MARK.replace(/\n/g, '\\n').replace(/\0/g, '\\000')}'; if [ -d "$rb_r" ]; then find "$rb_r" \\( ${conditions.join(' -o ')} \\) -printf '%m %U %G %p\\0'; fi`)
       : raw(':');
-  const r = await shell.run(sh`${PROBE_FUNCTION}
+  return sh`${PROBE_FUNCTION}
 ${probeScript('self', a.path)}
 ${probeScript('real', a.path, { follow: true })}
 rb_section top; rb_d=${a.path}; rb_top=
 while [ ! -e "$rb_d" ] && [ ! -L "$rb_d" ] && [ "$rb_d" != / ]; do rb_top=$rb_d; rb_d=$(dirname -- "$rb_d"; echo x); rb_d=\${rb_d%?x}; done
 printf '%s\\000\\n' "$rb_top"
-${find}`);
-  const at = r.stdout.indexOf(FIND_MARK);
-  const head = at >= 0 ? r.stdout.slice(0, at) : r.stdout;
+${find}`;
+}
+
+/**
+ * What observeProbe found. `real()` is judged only when asked: removing a link never follows it,
+ * so a link no one should follow must not stop its removal.
+ */
+function observed(probed: string): { self: PathState; real: () => PathState; top: string; differing: PriorOwner[] } {
+  const at = probed.indexOf(FIND_MARK);
+  const head = at >= 0 ? probed.slice(0, at) : probed;
   const sections = splitSections(head);
-  const differing = at < 0 ? [] : parseFind(r.stdout.slice(at + FIND_MARK.length));
+  const differing = at < 0 ? [] : parseFind(probed.slice(at + FIND_MARK.length));
   return {
     self: parsePathState(sections.get('self')),
     real: () => parsePathState(sections.get('real')),
@@ -85,26 +91,25 @@ function parseFind(out: string): PriorOwner[] {
     });
 }
 
-/** What is at one path (following a link at it, or not). */
-async function probe(shell: HostShell, path: string, follow: boolean): Promise<PathState> {
-  const r = await shell.run(sh`${PROBE_FUNCTION}
-${probeScript('p', path, { follow })}`);
-  return parsePathState(splitSections(r.stdout).get('p'));
-}
-
 /**
  * state: hard, as Ansible's: in sync when path is src's inode already; a symlink at path is
  * replaced; a file only with force (backed up first, undo puts it back); into a directory.
  */
-async function checkHard(shell: HostShell, a: Args, checkMode: boolean): Promise<CheckResult<Plan, Prior>> {
-  const src = a.src!;
-  const r = await shell.run(sh`${PROBE_FUNCTION}
-${probeScript('src', src, { follow: true })}
+function hardProbe(a: Args): ShellText {
+  return sh`${PROBE_FUNCTION}
+${probeScript('src', a.src!, { follow: true })}
 ${probeScript('path', a.path)}
-${probeScript('into', a.path, { follow: true })}`);
-  const sections = splitSections(r.stdout);
+${probeScript('into', a.path, { follow: true })}`;
+}
+
+async function checkHard(shell: HostShell, a: Args, probed: string, checkMode: boolean): Promise<CheckResult<Plan, Prior>> {
+  const src = a.src!;
+  const sections = splitSections(probed);
   // A directory at path (or a link to one) gets the link inside it, named as src, as in Ansible.
-  if (parsePathState(sections.get('into')).type === 'directory') return checkHard(shell, { ...a, path: posix.join(a.path, posix.basename(src)) }, checkMode);
+  if (parsePathState(sections.get('into')).type === 'directory') {
+    const inside = { ...a, path: posix.join(a.path, posix.basename(src)) };
+    return checkHard(shell, inside, (await shell.run(hardProbe(inside))).stdout, checkMode);
+  }
   const from = parsePathState(sections.get('src'));
   const found = parsePathState(sections.get('path'));
   if (from.type === 'absent') {
@@ -128,12 +133,19 @@ ${probeScript('into', a.path, { follow: true })}`);
 /** Where a link's src leads: a relative src from the link's own directory, as the kernel reads it. */
 const linkTarget = (a: Args) => posix.resolve(posix.dirname(a.path), a.src!);
 
-async function check(ctx: { shell: HostShell; args: Args; checkMode: boolean }): Promise<CheckResult<Plan, Prior>> {
+/** Each state reads what it decides from in one script (a link's: its dest, and what src leads to). */
+function probe({ args: a }: { args: Args }): ShellText {
+  if (a.state === 'link') return sh`${linkProbe(a.path)}
+${probeScript('target', linkTarget(a), { follow: true })}`;
+  return a.state === 'hard' ? hardProbe(a) : observeProbe(a);
+}
+
+async function check(ctx: { shell: HostShell; args: Args; checkMode: boolean }, probed: string): Promise<CheckResult<Plan, Prior>> {
   const a = ctx.args;
   const attrs: Attrs = { owner: a.owner, group: a.group, mode: a.mode };
   if (a.state === 'link') {
-    const r = await checkLink(ctx.shell, { src: a.src!, dest: a.path, force: a.force });
-    if (!r.inSync && !a.force && (await probe(ctx.shell, linkTarget(a), true)).type === 'absent') {
+    const r = await checkLink(ctx.shell, probed, { src: a.src!, dest: a.path, force: a.force });
+    if (!r.inSync && !a.force && parsePathState(splitSections(probed).get('target')).type === 'absent') {
       const why = `${a.src} does not exist`;
       // Under --check an earlier step may be the one that creates it.
       if (!ctx.checkMode) throw new TaskError(`refusing to link ${a.path} to ${why}`, { hint: 'create it first, or set force: true for a link to something that is not there yet (as Ansible)' });
@@ -141,9 +153,9 @@ async function check(ctx: { shell: HostShell; args: Args; checkMode: boolean }):
     }
     return { ...r, observed: r.observed && { kind: 'link', link: r.observed } };
   }
-  if (a.state === 'hard') return checkHard(ctx.shell, a, ctx.checkMode);
-  const observed = await observe(ctx.shell, a);
-  const { self, top, differing } = observed;
+  if (a.state === 'hard') return checkHard(ctx.shell, a, probed, ctx.checkMode);
+  const seen = observed(probed);
+  const { self, top, differing } = seen;
   const path = a.path;
 
   if (a.state === 'absent') {
@@ -151,7 +163,7 @@ async function check(ctx: { shell: HostShell; args: Args; checkMode: boolean }):
     const prior: Prior = { ...priorOf(self, { wholeTree: true }), left: { type: 'absent' } };
     return { inSync: false, observed: { kind: 'remove', path, prior }, undo: prior, summary: `remove ${self.type} ${path}${self.type === 'directory' ? ' (recursively)' : ''}` };
   }
-  const real = observed.real();
+  const real = seen.real();
   const state = a.state ?? (real.type === 'directory' || (real.type === 'absent' && a.recurse) ? 'directory' : 'file');
 
   if (real.type === 'absent') {
@@ -224,6 +236,7 @@ set them on that file with a step of its own.
 \`\`\``,
   args,
   aliases: { dest: 'path', name: 'path' },
+  probe,
   check,
   async apply(ctx, plan) {
     const shell = ctx.shell;

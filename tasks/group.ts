@@ -38,10 +38,10 @@ gid, and re-creates a removed group with its old gid.
     system: true
 \`\`\``,
   args: groupArgs,
-  async check(ctx) {
+  probe: ({ args }) => sh`getent group ${args.name} || true`,
+  async check(ctx, probed) {
     const { args } = ctx;
-    const r = await ctx.shell.run(sh`getent group ${args.name} || true`);
-    const gid = parseGroupGid(r.stdout);
+    const gid = parseGroupGid(probed);
     const undo = { name: args.name, gid };
     if (args.state === 'absent') return gid === null ? { inSync: true } : { inSync: false, undo, summary: `remove group ${args.name}` };
     if (gid === null) return { inSync: false, undo, summary: `create group ${args.name}` };

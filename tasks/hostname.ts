@@ -42,9 +42,9 @@ address in /etc/hosts with \`hosts_entry\`.
     name: "{{inventory_hostname}}"
 \`\`\``,
   args: hostnameArgs,
-  async check(ctx) {
-    const r = await ctx.shell.run(sh`hostname; echo @@file; cat /etc/hostname 2>/dev/null || true`);
-    const { current, file } = parseHostnames(r.stdout);
+  probe: () => sh`hostname; echo @@file; cat /etc/hostname 2>/dev/null || true`,
+  async check(ctx, probed) {
+    const { current, file } = parseHostnames(probed);
     const want = ctx.args.name;
     if (current === want && file === want) return { inSync: true, data: { hostname: current } };
     return { inSync: false, undo: { name: current }, summary: `host name ${current} → ${want}`, data: { hostname: current } };

@@ -2,7 +2,7 @@
 // lines lose those names, so Debian's 127.0.1.1 line cannot shadow the private address.
 
 import { isIP } from 'node:net';
-import { defineTask, z, applyContent, undoContent, driftOf, checkEdit, joinLines, splitLines, type ContentPlan, type ContentUndo } from 'runbook';
+import { defineTask, z, applyContent, undoContent, driftOf, checkEdit, contentProbe, parseContentProbe, joinLines, splitLines, type ContentPlan, type ContentUndo } from 'runbook';
 
 const hostName = z.string().regex(/^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/, 'not a valid host name');
 
@@ -73,9 +73,10 @@ host's own name breaks ZooKeeper's quorum; use the private IP.
     names: [kafka01, kafka01.internal]
 \`\`\``,
   args,
-  async check(ctx) {
+  probe: ({ args: a }) => contentProbe(a.path),
+  async check(ctx, probed) {
     const a = ctx.args;
-    return checkEdit(ctx.shell, a.path, (text) => editHosts(text, a));
+    return checkEdit(ctx.shell, parseContentProbe(probed), (text) => editHosts(text, a));
   },
   async apply(ctx, plan) {
     await applyContent(ctx.shell, plan!);

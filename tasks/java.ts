@@ -8,12 +8,12 @@
 
 import { posix } from 'node:path';
 import {
-  defineTask, z, sh, quote, TaskError, applyContent, planContent, priorOf, restore, parsePathState,
+  defineTask, runCheck, z, sh, quote, TaskError, applyContent, planContent, priorOf, restore, parsePathState,
   PROBE_FUNCTION, probeScript, splitSections, type CheckResult, type HostShell, type TaskContext,
   type Prior,
 } from 'runbook';
-import { applyApt, aptArgs, checkApt, undoApt, type AptObserved, type AptUndo } from './apt.js';
-import { applyRepository, checkRepository, repositoryArgs, undoRepository, type RepositoryObserved, type RepositoryUndo } from './apt_repository.js';
+import { applyApt, aptArgs, aptProbe, checkApt, undoApt, type AptObserved, type AptUndo } from './apt.js';
+import { applyRepository, checkRepository, repositoryArgs, repositoryProbe, undoRepository, type RepositoryObserved, type RepositoryUndo } from './apt_repository.js';
 import downloadTask from './download.js';
 import extractTask, { type ExtractUndo } from './extract.js';
 
@@ -115,19 +115,21 @@ async function checkParts(ctx: TaskContext<Args>): Promise<Parts> {
   const parts: Parts = {};
   if (a.distribution === 'tarball') {
     const t = tarballParts(ctx);
-    parts.download = { check: await downloadTask.check(t.download as never), ctx: t.download as TaskContext<unknown> };
+    parts.download = { check: await runCheck(downloadTask, t.download as TaskContext<unknown>), ctx: t.download as TaskContext<unknown> };
     const installed = (await ctx.shell.run(sh`test -x ${`${t.dest}/bin/java`}`, { check: false })).code === 0;
     parts.extract = { ctx: t.extract as TaskContext<unknown>, installed };
     return parts;
   }
   let pendingRepo = false;
   if (a.distribution === 'corretto') {
-    const repo = await checkRepository(ctx.shell, repositoryArgs.parse({ ...CORRETTO_REPOSITORY, update_cache: false }));
+    const repoArgs = repositoryArgs.parse({ ...CORRETTO_REPOSITORY, update_cache: false });
+    const repo = checkRepository(repoArgs, (await ctx.shell.run(repositoryProbe(repoArgs))).stdout);
     parts.repo = { check: repo };
     pendingRepo = !repo.inSync;
   }
   // A repository added by this step is only known to apt after an update.
-  parts.apt = { check: await checkApt(ctx.shell, aptArgs.parse({ name: packageFor(a), update_cache: pendingRepo })) };
+  const packageArgs = aptArgs.parse({ name: packageFor(a), update_cache: pendingRepo });
+  parts.apt = { check: checkApt(packageArgs, (await ctx.shell.run(aptProbe(packageArgs))).stdout) };
   return parts;
 }
 
@@ -195,7 +197,7 @@ export default defineTask<typeof args, JavaObserved, JavaUndo>({
         const applied = await downloadTask.apply(parts.download.ctx as never, parts.download.check.observed as never);
         undo.download = (applied && applied.undo) ?? parts.download.check.undo;
       }
-      const extract = await extractTask.check(parts.extract!.ctx as never);
+      const extract = await runCheck(extractTask, parts.extract!.ctx);
       if (!extract.inSync) {
         const applied = await extractTask.apply(parts.extract!.ctx as never, extract.observed as never);
         undo.extract = ((applied && applied.undo) ?? extract.undo) as ExtractUndo;

@@ -7,7 +7,7 @@
 // is stopped). Brokers, and nodes that are both, restart with kafka_restart.
 
 import {
-  defineTask, z, restartScope, unitArg, observeTurn, applyTurn, undoMove, moveDrift, bootstrapArg, bootstrapList, kafkaHomeArg, installFileArg, kafkaMove,
+  defineTask, z, restartScope, unitArg, observeTurn, turnProbe, applyTurn, undoMove, moveDrift, bootstrapArg, bootstrapList, kafkaHomeArg, installFileArg, kafkaMove,
   readQuorum, quorumGate, quorumNotBack, listenersOpen, KAFKA_JAR_TAIL, FRESH_LOOK_MS,
   type HostShell, type MovedRecord, type TurnSpec, type TurnObserved, type Quorum,
 } from 'runbook';
@@ -81,14 +81,15 @@ waiting instead of restarting again. With \`switch_to\` (an upgrade) the restart
     skip_leader: true
 \`\`\``,
   args,
-  async check(ctx) {
+  probe: ({ args: a }) => turnProbe(a.service, kafkaMove(a)),
+  async check(ctx, probed) {
     const a = ctx.args;
     const move = kafkaMove(a);
     const undo = (from: string): Undo =>
       move && from
         ? { switched: { node_id: a.node_id, voters: a.voters, bootstrap_controller: a.bootstrap_controller, service: a.service, config: a.config, gate_timeout: a.gate_timeout, timeout: a.timeout, link: move.link, from, to: move.release } }
         : {};
-    const turn = await observeTurn<Observed, Undo>(ctx.shell, a.service, restartScope(ctx, a.switch_to ?? a.roll), move, ctx.checkMode, undo);
+    const turn = observeTurn<Observed, Undo>(probed, a.service, restartScope(ctx, a.switch_to ?? a.roll), move, ctx.checkMode, undo);
     if (turn.decided) return turn.decided;
     const { unit, from, observed } = turn;
     const q = await ask(ctx.shell, a);

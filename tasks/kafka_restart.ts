@@ -8,7 +8,7 @@
 // resumed (sdk/restart.ts).
 
 import {
-  defineTask, z, TaskError, listenersOpen, FRESH_LOOK_MS, restartScope, kafkaMove, KAFKA_JAR_TAIL, unitArg, observeTurn, applyTurn, undoMove, moveDrift, readKafkaCluster, bootstrapArg, bootstrapList,
+  defineTask, z, TaskError, listenersOpen, FRESH_LOOK_MS, restartScope, kafkaMove, KAFKA_JAR_TAIL, unitArg, observeTurn, turnProbe, applyTurn, undoMove, moveDrift, readKafkaCluster, bootstrapArg, bootstrapList,
   kafkaHomeArg, installFileArg, notCaughtUp, restartRefusal, restartRisks, label,
   type HostShell, type MovedRecord, type TurnSpec, type TurnObserved, type KafkaCluster,
 } from 'runbook';
@@ -97,12 +97,13 @@ the broker's server.properties, else 1.
     kafka_home: /home/kafka/kafka
 \`\`\``,
   args,
-  async check(ctx) {
+  probe: ({ args: a }) => turnProbe(a.service, kafkaMove(a)),
+  async check(ctx, probed) {
     const a = ctx.args;
     const move = kafkaMove(a);
     const undo = (from: string): Undo =>
       move && from ? { switched: { broker_id: a.broker_id, bootstrap_server: a.bootstrap_server, service: a.service, config: a.config, gate_timeout: a.gate_timeout, timeout: a.timeout, link: move.link, from, to: move.release } } : {};
-    const turn = await observeTurn<Observed, Undo>(ctx.shell, a.service, restartScope(ctx, a.switch_to ?? a.roll), move, ctx.checkMode, undo);
+    const turn = observeTurn<Observed, Undo>(probed, a.service, restartScope(ctx, a.switch_to ?? a.roll), move, ctx.checkMode, undo);
     if (turn.decided) return turn.decided;
     const { unit, from, observed } = turn;
     const c = await cluster(ctx.shell, a, (a.skip_controller || a.controller_step) && !unit.restartedInRoll);

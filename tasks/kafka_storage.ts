@@ -3,7 +3,7 @@
 // --ignore-formatted so that a formatted one is left as it is even if the host changed between
 // check and apply; a directory that belongs to another cluster, or to another node id, is refused.
 
-import { clusterIdArg, defineTask, findKafka, kafkaHomeArg, logDirsArg, readLogDirs, sh, z, TaskError, type LogDirState } from 'runbook';
+import { clusterIdArg, defineTask, findKafka, kafkaHomeArg, logDirsArg, logDirsProbe, parseLogDirs, readLogDirs, sh, z, TaskError, type LogDirState } from 'runbook';
 
 const args = z.strictObject({
   cluster_id: clusterIdArg.describe('The cluster id every node is formatted with (from kafka_cluster_id, or the inventory).'),
@@ -56,8 +56,9 @@ starting the node on it would join it to the wrong cluster. Run it as the servic
     config: /home/kafka/kafka/config/server.properties
 \`\`\``,
   args,
-  async check(ctx) {
-    const dirs = await readLogDirs(ctx.shell, ctx.args.dirs);
+  probe: ({ args }) => logDirsProbe(args.dirs),
+  async check(ctx, probed) {
+    const dirs = parseLogDirs(probed, ctx.args.dirs);
     const problems = storageProblems(dirs, ctx.args.cluster_id, ctx.args.node_id);
     if (problems.length) throw new TaskError(`refusing to format: ${problems.join('; ')}`);
     const unformatted = dirs.filter((d) => d.state !== 'formatted').map((d) => d.dir);

@@ -4,7 +4,7 @@
 
 import {
   defineTask, z, sh, raw, TaskError, bootstrapArg, bootstrapList, findKafka, kafkaHomeArg, topicName, isrProblems, parseDescribe,
-  type HostShell, type TopicInfo,
+  type HostShell, type ShellText, type TopicInfo,
 } from 'runbook';
 
 const args = z.strictObject({
@@ -29,16 +29,26 @@ type TopicUndo = { name: string; bootstrap_server: string; kafka_home?: string }
   | { created: false; partitions: number; replication_factor: number }
 );
 
-async function topics(shell: HostShell, a: { kafka_home?: string; bootstrap_server: string | string[] }, action: ReturnType<typeof sh>, name: string): Promise<TopicInfo | null> {
-  const r = await shell.run(sh`${findKafka(a.kafka_home)}
+type Where = { kafka_home?: string; bootstrap_server: string | string[] };
+
+/** `action` (a create, a delete: or nothing, for the check's probe), then the topic described. */
+function topicScript(a: Where, action: ShellText, name: string): ShellText {
+  return sh`${findKafka(a.kafka_home)}
 t="$k/bin/kafka-topics.sh"; b=${bootstrapList(a.bootstrap_server)}
 ${action}
-"$t" --bootstrap-server "$b" --describe --topic ${name} 2>&1 || true`);
-  if (/TimeoutException|Timed out waiting|Connection to node .* could not be established/.test(r.stdout) && !/^\s*Topic:/m.test(r.stdout)) {
-    throw new TaskError(`cannot reach Kafka at ${bootstrapList(a.bootstrap_server)}: ${r.stdout.trim().split('\n').slice(-1)[0]}`);
+"$t" --bootstrap-server "$b" --describe --topic ${name} 2>&1 || true`;
+}
+
+function parseTopic(out: string, a: Where, name: string): TopicInfo | null {
+  if (/TimeoutException|Timed out waiting|Connection to node .* could not be established/.test(out) && !/^\s*Topic:/m.test(out)) {
+    throw new TaskError(`cannot reach Kafka at ${bootstrapList(a.bootstrap_server)}: ${out.trim().split('\n').slice(-1)[0]}`);
   }
   // --topic is a regex: only the topic named exactly `name`.
-  return parseDescribe(r.stdout).get(name) ?? null;
+  return parseDescribe(out).get(name) ?? null;
+}
+
+async function topics(shell: HostShell, a: Where, action: ShellText, name: string): Promise<TopicInfo | null> {
+  return parseTopic((await shell.run(topicScript(a, action, name))).stdout, a, name);
 }
 
 function ensureFullIsr(args: Args, info: TopicInfo): void {
@@ -74,9 +84,10 @@ its replicas in sync. Undo deletes a topic the step created, or re-creates (empt
   delay: 3
 \`\`\``,
   args,
-  async check(ctx) {
+  probe: ({ args }) => topicScript(args, raw(':'), args.name),
+  async check(ctx, probed) {
     const { args } = ctx;
-    const info = await topics(ctx.shell, args, raw(':'), args.name);
+    const info = parseTopic(probed, args, args.name);
     const data = registered(info);
     const where = { name: args.name, bootstrap_server: bootstrapList(args.bootstrap_server), ...(args.kafka_home ? { kafka_home: args.kafka_home } : {}) };
     if (args.state === 'absent') {

@@ -2,7 +2,7 @@
 // (or after/before an anchor), or every matching line removed; undo restores the file byte for byte.
 
 import {
-  defineTask, z, ownerArgs, pathArg, validateArg, applyContent, undoContent, driftOf, checkEdit, insertArgs,
+  defineTask, z, ownerArgs, pathArg, validateArg, applyContent, undoContent, driftOf, checkEdit, contentProbe, parseContentProbe, insertArgs,
   insertionIndex, joinLines, matchIndex, regexArg, splitLines, TaskError, type ContentPlan, type ContentUndo,
 } from 'runbook';
 
@@ -94,9 +94,10 @@ file. Also \`backup\`, \`validate\` (a command that must pass on the new content
 \`\`\``,
   args,
   aliases: { dest: 'path', destfile: 'path', name: 'path', regex: 'regexp' },
-  async check(ctx) {
+  probe: ({ args: a }) => contentProbe(a.path),
+  async check(ctx, probed) {
     const a = ctx.args;
-    return checkEdit(ctx.shell, a.path, (text) => editLines(text, a), {
+    return checkEdit(ctx.shell, parseContentProbe(probed), (text) => editLines(text, a), {
       create: a.create,
       backup: a.backup,
       validate: a.validate,

@@ -29,6 +29,9 @@ export function classify(rc: number, message: string): Reach {
 
 const REACHED: Reach[] = ['open', 'refused'];
 
+/** Every host with every port, each once. */
+const pairs = (hosts: string[], ports: number[]) => [...new Set(hosts)].flatMap((h) => [...new Set(ports)].map((p) => [h, String(p)] as const));
+
 export default defineTask<typeof args, undefined, undefined>({
   name: 'reachable',
   description: 'Check that TCP connections from this host to host:port pairs get through (open or refused), before anything listens',
@@ -46,15 +49,14 @@ fails naming each such pair. Changes nothing; runs in \`--check\` too. A firewal
     ports: [2181, 2888, 3888]
 \`\`\``,
   args,
-  async check(ctx) {
-    const { hosts, ports, timeout } = ctx.args;
-    const pairs = [...new Set(hosts)].flatMap((h) => [...new Set(ports)].map((p) => [h, String(p)] as const));
-    const order = pairs.map(([h, p]) => `${h}:${p}`);
-    const r = await ctx.shell.run(sh`command -v bash >/dev/null || { echo 'bash is needed (its /dev/tcp)' >&2; exit 69; }
+  probe: ({ args: { hosts, ports, timeout } }) => sh`command -v bash >/dev/null || { echo 'bash is needed (its /dev/tcp)' >&2; exit 69; }
 probe() { out=$(timeout ${timeout} bash -c 'exec 3<>"/dev/tcp/$1/$2"' reach "$1" "$2" 2>&1); rc=$?; printf '%s %s %s\\n' "$1:$2" "$rc" "$(printf '%s' "$out" | tail -n 1)"; }
-${pairs.map(([h, p]) => sh`probe ${h} ${p} &
-`)}wait`);
-    const results = r.stdout
+${pairs(hosts, ports).map(([h, p]) => sh`probe ${h} ${p} &
+`)}wait`,
+  async check(ctx, probed) {
+    const { hosts, ports, timeout } = ctx.args;
+    const order = pairs(hosts, ports).map(([h, p]) => `${h}:${p}`);
+    const results = probed
       .split('\n')
       .filter(Boolean)
       .map((line) => {

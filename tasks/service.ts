@@ -82,10 +82,10 @@ would-start instead of failing.
 \`\`\``,
   args: serviceArgs,
   aliases: { service: 'name', unit: 'name' },
-  async check(ctx) {
+  probe: ({ args }) => sh`systemctl show -p LoadState,ActiveState,UnitFileState -- ${args.name}`,
+  async check(ctx, probed) {
     const { args } = ctx;
-    const r = await ctx.shell.run(sh`systemctl show -p LoadState,ActiveState,UnitFileState -- ${args.name}`);
-    const found = parseShow(r.stdout);
+    const found = parseShow(probed);
     const data = { active_state: found.ActiveState, unit_file_state: found.UnitFileState };
     if (found.LoadState === 'not-found') {
       if (!ctx.checkMode) throw new TaskError(`there is no unit ${args.name} on this host`, { hint: 'write it first with systemd_unit (or install its package)' });

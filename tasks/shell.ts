@@ -1,7 +1,7 @@
 // shell: a sh script (Ansible's shell), idempotent through creates, removes or unless; not
 // reversible on its own, so a step that needs rollback gives its own undo: steps.
 
-import { defineTask, raw, z, checkGuards, guardArgs, runCommand } from 'runbook';
+import { defineTask, raw, z, checkGuards, guardArgs, guardsProbe, runCommand } from 'runbook';
 
 const args = z.strictObject({
   cmd: z.string().min(1).describe('A sh script: pipes, redirections, variables and all.'),
@@ -25,7 +25,8 @@ through \`env\` and refer to \`"$NAME"\`). Guards, \`chdir\`, \`env\`, \`stdin\`
   args,
   // Ansible's free-form text (`shell: make install creates=/usr/bin/x`).
   freeForm: { arg: 'cmd', inline: ['creates', 'removes', 'chdir', 'stdin'] },
-  check: (ctx) => checkGuards(ctx.shell, ctx.args, ctx.args.cmd.split('\n')[0]),
+  probe: ({ args }) => guardsProbe(args),
+  check: async (ctx, probed) => checkGuards(ctx.args, probed, ctx.args.cmd.split('\n')[0]),
   // The script is the user's own code: it runs as given, never with values pasted into it.
   apply: (ctx) => runCommand(ctx.shell, raw(ctx.args.cmd), ctx.args, ctx.signal),
 });

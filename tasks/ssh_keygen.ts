@@ -45,10 +45,10 @@ made it.
 \`\`\``,
   args,
   secretArgs: ['passphrase'],
-  async check(ctx) {
+  probe: ({ args: { path } }) => sh`if [ -e ${path} ]; then echo exists; cat -- ${`${path}.pub`} 2>/dev/null || true; elif [ -d "$(dirname -- ${path})" ]; then echo dir; else echo nodir; fi`,
+  async check(ctx, probed) {
     const { path } = ctx.args;
-    const r = await ctx.shell.run(sh`if [ -e ${path} ]; then echo exists; cat -- ${`${path}.pub`} 2>/dev/null || true; elif [ -d "$(dirname -- ${path})" ]; then echo dir; else echo nodir; fi`);
-    const [state, ...pub] = r.stdout.split('\n');
+    const [state, ...pub] = probed.split('\n');
     if (state === 'exists') return { inSync: true, data: { public_key: pub.join('\n').trim() } };
     return {
       inSync: false,

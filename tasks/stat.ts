@@ -1,7 +1,7 @@
 // stat: what is at a path, for `register` (Ansible's stat, the fields playbooks read). A link is
 // reported as a link (follow: no, Ansible's default).
 
-import { defineTask, z, pathArg } from 'runbook';
+import { defineTask, z, pathArg, parseStat, statScript } from 'runbook';
 
 const args = z.strictObject({
   path: pathArg.describe('The path to look at.'),
@@ -25,9 +25,10 @@ is written in the link). A link is not followed. Changes nothing; runs in \`--ch
 \`\`\``,
   args,
   aliases: { dest: 'path', name: 'path' },
-  async check(ctx) {
+  probe: ({ args }) => statScript(args.path),
+  async check(ctx, probed) {
     const { path } = ctx.args;
-    const st = await ctx.shell.stat(path);
+    const st = parseStat(probed);
     const mode = st?.mode.padStart(4, '0');
     const stat = st
       ? {

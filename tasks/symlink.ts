@@ -1,7 +1,7 @@
 // symlink: dest made a symbolic link to src (the manuals' ~/kafka -> kafka_2.13-x links); a wrong
 // link is replaced, a real file or directory only with force; undo restores the old link or file.
 
-import { defineTask, z, pathArg, applyLink, checkLink, driftOf, restore, type LinkPlan, type Prior } from 'runbook';
+import { defineTask, z, pathArg, applyLink, checkLink, linkProbe, driftOf, restore, type LinkPlan, type Prior } from 'runbook';
 
 const args = z.strictObject({
   src: z.string().min(1).describe('What the link points to, written as given (relative targets are relative to the link\'s directory).'),
@@ -23,7 +23,8 @@ naming it, unless \`force: true\` (then it is backed up on the host first, and u
     dest: /opt/zookeeper
 \`\`\``,
   args,
-  check: (ctx) => checkLink(ctx.shell, ctx.args),
+  probe: ({ args }) => linkProbe(args.dest),
+  check: (ctx, probed) => checkLink(ctx.shell, probed, ctx.args),
   async apply(ctx, plan) {
     return { undo: await applyLink(ctx.shell, plan!) };
   },

@@ -4,7 +4,10 @@
 // parameter instead of `sysctl -p` on the whole file, so a bad line elsewhere neither fails this
 // step nor gets applied by it.
 
-import { defineTask, z, sh, TaskError, checkEdit, applyContent, undoContent, driftOf, joinLines, pathArg, splitLines, type ContentPlan, type ContentUndo, type HostShell } from 'runbook';
+import {
+  defineTask, z, sh, raw, TaskError, checkEdit, contentProbe, parseContentProbe, splitSections, applyContent, undoContent, driftOf, joinLines,
+  pathArg, splitLines, type ContentPlan, type ContentUndo, type HostShell, type ShellText,
+} from 'runbook';
 
 const keyArg = z
   .string()
@@ -67,10 +70,16 @@ interface Undo {
   running?: { path: string; value: string };
 }
 
-async function runningValue(shell: HostShell, path: string): Promise<string | undefined> {
-  const r = await shell.run(sh`cat -- ${path} 2>/dev/null || printf '\\n%s' missing`);
-  return r.stdout.endsWith('\nmissing') ? undefined : normalize(r.stdout);
+/** The running value, in a section of the probe: when the step sets one, it reads it. */
+function runningScript(path: string): ShellText {
+  return sh`rb_section running; cat -- ${path} 2>/dev/null || printf '\\n%s' missing`;
 }
+
+function parseRunning(section: string): string | undefined {
+  return section.endsWith('\nmissing') ? undefined : normalize(section);
+}
+
+const setsRunning = (a: Args) => a.state === 'present' && (a.reload || a.sysctl_set);
 
 async function setRunning(shell: HostShell, path: string, name: string, value: string): Promise<void> {
   const r = await shell.run(sh`printf '%s\\n' ${value} > ${path}`, { check: false });
@@ -107,12 +116,14 @@ file. Undo restores the file byte for byte and the running value it changed.
 \`\`\``,
   args,
   aliases: { key: 'name', val: 'value' },
-  async check(ctx) {
+  probe: ({ args: a }) => sh`${contentProbe(a.sysctl_file)}
+${setsRunning(a) ? runningScript(procPath(a.name)) : raw(':')}`,
+  async check(ctx, probed) {
     const a = ctx.args;
     const path = procPath(a.name);
-    const file = await checkEdit(ctx.shell, a.sysctl_file, (text) => editSysctl(text, a), { create: true });
-    const running = a.state === 'present' && (a.reload || a.sysctl_set) ? await runningValue(ctx.shell, path) : undefined;
-    if (a.state === 'present' && (a.reload || a.sysctl_set) && running === undefined) {
+    const file = await checkEdit(ctx.shell, parseContentProbe(probed), (text) => editSysctl(text, a), { create: true });
+    const running = setsRunning(a) ? parseRunning(splitSections(probed).get('running') ?? '') : undefined;
+    if (setsRunning(a) && running === undefined) {
       throw new TaskError(`no kernel parameter ${a.name} (${path} does not exist)`, { hint: 'check the name; a module that provides it may not be loaded' });
     }
     const setRunningNow = a.state === 'present' && running !== a.value && ((a.reload && !file.inSync) || a.sysctl_set);

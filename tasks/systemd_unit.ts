@@ -11,7 +11,7 @@ import { posix } from 'node:path';
 import {
   defineTask, z, sh, privateTempDir, TaskError, unitArg, applyContent, planContent, sha256, undoContent, parsePathState,
   PROBE_FUNCTION, probeScript, splitSections, priorOf, type HostShell, type ContentPlan,
-  type ContentUndo,
+  type ContentUndo, type PathState,
 } from 'runbook';
 
 export const UNIT_SUFFIXES = ['service', 'socket', 'target', 'device', 'mount', 'automount', 'swap', 'timer', 'path', 'slice', 'scope'];
@@ -63,12 +63,13 @@ export function verifyErrors(output: string, path: string): string[] {
 
 type UnitObserved = { plan?: ContentPlan; remove?: string };
 
-async function probeAndVerify(shell: HostShell, path: string, content: string | undefined) {
-  const r = await shell.run(sh`${PROBE_FUNCTION}
-${probeScript('unit', path, { follow: true })}`);
-  const found = parsePathState(splitSections(r.stdout).get('unit'));
+const unitPath = (name: string) => `/etc/systemd/system/${name}`;
+
+/** What systemd_unit's probe found at the unit's path, and, for a unit that would change, what systemd-analyze says of it. */
+async function verified(shell: HostShell, probed: string, path: string, content: string): Promise<{ found: PathState; verifyErrors: string[] }> {
+  const found = parsePathState(splitSections(probed).get('unit'));
   // systemd-analyze costs ~100 ms a host: only a unit that would change is verified.
-  if (content === undefined || (found.type === 'file' && found.sha256 === sha256(Buffer.from(content)))) return { found, verifyErrors: [] };
+  if (found.type === 'file' && found.sha256 === sha256(Buffer.from(content))) return { found, verifyErrors: [] };
   const name = posix.basename(path);
   const verified = await shell.run(
     sh`command -v systemd-analyze >/dev/null 2>&1 || exit 0
@@ -107,18 +108,20 @@ Undo puts the previous file back (or removes a new one) and reloads systemd.
 \`\`\``,
   args: unitArgs,
   templateFiles: (a) => (a.src ? [a.src] : []),
-  async check(ctx) {
+  probe: ({ args }) => sh`${PROBE_FUNCTION}
+${probeScript('unit', unitPath(args.name), { follow: true })}`,
+  async check(ctx, probed) {
     const { args } = ctx;
-    const path = `/etc/systemd/system/${args.name}`;
+    const path = unitPath(args.name);
     if (args.state === 'absent') {
-      const { found } = await probeAndVerify(ctx.shell, path, undefined);
+      const found = parsePathState(splitSections(probed).get('unit'));
       const undo: ContentUndo = { prior: priorOf(found) };
       if (found.type === 'absent') return { inSync: true, undo };
       return { inSync: false, observed: { remove: path }, undo, summary: `remove ${path}`, diff: found.type === 'file' && found.content ? [{ path, before: found.content.toString('utf8'), after: null }] : [] };
     }
     const content = args.content ?? (await ctx.renderTemplate(args.src!));
     const problems = lintUnit(content, path);
-    const { found, verifyErrors: parse } = await probeAndVerify(ctx.shell, path, content);
+    const { found, verifyErrors: parse } = await verified(ctx.shell, probed, path, content);
     problems.push(...parse);
     if (problems.length) {
       throw new TaskError(`the unit ${args.name} is not valid:\n${problems.join('\n')}`, { hint: 'fix the unit text (or its template); nothing was written' });

@@ -1,7 +1,7 @@
 // template: a handlebars template on the controller rendered with the host's vars and written like
 // copy (atomic, diff, validate, backup); Ansible's template, with handlebars instead of Jinja.
 
-import { defineTask, z, applyContent, undoContent, driftOf, checkPut, destPath, putArgs, type ContentPlan, type ContentUndo } from 'runbook';
+import { defineTask, z, applyContent, undoContent, driftOf, checkPut, destPath, parseContentProbe, putArgs, putProbe, type ContentPlan, type ContentUndo } from 'runbook';
 
 const args = z.strictObject({
   src: z.string().min(1).describe('A handlebars file on the controller, relative to the runbook\'s directory (templates/x.hbs).'),
@@ -26,10 +26,10 @@ mode, \`backup\`, \`validate\` (\`%s\` is the new file), \`force\`, and a diff u
   args,
   // The planner renders it for every host before any connection: a missing variable fails first.
   templateFiles: (a) => [a.src],
-  async check(ctx) {
-    const { src, dest } = ctx.args;
-    const rendered = await ctx.renderTemplate(src);
-    return checkPut(ctx, destPath(dest, src.replace(/\.hbs$/, '')), Buffer.from(rendered, 'utf8'));
+  probe: ({ args: a }) => putProbe(a, destPath(a.dest, a.src.replace(/\.hbs$/, ''))),
+  async check(ctx, probed) {
+    const rendered = await ctx.renderTemplate(ctx.args.src);
+    return checkPut(ctx, parseContentProbe(probed), Buffer.from(rendered, 'utf8'));
   },
   async apply(ctx, plan) {
     await applyContent(ctx.shell, plan!);

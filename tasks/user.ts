@@ -3,7 +3,7 @@
 // deletes an account the step created (with the home directory only if the step made it) or
 // puts back the fields it changed.
 
-import { defineTask, z, sh, raw, type HostShell } from 'runbook';
+import { defineTask, z, sh, raw, type ShellText } from 'runbook';
 
 // shadow-utils' own rule for names (NAME_REGEX), so nothing odd reaches useradd.
 export const accountName = z.string().regex(/^[a-z_][a-z0-9_-]*\$?$/, 'a user or group name: lower-case letters, digits, _ and -').max(32);
@@ -68,13 +68,13 @@ function changes(args: UserArgs, a: Account): string[] {
   return out;
 }
 
-async function probe(shell: HostShell, name: string, home?: string): Promise<UserObserved> {
-  const r = await shell.run(sh`if e=$(getent passwd ${name}); then
+/** The account, its groups, and whether its home (or the home wanted for a new one) is there. */
+function accountProbe(name: string, home?: string): ShellText {
+  return sh`if e=$(getent passwd ${name}); then
   printf '@@passwd %s\\n@@group %s\\n@@groups %s\\n' "$e" "$(id -gn ${name})" "$(id -Gn ${name})"
   h=$(printf '%s' "$e" | cut -d: -f6)
 else h=${home ?? ''}; fi
-if [ -n "$h" ] && [ -d "$h" ]; then echo '@@home 1'; else echo '@@home 0'; fi`);
-  return parseAccount(r.stdout);
+if [ -n "$h" ] && [ -d "$h" ]; then echo '@@home 1'; else echo '@@home 0'; fi`;
 }
 
 export default defineTask<typeof userArgs, UserObserved, UserUndo>({
@@ -102,9 +102,10 @@ restores changed fields, and re-creates a removed account with its uid, home, sh
 \`\`\``,
   args: userArgs,
   aliases: { user: 'name' },
-  async check(ctx) {
+  probe: ({ args }) => accountProbe(args.name, args.home),
+  async check(ctx, probed) {
     const { args } = ctx;
-    const seen = await probe(ctx.shell, args.name, args.home);
+    const seen = parseAccount(probed);
     const a = seen.found;
     if (args.state === 'absent') {
       if (!a) return { inSync: true };
@@ -135,7 +136,7 @@ restores changed fields, and re-creates a removed account with its uid, home, sh
         sh`usermod ${opt('--home', args.home !== a.home ? args.home : undefined)} ${opt('--shell', args.shell !== a.shell ? args.shell : undefined)} ${opt('--gid', args.group !== a.group ? args.group : undefined)} ${groups ?? raw('')} -- ${args.name}`,
       );
     }
-    const after = await probe(ctx.shell, args.name);
+    const after = parseAccount((await ctx.shell.run(accountProbe(args.name))).stdout);
     return { data: { uid: after.found?.uid, home: after.found?.home } };
   },
   async undo(ctx, record) {

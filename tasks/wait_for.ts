@@ -1,7 +1,7 @@
 // wait_for: Ansible's wait_for: until a TCP port is open or closed, a file present or absent, or a
 // file's content matches; it changes nothing on the host, so it has nothing to undo.
 
-import { defineTask, raw, sh, sleep, TaskError, z, regexArg, type HostShell } from 'runbook';
+import { defineTask, raw, sh, sleep, TaskError, z, regexArg, type ShellText } from 'runbook';
 
 const args = z.strictObject({
   host: z.string().min(1).refine((h) => !h.startsWith('-'), 'a host name or address cannot start with - (nc would read it as an option)').default('127.0.0.1').describe('With port: the address to connect to, from the host itself.'),
@@ -47,18 +47,13 @@ function describe(a: Args): string {
   return `${a.path} to be ${a.state === 'started' || a.state === 'present' ? 'present' : 'absent'}`;
 }
 
-/** One look: true when the condition holds now (exit 0), false when not (1); 3: it cannot be tested. */
-async function holds(shell: HostShell, a: Args): Promise<boolean> {
-  const r = await shell.run(
-    sh`${PORT_FUNCTION}
-if ${condition(a)}; then exit 0; else rb_s=$?; if [ "$rb_s" -eq 3 ]; then exit 3; fi; exit 1; fi`,
-    { check: false },
-  );
-  if (r.code === 0) return true;
-  if (r.code === 1) return false;
-  throw new TaskError(`cannot wait for ${describe(a)}: ${r.stderr.trim() || `exit code ${r.code}`}`);
+/** One look: prints `holds` when the condition holds now; exits 3 when it cannot be tested (why on stderr). */
+function lookScript(a: Args): ShellText {
+  return sh`${PORT_FUNCTION}
+if ${condition(a)}; then echo holds; else rb_s=$?; if [ "$rb_s" -eq 3 ]; then exit 3; fi; fi`;
 }
 
+const held = (out: string) => out.trim() === 'holds';
 
 export default defineTask<typeof args, undefined, undefined>({
   name: 'wait_for',
@@ -77,9 +72,10 @@ true is ok, otherwise it reports that it would wait. It never changes the host.
     timeout: 60
 \`\`\``,
   args,
-  async check(ctx) {
+  probe: ({ args }) => lookScript(args),
+  async check(ctx, probed) {
     const a = ctx.args;
-    if (await holds(ctx.shell, a)) return { inSync: true, summary: `${describe(a).replace(' to be ', ' is ').replace(' to match ', ' matches ')}` };
+    if (held(probed)) return { inSync: true, summary: `${describe(a).replace(' to be ', ' is ').replace(' to match ', ' matches ')}` };
     return { inSync: false, summary: `wait for ${describe(a)}` };
   },
   async apply(ctx) {
@@ -87,7 +83,7 @@ true is ok, otherwise it reports that it would wait. It never changes the host.
     const deadline = Date.now() + a.timeout * 1000;
     await sleep(a.delay * 1000, ctx.signal);
     for (;;) {
-      if (await holds(ctx.shell, a)) return { changed: false };
+      if (held((await ctx.shell.run(lookScript(a))).stdout)) return { changed: false };
       if (ctx.signal.aborted) throw new TaskError(`interrupted while waiting for ${describe(a)}`);
       if (Date.now() + a.sleep * 1000 > deadline) {
         throw new TaskError(`timed out after ${a.timeout}s waiting for ${describe(a)}`, { hint: 'is the service running? look at its logs' });

@@ -6,7 +6,7 @@
 // most once per roll of a run, also across a kill -9 and `runbook resume` (sdk/restart.ts).
 
 import {
-  defineTask, z, TaskError, restartScope, installFileArg, unitArg, observeTurn, applyTurn, undoMove, moveDrift, parseSrvr, srvrScript,
+  defineTask, z, TaskError, restartScope, installFileArg, unitArg, observeTurn, turnProbe, applyTurn, undoMove, moveDrift, parseSrvr, srvrScript,
   type HostShell, type Move, type MovedRecord, type TurnSpec, type TurnObserved,
 } from 'runbook';
 
@@ -113,13 +113,14 @@ run already (and, if the leadership moved meanwhile, the member the first step l
     skip_leader: true
 \`\`\``,
   args,
-  async check(ctx) {
+  probe: ({ args: a }) => turnProbe(a.service, moveOf(a)),
+  async check(ctx, probed) {
     const a: Args = ctx.args;
     if (!a.members.includes(a.self)) throw new TaskError(`self (${a.self}) is not one of members (${a.members.join(', ')})`);
     const move = moveOf(a);
     const undo = (from: string): Undo =>
       move && from ? { switched: { members: a.members, self: a.self, service: a.service, config: a.config, gate_timeout: a.gate_timeout, timeout: a.timeout, link: move.link, from, to: move.release } } : {};
-    const turn = await observeTurn<Observed, Undo>(ctx.shell, a.service, restartScope(ctx, a.switch_to), move, ctx.checkMode, undo);
+    const turn = observeTurn<Observed, Undo>(probed, a.service, restartScope(ctx, a.switch_to), move, ctx.checkMode, undo);
     if (turn.decided) return turn.decided;
     const { unit, from, observed } = turn;
     const ms = await modes(ctx.shell, a.members);

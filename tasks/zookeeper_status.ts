@@ -4,7 +4,7 @@
 // reports, never changes; `expect_mode` turns a wrong mode into a failure (pair it with
 // retries/until while an ensemble elects its leader).
 
-import { defineTask, z, TaskError, parseSrvr, srvrScript } from 'runbook';
+import { defineTask, z, sh, TaskError, parseSrvr, srvrScript } from 'runbook';
 
 const MODES = ['leader', 'follower', 'standalone', 'observer'] as const;
 
@@ -37,15 +37,15 @@ It fails when the server does not answer, or when \`expect_mode\` is given and n
   delay: 3
 \`\`\``,
   args,
-  async check(ctx) {
-    const { host, port, zookeeper_home: home, timeout } = ctx.args;
-    const r = await ctx.shell.run(
-      srvrScript(host, port, timeout, home),
-      { check: false },
-    );
-    const stats = parseSrvr(r.stdout);
+  // Whatever srvr's exit, what it printed says why: the probe never fails on it.
+  probe: ({ args: a }) => sh`(
+${srvrScript(a.host, a.port, a.timeout, a.zookeeper_home)}
+) || echo "exit $?"`,
+  async check(ctx, probed) {
+    const { host, port } = ctx.args;
+    const stats = parseSrvr(probed);
     if (!stats.mode) {
-      throw new TaskError(`ZooKeeper at ${host}:${port} did not answer srvr: ${r.stdout.trim().split('\n').slice(-2).join(' ') || `exit ${r.code}`}`, {
+      throw new TaskError(`ZooKeeper at ${host}:${port} did not answer srvr: ${probed.trim().split('\n').slice(-2).join(' ')}`, {
         hint: 'is it running (systemctl status zookeeper), and is srvr in 4lw.commands.whitelist?',
       });
     }

@@ -14,6 +14,7 @@ import { resolveTemplatePath, templateSearchDirs } from './templates.js';
 import { resolveVarTemplates } from '../load/vars.js';
 import { sleep } from '../sdk/wait.js';
 import { controllerInfo } from '../task/controller.js';
+import { runCheck } from '../task/check.js';
 import { failure, record, type CallOutcome } from './outcome.js';
 
 /** Everything one call runs with. */
@@ -75,7 +76,7 @@ async function attemptCall(scope: CallScope): Promise<CallOutcome> {
   const timedOut = () => new TaskError(`timed out after ${step.timeout} s (timeout: ${step.timeout}); its commands were stopped`, { host: hs.name, step: step.name });
   let outcome: CallOutcome;
   try {
-    const checked = await withinDeadline(task.check(ctx), deadline, timedOut);
+    const checked = await withinDeadline(runCheck(task, ctx), deadline, timedOut);
     const base = { summary: checked.summary, diff: checked.diff };
     if (checked.inSync) {
       outcome = { ...base, status: 'ok', record: record('ok', checked.summary, checked.data) };

@@ -1,8 +1,7 @@
-// Check read-ahead. Before a host runs a step, the engine works out the first command of the
-// checks of that step and the next few (each check is run against a shell that records its first
-// stdin-less script and stops it there) and sends them all to the host in one round trip
-// (Transport.execMany). When a check then runs for real, a command that is byte for byte one read
-// ahead takes that result instead of a round trip of its own.
+// Check read-ahead. Before a host runs a step, the engine works out the probes (TaskDefinition's
+// `probe`: a check's declared read) of that step and the next few and sends them all to the host
+// in one round trip (Transport.execMany). When a check then runs for real, a command that is byte
+// for byte one read ahead takes that result instead of a round trip of its own.
 //
 // Checks are read-only, so a result stays true until something changes a host. Any change the
 // play makes, on any host (a cluster check on one host may read another), starts a new generation
@@ -116,32 +115,5 @@ export class ReadAheadTransport implements Transport {
 
   close(): Promise<void> {
     return this.inner.close();
-  }
-}
-
-/** A transport that records the first stdin-less script sent to it and stops the caller there. */
-export class RecordingTransport implements Transport {
-  script: string | undefined;
-
-  constructor(readonly host: string) {}
-
-  async connect(): Promise<void> {}
-
-  async exec(script: string, options: ExecOptions = {}): Promise<ExecResult> {
-    if (withoutInput(options)) this.script ??= script;
-    throw new Recorded();
-  }
-
-  async openTcp(): Promise<Duplex> {
-    throw new Recorded();
-  }
-
-  async close(): Promise<void> {}
-}
-
-/** Thrown by RecordingTransport: the check got as far as its first command. */
-export class Recorded extends Error {
-  constructor() {
-    super('recorded for read-ahead');
   }
 }

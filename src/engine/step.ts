@@ -5,13 +5,13 @@
 import { isUnreachable } from '../errors.js';
 import { evaluateCondition, renderValue } from '../template/index.js';
 import type { StepDecl, Vars } from '../model.js';
-import { HostShell } from '../transport/host.js';
+import type { HostShell } from '../transport/host.js';
 import { callVars, collectSecretArgs, falseWhen, renderCalls, type PlannedStep } from './plan.js';
 import type { HostPreview } from './confirm.js';
 import { Emitter } from './emitter.js';
 import type { HostState, RunState, StepOutcome } from './state.js';
 import { limiter } from './limit.js';
-import { fitBatch, ReadAheadTransport, Recorded, RecordingTransport } from './read-ahead.js';
+import { fitBatch, ReadAheadTransport } from './read-ahead.js';
 import { reachedBy } from './handlers.js';
 import { rememberFailure } from './blocks.js';
 import { aggregate, eventError, failure, report, shown, skipped, type CallOutcome, type ResultFields } from './outcome.js';
@@ -128,10 +128,10 @@ async function runOnHost(state: RunState, planned: PlannedStep, hs: HostState, b
 }
 
 /**
- * Read ahead (read-ahead.ts): the first command of this step's check and of the next ones', in one
- * round trip. Only steps whose calls were rendered at plan time qualify (their args cannot depend
- * on a later `register`); a wrong guess costs nothing but the read, since a result is only used
- * for a command that is byte for byte the same.
+ * Read ahead (read-ahead.ts): the probes of this step's calls and of the next steps', in one round
+ * trip. Only steps whose calls were rendered at plan time qualify (their args cannot depend on a
+ * later `register`); a wrong guess costs nothing but the read, since a result is only used for a
+ * probe that is byte for byte the same.
  */
 async function readChecksAhead(state: RunState, planned: PlannedStep, hs: HostState, transport: ReadAheadTransport): Promise<void> {
   const { items } = state.plan;
@@ -143,7 +143,7 @@ async function readChecksAhead(state: RunState, planned: PlannedStep, hs: HostSt
   for (; end < items.length && end < index + count; end++) {
     const item = items[end];
     if (item.kind === 'flush_handlers') break;
-    groups.push(item.kind === 'step' ? await firstCheckCommands(state, item.planned, hs) : []);
+    groups.push(item.kind === 'step' ? probeScripts(state, item.planned, hs) : []);
   }
   const { scripts, groups: fitted } = fitBatch(groups);
   const readAt = state.generation.value;
@@ -157,29 +157,28 @@ async function readChecksAhead(state: RunState, planned: PlannedStep, hs: HostSt
   }
 }
 
-/** The first stdin-less command each call of `planned`'s check would run on `hs` now, found by running the check against a recorder. */
-async function firstCheckCommands(state: RunState, planned: PlannedStep, hs: HostState): Promise<string[]> {
+/** The scripts the probes of `planned`'s calls send to `hs` now, as its shell with the step's become sends them. */
+function probeScripts(state: RunState, planned: PlannedStep, hs: HostState): string[] {
   const { step } = planned;
   const hp = planned.perHost.get(hs.name);
   const task = state.registry.get(step.task);
-  if (!hp?.calls || hp.skip || !task || step.runOnce || !hs.shell) return [];
+  if (!hp?.calls || hp.skip || !task?.probe || step.runOnce || !hs.shell) return [];
   if (state.resume?.done(hs.name, planned.id)) return [];
   const vars = stepVars(hp.vars, hs);
-  const commands: string[] = [];
+  const scripts: string[] = [];
   try {
     if (step.when !== undefined && !evaluateCondition(step.when, vars, step.positions['when'] ?? step.pos)) return [];
+    const shell = withStepBecome(hs.shell, step, hp.becomeUser, hs, vars);
     for (const call of hp.calls) {
-      const recorder = new RecordingTransport(hs.name);
-      const shell = withStepBecome(new HostShell(recorder, hs.shell.loginUser), step, hp.becomeUser, hs, vars);
       const ctx = taskContext({ state, planned, hs, shell, call, vars: callVars(step, vars, call.item) }, step.checkMode ?? state.checkMode, hs.signals.task);
-      // Nothing of the recording may show or reach other hosts.
-      await task.check({ ...ctx, log: () => {}, peers: () => { throw new Recorded(); } }).catch(() => undefined);
-      if (recorder.script !== undefined) commands.push(recorder.script);
+      const probe = task.probe(ctx);
+      const script = probe && shell.stdinLessScript(probe);
+      if (script !== undefined) scripts.push(script);
     }
   } catch {
-    // A condition or become that cannot be worked out yet: the step reads nothing ahead.
+    // A condition, a become or a probe that cannot be worked out yet: the step reads nothing ahead.
   }
-  return commands;
+  return scripts;
 }
 
 /** Emit the host-result, count it in the recap, stop the host on failure. */

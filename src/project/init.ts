@@ -102,11 +102,12 @@ steps:
     motd:
       text: "{{inventory_hostname}} belongs to {{motd_owner}}\\n"
 `,
-      'tasks/motd.ts': `import { defineTask, z, applyContent, planContent, probeContent, undoContent, driftOf, type ContentPlan, type ContentUndo } from 'runbook';
+      'tasks/motd.ts': `import { defineTask, z, applyContent, contentProbe, parseContentProbe, planContent, undoContent, driftOf, type ContentPlan, type ContentUndo } from 'runbook';
 
 const args = z.object({ text: z.string().describe('the whole message, usually ending with a newline') }).strict();
 
-// A task built from runbook's SDK: probe, pure plan (diff and undo record), atomic apply, undo.
+// A task built from runbook's SDK: a declared probe, a plan from its output (diff and undo
+// record), atomic apply, undo.
 export default defineTask<typeof args, ContentPlan, ContentUndo>({
   name: 'motd',
   description: 'Set the message of the day (/etc/motd)',
@@ -119,9 +120,9 @@ rollback.
       motd: { text: "ask the data team\\\\n" }
 \`,
   args,
-  async check(ctx) {
-    const found = await probeContent(ctx.shell, '/etc/motd');
-    return planContent(found, { content: Buffer.from(ctx.args.text), attrs: { mode: '0644' } });
+  probe: () => contentProbe('/etc/motd'),
+  async check(ctx, probed) {
+    return planContent(parseContentProbe(probed), { content: Buffer.from(ctx.args.text), attrs: { mode: '0644' } });
   },
   apply: (ctx, plan) => applyContent(ctx.shell, plan!),
   undo: (ctx, record) => undoContent(ctx.shell, record),

@@ -4,7 +4,7 @@
 
 import { argv, raw, sh, type ShellText } from '../shell/quote.js';
 import { privateTempDir } from '../shell/temp-dir.js';
-import { CommandError, type HostShell } from '../transport/host.js';
+import { CommandError, inDirWithEnv, type HostShell } from '../transport/host.js';
 import { z } from 'zod';
 import { type ApplyResult, type CheckResult } from '../task/types.js';
 
@@ -25,16 +25,21 @@ export const guardArgs = {
 
 type GuardArgs = { creates?: string; removes?: string; unless?: string; chdir?: string; env?: Record<string, string> };
 
-/** In sync when a guard says the work is done; unknowable in --check when there is no guard. */
-export async function checkGuards(shell: HostShell, a: GuardArgs, what: string): Promise<CheckResult<undefined, undefined>> {
-  if (a.creates === undefined && a.removes === undefined && a.unless === undefined) {
-    return { inSync: false, summary: `run ${what}`, unknowableInCheck: 'no creates/removes/unless guard tells whether it would change anything' };
-  }
+/** The probe of the creates / removes / unless guards (run in chdir, with env); undefined without one. */
+export function guardsProbe(a: GuardArgs): ShellText | undefined {
+  if (a.creates === undefined && a.removes === undefined && a.unless === undefined) return undefined;
   const script = sh`${a.creates !== undefined ? sh`if [ -e ${a.creates} ]; then echo ${`${a.creates} exists`}; exit 0; fi` : raw(':')}
 ${a.removes !== undefined ? sh`if [ ! -e ${a.removes} ]; then echo ${`${a.removes} does not exist`}; exit 0; fi` : raw(':')}
 ${a.unless !== undefined ? sh`if sh -c ${a.unless} >/dev/null 2>&1 </dev/null; then echo 'unless command succeeded'; exit 0; fi` : raw(':')}`;
-  const r = await shell.run(script, { chdir: a.chdir, env: a.env });
-  const reason = r.stdout.trim();
+  return raw(inDirWithEnv(script, a));
+}
+
+/** In sync when a guard said (in `probed`) the work is done; unknowable in --check when there is no guard. */
+export function checkGuards(a: GuardArgs, probed: string, what: string): CheckResult<undefined, undefined> {
+  if (a.creates === undefined && a.removes === undefined && a.unless === undefined) {
+    return { inSync: false, summary: `run ${what}`, unknowableInCheck: 'no creates/removes/unless guard tells whether it would change anything' };
+  }
+  const reason = probed.trim();
   if (reason) return { inSync: true, summary: `not run: ${reason}`, data: { rc: 0, stdout: '', stderr: '', stdout_lines: [], stderr_lines: [] } };
   return { inSync: false, summary: `run ${what}` };
 }

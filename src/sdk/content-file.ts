@@ -1,7 +1,8 @@
 // One file with wanted content and attributes: the engine room of copy, template, lineinfile,
 // blockinfile, env and hosts_entry. Each of those computes the wanted bytes its own way, then:
 //
-//   const found = await probeContent(ctx.shell, dest);           // check: one round trip
+//   probe: (ctx) => contentProbe(dest),                          // the check's one read
+//   const found = parseContentProbe(probed);                      // check: the probe's output,
 //   return planContent(found, { content, attrs, backup, validate }); // pure: inSync, summary, diff, undo
 //   applyContent(ctx.shell, observed)                             // apply: one round trip
 //   undoContent(ctx.shell, record)                                // undo
@@ -65,13 +66,21 @@ export interface WantedContent {
   replaceLink?: boolean;
 }
 
-/** What is at dest (following a symlink unless told not to), in one round trip. */
-export async function probeContent(shell: HostShell, dest: Dest, options: { follow?: boolean } = {}): Promise<PathState & { path: string }> {
+/** The probe of what is at dest (following a symlink unless told not to): read back with parseContentProbe. */
+export function contentProbe(dest: Dest, options: { follow?: boolean } = {}): ShellText {
   const target: ShellText = typeof dest === 'string' ? sh`${dest}` : sh`"$h"/${dest.relative}`;
-  const r = await shell.run(sh`${PROBE_FUNCTION}
+  return sh`${PROBE_FUNCTION}
 ${typeof dest === 'string' ? raw(':') : homeScript(dest.user)}
-${probeScript('dest', target, { follow: options.follow ?? true })}`);
-  return parsePathState(splitSections(r.stdout).get('dest'));
+${probeScript('dest', target, { follow: options.follow ?? true })}`;
+}
+
+export function parseContentProbe(probed: string): PathState & { path: string } {
+  return parsePathState(splitSections(probed).get('dest'));
+}
+
+/** What is at dest, read now: for a check that reads more than its probe (a directory's files). */
+export async function probeContent(shell: HostShell, dest: Dest, options: { follow?: boolean } = {}): Promise<PathState & { path: string }> {
+  return parseContentProbe((await shell.run(contentProbe(dest, options))).stdout);
 }
 
 /** The whole text of a probed file (every byte kept: lossless-text.ts), or null when absent; reads again when it was too big for the probe. */

@@ -1,6 +1,6 @@
 // Tasks that edit a text file in place (lineinfile, blockinfile, env, hosts_entry) compute the new
-// text from the old with a pure function; this runs it against the host: probe, edit, plan. The
-// edit sees null for a missing file and returns null to leave it missing.
+// text from the old with a pure function; this plans it from what their probe (contentProbe of
+// the file) found. The edit sees null for a missing file and returns null to leave it missing.
 
 import { posix } from 'node:path';
 import { TaskError } from '../errors.js';
@@ -9,7 +9,8 @@ import { type CheckResult } from '../task/types.js';
 import { type HostShell } from '../transport/host.js';
 import type { Attrs } from './attrs.js';
 import { encodeLossless } from './lossless-text.js';
-import { planContent, probeContent, textOf, type ContentPlan, type ContentUndo, type Dest } from './content-file.js';
+import { planContent, textOf, type ContentPlan, type ContentUndo } from './content-file.js';
+import type { PathState } from './probe.js';
 
 export interface EditOptions {
   attrs?: Attrs;
@@ -20,13 +21,16 @@ export interface EditOptions {
   validate?: string;
 }
 
+/**
+ * `shell` reads what the probe could not bring: a file too big to come with it, the directories
+ * missing above a file to create.
+ */
 export async function checkEdit(
   shell: HostShell,
-  dest: Dest,
+  found: PathState,
   edit: (text: string | null) => string | null,
   options: EditOptions = {},
 ): Promise<CheckResult<ContentPlan, ContentUndo>> {
-  const found = await probeContent(shell, dest);
   const before = await textOf(shell, found);
   // A file whose every line ends in \r\n is edited as lines of text and written back with \r\n.
   const crlf = before !== null && before.includes('\r\n') && !/(^|[^\r])\n/.test(before);

@@ -10,7 +10,7 @@ import { sh, type ShellText } from '../shell/quote.js';
 import type { HostShell } from '../transport/host.js';
 import type { UnitRestartState } from './restart.js';
 import { TaskError } from '../errors.js';
-import { applyLink, checkLink } from './link.js';
+import { applyLink, checkLink, linkProbe } from './link.js';
 import { SECTION_FUNCTION, splitSections } from './probe.js';
 
 export interface InstallSwitch {
@@ -57,7 +57,12 @@ export function parseInstall(out: string): InstallState {
  * earlier step would have put it there (it then counts as not linked and not running).
  */
 export async function probeInstall(shell: HostShell, s: InstallSwitch, checkMode = false): Promise<InstallState> {
-  const state = parseInstall((await shell.run(installProbe(s))).stdout);
+  return installFound((await shell.run(installProbe(s))).stdout, s, checkMode);
+}
+
+/** probeInstall's rule, on what installProbe printed (a rolling task's probe holds it). */
+export function installFound(probed: string, s: InstallSwitch, checkMode: boolean): InstallState {
+  const state = parseInstall(probed);
   if (!state.wanted && !checkMode) {
     throw new TaskError(`cannot switch ${s.link} to ${s.release}: no such directory`, { hint: 'install the release first (download and extract it beside the running one)' });
   }
@@ -69,7 +74,7 @@ export async function probeInstall(shell: HostShell, s: InstallSwitch, checkMode
  * had, as written, for the way back. Refuses a real directory at the link: data may be in it.
  */
 export async function switchInstall(shell: HostShell, link: string, release: string): Promise<string | undefined> {
-  const found = await checkLink(shell, { src: release, dest: link, force: false });
+  const found = await checkLink(shell, (await shell.run(linkProbe(link))).stdout, { src: release, dest: link, force: false });
   const previous = found.undo?.type === 'link' ? found.undo.target : undefined;
   if (!found.inSync) await applyLink(shell, found.observed!);
   return previous;

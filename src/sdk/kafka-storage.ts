@@ -5,7 +5,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { sh } from '../shell/quote.js';
+import { sh, type ShellText } from '../shell/quote.js';
 import type { HostShell } from '../transport/host.js';
 import { SECTION_FUNCTION, splitSections } from './probe.js';
 
@@ -40,9 +40,9 @@ export function parseProperties(text: string): Map<string, string> {
   return out;
 }
 
-/** Each of `dirs` on the host: missing, unformatted, or formatted with the ids its meta.properties holds. */
-export async function readLogDirs(shell: HostShell, dirs: readonly string[]): Promise<LogDirState[]> {
-  const script = sh`${SECTION_FUNCTION}i=0
+/** The probe of log directories: each missing, unformatted, or formatted with its meta.properties. */
+export function logDirsProbe(dirs: readonly string[]): ShellText {
+  return sh`${SECTION_FUNCTION}i=0
 for d in ${dirs}; do
   rb_section "d$i"; i=$((i + 1))
   if [ ! -d "$d" ]; then echo missing
@@ -50,8 +50,11 @@ for d in ${dirs}; do
   else echo unformatted; ls -A -- "$d" | wc -l
   fi
 done`;
-  const { stdout } = await shell.run(script);
-  const sections = splitSections(stdout);
+}
+
+/** What logDirsProbe found, in the order of `dirs`. */
+export function parseLogDirs(probed: string, dirs: readonly string[]): LogDirState[] {
+  const sections = splitSections(probed);
   return dirs.map((dir, i) => {
     const [kind = '', ...rest] = (sections.get(`d${i}`) ?? '').split('\n');
     if (kind === 'missing') return { dir, state: 'missing' };
@@ -60,6 +63,11 @@ done`;
     // A ZooKeeper broker's meta.properties (version 0) names it broker.id; Kafka reads either as the node's id.
     return { dir, state: 'formatted', clusterId: props.get('cluster.id'), nodeId: props.get('node.id') ?? props.get('broker.id') };
   });
+}
+
+/** Each of `dirs` on the host, read now (on another host than the step's: kafka_cluster_id). */
+export async function readLogDirs(shell: HostShell, dirs: readonly string[]): Promise<LogDirState[]> {
+  return parseLogDirs((await shell.run(logDirsProbe(dirs))).stdout, dirs);
 }
 
 /** The cluster ids the formatted directories hold, each with where it was found (`host:dir`). */

@@ -6,7 +6,7 @@
 import { posix } from 'node:path';
 import { placeTemp, tempBeside } from '../transport/atomic-replace.js';
 import type { HostShell } from '../transport/host.js';
-import { raw, sh } from '../shell/quote.js';
+import { raw, sh, type ShellText } from '../shell/quote.js';
 import { TaskError } from '../errors.js';
 import { type CheckResult } from '../task/types.js';
 import { backupScript, priorOf, recordedBackup, type Prior } from './prior.js';
@@ -18,11 +18,16 @@ export interface LinkPlan {
   prior: Prior;
 }
 
-export async function checkLink(shell: HostShell, want: { src: string; dest: string; force: boolean }): Promise<CheckResult<LinkPlan, Prior>> {
+/** The probe of what is at a link's dest (the link itself, not followed), read back by checkLink. */
+export function linkProbe(dest: string): ShellText {
+  return sh`${PROBE_FUNCTION}
+${probeScript('dest', dest)}`;
+}
+
+/** The plan from what linkProbe found; `shell` looks into a directory found there (force replaces only an empty one). */
+export async function checkLink(shell: HostShell, probed: string, want: { src: string; dest: string; force: boolean }): Promise<CheckResult<LinkPlan, Prior>> {
   const { src, dest } = want;
-  const r = await shell.run(sh`${PROBE_FUNCTION}
-${probeScript('dest', dest)}`);
-  const found = parsePathState(splitSections(r.stdout).get('dest'));
+  const found = parsePathState(splitSections(probed).get('dest'));
   if (found.type === 'link' && found.target === src) return { inSync: true, undo: priorOf(found), summary: `${dest} → ${src}` };
   if (found.type === 'absent' && !found.parentExists) {
     throw new TaskError(`cannot create link ${dest}: directory ${posix.dirname(dest)} does not exist`, {

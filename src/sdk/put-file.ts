@@ -5,7 +5,9 @@ import { posix } from 'node:path';
 import { z } from 'zod';
 import { type CheckResult, type TaskContext } from '../task/types.js';
 import { ownerArgs, pathArg } from './attrs.js';
-import { planContent, probeContent, validateArg, type ContentPlan, type ContentUndo } from './content-file.js';
+import { contentProbe, planContent, validateArg, type ContentPlan, type ContentUndo } from './content-file.js';
+import type { PathState } from './probe.js';
+import type { ShellText } from '../shell/quote.js';
 
 export const putArgs = {
   dest: z.string().min(1).describe('The file to write on the host (a symlink there is followed unless follow: false).'),
@@ -19,20 +21,24 @@ export const putArgs = {
     .describe("A link at dest: true writes the file it leads to (the link stays); false replaces the link with the file (Ansible's default)."),
 };
 
-type PutArgs = z.output<z.ZodObject<typeof putArgs>>;
+export type PutArgs = z.output<z.ZodObject<typeof putArgs>>;
 
 /** `dest` ending in `/` names a directory: the file keeps the source's base name. */
 export function destPath(dest: string, src: string | undefined): string {
   return pathArg.parse(dest.endsWith('/') && src ? posix.join(dest, posix.basename(src)) : dest);
 }
 
+/** The probe of a put's dest (read back with parseContentProbe). */
+export function putProbe(args: PutArgs, dest: string): ShellText {
+  return contentProbe(dest, { follow: args.follow });
+}
+
 /**
- * `parentMadeFirst`: the step itself creates dest's directory before it writes (a directory copy),
- * so a missing one is no error.
+ * The plan for putting `content` where the put's probe found `probed`. `parentMadeFirst`: the step
+ * itself creates dest's directory before it writes (a directory copy), so a missing one is no error.
  */
-export async function checkPut(ctx: TaskContext<PutArgs>, dest: string, content: Buffer, options: { parentMadeFirst?: boolean } = {}): Promise<CheckResult<ContentPlan, ContentUndo>> {
+export function checkPut(ctx: Pick<TaskContext<PutArgs>, 'args' | 'checkMode'>, probed: PathState, content: Buffer, options: { parentMadeFirst?: boolean } = {}): CheckResult<ContentPlan, ContentUndo> {
   const a = ctx.args;
-  const probed = await probeContent(ctx.shell, dest, { follow: a.follow });
   const found = options.parentMadeFirst && probed.type === 'absent' ? { ...probed, parentExists: true } : probed;
   // A directory at dest is an error below, force or not (Ansible: content cannot go to a directory).
   if (!a.force && found.type !== 'absent' && found.type !== 'directory') return { inSync: true, summary: `${found.path} exists (force: false)` };

@@ -7,8 +7,9 @@
 import { TaskError } from '../errors.js';
 import type { CheckResult } from '../task/types.js';
 import type { HostShell } from '../transport/host.js';
-import { carryFile, expectMoved, probeInstall, releaseLeft, switchInstall, type InstallState, type InstallSwitch } from './install-switch.js';
-import { probeUnitRestart, restartScope, restartUnit, type UnitRestartState } from './restart.js';
+import { sh, type ShellText } from '../shell/quote.js';
+import { carryFile, expectMoved, installFound, installProbe, probeInstall, releaseLeft, switchInstall, type InstallState, type InstallSwitch } from './install-switch.js';
+import { parseUnitRestart, probeUnitRestart, restartScope, restartUnit, unitRestartProbe, type UnitRestartState } from './restart.js';
 import { sleep, waitUntil } from './wait.js';
 
 /** An upgrade's move: the install link, the release to point it at, and the config file that goes along. */
@@ -113,20 +114,26 @@ export interface TurnState<Observed, Undo> {
   decided?: CheckResult<Observed, Undo>;
 }
 
+/** A rolling task's probe: the unit and, for a move, the install (read back by observeTurn). */
+export function turnProbe(unitName: string, move: Move | undefined): ShellText {
+  return move ? sh`${unitRestartProbe(unitName)}\n${installProbe(move)}` : unitRestartProbe(unitName);
+}
+
 /**
- * The first half of a rolling task's check: the unit (and, for a move, the install), and the cases
- * that need no cluster state. Under --check a release not there yet counts as not linked.
+ * The first half of a rolling task's check, from what turnProbe found: the unit (and, for a move,
+ * the install), and the cases that need no cluster state. Under --check a release not there yet
+ * counts as not linked.
  */
-export async function observeTurn<Observed extends TurnObserved, Undo>(
-  shell: HostShell,
+export function observeTurn<Observed extends TurnObserved, Undo>(
+  probed: string,
   unitName: string,
   scope: string,
   move: Move | undefined,
   checkMode: boolean,
   undo: (from: string) => Undo,
-): Promise<TurnState<Observed, Undo>> {
-  const unit = await probeUnitRestart(shell, unitName, scope);
-  const install = move ? await probeInstall(shell, move, checkMode) : undefined;
+): TurnState<Observed, Undo> {
+  const unit = parseUnitRestart(probed, unitName, scope);
+  const install = move ? installFound(probed, move, checkMode) : undefined;
   const from = install ? releaseLeft(install, unit) : '';
   const observed = { unit, ...(from ? { from } : {}) } as Observed;
   const state: TurnState<Observed, Undo> = { unit, install, from, observed };

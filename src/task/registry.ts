@@ -148,6 +148,7 @@ async function importTask(file: string, moduleUrl: string): Promise<TaskDefiniti
     typeof task.name === 'string' &&
     typeof task.check === 'function' &&
     typeof task.apply === 'function' &&
+    (task.probe === undefined || typeof task.probe === 'function') &&
     typeof (task.args as { safeParse?: unknown } | undefined)?.safeParse === 'function';
   if (!valid) {
     throw new UserError('task-module', `${file} does not default-export a task`, {

@@ -2,8 +2,15 @@
 // (`check`, read-only), makes it so when they differ (`apply`), and can put back what it changed
 // (`undo`) from a record that `check` produced before anything was touched. The engine journals
 // that record before it calls `apply`, so a crash in the middle of a change is still undoable.
+//
+// Checks as data: what a check reads is declared (`probe`, a script worked out from the args
+// alone), and `check` decides from its output. The engine runs the probe, and runs the probes of
+// the next steps with it in one round trip (engine/read-ahead.ts); a check's fixture test is its
+// probe's output in, its decision out. A check may still read more through its shell where a read
+// depends on what the probe found (a file too big to come with the probe, another host).
 
 import type { z } from 'zod';
+import type { ShellText } from '../shell/quote.js';
 import type { HostShell } from '../transport/host.js';
 import type { Vars } from '../model.js';
 
@@ -91,6 +98,9 @@ export interface TaskContext<Args> {
   signal: AbortSignal;
 }
 
+/** What a probe is worked out from: the call's args and vars, never the host. */
+export type ProbeContext<Args> = Pick<TaskContext<Args>, 'args' | 'host' | 'vars' | 'controller'>;
+
 export interface UndoContext {
   host: string;
   shell: HostShell;
@@ -144,10 +154,18 @@ export interface TaskDefinition<Schema extends z.ZodType = z.ZodType, Observed =
    */
   override?: boolean;
   /**
-   * Read-only: observe the host and compare with the wanted state. May be called an extra time for
-   * read-ahead (engine/read-ahead.ts), against a shell that records its first command and stops.
+   * The read-only script the check starts from: it runs with the step's become, and a non-zero
+   * exit fails the step with its stderr, so a probe reports what it finds on stdout. The engine
+   * may run it ahead of the step, batched with other steps' probes, and reuses that result while
+   * nothing in the play has changed since. Absent, or undefined for a call: the check reads what
+   * it needs itself (it reads nothing, or its reads depend on each other or on other hosts).
    */
-  check(ctx: TaskContext<z.output<Schema>>): Promise<CheckResult<Observed, Undo>>;
+  probe?(ctx: ProbeContext<z.output<Schema>>): ShellText | undefined;
+  /**
+   * Read-only: compare the host, as `probed` (the probe's stdout; '' without a probe) and any
+   * further reads show it, with the wanted state. Runs once per call (task/check.ts).
+   */
+  check(ctx: TaskContext<z.output<Schema>>, probed: string): Promise<CheckResult<Observed, Undo>>;
   /** Make it so. Called only after check said not in sync, and never in check mode. */
   apply(ctx: TaskContext<z.output<Schema>>, observed: Observed | undefined): Promise<ApplyResult<Undo> | void>;
   /** Restore the state the undo record describes. Absent: the task is not reversible on its own. */

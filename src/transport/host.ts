@@ -107,25 +107,28 @@ export class HostShell {
 
   /** Like `run` but returns stdout as bytes and never throws on exit status. */
   async execRaw(command: ReadonlyArray<string> | ShellText, options: RunOptions = {}): Promise<ExecResult> {
-    let script = command instanceof ShellText ? command.text : argv(command);
-    if (options.chdir) script = sh`cd ${options.chdir} || exit 1`.text + '\n' + script;
-    if (options.env) {
-      const exports = Object.entries(options.env).map(([k, v]) => {
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new TaskError(`invalid environment variable name ${JSON.stringify(k)}`);
-        return `export ${k}=${quote(v)}`;
-      });
-      script = exports.join('\n') + '\n' + script;
-    }
-    if (this.needsSudo()) {
-      // sudo reads one line: the rest of a multi-line password would become the command's input.
-      if (/[\r\n]/.test(this.become!.password ?? '')) {
-        throw new TaskError('the become password contains a line break; sudo reads a password up to the first one', { host: this.host, hint: 'set a password without line breaks' });
-      }
-      script = sudoScript(this.become!, script);
-    }
+    const script = this.scriptOf(command, options);
     const stdin = this.become?.password !== undefined && this.needsSudo() ? prependLine(this.become.password, options.stdin) : options.stdin;
     const signal = options.signal && this.signal ? AbortSignal.any([options.signal, this.signal]) : (options.signal ?? this.signal);
     return this.transport.exec(script, { stdin, timeoutMs: options.timeoutMs, signal });
+  }
+
+  /**
+   * The script `command` is sent to the host as, when it needs nothing on stdin (no sudo password
+   * to feed): what read-ahead sends ahead of time, matched byte for byte when the command runs.
+   */
+  stdinLessScript(command: ShellText): string | undefined {
+    return this.become?.password !== undefined && this.needsSudo() ? undefined : this.scriptOf(command, {});
+  }
+
+  private scriptOf(command: ReadonlyArray<string> | ShellText, options: Pick<RunOptions, 'chdir' | 'env'>): string {
+    const script = inDirWithEnv(command, options);
+    if (!this.needsSudo()) return script;
+    // sudo reads one line: the rest of a multi-line password would become the command's input.
+    if (/[\r\n]/.test(this.become!.password ?? '')) {
+      throw new TaskError('the become password contains a line break; sudo reads a password up to the first one', { host: this.host, hint: 'set a password without line breaks' });
+    }
+    return sudoScript(this.become!, script);
   }
 
   private needsSudo(): boolean {
@@ -142,10 +145,7 @@ export class HostShell {
 
   /** lstat: a symlink is reported as a link, with its target. null when nothing is there. */
   async stat(path: string): Promise<FileStat | null> {
-    const r = await this.run(
-      sh`if [ -e ${path} ] || [ -L ${path} ]; then stat -c '%F|%a|%U|%G|%s' -- ${path}; if [ -L ${path} ]; then readlink -- ${path}; fi; else echo absent; fi`,
-    );
-    return parseStat(r.stdout);
+    return parseStat((await this.run(statScript(path))).stdout);
   }
 
   /**
@@ -201,6 +201,11 @@ export interface SizedStream {
   size: number;
 }
 
+/** lstat of `path` as parseStat reads it. */
+export function statScript(path: string): ShellText {
+  return sh`if [ -e ${path} ] || [ -L ${path} ]; then stat -c '%F|%a|%U|%G|%s' -- ${path}; if [ -L ${path} ]; then readlink -- ${path}; fi; else echo absent; fi`;
+}
+
 export function parseStat(out: string): FileStat | null {
   const lines = out.replace(/\n$/, '').split('\n');
   if (lines[0] === 'absent') return null;
@@ -213,6 +218,20 @@ export function parseStat(out: string): FileStat | null {
         ? 'link'
         : 'other';
   return { type, mode, owner, group, size: Number(size), ...(type === 'link' ? { linkTarget: lines[1] } : {}) };
+}
+
+/** `command` as a script that first enters `chdir` and exports `env` (run's options of those names). */
+export function inDirWithEnv(command: ReadonlyArray<string> | ShellText, options: Pick<RunOptions, 'chdir' | 'env'>): string {
+  let script = command instanceof ShellText ? command.text : argv(command);
+  if (options.chdir) script = sh`cd ${options.chdir} || exit 1`.text + '\n' + script;
+  if (options.env) {
+    const exports = Object.entries(options.env).map(([k, v]) => {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new TaskError(`invalid environment variable name ${JSON.stringify(k)}`);
+      return `export ${k}=${quote(v)}`;
+    });
+    script = exports.join('\n') + '\n' + script;
+  }
+  return script;
 }
 
 /**

@@ -16,6 +16,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import * as assert from 'uvu/assert';
 import type { z } from 'zod';
 import { FactsCache } from '../../src/engine/facts.js';
+import { runCheck } from '../../src/task/check.js';
 import { controllerInfo } from '../../src/task/controller.js';
 import { renderTemplateFile } from '../../src/template/index.js';
 import type { Vars } from '../../src/model.js';
@@ -80,7 +81,7 @@ export function undoContext(): UndoContext {
 }
 
 export async function check<S extends z.ZodType>(task: TaskDefinition<S>, args: unknown, options: ContextOptions = {}): Promise<CheckResult> {
-  return task.check(context(task, args, options));
+  return runCheck(task, context(task, args, options));
 }
 
 export interface Converged {
@@ -93,10 +94,10 @@ export interface Converged {
 /** check, then apply when not in sync, then assert a second check is in sync. */
 export async function converge<S extends z.ZodType>(task: TaskDefinition<S>, args: unknown, options: ContextOptions = {}): Promise<Converged> {
   const ctx = context(task, args, options);
-  const first = await task.check(ctx);
+  const first = await runCheck(task, ctx);
   if (first.inSync) return { check: first, undo: first.undo };
   const applied = await task.apply(ctx, first.observed);
-  const again = await task.check(context(task, args, options));
+  const again = await runCheck(task, context(task, args, options));
   assert.ok(again.inSync, `not in sync after apply: ${again.summary}`);
   return { check: first, apply: applied, undo: (applied && applied.undo) ?? first.undo };
 }

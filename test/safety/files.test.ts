@@ -11,6 +11,7 @@ import { HostShell } from '../../src/transport/host.js';
 import { LocalTransport } from '../../src/transport/local.js';
 import { caught } from '../helpers/caught.js';
 import { cleanup, context, converge, lifecycle, tempDir } from '../helpers/task-harness.js';
+import { runCheck } from '../../src/task/check.js';
 
 const USER = 'rbsafe_files';
 test.before(() => void execFileSync('useradd', ['--system', '--no-create-home', USER]));
@@ -52,7 +53,7 @@ test('a file the step user cannot read is an error, and nothing is written', asy
   writeFileSync(`${d}/secret.conf`, 'token=abc\n', { mode: 0o600 });
   const asUser = new HostShell(new LocalTransport('local'), 'root', { user: USER });
   const ctx = { ...context(lineinfile, { path: `${d}/secret.conf`, line: 'x=1' }), shell: asUser };
-  assert.match((await caught(lineinfile.check(ctx))).message, /cannot read .*secret\.conf: permission denied/);
+  assert.match((await caught(runCheck(lineinfile, ctx))).message, /cannot read .*secret\.conf: permission denied/);
   assert.is(readFileSync(`${d}/secret.conf`, 'utf8'), 'token=abc\n');
 });
 

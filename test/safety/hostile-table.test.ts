@@ -17,6 +17,7 @@ import template from '../../tasks/template.js';
 import { createAccount, type Account } from '../helpers/account.js';
 import { caught } from '../helpers/caught.js';
 import { cleanup, context, converge, tempDir } from '../helpers/task-harness.js';
+import { runCheck } from '../../src/task/check.js';
 
 let other: Account;
 let root = '';
@@ -89,7 +90,7 @@ rows.forEach((row, i) => {
     lchownSync(d, other.uid, other.uid);
     const args = row.setup(d);
     const run = row.asOther
-      ? row.task.check({ ...context(row.task, args, { vars: { x: 1 } }), shell: new HostShell(new LocalTransport('local'), 'root', { user: other.name }) })
+      ? runCheck(row.task, { ...context(row.task, args, { vars: { x: 1 } }), shell: new HostShell(new LocalTransport('local'), 'root', { user: other.name }) })
       : converge(row.task, args, { vars: { x: 1 } });
     if ('refused' in row.outcome) {
       assert.match((await caught(run)).message, row.outcome.refused);

@@ -121,7 +121,7 @@ test('kafka_smoke: all N messages produced arrive at the consumer; skipped in --
   await converge(kafkaTopic, { ...topicArgs, name: 'smoke' });
   const args = { topic: 'smoke', messages: 50, bootstrap_server: bootstrap, consumer_bootstrap_server: bootstrap, consumer_host: 'local', kafka_home: home, timeout: 90 };
   const ctx = context(kafkaSmoke, args);
-  const checked = await kafkaSmoke.check(context(kafkaSmoke, args, { checkMode: true }));
+  const checked = await check(kafkaSmoke, args, { checkMode: true });
   assert.ok(checked.unknowableInCheck);
   const applied = (await kafkaSmoke.apply(ctx, undefined))!;
   assert.is(applied.changed, false);

@@ -37,6 +37,7 @@ import sshKeygen from '../../tasks/ssh_keygen.js';
 import systemdUnit from '../../tasks/systemd_unit.js';
 import user from '../../tasks/user.js';
 import zookeeperStatus from '../../tasks/zookeeper_status.js';
+import { runCheck } from '../../src/task/check.js';
 
 const NAME = 'systasks';
 let lab: LabInfo;
@@ -91,12 +92,12 @@ async function sh(host: string, script: string): Promise<string> {
 
 /** check under --check, apply, check again (in sync), as the engine does; returns the undo record. */
 async function converge<S extends z.ZodType>(task: TaskDefinition<S>, args: unknown, host: string): Promise<{ dry: CheckResult; undo: unknown; data?: Record<string, unknown> }> {
-  const dry = await task.check(ctx(task, args, host, true));
-  const real = await task.check(ctx(task, args, host));
+  const dry = await runCheck(task, ctx(task, args, host, true));
+  const real = await runCheck(task, ctx(task, args, host));
   assert.is(real.summary, dry.summary, '--check predicts what apply does');
   if (real.inSync) return { dry, undo: real.undo, data: real.data };
   const applied = await task.apply(ctx(task, args, host), real.observed as never);
-  const again = await task.check(ctx(task, args, host));
+  const again = await runCheck(task, ctx(task, args, host));
   assert.ok(again.inSync, `${task.name} on ${host} not in sync after apply: ${again.summary}`);
   const undo = (applied && applied.undo) ?? real.undo;
   return { dry, undo: JSON.parse(JSON.stringify(undo)), data: { ...real.data, ...(applied ? applied.data : {}) } };
@@ -117,8 +118,8 @@ test('sysctl: the file and the running kernel (a net.* parameter, the host\'s ow
   assert.is(await sh(host, `cat ${file}`), '# kept\nnet.core.somaxconn=1000');
   // Someone sets it by hand: only sysctl_set sees it as a change.
   await sh(host, 'echo 900 > /proc/sys/net/core/somaxconn');
-  assert.ok((await sysctl.check(ctx(sysctl, args, host))).inSync);
-  assert.not.ok((await sysctl.check(ctx(sysctl, { ...args, sysctl_set: true }, host))).inSync);
+  assert.ok((await runCheck(sysctl, ctx(sysctl, args, host))).inSync);
+  assert.not.ok((await runCheck(sysctl, ctx(sysctl, { ...args, sysctl_set: true }, host))).inSync);
   await undo(sysctl, record, host);
   assert.is(await sh(host, `cat ${file}`), fileBefore);
   assert.is(await sh(host, 'cat /proc/sys/net/core/somaxconn'), before);
@@ -130,9 +131,9 @@ test('sysctl: the file and the running kernel (a net.* parameter, the host\'s ow
 
 test('reachable: between lab hosts, a port nothing listens on is reachable; an address nobody has is not', async () => {
   const others = lab.hosts.filter((h) => h.name !== 'kafka01').map((h) => h.address);
-  assert.ok((await reachable.check(ctx(reachable, { hosts: others, ports: [2181, 9092] }, 'kafka01'))).inSync);
+  assert.ok((await runCheck(reachable, ctx(reachable, { hosts: others, ports: [2181, 9092] }, 'kafka01'))).inSync);
   const nobody = others[0].replace(/\.\d+$/, '.250');
-  const err = await reachable.check(ctx(reachable, { hosts: [...others, nobody], ports: [2888], timeout: 2 }, 'kafka01')).catch((e: Error) => e);
+  const err = await runCheck(reachable, ctx(reachable, { hosts: [...others, nobody], ports: [2888], timeout: 2 }, 'kafka01')).catch((e: Error) => e);
   assert.match(String(err), new RegExp(`cannot reach ${nobody.replaceAll('.', '\\.')}:2888 \\((no answer in 2 s|.*[Nn]o route)`));
   assert.not.match(String(err), new RegExp(others[0].replaceAll('.', '\\.')));
 });
@@ -144,7 +145,7 @@ test('apt: installs a package with its dependencies, journals exactly those, und
   await sh(host, "touch -d '2 hours ago' /var/lib/apt/lists; rm -f /var/lib/apt/periodic/update-success-stamp");
   const cache = await converge(apt, { update_cache: true, cache_valid_time: 3600 }, host);
   assert.match(String(cache.dry.summary), /update the package cache/);
-  assert.ok((await apt.check(ctx(apt, { update_cache: true, cache_valid_time: 3600 }, host))).inSync, 'a fresh cache is not updated again');
+  assert.ok((await runCheck(apt, ctx(apt, { update_cache: true, cache_valid_time: 3600 }, host))).inSync, 'a fresh cache is not updated again');
 
   const run = await converge(apt, { name: 'jq' }, host);
   assert.match(String(run.dry.summary), /install .*jq/);
@@ -174,7 +175,7 @@ test('apt_repository: deb822 file + dearmored keyring on the host, fingerprint c
     });
     const url = `http://${bridge}:${(server.address() as { port: number }).port}/repo.asc`;
     const args = { name: 'rbtest', uris: 'http://deb.example.org/debian', suites: 'stable', components: 'main', key_url: url, key_fingerprint: fpr, update_cache: false };
-    await aptRepository.check(ctx(aptRepository, { ...args, key_fingerprint: 'A'.repeat(40) }, host)).then(
+    await runCheck(aptRepository, ctx(aptRepository, { ...args, key_fingerprint: 'A'.repeat(40) }, host)).then(
       () => assert.unreachable('a wrong fingerprint must fail'),
       (e: Error) => assert.match(e.message, /has fingerprint/),
     );
@@ -231,23 +232,23 @@ WantedBy=multi-user.target
 
 test('systemd_unit + service: typo refused on the host, unit written and reloaded, started and enabled, undo restores', async () => {
   const host = 'kafka01';
-  await systemdUnit.check(ctx(systemdUnit, { name: 'rbtest', content: unit.replace('.target', '.targe') }, host)).then(
+  await runCheck(systemdUnit, ctx(systemdUnit, { name: 'rbtest', content: unit.replace('.target', '.targe') }, host)).then(
     () => assert.unreachable('WantedBy=multi-user.targe must fail'),
     (e: Error) => assert.match(e.message, /multi-user.targe is not a unit name/),
   );
   const written = await converge(systemdUnit, { name: 'rbtest', content: unit }, host);
   assert.is(written.dry.summary, 'create /etc/systemd/system/rbtest.service');
-  const dry = await service.check(ctx(service, { name: 'rbtest', state: 'started', enabled: true }, host, true));
+  const dry = await runCheck(service, ctx(service, { name: 'rbtest', state: 'started', enabled: true }, host, true));
   assert.is(dry.summary, 'rbtest: started, enabled');
   const started = await converge(service, { name: 'rbtest', state: 'started', enabled: true }, host);
   assert.is(await sh(host, 'systemctl is-active rbtest; systemctl is-enabled rbtest'), 'active\nenabled');
-  const restart = await service.check(ctx(service, { name: 'rbtest', state: 'restarted' }, host));
+  const restart = await runCheck(service, ctx(service, { name: 'rbtest', state: 'restarted' }, host));
   assert.is(restart.inSync, false, 'restarted always acts');
   await undo(service, started.undo, host);
   assert.is(await sh(host, 'systemctl is-active rbtest; systemctl is-enabled rbtest'), 'inactive\ndisabled');
   await undo(systemdUnit, written.undo, host);
   assert.is(await sh(host, 'test -e /etc/systemd/system/rbtest.service || echo gone; systemctl show -p LoadState --value rbtest'), 'gone\nnot-found');
-  await service.check(ctx(service, { name: 'rbtest', state: 'started' }, host)).then(
+  await runCheck(service, ctx(service, { name: 'rbtest', state: 'started' }, host)).then(
     () => assert.unreachable('a missing unit fails outside --check'),
     (e: Error) => assert.match(e.message, /no unit rbtest/),
   );
@@ -262,7 +263,7 @@ test('ssh_keygen + ssh_exchange: ssh between every pair of hosts by name and add
     assert.match(String(k.data!.public_key), /^ssh-rsa /);
     made.set(h, { user: u.undo, key: k.undo });
   }
-  const dry = await sshExchange.check(ctx(sshExchange, { user: 'rbssh', path: '/home/rbssh/.ssh/id_rsa' }, 'kafka01', true));
+  const dry = await runCheck(sshExchange, ctx(sshExchange, { user: 'rbssh', path: '/home/rbssh/.ssh/id_rsa' }, 'kafka01', true));
   assert.match(String(dry.summary), /authorized_keys: add 3 lines; .*known_hosts: add \d+ lines/);
   const exchanged = new Map<string, unknown>();
   for (const h of hosts) exchanged.set(h, (await converge(sshExchange, { user: 'rbssh', path: '/home/rbssh/.ssh/id_rsa' }, h)).undo);
@@ -322,7 +323,7 @@ echo started`),
   for (const h of [k1, k2]) {
     await on(h.name).run(raw(`for n in $(seq 120); do bash -c 'exec 3<>/dev/tcp/127.0.0.1/9092' 2>/dev/null && exit 0; sleep 1; done; exit 1`));
   }
-  const zk = await zookeeperStatus.check(ctx(zookeeperStatus, { expect_mode: 'standalone' }, k1.name));
+  const zk = await runCheck(zookeeperStatus, ctx(zookeeperStatus, { expect_mode: 'standalone' }, k1.name));
   assert.is(zk.data!.mode, 'standalone');
   assert.is(zk.inSync, true);
 
@@ -340,7 +341,7 @@ echo started`),
       await new Promise((r) => setTimeout(r, 1000));
     }
   }
-  const described = await kafkaTopic.check(ctx(kafkaTopic, topic, k1.name));
+  const described = await runCheck(kafkaTopic, ctx(kafkaTopic, topic, k1.name));
   assert.is(described.inSync, true);
   const partitions = described.data!.partitions as Array<{ leader: number; replicas: number[]; isr: number[] }>;
   assert.is(partitions.length, 3);
@@ -352,7 +353,7 @@ echo started`),
   assert.is(smoke.changed, false);
 
   await undo(kafkaTopic, created, k1.name);
-  assert.is((await kafkaTopic.check(ctx(kafkaTopic, topic, k1.name))).data!.exists, false);
+  assert.is((await runCheck(kafkaTopic, ctx(kafkaTopic, topic, k1.name))).data!.exists, false);
 });
 
 test("status probe: the config file a service's command line names is read as the service's user, never as root", async () => {

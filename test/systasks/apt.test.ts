@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { aptArgs, cacheAge, checkApt, diffDpkgLists, parseDpkgList, parseSimulation } from '../../tasks/apt.js';
+import { aptArgs, aptProbe, cacheAge, checkApt as decide, diffDpkgLists, parseDpkgList, parseSimulation } from '../../tasks/apt.js';
 import { HostShell } from '../../src/transport/host.js';
 import { LocalTransport } from '../../src/transport/local.js';
 
@@ -59,17 +59,23 @@ test('args: package names and versions are validated; hostile names never reach 
 // check is read-only (dpkg-query + apt-get -s), so it may run on the controller itself.
 const local = new HostShell(new LocalTransport(), 'root');
 
+/** The check as the engine runs it: the probe on this machine, then the decision. */
+async function checkApt(args: unknown) {
+  const parsed = aptArgs.parse(args);
+  return decide(parsed, (await local.run(aptProbe(parsed))).stdout);
+}
+
 test('check on this machine: an installed package is in sync, a missing one lists its dependencies', async () => {
-  const ok = await checkApt(local, aptArgs.parse({ name: 'bash' }));
+  const ok = await checkApt({ name: 'bash' });
   assert.is(ok.inSync, true);
-  const missing = await checkApt(local, aptArgs.parse({ name: ['bash', 'sl'] }));
+  const missing = await checkApt({ name: ['bash', 'sl'] });
   assert.is(missing.inSync, false);
   assert.equal(missing.observed!.install, ['sl']);
   assert.ok(missing.summary!.includes('install sl'));
   assert.ok(missing.undo!.installed.some((p) => p.name === 'sl'));
-  const pinnedWrong = checkApt(local, aptArgs.parse({ name: 'bash=0.0-nonexistent' }));
+  const pinnedWrong = checkApt({ name: 'bash=0.0-nonexistent' });
   await pinnedWrong.then(() => assert.unreachable('should fail'), (e: Error) => assert.match(e.message, /Version '0.0-nonexistent' for 'bash' was not found/));
-  const absent = await checkApt(local, aptArgs.parse({ name: 'sl', state: 'absent' }));
+  const absent = await checkApt({ name: 'sl', state: 'absent' });
   assert.is(absent.inSync, true, 'removing a package that is not there is a no-op');
 });
 

@@ -5,9 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkRepository, dearmor, primaryFingerprints, repositoryArgs, sourcesContent } from '../../tasks/apt_repository.js';
-import { HostShell } from '../../src/transport/host.js';
-import { LocalTransport } from '../../src/transport/local.js';
+import aptRepository, { dearmor, primaryFingerprints, repositoryArgs, sourcesContent } from '../../tasks/apt_repository.js';
+import { check } from '../helpers/task-harness.js';
 
 const home = mkdtempSync(join(tmpdir(), 'rb-gpg-'));
 const gpg = (...args: string[]) => execFileSync('gpg', ['--homedir', home, '--batch', '--quiet', ...args]);
@@ -61,16 +60,15 @@ test('check fetches the key on the host and refuses a wrong fingerprint before w
   const armored = gpg('--armor', '--export', 'ed@example.org');
   const { server, url } = await serve(armored);
   try {
-    const shell = new HostShell(new LocalTransport(), 'root');
     const name = 'runbook-test-never-written';
     const right = gpgFingerprints('ed@example.org')[0];
-    const r = await checkRepository(shell, repositoryArgs.parse({ name, uris: 'http://127.0.0.1/debian', suites: 'stable', components: 'main', key_url: url, key_fingerprint: right }));
+    const r = (await check(aptRepository, { name, uris: 'http://127.0.0.1/debian', suites: 'stable', components: 'main', key_url: url, key_fingerprint: right })) as Awaited<ReturnType<typeof aptRepository.check>>;
     assert.is(r.inSync, false);
     assert.is(r.observed!.plans.length, 2);
     assert.equal(Buffer.from(r.observed!.plans[1].content!, 'base64'), dearmor(armored));
     assert.match(r.summary!, /create \/etc\/apt\/sources.list.d\/runbook-test-never-written.sources/);
     const wrong = 'AAAA' + right.slice(4);
-    await checkRepository(shell, repositoryArgs.parse({ name, uris: 'http://127.0.0.1/debian', suites: 'stable', key_url: url, key_fingerprint: wrong })).then(
+    await check(aptRepository, { name, uris: 'http://127.0.0.1/debian', suites: 'stable', key_url: url, key_fingerprint: wrong }).then(
       () => assert.unreachable('a wrong fingerprint must fail'),
       (e: Error) => assert.match(e.message, new RegExp(`has fingerprint ${right}, not ${wrong}`)),
     );

@@ -5,6 +5,7 @@ import command from '../../tasks/command.js';
 import shellTask from '../../tasks/shell.js';
 import { splitWords } from '../../src/sdk/command.js';
 import { check, cleanup, context, hostileValues, tempDir } from '../helpers/task-harness.js';
+import { runCheck } from '../../src/task/check.js';
 
 test.after(cleanup);
 
@@ -25,7 +26,7 @@ test('splitWords: quotes group, backslash escapes, nothing expands', () => {
 test('command: runs argv without a shell, with chdir, env, stdin; register data', async () => {
   const dir = tempDir();
   const ctx = context(command, { cmd: `sh -c 'pwd; printf "%s|" "$GREETING"; cat'`, chdir: dir, env: { GREETING: 'hi there' }, stdin: 'from stdin' });
-  const c = await command.check(ctx);
+  const c = await runCheck(command, ctx);
   assert.is(c.inSync, false);
   assert.ok(c.unknowableInCheck);
   const r = await command.apply(ctx, undefined);
@@ -77,7 +78,7 @@ test('command: hostile words and guard paths never execute', async () => {
   const canary = `${dir}/CANARY`;
   for (const v of hostileValues(canary)) {
     const ctx = context(command, { argv: ['printf', '%s', v], creates: `${dir}/${v}`, removes: v, chdir: dir, env: { V: v }, stdin: v });
-    const c = await command.check(ctx);
+    const c = await runCheck(command, ctx);
     assert.is(c.inSync, true, 'removes: a relative path that does not exist');
     const r = await command.apply(context(command, { argv: ['printf', '%s', v], chdir: dir, env: { V: v } }), undefined);
     assert.is(r && r.data?.stdout, v.replace(/[\r\n]+$/, ''));

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { existsSync, writeFileSync } from 'node:fs';
 import waitFor from '../../tasks/wait_for.js';
 import { check, cleanup, context, hostileValues, tempDir } from '../helpers/task-harness.js';
+import { runCheck } from '../../src/task/check.js';
 
 test.after(cleanup);
 
@@ -45,10 +46,10 @@ test('wait_for: a file present / absent, and a regex in a file', async () => {
   assert.ok((await check(waitFor, { path: log, state: 'absent' })).inSync);
   writeFileSync(log, 'starting\n');
   const ctx = context(waitFor, { path: log, search_regex: 'binding to port \\d+', timeout: 20, sleep: 0.2 });
-  assert.is((await waitFor.check(ctx)).inSync, false);
+  assert.is((await runCheck(waitFor, ctx)).inSync, false);
   setTimeout(() => writeFileSync(log, 'starting\nbinding to port 2181\n'), 400);
   assert.equal(await waitFor.apply(ctx, undefined), { changed: false });
-  assert.ok((await waitFor.check(ctx)).inSync);
+  assert.ok((await runCheck(waitFor, ctx)).inSync);
 });
 
 test('wait_for: hostile paths, regexes and host names never execute', async () => {
