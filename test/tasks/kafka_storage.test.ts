@@ -1,4 +1,4 @@
-// kafka_storage and kafka_cluster_id on this machine: what meta.properties says, what is formatted,
+// kafka_storage on this machine: what meta.properties says, what is formatted,
 // what is refused. The format itself is a stand-in kafka-storage.sh that writes what Kafka's
 // writes (meta.properties, bootstrap.checkpoint) into the config's log.dirs, honouring
 // --ignore-formatted; Kafka's real tool formats real nodes in test/serial/kraft.test.ts.
@@ -8,7 +8,6 @@ import * as assert from 'uvu/assert';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import kafkaStorage, { storageProblems } from '../../tasks/kafka_storage.js';
-import kafkaClusterId from '../../tasks/kafka_cluster_id.js';
 import { newClusterId, parseProperties, readLogDirs } from '../../src/sdk/kafka-storage.js';
 import { caught } from '../helpers/caught.js';
 import { check, cleanup, converge, lifecycle, shell, tempDir } from '../helpers/task-harness.js';
@@ -101,23 +100,6 @@ test('a directory of another cluster, or of another node, is refused in check mo
   writeFileSync(join(a, 'meta.properties'), meta(ID, 7));
   assert.match((await caught(check(kafkaStorage, node([a, b])))).message, /is formatted for node.id 7, and this host's node id is 1/);
   assert.equal(storageProblems([{ dir: a, state: 'formatted', clusterId: ID, nodeId: '1' }], ID, 1), []);
-});
-
-test('kafka_cluster_id: a new id when nothing is formatted, the given one if any, the one on disk ever after', async () => {
-  const root = tempDir();
-  const dir = join(root, 'data');
-  const fresh = await check(kafkaClusterId, { hosts: ['local'], dirs: [dir] });
-  assert.ok(fresh.inSync);
-  assert.match(String(fresh.data?.cluster_id), /^[A-Za-z0-9_-]{22}$/);
-  assert.is((await check(kafkaClusterId, { hosts: ['local'], dirs: [dir], cluster_id: '' })).data?.cluster_id === fresh.data?.cluster_id, false, 'new each time until formatted');
-  assert.is((await check(kafkaClusterId, { hosts: ['local'], dirs: [dir], cluster_id: ID })).data?.cluster_id, ID);
-  mkdirSync(dir);
-  writeFileSync(join(dir, 'meta.properties'), meta(ID, 1));
-  const read = await check(kafkaClusterId, { hosts: ['local'], dirs: [dir] });
-  assert.equal(read.data, { cluster_id: ID, found: [`local:${dir}`] });
-  const clash = await caught(check(kafkaClusterId, { hosts: ['local'], dirs: [dir], cluster_id: OTHER }));
-  assert.match(clash.message, new RegExp(`kafka_cluster_id is ${OTHER}, and the hosts hold more than one cluster's data: ${ID} on local:${dir}`));
-  assert.match((await caught(check(kafkaClusterId, { hosts: ['local', 'kafka09'], dirs: [dir] }))).message, /hosts kafka09 are not in this play/);
 });
 
 test.run();
