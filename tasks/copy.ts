@@ -143,7 +143,7 @@ dated copy beside the file), \`validate\` (command run on the new content first;
     if (localDirectory(a, controller.runbookDir)) return undefined;
     const dest = putProbe(a, destPath(a.dest, a.src));
     return a.remote_src ? sh`${dest}
-${probeScript('src', a.src!)}` : dest;
+${probeScript('src', a.src!, { follow: true })}` : dest;
   },
   async check(ctx, probed) {
     const { content, src, remote_src } = ctx.args;
