@@ -5,26 +5,20 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import kafkaControllerRestart from '../../tasks/kafka_controller_restart.js';
+import { standIn, runningUnits } from '../helpers/stand-ins.js';
 import { check, cleanup, tempDir } from '../helpers/task-harness.js';
 
 const root = tempDir('runbook-controller-restart-');
 const home = join(root, 'kafka');
 const quorum = join(root, 'quorum');
 
-function script(path: string, body: string): void {
-  writeFileSync(path, `#!/bin/sh\n${body}\n`);
-  chmodSync(path, 0o755);
-}
-
-mkdirSync(join(root, 'bin'));
+runningUnits(root);
 mkdirSync(join(home, 'bin'), { recursive: true });
-script(join(root, 'bin/systemctl'), `case "$1" in is-active) echo active ;; show) echo 9f0c2a ;; *) exit 1 ;; esac`);
-script(join(home, 'bin/kafka-topics.sh'), 'exit 0');
-script(join(home, 'bin/kafka-metadata-quorum.sh'), `cat ${quorum}`);
-process.env.PATH = `${join(root, 'bin')}:${process.env.PATH}`;
+standIn(join(home, 'bin/kafka-topics.sh'), 'exit 0');
+standIn(join(home, 'bin/kafka-metadata-quorum.sh'), `cat ${quorum}`);
 
 test.after(cleanup);
 

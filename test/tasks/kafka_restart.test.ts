@@ -5,32 +5,25 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import kafkaRestart from '../../tasks/kafka_restart.js';
 import { caught } from '../helpers/caught.js';
+import { standIn, runningUnits } from '../helpers/stand-ins.js';
 import { check, cleanup, tempDir } from '../helpers/task-harness.js';
 
 const root = tempDir('runbook-kafka-restart-');
 const home = join(root, 'kafka');
 const state = join(root, 'state');
 
-function script(path: string, body: string): void {
-  writeFileSync(path, `#!/bin/sh\n${body}\n`);
-  chmodSync(path, 0o755);
-}
-
-mkdirSync(join(root, 'bin'));
+runningUnits(root);
 mkdirSync(join(home, 'bin'), { recursive: true });
 mkdirSync(join(home, 'config'));
 mkdirSync(state);
-// systemctl as the rolling tasks ask it: is-active, and the unit's invocation id.
-script(join(root, 'bin/systemctl'), `case "$1" in is-active) echo active ;; show) echo 5b1e3c ;; *) exit 1 ;; esac`);
-script(join(home, 'bin/kafka-topics.sh'), `cat ${state}/describe`);
-script(join(home, 'bin/kafka-broker-api-versions.sh'), `for id in 1 2 3; do echo "kafka0$id:9092 (id: $id rack: null) -> ("; done`);
-script(join(home, 'bin/zookeeper-shell.sh'), `echo '{"version":2,"brokerid":'"$(cat ${state}/controller)"',"timestamp":"1"}'`);
+standIn(join(home, 'bin/kafka-topics.sh'), `cat ${state}/describe`);
+standIn(join(home, 'bin/kafka-broker-api-versions.sh'), `for id in 1 2 3; do echo "kafka0$id:9092 (id: $id rack: null) -> ("; done`);
+standIn(join(home, 'bin/zookeeper-shell.sh'), `echo '{"version":2,"brokerid":'"$(cat ${state}/controller)"',"timestamp":"1"}'`);
 writeFileSync(join(home, 'config/server.properties'), 'broker.id=1\nzookeeper.connect=kafka01:2181\nmin.insync.replicas=2\n');
-process.env.PATH = `${join(root, 'bin')}:${process.env.PATH}`;
 
 test.after(cleanup);
 
@@ -70,9 +63,9 @@ test('skip_controller: the active controller is left for its own step, the other
 
 test('Kafka that does not answer: the check fails saying so; switch_to without kafka_home is refused', async () => {
   writeFileSync(join(state, 'describe'), '');
-  script(join(home, 'bin/kafka-topics.sh'), `echo 'org.apache.kafka.common.errors.TimeoutException: Timed out waiting for a node assignment.'; exit 1`);
+  standIn(join(home, 'bin/kafka-topics.sh'), `echo 'org.apache.kafka.common.errors.TimeoutException: Timed out waiting for a node assignment.'; exit 1`);
   assert.match((await caught(check(kafkaRestart, args))).message, /cannot read the partitions from kafka01:9092: .*TimeoutException/);
-  script(join(home, 'bin/kafka-topics.sh'), `cat ${state}/describe`);
+  standIn(join(home, 'bin/kafka-topics.sh'), `cat ${state}/describe`);
   assert.match((await caught(check(kafkaRestart, { ...args, kafka_home: undefined, switch_to: '/opt/kafka_2.13-4.1.1' }))).message, /switch_to needs kafka_home/);
 });
 

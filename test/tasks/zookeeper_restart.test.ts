@@ -5,17 +5,13 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { join } from 'node:path';
 import zookeeperRestart from '../../tasks/zookeeper_restart.js';
+import { runningUnits } from '../helpers/stand-ins.js';
 import { check, cleanup, tempDir } from '../helpers/task-harness.js';
 
 const root = tempDir('runbook-zookeeper-restart-');
-mkdirSync(join(root, 'bin'));
-writeFileSync(join(root, 'bin/systemctl'), `#!/bin/sh\ncase "$1" in is-active) echo active ;; show) echo 71d0e4 ;; *) exit 1 ;; esac\n`);
-chmodSync(join(root, 'bin/systemctl'), 0o755);
-process.env.PATH = `${join(root, 'bin')}:${process.env.PATH}`;
+runningUnits(root);
 
 /** A member answering srvr with `mode` (as ZooKeeper 3.8 does), or closing at once when it is not serving. */
 const modes = new Map<string, string>();
