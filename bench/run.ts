@@ -1,7 +1,7 @@
 // runbook vs Ansible on lab hosts: whole processes timed (the built CLI, `ansible-playbook`),
 // a warm-up first, then BENCH_RUNS runs per tool, alternating runbook / Ansible within a pair.
 //
-//   npx tsc -p tsconfig.json && node --conditions=development --import tsx bench/run.ts [scenario...]
+//   npm run build && node --conditions=development --import tsx bench/run.ts [scenario...]
 //
 // Scenarios (default: all but converge):
 //   help       `runbook --help` start-up
@@ -249,7 +249,7 @@ ${loads.map((l) => `- ${l}`).join('\n')}
 
 ${table}
 
-Reproduce: \`npx tsc -p tsconfig.json && node --conditions=development --import tsx bench/run.ts ${scenarios.join(' ')}\`
+Reproduce: \`npm run build && node --conditions=development --import tsx bench/run.ts ${scenarios.join(' ')}\`
 (\`BENCH_RUNS\`, \`BENCH_SIZES\`, \`BENCH_ANSIBLE_SCALE=1\` as described at the top of bench/run.ts).
 `;
 

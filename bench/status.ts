@@ -1,7 +1,7 @@
 // How long `runbook status` takes on a running cluster, as an operator runs it (the built CLI, a
 // new process each time: start-up, SSH handshakes, the probes, Kafka's protocol through SSH).
 //
-//   npx tsc -p tsconfig.json
+//   npm run build
 //   node --conditions=development --import tsx bench/status.ts <inventory> [runs]   (default 10)
 //
 // The inventory is a lab's with install-cluster played on it (runbook lab up --hosts 3 --name

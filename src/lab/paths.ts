@@ -1,8 +1,8 @@
 // Where the lab keeps things on the controller. Caches survive `lab down` (a warm `lab up`
 // downloads and builds nothing); a lab's state dir is its whole life and goes with it.
 
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { RUNBOOK_ROOT } from '../project/version.js';
 
 export const CACHE_DIR = '/var/cache/runbook-lab';
 export const STATE_ROOT = '/var/lib/runbook-lab';
@@ -12,9 +12,9 @@ export const BASE_ROOTFS = join(CACHE_DIR, 'base-bookworm-upgraded');
 export const APT_CACHE_DIR = join(CACHE_DIR, 'apt-cacher-ng');
 export const ARTIFACTS_DIR = join(CACHE_DIR, 'artifacts');
 
-/** Non-TypeScript files the lab ships (scripts, poms); tsc does not copy them, so they are read
- * from the package's own src/lab/assets whether this module runs from src/ or dist/. */
-export const ASSETS_DIR = fileURLToPath(new URL('../../src/lab/assets/', import.meta.url));
+/** Non-TypeScript files the lab ships (scripts, poms): the build does not copy them, so they are
+ * read from the package's own src/lab/assets whether runbook runs from src/ or its bundle. */
+export const ASSETS_DIR = join(RUNBOOK_ROOT, 'src', 'lab', 'assets');
 
 export function labDir(name: string): string {
   return join(STATE_ROOT, name);

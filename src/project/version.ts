@@ -1,12 +1,22 @@
 // The running runbook: where its package is (its runbooks/, tasks/, inventory examples) and its
 // version, which project files and runbook packages check their `requires:` range against.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
-/** The package root, from src/project or dist/project alike. */
-export const RUNBOOK_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/**
+ * The package root: the nearest folder above this module that holds a package.json. The module
+ * runs from src/project (tests), or from dist/ as part of a bundle chunk, at another depth.
+ */
+export const RUNBOOK_ROOT = packageRoot(dirname(fileURLToPath(import.meta.url)));
+
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`runbook's package.json not found above ${from}`);
+  }
+}
 
 let version: string | undefined;
 

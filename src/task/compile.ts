@@ -8,10 +8,11 @@
 // directory needs no node_modules of its own.
 
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { RUNBOOK_ROOT } from '../project/version.js';
 
 interface Manifest {
   /** sha256 of each input file, by absolute path. */
@@ -20,10 +21,9 @@ interface Manifest {
   outputs: Record<string, string>;
 }
 
-/** The running API module: src/api.ts under the TypeScript loader (tests), dist/api.js otherwise. */
+/** The running API module: src/api.ts under the TypeScript loader (tests), the bundle's dist/api.js otherwise. */
 function apiModulePath(): string {
-  const self = fileURLToPath(import.meta.url);
-  return fileURLToPath(new URL(self.endsWith('.ts') ? '../api.ts' : '../api.js', import.meta.url));
+  return import.meta.url.endsWith('.ts') ? join(RUNBOOK_ROOT, 'src', 'api.ts') : join(RUNBOOK_ROOT, 'dist', 'api.js');
 }
 
 function cacheRoot(): string {
@@ -42,7 +42,7 @@ export async function compiledTaskModules(files: string[]): Promise<string[]> {
   const api = apiModulePath();
   const dir = join(cacheRoot(), sha256(JSON.stringify({ files, api, node: process.versions.modules })).slice(0, 32));
   let manifest = await readManifest(dir);
-  if (!manifest || !(await inputsUnchanged(manifest))) manifest = await build(files, api, dir);
+  if (!manifest || files.some((f) => !manifest!.outputs[f]) || !(await inputsUnchanged(manifest))) manifest = await build(files, api, dir);
   return files.map((f) => pathToFileURL(join(dir, manifest!.outputs[f])).href);
 }
 
@@ -109,11 +109,14 @@ async function build(files: string[], api: string, dir: string): Promise<Manifes
       inputs[path] = sha256(await readFile(path));
     }),
   );
+  // esbuild names entry points by their real paths: a task folder reached through a symlink
+  // (a project under a linked home) is looked up by the path it was given.
+  const given = new Map(await Promise.all(files.map(async (f) => [await realpath(f), f] as const)));
   const outputs: Record<string, string> = {};
   for (const [out, meta] of Object.entries(result.metafile.outputs)) {
     if (!meta.entryPoint) continue;
     const entry = meta.entryPoint.startsWith('/') ? meta.entryPoint : join(cwd, meta.entryPoint);
-    outputs[entry] = basename(out);
+    outputs[given.get(entry) ?? entry] = basename(out);
   }
   const manifest: Manifest = { inputs, outputs };
   await mkdir(dir, { recursive: true });

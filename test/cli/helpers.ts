@@ -10,7 +10,7 @@ const main = `${root}dist/cli/main.js`;
 /** The CLI runs from dist: build it when it is not there (npm test builds first). */
 export async function ensureBuilt(): Promise<void> {
   if (existsSync(main)) return;
-  const r = await exec(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', `${root}tsconfig.json`], root);
+  const r = await exec('npm', ['run', '--silent', 'build'], root);
   if (!existsSync(main)) throw new Error(`build failed:\n${r.stdout}${r.stderr}`);
 }
 

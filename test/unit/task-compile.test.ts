@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import { taskLayer } from '../helpers/layers.js';
 import * as assert from 'uvu/assert';
-import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTaskRegistry } from '../../src/task/registry.js';
@@ -58,6 +58,15 @@ test('a new task file is picked up', async () => {
   await writeFile(join(tasks, 'bye.ts'), taskSource('bye'));
   const registry = await loadTaskRegistry([taskLayer(tasks)]);
   assert.equal(registry.names(), ['bye', 'hello']);
+});
+
+test('a task folder reached through a symlink (a project under a linked home) loads, first time and cached', async () => {
+  const linked = join(root, 'linked-team');
+  await symlink(join(root, 'team'), linked);
+  for (let i = 0; i < 2; i++) {
+    const registry = await loadTaskRegistry([taskLayer(join(linked, 'tasks'))]);
+    assert.equal(registry.names(), ['bye', 'hello']);
+  }
 });
 
 test('a syntax error in a task names the file', async () => {
