@@ -35,6 +35,8 @@ export interface Conversion {
 const PLAY_KEYS = new Set(['name', 'hosts', 'become', 'become_user', 'vars', 'vars_files', 'gather_facts', 'pre_tasks', 'roles', 'tasks', 'post_tasks', 'handlers', 'tags', 'connection']);
 
 export async function convertAnsible(source: string, registry: TaskRegistry, cwd: string): Promise<Conversion> {
+  // Any Ansible module may map to any of our tasks.
+  await registry.load(registry.keys());
   const converter = new Converter(registry, cwd);
   const isRole = existsSync(source) && statSync(source).isDirectory();
   if (isRole) {

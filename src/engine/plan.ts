@@ -87,6 +87,7 @@ export interface Plan {
 
 export async function planPlay(options: PlanOptions): Promise<Plan> {
   const { runbook, inventory, registry } = options;
+  await registry.load(namedTasks(runbook));
   const limited = options.limit === undefined ? undefined : new Set(matchHosts(options.limit, inventory));
   if (limited?.size === 0) {
     throw new UserError('usage', `--limit ${options.limit} matches no host of the inventory`, { hint: 'name hosts or groups of the inventory; `runbook show` lists them' });
@@ -282,4 +283,10 @@ export function batches(hosts: string[], serial: number | string | undefined): s
   const out: string[][] = [];
   for (let i = 0; i < hosts.length; i += n) out.push(hosts.slice(i, i + n));
   return out;
+}
+
+/** Every task a runbook's steps name (steps, handlers, undo steps): a runbook not read by the loader has them unloaded. */
+function namedTasks(runbook: Runbook): string[] {
+  const steps = [...runbook.items.flatMap((i) => (i.kind === 'step' ? [i.step] : [])), ...runbook.handlers, ...[...(runbook.undoGroups?.values() ?? [])].flatMap((g) => g.steps)];
+  return [...steps, ...steps.flatMap((s) => s.undo ?? [])].map((s) => s.task);
 }

@@ -72,6 +72,8 @@ export async function rollbackRun(options: RollbackOptions): Promise<RollbackRes
     throw new UserError('run', `run ${options.runId} is still running`, { hint: 'wait for it, or stop it first' });
   }
   const { changes: undone } = await undoneChanges(options.projectDir, options.runId);
+  // The run's tasks, also those the runbook as it is now no longer names.
+  await options.registry.load(run.state.changes.map((c) => c.task));
   const plan = planRollback(run, options, undone);
   const total = [...plan.values()].reduce((n, list) => n + list.length, 0);
   if (total === 0) {

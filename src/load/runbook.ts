@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { basename, dirname, extname, relative } from 'node:path';
 import { resolveRunbook, templateOverrideDirs, type Library } from '../project/library.js';
-import { isMap, isSeq, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { UserError } from '../errors.js';
 import type { BlockPlace, PlanItem, Runbook, SourcePos, StepDecl, UndoGroup, VarDecl, Vars } from '../model.js';
 import type { TaskRegistry } from '../task/registry.js';
@@ -15,6 +15,7 @@ import { throwCollected } from './errors.js';
 import { issueErrors } from './issues.js';
 import { blockStepSchema, checkpointStepSchema, flushHandlersStepSchema, includeStepSchema, runbookHeaderSchema } from './schema.js';
 import { mapEntries, parseTaskStep, type StepContext } from './step.js';
+import { taskNameOf } from './task-args.js';
 import { defaultsOf, parseVarDecls } from './var-decls.js';
 import { collectPositions, readYamlFile, type YamlSource } from './yaml-source.js';
 
@@ -141,6 +142,12 @@ class Expander {
       const n = node(key);
       return isSeq(n) ? (n.items as Node[]) : [];
     };
+    // The modules of the tasks this file names, before its steps are parsed: every key under its
+    // steps and handlers that names a task (at any depth, so blocks' and undo's steps are in; an
+    // argument called like a task only loads one module more).
+    const keys = new Set<string>();
+    [...items('steps'), ...items('handlers')].forEach((n) => collectKeys(n, keys));
+    await this.registry.load([...keys].flatMap((k) => taskNameOf(k, this.registry) ?? []));
     const result: RunbookFile = {
       source,
       header: parsed.data!,
@@ -337,4 +344,13 @@ class Expander {
     });
     return steps;
   }
+}
+
+function collectKeys(node: unknown, into: Set<string>): void {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      if (isScalar(pair.key)) into.add(String(pair.key.value));
+      collectKeys(pair.value, into);
+    }
+  } else if (isSeq(node)) node.items.forEach((item) => collectKeys(item, into));
 }

@@ -12,12 +12,17 @@ import { splitWords } from './words.js';
 /** Ansible's collections whose modules we have under their short names. */
 const FQCN = /^ansible\.(?:builtin|legacy|posix)\.([a-z_][a-z0-9_]*)$/;
 
-/** The task a step key names: its own name, or Ansible's fully qualified one. */
-export function taskFor(key: string, registry: TaskRegistry): TaskDefinition | undefined {
-  const direct = registry.get(key);
-  if (direct) return direct;
+/** The task name a step key stands for, if it names one: its own, or Ansible's fully qualified one. */
+export function taskNameOf(key: string, registry: TaskRegistry): string | undefined {
+  if (registry.has(key)) return key;
   const m = FQCN.exec(key);
-  return m ? registry.get(m[1]) : undefined;
+  return m && registry.has(m[1]) ? m[1] : undefined;
+}
+
+/** The task a step key names (its module loaded). */
+export function taskFor(key: string, registry: TaskRegistry): TaskDefinition | undefined {
+  const name = taskNameOf(key, registry);
+  return name === undefined ? undefined : registry.get(name);
 }
 
 // Ansible's booleans in key=value text (its modules read them so), and in YAML 1.1.

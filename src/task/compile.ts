@@ -14,11 +14,28 @@ import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RUNBOOK_ROOT } from '../project/version.js';
 
+/** What choosing between tasks needs of a module (registry.ts), known without importing it. */
+export interface TaskHeader {
+  name: string;
+  override: boolean;
+}
+
 interface Manifest {
   /** sha256 of each input file, by absolute path. */
   inputs: Record<string, string>;
   /** Compiled module (file name in the cache dir) for each task file. */
   outputs: Record<string, string>;
+  /** Each task file's header, once a run has imported every module of this build. */
+  headers?: Record<string, TaskHeader>;
+}
+
+export interface CompiledTasks {
+  /** Module URL of each task file (absolute path). */
+  url(file: string): string;
+  /** Each file's header, if a run of this build has recorded them. */
+  headers?: Record<string, TaskHeader>;
+  /** Records the headers for later runs, which then import only the modules they use. */
+  saveHeaders(headers: Record<string, TaskHeader>): Promise<void>;
 }
 
 /** The running API module: src/api.ts under the TypeScript loader (tests), the bundle's dist/api.js otherwise. */
@@ -34,16 +51,26 @@ function cacheRoot(): string {
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
 /**
- * Module URLs to import for the given task files (absolute paths), in the same order; compiled
- * now only when a file that went into the cached build has changed since.
+ * The compiled modules of the given task files (absolute paths); compiled now only when a file
+ * that went into the cached build has changed since.
  */
-export async function compiledTaskModules(files: string[]): Promise<string[]> {
-  if (files.length === 0) return [];
+export async function compiledTaskModules(files: string[]): Promise<CompiledTasks> {
   const api = apiModulePath();
   const dir = join(cacheRoot(), sha256(JSON.stringify({ files, api, node: process.versions.modules })).slice(0, 32));
-  let manifest = await readManifest(dir);
+  let manifest = files.length === 0 ? { inputs: {}, outputs: {} } : await readManifest(dir);
   if (!manifest || files.some((f) => !manifest!.outputs[f]) || !(await inputsUnchanged(manifest))) manifest = await build(files, api, dir);
-  return files.map((f) => pathToFileURL(join(dir, manifest!.outputs[f])).href);
+  const built = manifest;
+  return {
+    url: (file) => pathToFileURL(join(dir, built.outputs[file])).href,
+    headers: built.headers,
+    saveHeaders: (headers) => (files.length === 0 ? Promise.resolve() : writeManifest(dir, { ...built, headers })),
+  };
+}
+
+async function writeManifest(dir: string, manifest: Manifest): Promise<void> {
+  const tmp = join(dir, `manifest.json.${process.pid}`);
+  await writeFile(tmp, JSON.stringify(manifest));
+  await rename(tmp, join(dir, 'manifest.json'));
 }
 
 async function readManifest(dir: string): Promise<Manifest | undefined> {
@@ -120,9 +147,7 @@ async function build(files: string[], api: string, dir: string): Promise<Manifes
   }
   const manifest: Manifest = { inputs, outputs };
   await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `manifest.json.${process.pid}`);
-  await writeFile(tmp, JSON.stringify(manifest));
-  await rename(tmp, join(dir, 'manifest.json'));
+  await writeManifest(dir, manifest);
   await pruneOldBuilds(dir, new Set(Object.keys(result.metafile.outputs).map((o) => basename(o))));
   return manifest;
 }

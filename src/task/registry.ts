@@ -6,6 +6,10 @@
 // that takes the name of one further down must say `override: true` (never a silent replacement);
 // a name two packages define must be written explicitly, `acme-kafka/restart` (`runbook/apt` is
 // always ours).
+//
+// Modules are imported only for the tasks a command uses (`load`): the names and overrides that
+// choosing needs are recorded in the compile cache by the first run of a build, which imports
+// them all (and so reports every broken module).
 
 import { readFile, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -13,7 +17,7 @@ import { UserError } from '../errors.js';
 import type { SourcePos } from '../model.js';
 import { closest } from '../load/suggest.js';
 import { layerLabel, type Layer } from '../project/layer.js';
-import { compiledTaskModules } from './compile.js';
+import { compiledTaskModules, type TaskHeader } from './compile.js';
 import type { TaskDefinition } from './types.js';
 
 export interface TaskEntry {
@@ -21,11 +25,15 @@ export interface TaskEntry {
   file: string;
   layer: Layer;
   /** Tasks of the same name further down the search path that this one replaces. */
-  replaces: TaskEntry[];
+  replaces: { file: string; layer: Layer }[];
 }
 
 export interface TaskRegistry {
-  /** The task a runbook's key names: bare (`template`) or explicit (`acme-kafka/restart`). */
+  /** Whether a runbook's key names a task: bare (`template`) or explicit (`acme-kafka/restart`). */
+  has(name: string): boolean;
+  /** Imports the modules of the named tasks (names that are no task are passed over); before `get`. */
+  load(names: Iterable<string>): Promise<void>;
+  /** The task a name means; its module must have been loaded. */
   get(name: string): TaskDefinition | undefined;
   /** For a bare name that several packages define: the explicit names to choose from. */
   ambiguous(name: string): string[] | undefined;
@@ -33,9 +41,14 @@ export interface TaskRegistry {
   names(): string[];
   /** Every key a step may name a task by: the unambiguous bare names, then the explicit ones. */
   keys(): string[];
-  /** The task each bare name means (ambiguous ones left out), with where it comes from. */
+  /** The task each bare name means (ambiguous ones left out), with where it comes from; after `load(keys())`. */
   entries(): TaskEntry[];
   suggest(name: string): string | undefined;
+}
+
+interface Candidate extends TaskHeader {
+  file: string;
+  layer: Layer;
 }
 
 export async function loadTaskRegistry(layers: Layer[]): Promise<TaskRegistry> {
@@ -43,37 +56,48 @@ export async function loadTaskRegistry(layers: Layer[]): Promise<TaskRegistry> {
     layers.map(async (layer) => ({ layer, files: [...new Set((await Promise.all(layer.taskDirs.map(taskFiles))).flat())] })),
   );
   const files = perLayer.flatMap((l) => l.files);
-  let modules: string[];
+  let compiled;
   try {
-    modules = await compiledTaskModules(files);
+    compiled = await compiledTaskModules(files);
   } catch (e) {
     throw new UserError('task-module', `cannot compile the task modules: ${(e as Error).message}`, {}, { cause: e });
   }
-  const loaded = await Promise.all(files.map((file, i) => importTask(file, modules[i])));
-  const byFile = new Map(files.map((f, i) => [f, loaded[i]]));
+  const loaded = new Map<string, TaskDefinition>();
+  const loading = new Map<string, Promise<void>>();
+  const importFile = (file: string): Promise<void> => {
+    let done = loading.get(file);
+    if (!done) loading.set(file, (done = importTask(file, compiled.url(file)).then((task) => void loaded.set(file, task))));
+    return done;
+  };
+  let headers = compiled.headers;
+  if (!headers) {
+    await Promise.all(files.map(importFile));
+    headers = Object.fromEntries(files.map((f) => [f, { name: loaded.get(f)!.name, override: loaded.get(f)!.override === true }]));
+    await compiled.saveHeaders(headers);
+  }
 
-  const explicit = new Map<string, TaskDefinition>();
-  // Per tier (the project, the packages, ours): the entries of each name.
-  const tiers = { project: new Map<string, TaskEntry[]>(), package: new Map<string, TaskEntry[]>(), shipped: new Map<string, TaskEntry[]>() };
+  const explicit = new Map<string, string>();
+  // Per tier (the project, the packages, ours): the candidates of each name.
+  const tiers = { project: new Map<string, Candidate[]>(), package: new Map<string, Candidate[]>(), shipped: new Map<string, Candidate[]>() };
   for (const { layer, files: layerFiles } of perLayer) {
     const seen = new Map<string, string>();
     for (const file of layerFiles) {
-      const task = byFile.get(file)!;
-      const earlier = seen.get(task.name);
+      const { name, override } = headers[file];
+      const earlier = seen.get(name);
       if (earlier !== undefined) {
-        throw new UserError('task-module', `${file} defines task "${task.name}", which ${earlier} already defines`, {
-          pos: await namePos(file, task.name),
+        throw new UserError('task-module', `${file} defines task "${name}", which ${earlier} already defines`, {
+          pos: await namePos(file, name),
           hint: 'give one of them another name',
         });
       }
-      seen.set(task.name, file);
+      seen.set(name, file);
       const tier = tiers[layer.kind];
-      tier.set(task.name, [...(tier.get(task.name) ?? []), { task, file, layer, replaces: [] }]);
-      if (layer.name) explicit.set(`${layer.name}/${task.name}`, task);
+      tier.set(name, [...(tier.get(name) ?? []), { name, override, file, layer }]);
+      if (layer.name) explicit.set(`${layer.name}/${name}`, file);
     }
   }
 
-  const bare = new Map<string, TaskEntry>();
+  const bare = new Map<string, Candidate & { replaces: Candidate[] }>();
   const ambiguous = new Map<string, string[]>();
   const allNames = [...new Set([...tiers.project.keys(), ...tiers.package.keys(), ...tiers.shipped.keys()])].sort();
   for (const name of allNames) {
@@ -82,7 +106,7 @@ export async function loadTaskRegistry(layers: Layer[]): Promise<TaskRegistry> {
     const shipped = tiers.shipped.get(name) ?? [];
     const below = project ? [...packages, ...shipped] : packages.length ? shipped : [];
     for (const over of project ? [project] : packages) {
-      if (below.length === 0 || over.task.override === true) continue;
+      if (below.length === 0 || over.override) continue;
       const what = below.map((b) => `the one of ${layerLabel(b.layer)} (${b.file})`).join(' and ');
       throw new UserError('task-module', `task "${name}" in ${over.file} would replace ${what}`, {
         pos: await namePos(over.file, name),
@@ -93,12 +117,30 @@ export async function loadTaskRegistry(layers: Layer[]): Promise<TaskRegistry> {
     if (chosen) bare.set(name, { ...chosen, replaces: below });
     else ambiguous.set(name, packages.map((p) => `${p.layer.name}/${name}`));
   }
+  const fileOf = (name: string) => bare.get(name)?.file ?? explicit.get(name);
+  const taskIn = (file: string, name: string) => {
+    const task = loaded.get(file);
+    // A bug, not a user's mistake: every path that runs a task loads it first.
+    if (!task) throw new Error(`task "${name}" asked for before its module was loaded (TaskRegistry.load)`);
+    return task;
+  };
   return {
-    get: (name) => bare.get(name)?.task ?? explicit.get(name),
+    has: (name) => fileOf(name) !== undefined,
+    load: async (names) => {
+      await Promise.all([...new Set(names)].flatMap((name) => fileOf(name) ?? []).map(importFile));
+    },
+    get: (name) => {
+      const file = fileOf(name);
+      return file === undefined ? undefined : taskIn(file, name);
+    },
     ambiguous: (name) => ambiguous.get(name),
     names: () => allNames,
     keys: () => [...bare.keys(), ...[...explicit.keys()].sort()],
-    entries: () => allNames.flatMap((n) => bare.get(n) ?? []),
+    entries: () =>
+      allNames.flatMap((n) => {
+        const c = bare.get(n);
+        return c ? [{ task: taskIn(c.file, n), file: c.file, layer: c.layer, replaces: c.replaces.map(({ file, layer }) => ({ file, layer })) }] : [];
+      }),
     suggest: (name) => closest(name, allNames),
   };
 }

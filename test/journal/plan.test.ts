@@ -28,6 +28,8 @@ const runbook: Runbook = {
 };
 const withUndo = { undo: async () => {} } as unknown as TaskDefinition;
 const registry: TaskRegistry = {
+  has: (name) => name === 'copy' || name === 'shell',
+  load: async () => {},
   get: (name) => (name === 'copy' ? withUndo : name === 'shell' ? ({} as TaskDefinition) : undefined),
   names: () => ['copy', 'shell'],
   suggest: () => undefined,

@@ -32,6 +32,7 @@ const fixtures = readdirSync(FIXTURE_DIR).filter((f) => f.endsWith('.json')).map
 
 test('every task that declares a probe has fixtures', async () => {
   const registry = await loadTaskRegistry([shippedLayer()]);
+  await registry.load(registry.keys());
   const probing = registry.names().filter((name) => registry.get(name)!.probe);
   assert.equal(probing.filter((name) => !fixtures.includes(name)), [], 'tasks with a probe and no fixtures');
   assert.ok(probing.length >= 25, `${probing.length} tasks declare a probe`);

@@ -44,8 +44,9 @@ function where(e: UserError): string {
 
 const steps = (items: { kind: string; step?: StepDecl }[]) => items.flatMap((i) => (i.kind === 'step' ? [i.step!] : []));
 
-test('registry loads the fixture tasks and suggests near names', () => {
+test('registry loads the fixture tasks and suggests near names', async () => {
   assert.equal(registry.names(), ['echo', 'run', 'write_file']);
+  await registry.load(['echo']);
   assert.is(registry.get('echo')?.description, 'Fixture: says something');
   assert.is(registry.suggest('ecoh'), 'echo');
   assert.is(registry.suggest('apt_repository'), undefined);
@@ -263,6 +264,7 @@ test('throttle: a positive count on steps and handlers, in the JSON schema too',
   const e = await loadError('errors/bad-throttle');
   assert.is(e.kind, 'schema');
   assert.is(where(e), `${errorsDir}/bad-throttle.yaml:4:15`);
+  await registry.load(registry.keys());
   const schema = runbookJsonSchema(registry) as { $defs: Record<string, { oneOf?: { properties?: Record<string, unknown> }[] }> };
   assert.ok(schema.$defs.step.oneOf!.some((b) => b.properties?.throttle));
 });
@@ -276,7 +278,8 @@ test('timeout: positive seconds, read onto the step; anything else is an error a
   assert.is(where(e), `${errorsDir}/bad-timeout.yaml:4:14`);
 });
 
-test('JSON schema: a step is one task (with its args schema), an include, a block of steps, a checkpoint or flush_handlers', () => {
+test('JSON schema: a step is one task (with its args schema), an include, a block of steps, a checkpoint or flush_handlers', async () => {
+  await registry.load(registry.keys());
   const schema = runbookJsonSchema(registry) as { $schema: string; $defs: Record<string, { oneOf?: { properties?: Record<string, unknown>; required?: string[] }[] }>; properties: Record<string, unknown> };
   assert.is(schema.$schema, 'https://json-schema.org/draft/2020-12/schema');
   for (const name of registry.names()) {

@@ -2,7 +2,9 @@
 import { test } from 'uvu';
 import { taskLayer } from '../helpers/layers.js';
 import * as assert from 'uvu/assert';
-import { mkdtemp, mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTaskRegistry } from '../../src/task/registry.js';
@@ -67,6 +69,33 @@ test('a task folder reached through a symlink (a project under a linked home) lo
     const registry = await loadTaskRegistry([taskLayer(join(linked, 'tasks'))]);
     assert.equal(registry.names(), ['bye', 'hello']);
   }
+});
+
+test('a process imports only the task modules it loads, once the first run of a build recorded every name', async () => {
+  const lazy = join(root, 'lazy');
+  await mkdir(lazy);
+  const log = join(root, 'imported.log');
+  // Each module notes its import; a process of its own, since a module runs once per process.
+  for (const name of ['alpha', 'beta', 'gamma']) {
+    await writeFile(join(lazy, `${name}.ts`), `import { appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(log)}, '${name}\\n');\n${taskSource(name).replace(/^import \{ greeting \}.*\n/m, '').replace('greeting()', "'x'")}`);
+  }
+  const run = (names: string[]) => {
+    writeFileSync(log, '');
+    const script = `
+      const { loadTaskRegistry } = await import(${JSON.stringify(new URL('../../src/task/registry.ts', import.meta.url).href)});
+      const registry = await loadTaskRegistry([{ kind: 'project', root: ${JSON.stringify(lazy)}, runbookDirs: [], taskDirs: [${JSON.stringify(lazy)}] }]);
+      await registry.load(${JSON.stringify(names)});
+      for (const name of ${JSON.stringify(names)}) if (registry.has(name) && registry.get(name).name !== name) throw new Error(name);
+      if (registry.names().join() !== 'alpha,beta,gamma') throw new Error(registry.names().join());`;
+    const r = spawnSync(process.execPath, ['--conditions=development', '--import', 'tsx', '--input-type=module', '-e', script], { env: process.env, encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+    return readFileSync(log, 'utf8').split('\n').filter(Boolean).sort();
+  };
+  assert.equal(run(['beta']), ['alpha', 'beta', 'gamma'], 'the first run of a build imports every module');
+  assert.equal(run(['beta']), ['beta']);
+  assert.equal(run(['gamma', 'no-such-task']), ['gamma']);
+  await writeFile(join(lazy, 'alpha.ts'), (await readFile(join(lazy, 'alpha.ts'), 'utf8')).replace("'x'", "'y'"));
+  assert.equal(run([]), ['alpha', 'beta', 'gamma'], 'an edit makes a new build, whose first run imports every module again');
 });
 
 test('a syntax error in a task names the file', async () => {

@@ -10,6 +10,7 @@ import { argRows, formatArgTable } from '../../src/ui/args-table.js';
 
 test('every shipped task argument has a description, a type and its default', async () => {
   const registry = await loadTaskRegistry([shippedLayer()]);
+  await registry.load(registry.keys());
   const undocumented: string[] = [];
   for (const name of registry.names()) {
     const rows = argRows(registry.get(name)!.args);

@@ -14,6 +14,7 @@ export function register(program: Command): void {
 async function doc(name: string): Promise<void> {
   const [{ openProject }, { UserError }, { argRows, formatArgTable }] = await Promise.all([import('../context.js'), import('../../errors.js'), import('../../ui/args-table.js')]);
   const { registry } = await openProject();
+  await registry.load([name]);
   const task = registry.get(name);
   if (!task) {
     const near = registry.suggest(name);

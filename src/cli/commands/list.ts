@@ -36,6 +36,7 @@ async function list(): Promise<void> {
     }
     runbooks.push([entry.name, layerLabel(entry.layer) + replacing(entry.replaces), about]);
   }
+  await project.registry.load(project.registry.keys());
   const tasks = project.registry.entries().map((e) => [e.task.name, layerLabel(e.layer) + replacing(e.replaces.map((r) => r.layer)), e.task.description]);
   const ambiguous = project.registry.names().flatMap((n) => {
     const choices = project.registry.ambiguous(n);

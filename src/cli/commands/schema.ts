@@ -25,5 +25,6 @@ async function schema(of: string): Promise<void> {
   }
   const [{ openProject }, { runbookJsonSchema }] = await Promise.all([import('../context.js'), import('../../load/json-schema.js')]);
   const { registry } = await openProject();
+  await registry.load(registry.keys());
   process.stdout.write(JSON.stringify(runbookJsonSchema(registry), null, 2) + '\n');
 }
