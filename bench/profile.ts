@@ -33,15 +33,16 @@ const execMany = SshTransport.prototype.execMany;
 SshTransport.prototype.execMany = async function (this: SshTransport, ...a: Parameters<typeof execMany>) {
   const step = current;
   const t = performance.now();
-  try {
-    return await execMany.apply(this, a);
-  } finally {
+  const results = await execMany.apply(this, a);
+  // A batch's time: from sending it until its last script has ended on the host.
+  void Promise.allSettled(results ?? []).then(() => {
     const b = batches.get(step) ?? { count: 0, scripts: 0, ms: 0 };
     b.count++;
     b.scripts += a[0].length;
     b.ms += performance.now() - t;
     batches.set(step, b);
-  }
+  });
+  return results;
 };
 const exec = SshTransport.prototype.exec;
 SshTransport.prototype.exec = async function (this: SshTransport, ...a: Parameters<typeof exec>) {

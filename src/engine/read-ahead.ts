@@ -1,7 +1,8 @@
 // Check read-ahead. Before a host runs a step, the engine works out the probes (TaskDefinition's
 // `probe`: a check's declared read) of that step and the next few and sends them all to the host
 // in one round trip (Transport.execMany). When a check then runs for real, a command that is byte
-// for byte one read ahead takes that result instead of a round trip of its own.
+// for byte one read ahead takes that result instead of a round trip of its own, as soon as the
+// host has run it: the engine works on a step while the host still runs the next steps' probes.
 //
 // Checks are read-only, so a result stays true until something changes a host. Any change the
 // play makes, on any host (a cluster check on one host may read another), starts a new generation
@@ -24,7 +25,7 @@ export class Generation {
 
 /** One host's results read ahead, and how far ahead to read next. */
 export class ReadAhead {
-  private results = new Map<string, ExecResult[]>();
+  private results = new Map<string, Promise<ExecResult>[]>();
   /** The generation the results belong to; -1: none. */
   private readAt = -1;
   /** The plan index up to which (exclusive) the results reach. */
@@ -35,8 +36,11 @@ export class ReadAhead {
 
   constructor(private readonly generation: Generation) {}
 
-  /** The result read ahead for `script`, once; undefined when there is none (or it is stale). */
-  take(script: string): ExecResult | undefined {
+  /**
+   * The result read ahead for `script`, once (perhaps still running on the host); undefined when
+   * there is none, or it was sent before the play last changed something.
+   */
+  take(script: string): Promise<ExecResult> | undefined {
     if (this.readAt !== this.generation.value) return undefined;
     const queue = this.results.get(script);
     const result = queue?.shift();
@@ -57,8 +61,8 @@ export class ReadAhead {
     this.window = changed ? 1 : Math.min(MAX_WINDOW, Math.max(2, this.window * 2));
   }
 
-  /** Results of `scripts`, read in generation `readAt`, covering plan items up to `until`. */
-  store(scripts: string[], results: ExecResult[], readAt: number, until: number): void {
+  /** Results of `scripts`, sent in generation `readAt`, covering plan items up to `until`. */
+  store(scripts: string[], results: Promise<ExecResult>[], readAt: number, until: number): void {
     if (readAt !== this.generation.value) return;
     this.results = new Map();
     this.readAt = readAt;
@@ -102,10 +106,11 @@ export class ReadAheadTransport implements Transport {
 
   exec(script: string, options: ExecOptions = {}): Promise<ExecResult> {
     const known = withoutInput(options) ? this.readAhead.take(script) : undefined;
-    return known ? Promise.resolve(known) : this.inner.exec(script, options);
+    // A read that failed (stopped, the shell lost) is made again on its own, which reports why.
+    return known ? known.catch(() => this.inner.exec(script, options)) : this.inner.exec(script, options);
   }
 
-  execMany(scripts: string[], options?: Omit<ExecOptions, 'stdin'>): Promise<ExecResult[] | undefined> {
+  execMany(scripts: string[], options?: Omit<ExecOptions, 'stdin'>): Promise<Promise<ExecResult>[] | undefined> {
     return this.inner.execMany ? this.inner.execMany(scripts, options) : Promise.resolve(undefined);
   }
 

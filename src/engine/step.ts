@@ -150,6 +150,7 @@ async function readChecksAhead(state: RunState, planned: PlannedStep, hs: HostSt
   const until = index + fitted;
   if (scripts.length < 2) return transport.readAhead.store([], [], readAt, until);
   try {
+    // Not waiting for the results: this step's check takes its own as soon as the host has run it.
     const results = await transport.execMany(scripts, { signal: hs.signals.task });
     if (results) transport.readAhead.store(scripts, results, readAt, until);
   } catch {

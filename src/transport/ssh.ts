@@ -68,7 +68,7 @@ export class SshTransport implements Transport {
     return this.current!.exec(script, options);
   }
 
-  async execMany(scripts: string[], options: ExecOptions = {}): Promise<ExecResult[] | undefined> {
+  async execMany(scripts: string[], options: ExecOptions = {}): Promise<Promise<ExecResult>[] | undefined> {
     if (!this.current) await this.connect();
     return this.current!.execMany(scripts, options);
   }
@@ -175,7 +175,7 @@ class Connection {
    * Stdin-less scripts one after another on the shell, sent in one write: one round trip for all.
    * undefined when the shell cannot take them now (busy, or the host cannot run it).
    */
-  async execMany(scripts: string[], options: ExecOptions): Promise<ExecResult[] | undefined> {
+  async execMany(scripts: string[], options: ExecOptions): Promise<Promise<ExecResult>[] | undefined> {
     if (this.lost) throw this.lost;
     const shell = await this.idleShell();
     if (!shell?.idle) return undefined;
@@ -188,11 +188,10 @@ class Connection {
     const batch: Array<{ script: string; job: Job }> = [];
     const results = scripts.map((script) => this.track({ ...options, signal: batchAbort.signal }, (job) => void batch.push({ script, job })));
     shell.run(batch);
-    try {
-      return await Promise.all(results);
-    } finally {
-      options.signal?.removeEventListener('abort', onAbort);
-    }
+    void Promise.allSettled(results).then(() => options.signal?.removeEventListener('abort', onAbort));
+    // A result nobody takes (its step was skipped, the play changed something) may fail unobserved.
+    for (const result of results) result.catch(() => {});
+    return results;
   }
 
   /** The shell, started on first use; undefined when the host cannot run it. */

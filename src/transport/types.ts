@@ -34,10 +34,12 @@ export interface Transport {
   /** Run `script` with /bin/sh -c on the host. Throws UnreachableError if the connection drops. */
   exec(script: string, options?: ExecOptions): Promise<ExecResult>;
   /**
-   * Run stdin-less scripts one after another in a single round trip, where the transport can (the
-   * SSH transport's persistent shell); undefined when it cannot now. Results are in order.
+   * Send stdin-less scripts to run one after another, in a single round trip, where the transport
+   * can (the SSH transport's persistent shell); undefined when it cannot now. Resolves once they
+   * are sent, with each script's result, in order, settling as that script ends: the first can be
+   * used while the host still runs the rest. Nothing needs to wait for a result it does not use.
    */
-  execMany?(scripts: string[], options?: Omit<ExecOptions, 'stdin'>): Promise<ExecResult[] | undefined>;
+  execMany?(scripts: string[], options?: Omit<ExecOptions, 'stdin'>): Promise<Promise<ExecResult>[] | undefined>;
   /**
    * A TCP connection from the host to `address:port` (an SSH direct-tcpip channel; a plain socket
    * for the local transport), so the controller can talk to a service only the host can reach,
