@@ -213,6 +213,9 @@ export async function lockHosts(
   run: { id: string; runbook: string; runbookHash: string; projectDir: string; takeOverFrom?: string[] },
   warn: (m: string) => void,
 ): Promise<RunRecords> {
+  // Asked of git while the locks are taken, and wanted only when the run ends: `git status` in a
+  // large repository is slow, and no step waits for it.
+  const repository = repositoryState(run.projectDir);
   const me = holderFor(run.id, run.runbook);
   const machines = byMachine(hosts);
   const taken: LockedHost[][] = [];
@@ -236,7 +239,6 @@ export async function lockHosts(
     await Promise.allSettled(taken.map(([h]) => releaseLock(h.shell, h.dir, run.id)));
     throw refused.reason;
   }
-  const repository = await repositoryState(run.projectDir);
   const renew = setInterval(() => {
     for (const [h] of taken) renewLock(h.shell, h.dir, run.id).catch((e: unknown) => warn(`${h.name}: could not renew the lock: ${(e as Error).message}`));
   }, RENEW_EVERY_MS);
@@ -251,7 +253,7 @@ export async function lockHosts(
           try {
             const result = machineResult(members.map((m) => results.get(m.name) ?? { result: 'ok', changed: [] }));
             const names = members.length > 1 ? { hosts: members.map((m) => m.name) } : {};
-            await appendHistory(h.shell, h.dir, { run: run.id, runbook: run.runbook, runbook_hash: run.runbookHash, ...repository, operator: me.operator, controller: me.controller, start: me.since, end, ...result, ...names });
+            await appendHistory(h.shell, h.dir, { run: run.id, runbook: run.runbook, runbook_hash: run.runbookHash, ...(await repository), operator: me.operator, controller: me.controller, start: me.since, end, ...result, ...names });
           } catch (e) {
             warn(`${h.name}: could not append to ${h.dir}/history.jsonl: ${(e as Error).message}`);
           }

@@ -9,9 +9,9 @@
 
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { cacheDir } from '../project/cache-dir.js';
 import { RUNBOOK_ROOT } from '../project/version.js';
 
 /** What choosing between tasks needs of a module (registry.ts), known without importing it. */
@@ -43,11 +43,6 @@ function apiModulePath(): string {
   return import.meta.url.endsWith('.ts') ? join(RUNBOOK_ROOT, 'src', 'api.ts') : join(RUNBOOK_ROOT, 'dist', 'api.js');
 }
 
-function cacheRoot(): string {
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(base, 'runbook', 'tasks');
-}
-
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
 /**
@@ -56,7 +51,7 @@ const sha256 = (data: string | Buffer) => createHash('sha256').update(data).dige
  */
 export async function compiledTaskModules(files: string[]): Promise<CompiledTasks> {
   const api = apiModulePath();
-  const dir = join(cacheRoot(), sha256(JSON.stringify({ files, api, node: process.versions.modules })).slice(0, 32));
+  const dir = join(cacheDir('tasks'), sha256(JSON.stringify({ files, api, node: process.versions.modules })).slice(0, 32));
   let manifest = files.length === 0 ? { inputs: {}, outputs: {} } : await readManifest(dir);
   if (!manifest || files.some((f) => !manifest!.outputs[f]) || !(await inputsUnchanged(manifest))) manifest = await build(files, api, dir);
   const built = manifest;

@@ -11,6 +11,7 @@ import { CAPTURE, SOFT, VALUE, inheritedNamePaths, loneMustache, softLookup, str
 import { HelperError, helpers } from './helpers.js';
 import { locateInScalar } from './locate.js';
 import { isTruthy } from './truthy.js';
+import { cachedTemplate, rememberTemplate, templateCacheOn, type CachedTemplate } from './cache.js';
 
 const hb = Handlebars.create();
 // Handlebars logs to the console when a name is found only on Object.prototype (it checks whether
@@ -35,19 +36,15 @@ type Locate = (line: number, col0: number) => SourcePos | undefined;
 
 const compiled = new Map<string, Render>();
 
+const compileOptions = { strict: true, noEscape: true, knownHelpers };
+
 function compile(source: string, typed: boolean, locate: Locate): Render {
   const key = (typed ? 'T' : 'S') + source;
   let render = compiled.get(key);
   if (render) return render;
-  let program: hbs.AST.Program;
-  try {
-    program = hb.parse(source);
-  } catch (e) {
-    throw templateError(e, source, locate);
-  }
-  const lone = typed ? loneMustache(program) : undefined;
-  const inherited = inheritedNamePaths(program);
-  const template = hb.compile(strictify(lone ? toCapture(program, lone) : program), { strict: true, noEscape: true, knownHelpers });
+  const cached = cachedTemplate(key);
+  const { template, lone, inherited } = cached ? { ...cached, template: cached.spec } : compileNew(key, source, typed, locate);
+  const run = typeof template === 'string' ? hb.template(evaluateSpec(template)) : template;
   const own = (vars: Vars) => {
     for (const { name, loc } of inherited) {
       if (!Object.hasOwn(vars, name)) throw new UserError('template', `undefined variable "${name}"`, { pos: locate(loc.start.line, loc.start.column), hint: UNDEFINED_HINT });
@@ -57,12 +54,34 @@ function compile(source: string, typed: boolean, locate: Locate): Render {
     ? (vars) => {
         own(vars);
         captured = undefined;
-        template(vars);
+        run(vars);
         return captured === undefined ? '' : captured;
       }
-    : (vars) => (own(vars), template(vars));
+    : (vars) => (own(vars), run(vars));
   compiled.set(key, render);
   return render;
+}
+
+/** A template compiled here: its precompiled code kept for later runs (cache.ts), or compiled lazily when nothing is kept. */
+function compileNew(key: string, source: string, typed: boolean, locate: Locate): { template: string | HandlebarsTemplateDelegate; lone: boolean; inherited: CachedTemplate['inherited'] } {
+  let program: hbs.AST.Program;
+  try {
+    program = hb.parse(source);
+  } catch (e) {
+    throw templateError(e, source, locate);
+  }
+  const lone = typed ? loneMustache(program) : undefined;
+  const inherited = inheritedNamePaths(program);
+  const ast = strictify(lone ? toCapture(program, lone) : program);
+  if (!templateCacheOn()) return { template: hb.compile(ast, compileOptions), lone: lone !== undefined, inherited };
+  const entry = { spec: String(hb.precompile(ast, compileOptions)), lone: lone !== undefined, inherited };
+  rememberTemplate(key, entry);
+  return { template: entry.spec, lone: entry.lone, inherited };
+}
+
+/** Handlebars' precompiled specification is the source of an object literal. */
+function evaluateSpec(spec: string): TemplateSpecification {
+  return new Function(`return ${spec}`)() as TemplateSpecification;
 }
 
 function run(source: string, typed: boolean, vars: Vars, locate: Locate): unknown {
