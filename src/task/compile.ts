@@ -141,7 +141,7 @@ async function build(files: string[], api: string, dir: string): Promise<Manifes
     outputs[given.get(entry) ?? entry] = basename(out);
   }
   const manifest: Manifest = { inputs, outputs };
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   await writeManifest(dir, manifest);
   await pruneOldBuilds(dir, new Set(Object.keys(result.metafile.outputs).map((o) => basename(o))));
   return manifest;

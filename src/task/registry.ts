@@ -13,7 +13,7 @@
 
 import { readFile, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { UserError } from '../errors.js';
+import { isUserError, UserError } from '../errors.js';
 import type { SourcePos } from '../model.js';
 import { closest } from '../load/suggest.js';
 import { layerLabel, type Layer } from '../project/layer.js';
@@ -60,6 +60,7 @@ export async function loadTaskRegistry(layers: Layer[]): Promise<TaskRegistry> {
   try {
     compiled = await compiledTaskModules(files);
   } catch (e) {
+    if (isUserError(e)) throw e;
     throw new UserError('task-module', `cannot compile the task modules: ${(e as Error).message}`, {}, { cause: e });
   }
   const loaded = new Map<string, TaskDefinition>();

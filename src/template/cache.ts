@@ -11,7 +11,7 @@
 // passed over, as the task cache's modules would be by a careful reader.
 
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheDir } from '../project/cache-dir.js';
@@ -43,7 +43,14 @@ function open(): Store | undefined {
   const self = fileURLToPath(import.meta.url);
   if (self.endsWith('.ts')) return (store = undefined);
   const build = createHash('sha256').update(readFileSync(self)).digest('hex').slice(0, 20);
-  const file = join(cacheDir('templates'), `${build}.json`);
+  let dir: string;
+  try {
+    dir = cacheDir('templates');
+  } catch {
+    // Not private (cache-dir.ts): compiled afresh, as from source. The task cache says why.
+    return (store = undefined);
+  }
+  const file = join(dir, `${build}.json`);
   store = { file, entries: readOwnFile(file), added: false };
   return store;
 }
@@ -88,7 +95,6 @@ export function rememberTemplate(source: string, entry: CachedTemplate): void {
 function save(s: Store): void {
   try {
     const dir = join(s.file, '..');
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const keys = Object.keys(s.entries);
     const kept = Object.fromEntries(keys.slice(Math.max(0, keys.length - MAX_ENTRIES)).map((k) => [k, s.entries[k]]));
     const tmp = `${s.file}.${process.pid}`;
