@@ -50,6 +50,17 @@ function groupDepths(inventory: Inventory): Map<string, number> {
  * then by name.
  */
 export function hostGroups(inventory: Inventory, host: string): string[] {
+  let cache = hostGroupsCache.get(inventory);
+  if (!cache) hostGroupsCache.set(inventory, (cache = new Map()));
+  let groups = cache.get(host);
+  if (!groups) cache.set(host, (groups = orderedGroups(inventory, host)));
+  return groups;
+}
+
+// Asked for every host and var scope a plan renders: worked out once per host (like groupHosts).
+const hostGroupsCache = new WeakMap<Inventory, Map<string, string[]>>();
+
+function orderedGroups(inventory: Inventory, host: string): string[] {
   const depth = groupDepths(inventory);
   const priority = (g: string) => {
     const p = Number(inventory.groups.get(g)!.vars.ansible_group_priority ?? 1);
