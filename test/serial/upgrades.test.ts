@@ -32,11 +32,15 @@ const BUMP = 'Restart Kafka and wait until the broker is back in every ISR (the 
 const BUMP_LAST = 'Restart Kafka and wait until the broker is back in every ISR, the active controller';
 const LEFT_FOR_LAST = /^the active controller: restarted last/;
 
-/** The release each broker runs and the protocol it speaks, from its own log (the newest start). */
+/**
+ * The release each broker runs and the protocol it speaks, from its own log (the newest start).
+ * The lab's log4j rolls server.log every hour (server.log.YYYY-MM-DD-HH): a start just before the
+ * hour is in the rolled file, so the files are read oldest first, the current one last.
+ */
 async function brokers(): Promise<string[]> {
   return Promise.all(
     HOSTS.map(async (h) => {
-      const log = await onHost(h, `grep -h 'Kafka version: \\|inter.broker.protocol.version = ' ${'/home/kafka/kafka/logs/server.log'} | tail -n 2`);
+      const log = await onHost(h, `cd /home/kafka/kafka/logs && cat $(ls server.log.* 2>/dev/null | sort) server.log | grep -h 'Kafka version: \\|inter.broker.protocol.version = ' | tail -n 2`);
       const version = /Kafka version: (\S+)/.exec(log)?.[1];
       const protocol = /inter\.broker\.protocol\.version = (\S+)/.exec(log)?.[1];
       const active = await onHost(h, 'systemctl is-active kafka || true');
