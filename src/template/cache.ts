@@ -7,8 +7,9 @@
 // A build is named by the content hash of the bundle chunk holding this code (which names the
 // chunks it imports, handlebars' among them): a new build never reads an older one's code. Run
 // from source (the tests' TypeScript loader), nothing is cached: the code changes without a build.
-// The file is code runbook evaluates: one not owned by the user, or writable by others, is
-// passed over, as the task cache's modules would be by a careful reader.
+// The file is code runbook evaluates: its folder comes from cacheDir (src/project/cache-dir.ts),
+// which refuses one another user could write to, and a file not owned by the user, or writable
+// by others, is passed over.
 
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
