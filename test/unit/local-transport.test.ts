@@ -25,13 +25,14 @@ const alive = (pid: number) => existsSync(`/proc/${pid}`);
 test('a command in flight dies with a controller killed by SIGKILL (no orphan writes after resume)', async () => {
   const marker = join(dir, 'orphan-ran');
   const started = join(dir, 'orphan-started');
-  // The controller is killed once the command has started; the command would write after 1 s.
+  // The controller is killed once the command has started; the command would write after 10 s,
+  // a margin for a busy machine that schedules the controller's next look late (it dies at once).
   const controller = spawn(
     process.execPath,
     ['--conditions=development', '--import', 'tsx', '--input-type=module', '-e', `
       import { existsSync } from 'node:fs';
       import { LocalTransport } from ${JSON.stringify(new URL('../../src/transport/local.ts', import.meta.url).href)};
-      new LocalTransport().exec(${JSON.stringify(`echo $$ > '${started}.tmp'; mv '${started}.tmp' '${started}'; sleep 1; echo ran > '${marker}'`)});
+      new LocalTransport().exec(${JSON.stringify(`echo $$ > '${started}.tmp'; mv '${started}.tmp' '${started}'; sleep 10; echo ran > '${marker}'`)});
       setInterval(() => existsSync(${JSON.stringify(started)}) && process.kill(process.pid, 'SIGKILL'), 10);
     `],
     { stdio: 'ignore' },
