@@ -17,7 +17,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const filters = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const jobs = Number(process.env.TEST_JOBS ?? 2);
 const serialJobs = Number(process.env.TEST_SERIAL_JOBS ?? 1);
-const suiteTimeoutMs = Number(process.env.TEST_SUITE_TIMEOUT_MS ?? 20 * 60_000);
+const suiteTimeoutMs = Number(process.env.TEST_SUITE_TIMEOUT_MS ?? 30 * 60_000);
 
 function findSuites(dir) {
   return readdirSync(dir).flatMap((name) => {
