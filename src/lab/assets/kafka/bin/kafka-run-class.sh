@@ -14,7 +14,11 @@ LOG_DIR="${LOG_DIR:-$base_dir/logs}"
 KAFKA_LOG4J_OPTS="${KAFKA_LOG4J_OPTS:--Dlog4j.configuration=file:$base_dir/config/tools-log4j.properties}"
 KAFKA_LOG4J_OPTS="-Dkafka.logs.dir=$LOG_DIR $KAFKA_LOG4J_OPTS"
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xmx256M}"
-KAFKA_JVM_PERFORMANCE_OPTS="${KAFKA_JVM_PERFORMANCE_OPTS:--server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -XX:MaxInlineLevel=15 -Djava.awt.headless=true}"
+# Unlike Apache's (G1, both JIT compilers): the lab's hosts share this machine's cores and carry
+# little traffic, and a JVM with only the client compiler and the serial collector starts on about
+# 40% less CPU (a broker's start 5.7 -> 3.4 s of CPU, measured on a lab host); every broker,
+# controller and ZooKeeper restart of a roll waits on that start.
+KAFKA_JVM_PERFORMANCE_OPTS="${KAFKA_JVM_PERFORMANCE_OPTS:--XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Djava.awt.headless=true}"
 if [ -n "${JAVA_HOME:-}" ]; then JAVA="$JAVA_HOME/bin/java"; else JAVA=java; fi
 
 DAEMON_MODE=false

@@ -20,6 +20,8 @@ if ! command -v "$JAVA" >/dev/null 2>&1; then
   echo "Error: JAVA_HOME is not set and java could not be found in PATH." >&2
   exit 1
 fi
+# Apache's sets no JVMFLAGS; the lab's are the client JVM's, as in the lab's kafka-run-class.sh (why: there).
+JVMFLAGS="${JVMFLAGS:--XX:TieredStopAtLevel=1 -XX:+UseSerialGC}"
 CLASSPATH="$ZOOCFGDIR:$ZOOKEEPER_PREFIX/lib/*${CLASSPATH:+:$CLASSPATH}"
 ZK_SERVER_HEAP="${ZK_SERVER_HEAP:-1000}"
 SERVER_JVMFLAGS="-Xmx${ZK_SERVER_HEAP}m ${SERVER_JVMFLAGS:-}"
