@@ -54,6 +54,15 @@ test.before(async () => {
   example.all.hosts = hosts;
   inventory = join(dirname(lab.inventory), 'one-vm.yaml');
   await writeFile(inventory, stringify(example));
+  // seeds/004's ports 32181, 32888, 33888, 39092, 42888 and 43888 lie in Linux's ephemeral range
+  // (32768-60999): a member's outgoing connection may take one as its source port before the
+  // member that listens there binds it (a CI run saw zookeeper2 die unable to bind 32888/33888).
+  // A VM laid out this way needs them reserved; the shipped runbooks do not do it yet, so the
+  // test does, on the lab host, before anything starts.
+  const ports = Object.values(hosts).flatMap((vars) =>
+    ['zookeeper_client_port', 'zookeeper_quorum_port', 'zookeeper_election_port', 'kafka_port'].flatMap((k) => (vars as Record<string, unknown>)[k] ?? []),
+  );
+  await onHost('kafka01', `sysctl -qw net.ipv4.ip_local_reserved_ports=${[...new Set(ports)].join(',')}`);
 });
 
 test.after(async () => {
