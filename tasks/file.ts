@@ -5,7 +5,7 @@ import { posix } from 'node:path';
 import {
   defineTask, raw, sh, TaskError, z, attrChanges, chownSpec, ownerArgs, pathArg, applyLink, tempBeside, placeTemp,
   checkLink, linkProbe, backupScript, chmodMode, driftOf, priorOf, recordedBackup, restore, parsePathState,
-  PROBE_FUNCTION, probeScript, splitSections, type CheckResult, type HostShell, type ShellText, type Attrs,
+  PROBE_FUNCTION, probeScript, followedProbeScript, probedSection, splitSections, type CheckResult, type HostShell, type ShellText, type Attrs,
   type LinkPlan, type Left, type Prior, type PriorOwner, type PathState,
 } from 'runbook';
 
@@ -57,7 +57,7 @@ function observeProbe(a: Args): ShellText {
       : raw(':');
   return sh`${PROBE_FUNCTION}
 ${probeScript('self', a.path)}
-${probeScript('real', a.path, { follow: true })}
+${followedProbeScript('real', a.path, 'self')}
 rb_section top; rb_d=${a.path}; rb_top=
 while [ ! -e "$rb_d" ] && [ ! -L "$rb_d" ] && [ "$rb_d" != / ]; do rb_top=$rb_d; rb_d=$(dirname -- "$rb_d"; echo x); rb_d=\${rb_d%?x}; done
 printf '%s\\000\\n' "$rb_top"
@@ -75,7 +75,7 @@ function observed(probed: string): { self: PathState; real: () => PathState; top
   const differing = at < 0 ? [] : parseFind(probed.slice(at + FIND_MARK.length));
   return {
     self: parsePathState(sections.get('self')),
-    real: () => parsePathState(sections.get('real')),
+    real: () => parsePathState(probedSection(sections, 'real')),
     top: (sections.get('top') ?? '').split('\0')[0],
     differing,
   };
@@ -99,14 +99,14 @@ function hardProbe(a: Args): ShellText {
   return sh`${PROBE_FUNCTION}
 ${probeScript('src', a.src!, { follow: true })}
 ${probeScript('path', a.path)}
-${probeScript('into', a.path, { follow: true })}`;
+${followedProbeScript('into', a.path, 'path')}`;
 }
 
 async function checkHard(shell: HostShell, a: Args, probed: string, checkMode: boolean): Promise<CheckResult<Plan, Prior>> {
   const src = a.src!;
   const sections = splitSections(probed);
   // A directory at path (or a link to one) gets the link inside it, named as src, as in Ansible.
-  if (parsePathState(sections.get('into')).type === 'directory') {
+  if (parsePathState(probedSection(sections, 'into')).type === 'directory') {
     const inside = { ...a, path: posix.join(a.path, posix.basename(src)) };
     return checkHard(shell, inside, (await shell.run(hardProbe(inside))).stdout, checkMode);
   }
@@ -184,7 +184,7 @@ async function check(ctx: { shell: HostShell; args: Args; checkMode: boolean }, 
   }
   const via = real.path !== path ? ` (through the link to ${real.path})` : '';
   if (a.recurse && differing.length > 0) {
-    const summary = `${real.path}${via}: ${[chownSpec(attrs) && `owner ${chownSpec(attrs)}`, attrs.mode && `mode ${attrs.mode}`].filter(Boolean).join(', ')} on ${differing.length} entr${differing.length === 1 ? 'y' : 'ies'} (recursively)`;
+    const summary = `${path}${via}: ${[chownSpec(attrs) && `owner ${chownSpec(attrs)}`, attrs.mode && `mode ${attrs.mode}`].filter(Boolean).join(', ')} on ${differing.length} entr${differing.length === 1 ? 'y' : 'ies'} (recursively)`;
     return { inSync: false, observed: { kind: 'attrs', path: real.path, attrs, recurse: true }, undo: { type: 'attrs', path: real.path, entries: differing }, summary };
   }
   const changes = real.type === 'directory' || real.type === 'file' ? attrChanges(attrs, real) : [];
@@ -194,7 +194,7 @@ async function check(ctx: { shell: HostShell; args: Args; checkMode: boolean }, 
     inSync: false,
     observed: { kind: 'attrs', path: real.path, attrs, recurse: false },
     undo: { type: 'attrs', path: real.path, entries: [entry] },
-    summary: `${real.path}${via}: ${changes.join(', ')}`,
+    summary: `${path}${via}: ${changes.join(', ')}`,
   };
 }
 

@@ -149,6 +149,27 @@ printf 'path=%s\\000\\n' "$rb_r"; rb_probe "$rb_r" ${READ_LIMIT}`;
 }
 
 /**
+ * The followed probe of a path whose unfollowed probe printed the section `sameAs` earlier in the
+ * same script. A path that is no link reads the same either way (the guard and the kernel follow
+ * the links above it alike), so then the section only names the other: a stat fewer on the host
+ * for each such check. `probedSection` reads it back.
+ */
+export function followedProbeScript(name: string, path: string, sameAs: string): ShellText {
+  return sh`if [ -L ${path} ]; then ${probeScript(name, path, { follow: true })}
+else rb_section ${name}; printf 'same=%s\\000\\n' ${sameAs}; fi`;
+}
+
+/** What followedProbeScript's section starts with (a probe's own sections start with glink= or path=). */
+const SAME_KEY = 'same=';
+
+/** A section by name; one that followedProbeScript printed as the same as another is that other. */
+export function probedSection(sections: ReadonlyMap<string, string>, name: string): string | undefined {
+  const section = sections.get(name);
+  if (!section?.startsWith(SAME_KEY)) return section;
+  return sections.get(section.slice(SAME_KEY.length, section.indexOf('\0')));
+}
+
+/**
  * Runs every part at once and prints each one's output as a section of its name, in the order
  * given (a part may print sections of its own after it). For probes made of independent commands
  * slow to start: Kafka's tools are a JVM each, and a gate polls them every few seconds. Each part
