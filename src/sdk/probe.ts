@@ -45,26 +45,32 @@ const NUL_ENDED = new Set(['path', 'target']);
 
 /**
  * `rb_guard PATH FOLLOW`: for every symlink the kernel would follow on the way to PATH (those above
- * it, and PATH itself when FOLLOW is 1) prints a `glink=` line: the physical directory holding the
- * link, that directory's uid and mode, the link's uid, and the uids of what the link resolves to
- * and of the directory that holds that (`-` when absent), then the link's own path. Links are
- * rare, so the common path costs no process at all (builtins only).
+ * it, and PATH itself when FOLLOW is 1) prints a `glink=` line: the uid and mode of the physical
+ * directory holding the link, the link's uid, and the uids of what the link resolves to and of
+ * the directory that holds that (`-` when absent), then the link's own path and its target.
+ * Links are rare, so the common path costs no process at all (builtins only); a link costs two,
+ * readlink and one stat of all four (`DIR/.` makes stat follow a directory's links, the link
+ * itself is not followed, the target is already resolved).
  */
 const GUARD_FUNCTION = `rb_guard() {
   case $1 in /*) ;; *) return 0 ;; esac
-  rb_rest=\${1#/}; rb_cur=
+  rb_rest=\${1#/}; rb_cur=; rb_follow=$2
   while [ -n "$rb_rest" ]; do
     rb_c=\${rb_rest%%/*}
     case $rb_rest in */*) rb_rest=\${rb_rest#*/} ;; *) rb_rest= ;; esac
     [ -n "$rb_c" ] || continue
     rb_par=\${rb_cur:-/}; rb_cur=$rb_cur/$rb_c
-    if [ -L "$rb_cur" ] && { [ -n "$rb_rest" ] || [ "$2" = 1 ]; }; then
-      rb_pd=$(cd -P -- "$rb_par" && pwd -P) || return 1
+    if [ -L "$rb_cur" ] && { [ -n "$rb_rest" ] || [ "$rb_follow" = 1 ]; }; then
       rb_tg=$(readlink -f -- "$rb_cur"; echo x); rb_tg=\${rb_tg%?x}
-      rb_td=\${rb_tg%/*}
-      printf 'glink=%s %s ' "$(stat -c '%u %a' -- "$rb_pd")" "$(stat -c %u -- "$rb_cur")"
-      if [ -e "$rb_tg" ]; then printf '%s ' "$(stat -c %u -- "$rb_tg")"; else printf -- '- '; fi
-      if [ -d "\${rb_td:-/}" ]; then printf '%s ' "$(stat -c %u -- "\${rb_td:-/}")"; else printf -- '- '; fi
+      rb_td=\${rb_tg%/*}; rb_td=\${rb_td:-/}
+      if [ -e "$rb_tg" ]; then set -- "$rb_tg" "$rb_td/."; elif [ -d "$rb_td" ]; then set -- "$rb_td/."; else set --; fi
+      rb_st=$(stat -c '%u %a' -- "$rb_par/." "$rb_cur" "$@") || return 1
+      set -- $rb_st
+      case $# in
+        8) printf 'glink=%s %s %s %s %s ' "$1" "$2" "$3" "$5" "$7" ;;
+        6) printf 'glink=%s %s %s - %s ' "$1" "$2" "$3" "$5" ;;
+        *) printf 'glink=%s %s %s - - ' "$1" "$2" "$3" ;;
+      esac
       printf '%s\\000%s\\000\\n' "$rb_cur" "$rb_tg"
     fi
   done
@@ -138,6 +144,7 @@ h=\${h#*:*:*:*:*:}; h=\${h%%:*}`;
 /**
  * Script text that prints a section named `name` describing `path`. With `follow`, a symlink at
  * path is resolved first (as `readlink -f` does) and the section says which real path it describes.
+ * That real path is left in $rb_r for what the script does next (file's recursive find).
  */
 export function probeScript(name: string, path: string | ShellText, options: { follow?: boolean } = {}): ShellText {
   const p = typeof path === 'string' ? sh`${path}` : path;
@@ -152,11 +159,11 @@ printf 'path=%s\\000\\n' "$rb_r"; rb_probe "$rb_r" ${READ_LIMIT}`;
  * The followed probe of a path whose unfollowed probe printed the section `sameAs` earlier in the
  * same script. A path that is no link reads the same either way (the guard and the kernel follow
  * the links above it alike), so then the section only names the other: a stat fewer on the host
- * for each such check. `probedSection` reads it back.
+ * for each such check. `probedSection` reads it back. Sets $rb_r as probeScript's follow does.
  */
 export function followedProbeScript(name: string, path: string, sameAs: string): ShellText {
   return sh`if [ -L ${path} ]; then ${probeScript(name, path, { follow: true })}
-else rb_section ${name}; printf 'same=%s\\000\\n' ${sameAs}; fi`;
+else rb_section ${name}; printf 'same=%s\\000\\n' ${sameAs}; rb_r=${path}; fi`;
 }
 
 /** What followedProbeScript's section starts with (a probe's own sections start with glink= or path=). */
