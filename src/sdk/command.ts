@@ -73,11 +73,12 @@ fi`);
  * SSH session (DIE_WITH_SESSION).
  */
 function withCappedOutput(command: string[] | ShellText): ShellText {
-  const script = Array.isArray(command) ? argv(command) : command.text;
+  // A shell script gets a /bin/sh of its own, as under Ansible's shell module: its $$ is its own
+  // (a script on the connection's long-lived shell sees that shell's).
+  const run = Array.isArray(command) ? sh`( ${raw(argv(command))} )` : sh`/bin/sh -c ${command.text}`;
   return sh`${privateTempDir('rb_o')}
 ${DIE_WITH_SESSION}
-( ${raw(script)}
-) > "$rb_o/1" 2> "$rb_o/2"
+${run} > "$rb_o/1" 2> "$rb_o/2"
 rb_rc=$?
 if [ -n "$rb_wd" ]; then kill "$rb_wd" 2>/dev/null; fi
 for rb_s in 1 2; do

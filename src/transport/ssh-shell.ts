@@ -1,15 +1,18 @@
 // A long-lived sh on one session channel that runs scripts sent to it one at a time. Opening a
 // session channel costs a round trip plus sshd's fork, login shell and setup (9–58 ms,
-// bench/exec-vs-shell.ts); a script sent to this shell costs one round trip and the one fork and
-// exec of its own /bin/sh, which is all a channel would have run as well.
+// bench/exec-vs-shell.ts); a script sent to this shell costs one round trip and one fork.
 //
 // The channel runs plain `/bin/sh` reading commands from its stdin. The controller first sends a
 // prologue that defines a function, then one line per script: `__runbook_run '<script>'`, the
-// script quoted by the one quoting function. The function runs the script as `/bin/sh -c`, stdin
-// from /dev/null (the shell's stdin is the command stream), and then ends its output with a
-// marker on each stream: `\n<key> <exit code>\n` on stdout, `\n<key>\n` on stderr. The key is 128
-// random bits sent on stdin and never exported: a script cannot print the marker by accident,
-// and it is not visible in argv. Nothing is written to disk on the host.
+// script quoted by the one quoting function. The function runs the script in a subshell (`eval`
+// in `( )`, stdin from /dev/null: the shell's stdin is the command stream), and then ends its
+// output with a marker on each stream: `\n<key> <exit code>\n` on stdout, `\n<key>\n` on stderr.
+// The key is 128 random bits sent on stdin, never exported, and unset in the subshell before the
+// script runs (as is the function, and the positional parameters): a script cannot print the
+// marker by accident, and it is not visible in argv. Nothing is written to disk on the host.
+// A subshell rather than `/bin/sh -c`: no exec of a new shell per script, a third of what a
+// no-op check costs the host (bench/RESULTS.md); the script sees what `sh -c` would show it,
+// but for `$$`, which is the long-lived shell's pid (in the same session and process group).
 //
 // Only stdin-less scripts come here (the SSH transport gives everything else a channel of its
 // own). A script started in the shell is in the shell's process group: stopping it (timeout,
@@ -92,7 +95,8 @@ export class ShellSession {
     channel.write(
       `__runbook_key=${this.key}
 __runbook_run() {
-  /bin/sh -c "$1" </dev/null
+  ( eval "unset __runbook_key; unset -f __runbook_run; set --
+$1" ) </dev/null
   printf '\\n%s %s\\n' "$__runbook_key" "$?"
   printf '\\n%s\\n' "$__runbook_key" >&2
 }

@@ -37,15 +37,18 @@ test('50 stdin-less execs run on one session, each a new process of the same she
   const before = sessions(sshd);
   try {
     const seen = new Set<string>();
-    const parents = new Set<string>();
+    const shells = new Set<string>();
     for (let i = 0; i < 50; i++) {
-      const [pid, ppid] = (await transport.exec('echo $$ $PPID')).stdout.toString().trim().split(' ');
-      seen.add(pid);
-      parents.add(ppid);
+      // A script is a subshell of the one shell: $$ is that shell's pid, and what the script
+      // starts has the script's own process as its parent.
+      const [shell, own] = (await transport.exec(`echo $$ $(sh -c 'echo $PPID')`)).stdout.toString().trim().split(' ');
+      shells.add(shell);
+      seen.add(own);
     }
     assert.is(sessions(sshd) - before, 1, 'one session, the shell');
     assert.is(seen.size, 50, 'every script is a process of its own');
-    assert.is(parents.size, 1, 'all started by the one shell');
+    assert.is(shells.size, 1, 'all started by the one shell');
+    assert.not.ok(shells.has([...seen][0]), 'not the shell itself');
   } finally {
     await transport.close();
   }
@@ -101,7 +104,7 @@ test('execs with stdin, and execs that arrive while the shell is busy, run on ch
 
 test('the shell exits when the transport closes', async () => {
   const transport = await connected(sshd);
-  const shellPid = (await transport.exec('echo $PPID')).stdout.toString().trim();
+  const shellPid = (await transport.exec('echo $$')).stdout.toString().trim();
   await transport.close();
   const check = await connected(sshd);
   try {
@@ -114,14 +117,14 @@ test('the shell exits when the transport closes', async () => {
 
 test('a timed-out script takes the shell with it; the next exec gets a new shell', async () => {
   const transport = await connected(sshd);
-  const ppid = async () => (await transport.exec('echo $PPID')).stdout.toString().trim();
+  const shellPid = async () => (await transport.exec('echo $$')).stdout.toString().trim();
   try {
-    const first = await ppid();
+    const first = await shellPid();
     await transport.exec('sleep 30', { timeoutMs: 200 }).catch(() => undefined);
     // The kill runs on a channel of its own; until it lands, execs go to channels too.
     const gone = await waitFor(async () => (await transport.exec(`kill -0 ${first} 2>/dev/null || echo gone`)).stdout.toString() === 'gone\n', 60_000, 50);
     assert.ok(gone, `the old shell ${first} is gone`);
-    const [a, b] = [await ppid(), await ppid()];
+    const [a, b] = [await shellPid(), await shellPid()];
     assert.is(a, b, 'a new shell serves the next execs');
     assert.is.not(a, first);
   } finally {
