@@ -55,7 +55,7 @@ export interface HistoryRecord {
  */
 function ownDir(dir: string) {
   return sh`umask 022; d=${dir}
-mkdir -p -- "$d"
+[ -d "$d" ] || mkdir -p -- "$d"
 if [ -L "$d" ] || [ ! -d "$d" ] || [ ! -O "$d" ] || [ -n "$(find "$d" -maxdepth 0 -perm /022)" ]; then
   echo "$d must be a directory of $(id -un) that nobody else can write, not a link" >&2; exit 77
 fi`;
