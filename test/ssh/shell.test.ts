@@ -10,6 +10,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openTransport } from '../../src/transport/connect.js';
 import type { Transport } from '../../src/transport/types.js';
+import { HostShell } from '../../src/transport/host.js';
+import { runCommand } from '../../src/sdk/command.js';
+import { raw } from '../../src/shell/quote.js';
 import { inventoryHost, startSshd, type Sshd } from '../helpers/sshd.js';
 
 let sshd: Sshd;
@@ -49,6 +52,20 @@ test('50 stdin-less execs run on one session, each a new process of the same she
     assert.is(seen.size, 50, 'every script is a process of its own');
     assert.is(shells.size, 1, 'all started by the one shell');
     assert.not.ok(shells.has([...seen][0]), 'not the shell itself');
+  } finally {
+    await transport.close();
+  }
+});
+
+test("a shell: step's script has a $$ of its own, not the long-lived shell's (as under Ansible)", async () => {
+  const transport = await connected(sshd);
+  try {
+    const shell = new HostShell(transport, 'root');
+    const shellPid = (await transport.exec('echo $$')).stdout.toString().trim();
+    const own = async () => String((await runCommand(shell, raw('echo $$'), {}, new AbortController().signal)).data?.stdout);
+    const [a, b] = [await own(), await own()];
+    assert.is.not(a, shellPid);
+    assert.is.not(a, b, 'each run its own shell');
   } finally {
     await transport.close();
   }
