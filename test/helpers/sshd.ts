@@ -86,6 +86,10 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     `MaxSessions ${options.maxSessions ?? 10}`,
     'MaxStartups 100',
     'LogLevel VERBOSE',
+    // The user is root, whose ~/.bashrc on a developer or CI machine may be slow (pyenv init: half
+    // a second per session channel, measured here): bash sources it for a command sshd starts
+    // unless it is a nested shell, which SHLVL=1 makes it. The suites test runbook, not root's rc files.
+    'SetEnv SHLVL=1',
   ];
   const configFile = join(dir, 'sshd_config');
   writeFileSync(configFile, config.join('\n') + '\n');
