@@ -5,7 +5,7 @@
 //
 //   node test/run.mjs                 all suites
 //   node test/run.mjs ssh journal     only suites whose path contains one of the words
-//   TEST_JOBS=1 node test/run.mjs     one other suite at a time beside the lab lane (default: 2)
+//   TEST_JOBS=1 node test/run.mjs     one suite at a time (default: 2, this machine's cores)
 //   TEST_SERIAL_JOBS=2 ...            two lab suites at a time (default: 1)
 //   TEST_EXTENDED=1 ...               also the lab suites left out by default (EXTENDED below)
 
@@ -115,10 +115,10 @@ async function runAll(files, width) {
   return results;
 }
 
-// The lab lane runs beside the others from the start: a lab suite waits on Kafka (a broker's
-// restart, an ISR catching up) a third of its time, CPU the other suites use meanwhile. One after
-// the other took 13.6 + 45 min here; side by side the machine is busy throughout.
-const results = (await Promise.all([runAll(parallel, jobs), runAll(serial, serialJobs)])).flat();
+// The lab lane runs after the others. Beside them (tried once) migrate-kraft's rollback saw
+// partitions offline for a moment under the load, never seen in the runs before; apart until
+// that is understood.
+const results = [...(await runAll(parallel, jobs)), ...(await runAll(serial, serialJobs))];
 const sum = (k) => results.reduce((n, r) => n + r[k], 0);
 const failed = sum('failed');
 console.log(`\n${all.length} suites${leftOut.length ? `; not run (TEST_EXTENDED=1 runs them): ${leftOut.join(', ')}` : ''}`);
