@@ -18,7 +18,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const filters = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const jobs = Number(process.env.TEST_JOBS ?? 2);
 const serialJobs = Number(process.env.TEST_SERIAL_JOBS ?? 1);
-// A lab suite took up to 24 min alone on a slow day here; beside the other lane it may take longer.
+// A lab suite took up to 24 min on a slow day here.
 const suiteTimeoutMs = Number(process.env.TEST_SUITE_TIMEOUT_MS ?? 45 * 60_000);
 
 function findSuites(dir) {
@@ -30,10 +30,10 @@ function findSuites(dir) {
 }
 
 // Suites under test/serial/ (lab and end-to-end: each boots its own lab, on a subnet of its own,
-// and keeps a Kafka cluster busy; no other suite makes a lab) run in a lane of their own, one at a
-// time by default: on two cores they are CPU-bound (every gate starts a JVM for Kafka's tools),
-// and two at once took more than twice as long each. With TEST_SERIAL_JOBS above 1 (a bigger machine) the longest go first, so
-// the lanes finish together; the rest follow by name.
+// and keeps a Kafka cluster busy; no other suite makes a lab) run after the others, one at a time
+// by default: on two cores they are CPU-bound (every gate starts a JVM for Kafka's tools), and two
+// at once took more than twice as long each. With TEST_SERIAL_JOBS above 1 (a bigger machine) the
+// longest go first, so the lanes finish together; the rest follow by name.
 const LONGEST_FIRST = ['upgrades', 'migrate-kraft', 'scale', 'rolling-restart', 'install-cluster', 'one-vm', 'kraft'];
 const weight = (p) => {
   const i = LONGEST_FIRST.findIndex((name) => p === `test/serial/${name}.test.ts`);
