@@ -47,7 +47,7 @@ const kafkaFacts = z.object({
   unit,
   version: z.string().optional().describe('the release the running broker loaded (the kafka-clients jar it holds open)'),
   broker_id: z.number().optional().describe('the inventory broker_id, else broker.id in server.properties'),
-  registered: z.boolean().optional().describe('the broker answers the cluster (kafka-broker-api-versions); absent when the cluster could not be read'),
+  registered: z.boolean().optional().describe('the broker is among the live brokers in the cluster metadata; absent when the cluster could not be read'),
   active_controller: z.boolean().optional().describe('ZooKeeper mode only: on KRaft, Metadata names a random broker as the controller, so none is marked'),
   process_roles: z.string().optional().describe('KRaft: process.roles of the config the broker runs with (broker, controller, or both); absent in ZooKeeper mode'),
   listeners: z.array(listener),

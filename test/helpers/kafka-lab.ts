@@ -81,8 +81,10 @@ export interface Sample {
   t: number;
   /** Each ZooKeeper member's mode (see zkMode), in host order. */
   modes: string;
-  /** Partitions without a leader in the controller's metadata, as `topic-partition`. */
+  /** Partitions no answering broker knows a live leader for, as `topic-partition` (see sampler). */
   offline: string[];
+  /** When some broker's view had partitions without a leader: each host's count (`-`: no answer), to tell one broker's stale view from the cluster's. */
+  views?: string;
   brokersDown: number;
   membersDown: number;
 }
@@ -96,10 +98,14 @@ async function metadata(address: string): Promise<Metadata | undefined> {
 }
 
 /**
- * Samples the cluster every second until stopped. Offline partitions are the active controller's
- * view (its metadata is what it sends every broker; a broker still starting may answer from an
- * empty cache); brokers down are those the controller does not list; members down those not
- * answering srvr at all.
+ * Samples the cluster every second until stopped. A partition is offline when no broker that
+ * answers names a live leader for it: a broker's metadata lags the controller's decisions by a
+ * moment, and during a move between ZooKeeper and KRaft no broker's view is the controller's
+ * (KRaft brokers name a random broker as controller). Once, mid-rollback of a migration under a
+ * heavy load, the one view taken then reported two thirds of the partitions leaderless for a single
+ * sample, the clients unharmed; `views` now says which broker saw what. Brokers down are those the
+ * controller's view (else the view that knows the most brokers) does not list; members down those
+ * not answering srvr at all.
  */
 export function sampler(): { stop(): Promise<Sample[]> } {
   const samples: Sample[] = [];
@@ -122,10 +128,14 @@ export function sampler(): { stop(): Promise<Sample[]> } {
       const fullest = answers.reduce<Metadata | undefined>((best, m) => (m && (!best || m.brokers.length > best.brokers.length) ? m : best), undefined);
       const controller = controllerId !== undefined && controllerId <= answers.length ? answers[controllerId - 1] : fullest;
       if (controller) {
+        const leaderless = answers.map((m) => m && m.topics.flatMap((t) => t.partitions.filter((p) => p.leader < 0).map((p) => `${t.topic}-${p.partition}`)));
+        const led = new Set(answers.flatMap((m) => m?.topics.flatMap((t) => t.partitions.filter((p) => p.leader >= 0).map((p) => `${t.topic}-${p.partition}`)) ?? []));
+        const anyLeaderless = leaderless.some((l) => l && l.length > 0);
         samples.push({
           t: Math.round((started - t0) / 1000),
           modes: modes.join(' '),
-          offline: controller.topics.flatMap((t) => t.partitions.filter((p) => p.leader < 0).map((p) => `${t.topic}-${p.partition}`)),
+          offline: [...new Set(leaderless.flatMap((l) => l ?? []))].filter((p) => !led.has(p)),
+          ...(anyLeaderless ? { views: lab.hosts.map((h, i) => `${h.name}:${leaderless[i]?.length ?? '-'}`).join(' ') } : {}),
           brokersDown: HOSTS.filter((_, i) => !controller.brokers.some((b) => b.id === i + 1)).length,
           // Down: nothing listens. A member that answers while an election runs is up (a leader's
           // restart makes the others elect a new one: a second or two without a leader).

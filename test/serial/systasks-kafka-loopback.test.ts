@@ -1,4 +1,5 @@
-// zookeeper_status, kafka_topic and kafka_smoke against a real ZooKeeper 3.7.1 and Kafka 3.5.1
+// zookeeper_status, kafka_topic, kafka_smoke and the cluster look (readKafkaCluster, the jar it
+// runs with the broker's libs) against a real ZooKeeper 3.7.1 and Kafka 3.5.1
 // broker started here on loopback ports (jars from Maven Central through the lab's poms), with
 // bin/ scripts that run the same classes Apache's scripts run. No lab hosts needed; the lab suite
 // covers the cluster case. Everything started here is stopped by pid at the end.
@@ -12,7 +13,8 @@ import { join } from 'node:path';
 import kafkaSmoke from '../../tasks/kafka_smoke.js';
 import kafkaTopic from '../../tasks/kafka_topic.js';
 import zookeeperStatus from '../../tasks/zookeeper_status.js';
-import { check, cleanup, context, converge, hostileValues, tempDir, undo } from '../helpers/task-harness.js';
+import { readKafkaCluster } from '../../src/sdk/kafka-cluster.js';
+import { check, cleanup, context, converge, hostileValues, shell, tempDir, undo } from '../helpers/task-harness.js';
 
 const root = tempDir('runbook-kafka-loopback-');
 const ZK_PORT = 21000 + (process.pid % 1000);
@@ -66,6 +68,9 @@ test.before(async () => {
     writeFileSync(join(home, 'bin', script), `#!/bin/sh\nexec java -Xmx256m -Dlog4j.configuration=file:${root}/log4j.properties -cp '${kafkaCp}' ${main} "$@"\n`);
     chmodSync(join(home, 'bin', script), 0o755);
   }
+  // As Apache's: the caller's CLASSPATH first (the cluster look's jar), then the libs.
+  writeFileSync(join(home, 'bin/kafka-run-class.sh'), `#!/bin/sh\nexec java -Xmx256m -Dlog4j.configuration=file:${root}/log4j.properties -cp "\${CLASSPATH:+$CLASSPATH:}${kafkaCp}" "$@"\n`);
+  chmodSync(join(home, 'bin/kafka-run-class.sh'), 0o755);
   start('zookeeper', zkCp, 'org.apache.zookeeper.server.ZooKeeperServerMain', join(root, 'zoo.cfg'));
   await waitPort(ZK_PORT, 60);
   start('kafka', kafkaCp, 'kafka.Kafka', join(root, 'server.properties'));
@@ -130,6 +135,29 @@ test('kafka_smoke: all N messages produced arrive at the consumer; skipped in --
   const second = (await kafkaSmoke.apply(ctx, undefined))!;
   assert.is(second.data!.consumed, 50);
   assert.is.not(second.data!.token, applied.data!.token);
+});
+
+test('the cluster look: partitions with their ISR and the topic\'s own min.insync.replicas, the live broker, the controller from ZooKeeper', async () => {
+  const topics = (args: string) => execFileSync(join(home, 'bin/kafka-topics.sh'), ['--bootstrap-server', bootstrap, ...args.split(' ')], { stdio: 'ignore' });
+  topics('--create --topic runbook.look --partitions 2 --replication-factor 1 --config min.insync.replicas=2');
+  try {
+    const cluster = await readKafkaCluster(shell, { bootstrap, kafkaHome: home, config: '../server.properties', controller: true });
+    const look = cluster.topics.get('runbook.look')!;
+    assert.equal(look.partitions, [0, 1].map((partition) => ({ partition, leader: 1, replicas: [1], isr: [1] })));
+    assert.is(look.minIsr, 2);
+    assert.is(cluster.defaultMinIsr, 1);
+    assert.ok(cluster.partitions.filter((p) => p.topic === 'runbook.look').every((p) => p.minIsr === 2));
+    assert.equal(cluster.alive, [1]);
+    assert.is(cluster.controller, 1);
+    // Not asked for the controller: none; nothing answering: the reason, in time.
+    assert.is((await readKafkaCluster(shell, { bootstrap, kafkaHome: home, config: '../server.properties' })).controller, undefined);
+    await readKafkaCluster(shell, { bootstrap: '127.0.0.1:1', kafkaHome: home, config: '../server.properties', toolTimeout: 5 }).then(
+      () => assert.unreachable('nothing listens there'),
+      (e: Error) => assert.match(e.message, /^cannot read the partitions from 127\.0\.0\.1:1: no answer in time/),
+    );
+  } finally {
+    topics('--delete --topic runbook.look');
+  }
 });
 
 test('hostile values never execute: refused by the schemas or quoted into the scripts', async () => {

@@ -1,6 +1,6 @@
 // kafka_restart's check on this machine, against stand-ins for what it reads: systemctl (the unit
-// is running) and a Kafka home whose tools print a captured --describe, the live brokers and the
-// ZooKeeper controller. What it decides (restart, not now and why, the controller last) is the
+// is running) and a Kafka home whose kafka-run-class.sh, given the cluster look's jar, prints what
+// the look prints: a captured --describe, the live brokers and the ZooKeeper controller. What it decides (restart, not now and why, the controller last) is the
 // gate's first look; the restart itself, with real brokers under load, is test/serial/rolling-restart.
 
 import { test } from 'uvu';
@@ -20,9 +20,11 @@ runningUnits(root);
 mkdirSync(join(home, 'bin'), { recursive: true });
 mkdirSync(join(home, 'config'));
 mkdirSync(state);
-standIn(join(home, 'bin/kafka-topics.sh'), `cat ${state}/describe`);
-standIn(join(home, 'bin/kafka-broker-api-versions.sh'), `for id in 1 2 3; do echo "kafka0$id:9092 (id: $id rack: null) -> ("; done`);
-standIn(join(home, 'bin/zookeeper-shell.sh'), `echo '{"version":2,"brokerid":'"$(cat ${state}/controller)"',"timestamp":"1"}'`);
+standIn(join(home, 'bin/kafka-topics.sh'), 'exit 0');
+const look = `[ "$1" = RunbookClusterLook ] && [ -s "$CLASSPATH" ] || { echo "Error: not the look: $*"; exit 9; }
+cat ${state}/describe; echo 'Alive: 1,2,3'
+if [ "$3" = zk ] && [ "$4" = kafka01:2181 ]; then echo "Controller: $(cat ${state}/controller)"; fi`;
+standIn(join(home, 'bin/kafka-run-class.sh'), look);
 writeFileSync(join(home, 'config/server.properties'), 'broker.id=1\nzookeeper.connect=kafka01:2181\nmin.insync.replicas=2\n');
 
 test.after(cleanup);
@@ -63,9 +65,9 @@ test('skip_controller: the active controller is left for its own step, the other
 
 test('Kafka that does not answer: the check fails saying so; switch_to without kafka_home is refused', async () => {
   writeFileSync(join(state, 'describe'), '');
-  standIn(join(home, 'bin/kafka-topics.sh'), `echo 'org.apache.kafka.common.errors.TimeoutException: Timed out waiting for a node assignment.'; exit 1`);
-  assert.match((await caught(check(kafkaRestart, args))).message, /cannot read the partitions from kafka01:9092: .*TimeoutException/);
-  standIn(join(home, 'bin/kafka-topics.sh'), `cat ${state}/describe`);
+  standIn(join(home, 'bin/kafka-run-class.sh'), `echo 'Error: TimeoutException: Timed out waiting for a node assignment.'; exit 1`);
+  assert.match((await caught(check(kafkaRestart, args))).message, /cannot read the partitions from kafka01:9092: Error: TimeoutException/);
+  standIn(join(home, 'bin/kafka-run-class.sh'), look);
   assert.match((await caught(check(kafkaRestart, { ...args, kafka_home: undefined, switch_to: '/opt/kafka_2.13-4.1.1' }))).message, /switch_to needs kafka_home/);
 });
 
