@@ -37,13 +37,19 @@ export function parseSrvr(out: string): SrvrStats {
 
 /** Prints the server's `srvr` answer (or whatever went wrong) on stdout. */
 export function srvrScript(host: string, port: number, timeout: number, home?: string): ShellText {
-  return sh`if command -v bash >/dev/null 2>&1; then
-  timeout ${timeout} bash -c 'exec 3<>"/dev/tcp/$1/$2" && printf srvr >&3 && cat <&3' srvr ${host} ${port} 2>&1
-elif [ -n ${home ?? ''} ] && command -v java >/dev/null 2>&1; then
-  timeout ${timeout} java -cp ${`${home}/lib/*`} org.apache.zookeeper.client.FourLetterWordMain ${host} ${port} srvr 2>&1
-elif [ -n ${home ?? ''} ]; then
-  timeout ${timeout} ${`${home}/bin/zkServer.sh`} status 2>&1
+  const bash = sh`timeout ${timeout} bash -c 'exec 3<>"/dev/tcp/$1/$2" && printf srvr >&3 && cat <&3' srvr ${host} ${port} 2>&1`;
+  if (!home) {
+    return sh`if command -v bash >/dev/null 2>&1; then
+  ${bash}
 else
   echo 'no way to reach ZooKeeper: the host has no bash; give zookeeper_home'; exit 127
+fi`;
+  }
+  return sh`if command -v bash >/dev/null 2>&1; then
+  ${bash}
+elif command -v java >/dev/null 2>&1; then
+  timeout ${timeout} java -cp ${`${home}/lib/*`} org.apache.zookeeper.client.FourLetterWordMain ${host} ${port} srvr 2>&1
+else
+  timeout ${timeout} ${`${home}/bin/zkServer.sh`} status 2>&1
 fi`;
 }
