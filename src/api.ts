@@ -62,7 +62,7 @@ export * from './sdk/roll.js';
 export * from './sdk/kafka-tools.js';
 /** `kafka-topics.sh --describe` as data, and what a rolling restart decides from it (`parseDescribe`, `restartRisks`). */
 export * from './sdk/kafka-health.js';
-/** Partitions, live brokers and the active controller, asked from a broker's host in one round trip (`readKafkaCluster`). */
+/** Partitions, live brokers and the active controller, asked of the brokers with Kafka's protocol through a broker host's SSH connection (`readKafkaCluster`, `askBrokers`). */
 export * from './sdk/kafka-cluster.js';
 /** ZooKeeper's `srvr` answer, asked with what the host has (`srvrScript`, `parseSrvr`). */
 export * from './sdk/zookeeper-srvr.js';

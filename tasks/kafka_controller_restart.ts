@@ -20,7 +20,7 @@ const args = z.strictObject({
     .describe('The node ids of every controller of the quorum, this one included (a list, or joined with commas).'),
   bootstrap_controller: bootstrapArg.describe("Every controller's listener (host:port, a comma-joined list or a list), asked for the quorum's state."),
   service: unitArg.default('kafka').describe("The controller's systemd unit."),
-  kafka_home: kafkaHomeArg.describe('The Kafka install whose tools ask the quorum (default: $KAFKA_HOME, ~/kafka or /opt/kafka); the install link switch_to moves.'),
+  kafka_home: kafkaHomeArg.describe('The Kafka install (default: $KAFKA_HOME, ~/kafka or /opt/kafka): its tools ask the quorum where the host forwards no connection; the install link switch_to moves.'),
   config: installFileArg.default('config/server.properties').describe("The controller's config file inside the install (config/server-controller.properties for an instance): switch_to carries it into the new release."),
   roll: z.string().default('').describe('A name for this roll, when one run rolls the same nodes more than once (migrate-to-kraft: once per phase): a node restarts at most once per roll of a run. Ignored with switch_to, whose release names the roll.'),
   switch_to: z
@@ -53,7 +53,8 @@ export default defineTask<typeof args, Observed, Undo>({
   name: 'kafka_controller_restart',
   description: 'Restart one KRaft controller safely: gate on the quorum, restart, wait until it is a caught-up voter again',
   doc: `One dedicated controller (\`process.roles=controller\`) of a rolling restart, from its own host
-(Kafka's tools in \`kafka_home\`, asking the controllers directly with \`--bootstrap-controller\`):
+(the controllers asked directly with Kafka's DescribeQuorum through the host's SSH connection, or,
+where its sshd forwards nothing, with \`kafka-metadata-quorum.sh --bootstrap-controller\` in \`kafka_home\`):
 
 1. **Gate.** Waits up to \`gate_timeout\` seconds until the quorum has a leader and every other voter
    of \`voters\` is caught up (lag 0): with this one down the others still make a majority. Refuses

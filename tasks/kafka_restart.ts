@@ -18,7 +18,7 @@ const args = z.strictObject({
   bootstrap_server: bootstrapArg.describe('The cluster: every broker (host:port, a comma-joined list or a list), asked for partition state while this one restarts.'),
   service: unitArg.default('kafka').describe("The broker's systemd unit."),
   config: installFileArg.default('config/server.properties').describe("The broker's config file inside the install (config/server1.properties for an instance): its zookeeper.connect and min.insync.replicas are read, and switch_to carries it into the new release."),
-  kafka_home: kafkaHomeArg.describe('The Kafka install (default: $KAFKA_HOME, ~/kafka or /opt/kafka, whichever has bin/kafka-topics.sh).'),
+  kafka_home: kafkaHomeArg.describe('The Kafka install (default: $KAFKA_HOME, ~/kafka or /opt/kafka, whichever has bin/kafka-topics.sh): its config is read, and its libraries look at the cluster where the host forwards no connection.'),
   gate_timeout: z.coerce.number().int().nonnegative().default(120).describe('Seconds the gate waits for offline or under-replicated partitions to recover before it refuses.'),
   timeout: z.coerce.number().int().positive().default(300).describe('Seconds to wait for the restarted broker to be back in every ISR.'),
   pause: z.coerce.number().int().nonnegative().default(0).describe('Seconds to wait once the broker is back, before the next one goes down.'),
@@ -50,7 +50,7 @@ interface Undo {
 
 type Cluster = Pick<KafkaCluster, 'partitions' | 'alive' | 'controller' | 'controllersApart'>;
 
-/** Partition state and live brokers, asked from this host with Kafka's own tools (one round trip). */
+/** Partition state and live brokers, as the brokers answer this host (readKafkaCluster). */
 async function cluster(shell: HostShell, a: Args, withController = false): Promise<Cluster> {
   const c = await readKafkaCluster(shell, { bootstrap: bootstrapList(a.bootstrap_server), ...(a.kafka_home ? { kafkaHome: a.kafka_home } : {}), config: a.config, controller: withController });
   if (withController && c.controller === undefined && !c.controllersApart) throw new TaskError('cannot tell which broker is the active controller (no /controller in ZooKeeper, no KRaft quorum leader)');
@@ -68,7 +68,9 @@ function notBack(c: Cluster, broker: number): string | undefined {
 export default defineTask<typeof args, Observed, Undo>({
   name: 'kafka_restart',
   description: 'Restart one Kafka broker safely: gate on partition health, restart, wait until it is back in every ISR',
-  doc: `One broker of a rolling restart, from the broker's own host (Kafka's tools in \`kafka_home\`):
+  doc: `One broker of a rolling restart, from the broker's own host: the brokers (and ZooKeeper, for
+\`/controller\`) are asked with their own protocols through the host's SSH connection, or, where its
+sshd forwards nothing, by one JVM with the Kafka libraries in \`kafka_home\`:
 
 1. **Gate.** Waits up to \`gate_timeout\` seconds until no partition is offline or under-replicated,
    then refuses if any partition would fall under its \`min.insync.replicas\` with this broker down

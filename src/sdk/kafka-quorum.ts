@@ -1,12 +1,20 @@
-// The KRaft metadata quorum as its controllers report it (`kafka-metadata-quorum.sh describe
-// --replication`): who leads, which voters are caught up. A controller's rolling restart
-// (kafka_controller_restart) gates on it and waits on it; the columns are found by their header,
-// since Kafka added DirectoryId in 3.7 and may add more.
+// The KRaft metadata quorum as its controllers report it: who leads, which voters are caught up. A
+// controller's rolling restart (kafka_controller_restart) gates on it and waits on it. Asked with
+// Kafka's DescribeQuorum (kafka-protocol.ts) over connections the host's sshd opens to each
+// controller in turn, until the leader answers (the others refuse: not the leader); where the
+// host's sshd forwards nothing, with `kafka-metadata-quorum.sh describe --replication` (a JVM),
+// whose columns are found by their header, since Kafka added DirectoryId in 3.7 and may add more.
 
 import { sh } from '../shell/quote.js';
 import type { HostShell } from '../transport/host.js';
 import { TaskError } from '../errors.js';
 import { findKafka } from './kafka-tools.js';
+import { bootstrapPairs } from './kafka-cluster.js';
+import { KafkaConnection, type WireQuorum } from './kafka-protocol.js';
+import { ForwardingRefused } from '../transport/ssh.js';
+
+/** Seconds a controller may take to answer. */
+const ANSWER_TIMEOUT_S = 30;
 
 export interface QuorumReplica {
   id: number;
@@ -38,11 +46,48 @@ export function parseQuorumReplication(text: string): Quorum {
   return { ...(leader !== undefined ? { leader } : {}), voters };
 }
 
-/** The quorum, asked from this host through the controllers' own listeners (no broker needed, as during a migration). */
-export async function readQuorum(shell: HostShell, q: { bootstrapControllers: string; kafkaHome?: string; toolTimeout?: number }): Promise<Quorum> {
+/** The quorum as its leader reports it: each voter's lag is how far its log end is behind the leader's. */
+export function quorumOfWire(w: WireQuorum): Quorum {
+  if (w.error !== 0 || w.leader < 0) return { voters: [] };
+  const leaderEnd = w.voters.find((v) => v.id === w.leader)?.logEndOffset ?? Math.max(...w.voters.map((v) => v.logEndOffset));
+  return {
+    leader: w.leader,
+    voters: w.voters.map((v) => ({ id: v.id, lag: Math.max(0, leaderEnd - v.logEndOffset), status: v.id === w.leader ? 'Leader' : 'Follower' })),
+  };
+}
+
+interface QuorumQuery {
+  /** The controllers' listeners, comma-joined host:port. */
+  bootstrapControllers: string;
+  kafkaHome?: string;
+}
+
+/** The quorum, asked from this host through the controllers' own listeners (no broker needed, as during a migration); no leader when none answers. */
+export async function readQuorum(shell: HostShell, q: QuorumQuery): Promise<Quorum> {
+  for (const c of bootstrapPairs(q.bootstrapControllers)) {
+    let kafka: KafkaConnection;
+    try {
+      kafka = new KafkaConnection(await shell.transport.openTcp(c.host, c.port), ANSWER_TIMEOUT_S * 1000);
+    } catch (e) {
+      if (e instanceof ForwardingRefused) return quorumWithTool(shell, q);
+      continue; // a controller being restarted
+    }
+    try {
+      const quorum = quorumOfWire(await kafka.quorum());
+      if (quorum.leader !== undefined) return quorum;
+    } catch {
+      // The next controller may answer.
+    } finally {
+      kafka.close();
+    }
+  }
+  return { voters: [] };
+}
+
+async function quorumWithTool(shell: HostShell, q: QuorumQuery): Promise<Quorum> {
   const r = await shell.run(
     sh`${findKafka(q.kafkaHome)}
-timeout ${q.toolTimeout ?? 30} "$k/bin/kafka-metadata-quorum.sh" --bootstrap-controller ${q.bootstrapControllers} describe --replication 2>&1`,
+timeout ${ANSWER_TIMEOUT_S} "$k/bin/kafka-metadata-quorum.sh" --bootstrap-controller ${q.bootstrapControllers} describe --replication 2>&1`,
     { check: false },
   );
   if (r.code === 66) throw new TaskError(r.stderr.trim());

@@ -46,6 +46,8 @@ export interface ContextOptions {
   runbookDir?: string;
   /** ctx.controller.cacheDir. */
   cacheDir?: string;
+  /** The host's shell, when not the local machine's as is (a transport that forwards nothing, say). */
+  shell?: HostShell;
 }
 
 const facts = new FactsCache();
@@ -59,10 +61,10 @@ export function context<S extends z.ZodType>(task: TaskDefinition<S>, rawArgs: u
     args: task.args.parse(rawArgs),
     host: 'local',
     vars,
-    shell,
+    shell: options.shell ?? shell,
     checkMode: options.checkMode ?? false,
     log: () => {},
-    facts: () => facts.get(shell),
+    facts: () => facts.get(options.shell ?? shell),
     renderTemplate: (path, extraVars) => renderTemplateFile(isAbsolute(path) ? path : resolve(runbookDir, path), { ...vars, ...extraVars }),
     peers: () => [],
     controller: testController(options),

@@ -1,6 +1,7 @@
-// zookeeper_status, kafka_topic, kafka_smoke and the cluster look (readKafkaCluster, the jar it
-// runs with the broker's libs) against a real ZooKeeper 3.7.1 and Kafka 3.5.1
-// broker started here on loopback ports (jars from Maven Central through the lab's poms), with
+// zookeeper_status, kafka_topic, kafka_smoke and the cluster and quorum looks (readKafkaCluster,
+// readQuorum: over Kafka's and ZooKeeper's protocols, and in the JVM with the broker's libs)
+// against a real ZooKeeper 3.7.1 and Kafka 3.5.1 broker, and a one-node KRaft cluster of the same
+// release, started here on loopback ports (jars from Maven Central through the lab's poms), with
 // bin/ scripts that run the same classes Apache's scripts run. No lab hosts needed; the lab suite
 // covers the cluster case. Everything started here is stopped by pid at the end.
 
@@ -13,13 +14,19 @@ import { join } from 'node:path';
 import kafkaSmoke from '../../tasks/kafka_smoke.js';
 import kafkaTopic from '../../tasks/kafka_topic.js';
 import zookeeperStatus from '../../tasks/zookeeper_status.js';
-import { readKafkaCluster } from '../../src/sdk/kafka-cluster.js';
+import { readKafkaCluster, zooKeeperController } from '../../src/sdk/kafka-cluster.js';
+import { readQuorum } from '../../src/sdk/kafka-quorum.js';
+import { shellWithoutForwarding } from '../helpers/fake-broker.js';
 import { check, cleanup, context, converge, hostileValues, shell, tempDir, undo } from '../helpers/task-harness.js';
 
 const root = tempDir('runbook-kafka-loopback-');
 const ZK_PORT = 21000 + (process.pid % 1000);
 const KAFKA_PORT = ZK_PORT + 1000;
 const bootstrap = `127.0.0.1:${KAFKA_PORT}`;
+// A one-node KRaft cluster beside it (broker and controller in one process): the quorum looks.
+const KRAFT_PORT = KAFKA_PORT + 1000;
+const KRAFT_CONTROLLER_PORT = KRAFT_PORT + 1;
+const kraftBootstrap = `127.0.0.1:${KRAFT_PORT}`;
 const home = join(root, 'kafka');
 const started: ChildProcess[] = [];
 
@@ -63,6 +70,11 @@ test.before(async () => {
     join(root, 'server.properties'),
     `broker.id=1\nlisteners=PLAINTEXT://${bootstrap}\nlog.dirs=${root}/kafka-logs\nzookeeper.connect=127.0.0.1:${ZK_PORT}/runbook-test\noffsets.topic.replication.factor=1\ngroup.initial.rebalance.delay.ms=0\n`,
   );
+  writeFileSync(
+    join(root, 'kraft.properties'),
+    `process.roles=broker,controller\nnode.id=1\ncontroller.quorum.voters=1@127.0.0.1:${KRAFT_CONTROLLER_PORT}\nlisteners=PLAINTEXT://${kraftBootstrap},CONTROLLER://127.0.0.1:${KRAFT_CONTROLLER_PORT}\ncontroller.listener.names=CONTROLLER\nlistener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT\nlog.dirs=${root}/kraft-logs\noffsets.topic.replication.factor=1\nmin.insync.replicas=1\n`,
+  );
+  execFileSync('java', ['-Xmx256m', `-Dlog4j.configuration=file:${join(root, 'log4j.properties')}`, '-cp', kafkaCp, 'kafka.tools.StorageTool', 'format', '-t', 'cnVuYm9vay1sb29wYmFjaw', '-c', join(root, 'kraft.properties')], { stdio: 'ignore' });
   mkdirSync(join(home, 'bin'), { recursive: true });
   for (const [script, main] of [['kafka-topics.sh', 'kafka.admin.TopicCommand'], ['kafka-console-producer.sh', 'kafka.tools.ConsoleProducer'], ['kafka-console-consumer.sh', 'kafka.tools.ConsoleConsumer']]) {
     writeFileSync(join(home, 'bin', script), `#!/bin/sh\nexec java -Xmx256m -Dlog4j.configuration=file:${root}/log4j.properties -cp '${kafkaCp}' ${main} "$@"\n`);
@@ -74,7 +86,9 @@ test.before(async () => {
   start('zookeeper', zkCp, 'org.apache.zookeeper.server.ZooKeeperServerMain', join(root, 'zoo.cfg'));
   await waitPort(ZK_PORT, 60);
   start('kafka', kafkaCp, 'kafka.Kafka', join(root, 'server.properties'));
+  start('kraft', kafkaCp, 'kafka.Kafka', join(root, 'kraft.properties'));
   await waitPort(KAFKA_PORT, 120);
+  await waitPort(KRAFT_PORT, 120);
 });
 
 test.after(async () => {
@@ -137,26 +151,56 @@ test('kafka_smoke: all N messages produced arrive at the consumer; skipped in --
   assert.is.not(second.data!.token, applied.data!.token);
 });
 
-test('the cluster look: partitions with their ISR and the topic\'s own min.insync.replicas, the live broker, the controller from ZooKeeper', async () => {
+const jvmShell = shellWithoutForwarding();
+
+test("the cluster look, over the wire and in the JVM alike: partitions with their ISR and the topic's own min.insync.replicas, the live broker, the controller from ZooKeeper", async () => {
   const topics = (args: string) => execFileSync(join(home, 'bin/kafka-topics.sh'), ['--bootstrap-server', bootstrap, ...args.split(' ')], { stdio: 'ignore' });
   topics('--create --topic runbook.look --partitions 2 --replication-factor 1 --config min.insync.replicas=2');
   try {
-    const cluster = await readKafkaCluster(shell, { bootstrap, kafkaHome: home, config: '../server.properties', controller: true });
-    const look = cluster.topics.get('runbook.look')!;
-    assert.equal(look.partitions, [0, 1].map((partition) => ({ partition, leader: 1, replicas: [1], isr: [1] })));
-    assert.is(look.minIsr, 2);
-    assert.is(cluster.defaultMinIsr, 1);
-    assert.ok(cluster.partitions.filter((p) => p.topic === 'runbook.look').every((p) => p.minIsr === 2));
-    assert.equal(cluster.alive, [1]);
-    assert.is(cluster.controller, 1);
-    // Not asked for the controller: none; nothing answering: the reason, in time.
-    assert.is((await readKafkaCluster(shell, { bootstrap, kafkaHome: home, config: '../server.properties' })).controller, undefined);
-    await readKafkaCluster(shell, { bootstrap: '127.0.0.1:1', kafkaHome: home, config: '../server.properties', toolTimeout: 5 }).then(
+    for (const [how, sh] of [['wire', shell], ['jvm', jvmShell]] as const) {
+      const cluster = await readKafkaCluster(sh, { bootstrap, kafkaHome: home, config: '../server.properties', controller: true });
+      const look = cluster.topics.get('runbook.look')!;
+      assert.equal(look.partitions, [0, 1].map((partition) => ({ partition, leader: 1, replicas: [1], isr: [1] })), how);
+      assert.is(look.minIsr, 2, how);
+      assert.is(cluster.defaultMinIsr, 1, how);
+      assert.ok(cluster.partitions.filter((p) => p.topic === 'runbook.look').every((p) => p.minIsr === 2), how);
+      assert.ok(cluster.partitions.filter((p) => p.topic !== 'runbook.look').every((p) => p.minIsr === 1), how);
+      assert.equal(cluster.alive, [1], how);
+      assert.is(cluster.controller, 1, how);
+      // Not asked for the controller: none.
+      assert.is((await readKafkaCluster(sh, { bootstrap, kafkaHome: home, config: '../server.properties' })).controller, undefined, how);
+    }
+    // Nothing answering: the reason, in time.
+    await readKafkaCluster(shell, { bootstrap: '127.0.0.1:1', kafkaHome: home, config: '../server.properties' }).then(
+      () => assert.unreachable('nothing listens there'),
+      (e: Error) => assert.match(e.message, /^cannot read the partitions from 127\.0\.0\.1:1: no broker answers \(127\.0\.0\.1:1: .*ECONNREFUSED/),
+    );
+    await readKafkaCluster(jvmShell, { bootstrap: '127.0.0.1:1', kafkaHome: home, config: '../server.properties', timeout: 5 }).then(
       () => assert.unreachable('nothing listens there'),
       (e: Error) => assert.match(e.message, /^cannot read the partitions from 127\.0\.0\.1:1: no answer in time/),
     );
+    // ZooKeeper over the wire: the controller under the chroot; nothing under another; none where nothing listens.
+    assert.is(await zooKeeperController(shell, `127.0.0.1:1,127.0.0.1:${ZK_PORT}/runbook-test`, 10_000), 1);
+    assert.is(await zooKeeperController(shell, `127.0.0.1:${ZK_PORT}/elsewhere`, 10_000), undefined);
+    assert.is(await zooKeeperController(shell, '127.0.0.1:1', 10_000), undefined);
   } finally {
     topics('--delete --topic runbook.look');
+  }
+});
+
+test("KRaft: the quorum asked of its controller with DescribeQuorum, and the active controller through the broker (which forwards it), over the wire and in the JVM alike", async () => {
+  let quorum = await readQuorum(shell, { bootstrapControllers: `127.0.0.1:1,127.0.0.1:${KRAFT_CONTROLLER_PORT}` });
+  // A controller elected a moment ago may still be catching its own log end up: wait for lag 0.
+  for (const deadline = Date.now() + 60_000; quorum.voters.some((v) => v.lag > 0) && Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 200));
+    quorum = await readQuorum(shell, { bootstrapControllers: `127.0.0.1:${KRAFT_CONTROLLER_PORT}` });
+  }
+  assert.equal(quorum, { leader: 1, voters: [{ id: 1, lag: 0, status: 'Leader' }] });
+  assert.equal(await readQuorum(shell, { bootstrapControllers: '127.0.0.1:1' }), { voters: [] }, 'no controller answers: no leader');
+  for (const [how, sh] of [['wire', shell], ['jvm', jvmShell]] as const) {
+    const cluster = await readKafkaCluster(sh, { bootstrap: kraftBootstrap, kafkaHome: home, config: '../kraft.properties', controller: true });
+    assert.equal(cluster.alive, [1], how);
+    assert.is(cluster.controller, 1, how);
   }
 });
 

@@ -1,4 +1,4 @@
-// status's Kafka protocol client on answers captured from a real Kafka 3.5.1 lab cluster
+// The looks' Kafka protocol client on answers captured from a real Kafka 3.5.1 lab cluster
 // (test/fixtures/status: Metadata v5 and DescribeConfigs v1 bodies, healthy and with brokers 1
 // and 3 stopped), the request bytes as the protocol spec lays them out, a truncated body, and the
 // connection's framing against a broker stand-in that answers in pieces.
@@ -7,7 +7,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { createServer, connect, type AddressInfo } from 'node:net';
-import { decodeMetadata, decodeTopicConfigs, describeTopicConfigsRequest, KafkaConnection, metadataRequest } from '../../src/status/kafka-protocol.js';
+import { decodeDescribeQuorum, decodeMetadata, decodeTopicConfigs, describeQuorumRequest, describeTopicConfigsRequest, KafkaConnection, metadataRequest } from '../../src/sdk/kafka-protocol.js';
+import { quorumOfWire } from '../../src/sdk/kafka-quorum.js';
+import { bootstrapPairs, hostPort, parseBrokerConfig } from '../../src/sdk/kafka-cluster.js';
+import { quorumBody } from '../helpers/fake-broker.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/status/${name}.bin`, import.meta.url));
 
@@ -43,11 +46,43 @@ test('requests: size, api key and version, correlation id, client id, then the b
   const md = metadataRequest(7);
   assert.is(md.readInt32BE(0), md.length - 4);
   assert.equal([md.readInt16BE(4), md.readInt16BE(6), md.readInt32BE(8)], [3, 5, 7]);
-  assert.is(md.toString('utf8', 14, 14 + md.readInt16BE(12)), 'runbook-status');
+  assert.is(md.toString('utf8', 14, 14 + md.readInt16BE(12)), 'runbook');
   assert.equal([...md.subarray(-5)], [0xff, 0xff, 0xff, 0xff, 0], 'all topics (null array), no auto-creation');
   const dc = describeTopicConfigsRequest(8, ['t'], ['min.insync.replicas']);
   assert.equal([dc.readInt16BE(4), dc.readInt16BE(6), dc.readInt32BE(8)], [32, 1, 8]);
-  assert.ok(dc.subarray(28).equals(Buffer.from([0, 0, 0, 1, 2, 0, 1, 0x74, 0, 0, 0, 1, 0, 19, ...Buffer.from('min.insync.replicas'), 0])));
+  assert.ok(dc.subarray(14 + dc.readInt16BE(12)).equals(Buffer.from([0, 0, 0, 1, 2, 0, 1, 0x74, 0, 0, 0, 1, 0, 19, ...Buffer.from('min.insync.replicas'), 0])));
+});
+
+test('DescribeQuorum v0: header v2 (client id, then no tagged fields), the metadata partition in compact arrays', () => {
+  const q = describeQuorumRequest(9);
+  assert.is(q.readInt32BE(0), q.length - 4);
+  assert.equal([q.readInt16BE(4), q.readInt16BE(6), q.readInt32BE(8)], [55, 0, 9]);
+  const body = q.subarray(14 + q.readInt16BE(12));
+  // tags 0; topics: 1 (+1); name: 18 bytes (+1); partitions: 1 (+1); index 0; tags 0; tags 0; tags 0.
+  assert.ok(body.equals(Buffer.from([0, 2, 19, ...Buffer.from('__cluster_metadata'), 2, 0, 0, 0, 0, 0, 0, 0])), body.toString('hex'));
+});
+
+test("DescribeQuorum: the leader's voters, each voter's lag behind the leader's log end; a follower's refusal is no leader", () => {
+  const w = decodeDescribeQuorum(quorumBody({ leader: 3001, voters: [{ id: 3000, logEnd: 1190 }, { id: 3001, logEnd: 1200 }, { id: 3002, logEnd: 2 ** 40 }], observers: [{ id: 1, logEnd: 1200 }] }));
+  assert.equal(w, { error: 0, leader: 3001, voters: [{ id: 3000, logEndOffset: 1190 }, { id: 3001, logEndOffset: 1200 }, { id: 3002, logEndOffset: 2 ** 40 }] });
+  assert.equal(quorumOfWire(w), { leader: 3001, voters: [{ id: 3000, lag: 10, status: 'Follower' }, { id: 3001, lag: 0, status: 'Leader' }, { id: 3002, lag: 0, status: 'Follower' }] });
+  const refused = decodeDescribeQuorum(quorumBody('not leader'));
+  assert.is(refused.error, 6);
+  assert.equal(quorumOfWire(refused), { voters: [] });
+  const body = quorumBody({ leader: 1, voters: [{ id: 1, logEnd: 5 }] });
+  assert.throws(() => decodeDescribeQuorum(body.subarray(0, body.length - 6)), RangeError);
+});
+
+test("the broker's config: the last line of each key wins; process.roles says how the controller is found", () => {
+  assert.equal(parseBrokerConfig('minisr=1\nminisr=2\nzk=a:2181,b:2181/kafka\n'), { defaultMinIsr: 2, mode: 'zk', zookeeperConnect: 'a:2181,b:2181/kafka' });
+  assert.equal(parseBrokerConfig('roles=broker,controller\n'), { defaultMinIsr: 1, mode: 'quorum' });
+  assert.equal(parseBrokerConfig('roles=broker\n'), { defaultMinIsr: 1, mode: 'apart' });
+});
+
+test('bootstrap lists: host:port, [v6]:port, a bare host only where a port is implied', () => {
+  assert.equal(bootstrapPairs('kafka01:9092, [fd00::1]:9093,'), [{ host: 'kafka01', port: 9092 }, { host: 'fd00::1', port: 9093 }]);
+  assert.equal(hostPort('zk1', 2181), { host: 'zk1', port: 2181 });
+  for (const bad of ['kafka01', 'kafka01:0', 'a:b:9092', 'kafka01:99999']) assert.throws(() => hostPort(bad), /is no host:port/, bad);
 });
 
 test('a truncated answer is an error, not a partial cluster', () => {

@@ -1,19 +1,30 @@
-// Just enough of Kafka's wire protocol for `runbook status`: Metadata (v5: brokers, controller,
-// every partition's leader, replicas and ISR) and DescribeConfigs (v1: each topic's effective
-// min.insync.replicas), over a connection the host opens for us (an SSH direct-tcpip channel),
-// so no JVM starts and a status of a cluster takes a few round trips instead of three tool runs.
+// Just enough of Kafka's wire protocol to look at a cluster without a JVM: Metadata (v5: brokers,
+// controller, every partition's leader, replicas and ISR), DescribeConfigs (v1: each topic's
+// effective min.insync.replicas) and DescribeQuorum (v0: the KRaft quorum's leader and each
+// voter's log end), over a connection the host opens for us (an SSH direct-tcpip channel). The
+// rolling-restart gates (kafka-cluster.ts, kafka-quorum.ts) and `runbook status` look through it:
+// a few round trips instead of a JVM start per look.
 //
 // Hand-written because the Node clients do not fit: kafkajs turns a partition error into an
 // exception for the whole request, so an offline partition (LEADER_NOT_AVAILABLE) would hide
-// every other partition, and @platformatic/kafka needs Node 22. Both versions used here are
-// non-flexible (classic strings and arrays) and served by Kafka 1.1 through 4.x (KIP-896 kept
-// Metadata v4+ and DescribeConfigs v1+). Spec: https://kafka.apache.org/protocol
+// every other partition, and @platformatic/kafka needs Node 22. Metadata v5 and DescribeConfigs
+// v1 are non-flexible and served by Kafka 1.1 through 4.x (KIP-896 kept Metadata v4+ and
+// DescribeConfigs v1+); DescribeQuorum v0 (flexible) by every KRaft release, 3.0 through 4.x.
+// Spec: https://kafka.apache.org/protocol
 
 import type { Duplex } from 'node:stream';
+import { array, compactArray, compactString, int16, int32, int8, noTags, Reader, string } from './kafka-codec.js';
 
-const API = { metadata: { key: 3, version: 5 }, describeConfigs: { key: 32, version: 1 } } as const;
+const API = {
+  metadata: { key: 3, version: 5, flexible: false },
+  describeConfigs: { key: 32, version: 1, flexible: false },
+  describeQuorum: { key: 55, version: 0, flexible: true },
+} as const;
+type Api = (typeof API)[keyof typeof API];
 const RESOURCE_TOPIC = 2;
-const CLIENT_ID = 'runbook-status';
+const CLIENT_ID = 'runbook';
+/** The KRaft metadata log: the one partition DescribeQuorum is asked about. */
+const METADATA_TOPIC = '__cluster_metadata';
 
 export interface WireBroker {
   id: number;
@@ -46,29 +57,24 @@ export interface WireMetadata {
   topics: WireTopic[];
 }
 
-// ---- encoding ---------------------------------------------------------------------------------
+export interface WireVoter {
+  id: number;
+  logEndOffset: number;
+}
 
-const int8 = (v: number) => Buffer.from([v & 0xff]);
-const int16 = (v: number) => {
-  const b = Buffer.alloc(2);
-  b.writeInt16BE(v);
-  return b;
-};
-const int32 = (v: number) => {
-  const b = Buffer.alloc(4);
-  b.writeInt32BE(v);
-  return b;
-};
-const string = (v: string | null) => {
-  if (v === null) return int16(-1);
-  const bytes = Buffer.from(v, 'utf8');
-  return Buffer.concat([int16(bytes.length), bytes]);
-};
-const array = <T>(items: T[] | null, item: (v: T) => Buffer) => (items === null ? int32(-1) : Buffer.concat([int32(items.length), ...items.map(item)]));
+export interface WireQuorum {
+  /** 0, or why the asked node could not answer (6, NOT_LEADER_OR_FOLLOWER: a controller that does not lead the quorum). */
+  error: number;
+  /** -1 when the quorum has none. */
+  leader: number;
+  voters: WireVoter[];
+}
 
-/** A size-prefixed request with header v1 (api key, version, correlation id, client id). */
-export function encodeRequest(api: { key: number; version: number }, correlationId: number, body: Buffer): Buffer {
-  const message = Buffer.concat([int16(api.key), int16(api.version), int32(correlationId), string(CLIENT_ID), body]);
+// ---- requests -------------------------------------------------------------------------------
+
+/** A size-prefixed request: header v1 (api key, version, correlation id, client id), v2 (tagged fields after it) for a flexible version. */
+export function encodeRequest(api: Api, correlationId: number, body: Buffer): Buffer {
+  const message = Buffer.concat([int16(api.key), int16(api.version), int32(correlationId), string(CLIENT_ID), ...(api.flexible ? [noTags()] : []), body]);
   return Buffer.concat([int32(message.length), message]);
 }
 
@@ -83,28 +89,17 @@ export const describeTopicConfigsRequest = (correlationId: number, topics: strin
     Buffer.concat([array(topics, (t) => Buffer.concat([int8(RESOURCE_TOPIC), string(t), array(names, string)])), int8(0) /* include_synonyms */]),
   );
 
-// ---- decoding ---------------------------------------------------------------------------------
+export const describeQuorumRequest = (correlationId: number) =>
+  encodeRequest(
+    API.describeQuorum,
+    correlationId,
+    Buffer.concat([
+      compactArray([METADATA_TOPIC], (t) => Buffer.concat([compactString(t), compactArray([0], (p) => Buffer.concat([int32(p), noTags()])), noTags()])),
+      noTags(),
+    ]),
+  );
 
-/** Reads a response body front to back; a short or malformed body throws a RangeError. */
-class Reader {
-  private at = 0;
-  constructor(private readonly b: Buffer) {}
-  int8 = () => this.b.readInt8((this.at += 1) - 1);
-  bool = () => this.int8() !== 0;
-  int16 = () => this.b.readInt16BE((this.at += 2) - 2);
-  int32 = () => this.b.readInt32BE((this.at += 4) - 4);
-  string = (): string | null => {
-    const n = this.int16();
-    if (n < 0) return null;
-    if (this.at + n > this.b.length) throw new RangeError('string past the end of the response');
-    return this.b.toString('utf8', (this.at += n) - n, this.at);
-  };
-  array = <T>(item: () => T): T[] => {
-    const n = this.int32();
-    if (n > this.b.length) throw new RangeError(`array of ${n} in a response of ${this.b.length} bytes`);
-    return Array.from({ length: Math.max(n, 0) }, item);
-  };
-}
+// ---- answers --------------------------------------------------------------------------------
 
 export function decodeMetadata(body: Buffer): WireMetadata {
   const r = new Reader(body);
@@ -149,6 +144,36 @@ export function decodeTopicConfigs(body: Buffer): Map<string, Map<string, string
     out.set(name, configs);
   });
   return out;
+}
+
+/** The metadata partition's quorum: the response header's tagged fields first (a flexible version's header v1). */
+export function decodeDescribeQuorum(body: Buffer): WireQuorum {
+  const r = new Reader(body);
+  r.tags();
+  const error = r.int16();
+  const replica = () => {
+    const v = { id: r.int32(), logEndOffset: r.int64() };
+    r.tags();
+    return v;
+  };
+  const partitions = r.compactArray(() => {
+    r.compactString(); // topic_name
+    const ps = r.compactArray(() => {
+      r.int32(); // partition_index
+      const p = { error: r.int16(), leader: r.int32() };
+      r.int32(); // leader_epoch
+      r.int64(); // high_watermark
+      const voters = r.compactArray(replica);
+      r.compactArray(replica); // observers: the brokers
+      r.tags();
+      return { ...p, voters };
+    });
+    r.tags();
+    return ps;
+  }).flat();
+  const p = partitions[0];
+  if (error !== 0 || !p) return { error: error || -1, leader: -1, voters: [] };
+  return p;
 }
 
 // ---- the connection ---------------------------------------------------------------------------
@@ -213,6 +238,11 @@ export class KafkaConnection {
   async topicConfigs(topics: string[], names: string[], timeoutMs?: number): Promise<Map<string, Map<string, string>>> {
     if (topics.length === 0) return new Map();
     return decodeTopicConfigs(await this.request((id) => describeTopicConfigsRequest(id, topics, names), timeoutMs));
+  }
+
+  /** The KRaft quorum, as the asked controller (or, forwarded, the broker's controller) reports it. */
+  async quorum(): Promise<WireQuorum> {
+    return decodeDescribeQuorum(await this.request(describeQuorumRequest));
   }
 
   close(): void {
