@@ -1,7 +1,7 @@
 // Just enough of Kafka's wire protocol to look at a cluster without a JVM: Metadata (v5: brokers,
 // controller, every partition's leader, replicas and ISR), DescribeConfigs (v1: each topic's
-// effective min.insync.replicas) and DescribeQuorum (v0: the KRaft quorum's leader and each
-// voter's log end), over a connection the host opens for us (an SSH direct-tcpip channel). The
+// effective min.insync.replicas), DescribeQuorum (v0: the KRaft quorum's leader and each voter's
+// log end) and ApiVersions (v0: which requests a broker serves), over a connection the host opens for us (an SSH direct-tcpip channel). The
 // rolling-restart gates (kafka-cluster.ts, kafka-quorum.ts) and `runbook status` look through it:
 // a few round trips instead of a JVM start per look.
 //
@@ -19,6 +19,7 @@ const API = {
   metadata: { key: 3, version: 5, flexible: false },
   describeConfigs: { key: 32, version: 1, flexible: false },
   describeQuorum: { key: 55, version: 0, flexible: true },
+  apiVersions: { key: 18, version: 0, flexible: false },
 } as const;
 type Api = (typeof API)[keyof typeof API];
 const RESOURCE_TOPIC = 2;
@@ -99,6 +100,8 @@ export const describeQuorumRequest = (correlationId: number) =>
     ]),
   );
 
+export const apiVersionsRequest = (correlationId: number) => encodeRequest(API.apiVersions, correlationId, Buffer.alloc(0));
+
 // ---- answers --------------------------------------------------------------------------------
 
 export function decodeMetadata(body: Buffer): WireMetadata {
@@ -176,6 +179,20 @@ export function decodeDescribeQuorum(body: Buffer): WireQuorum {
   return p;
 }
 
+/** The api keys a broker serves (ApiVersions v0; its answer has header v0 at every version). */
+export function decodeApiVersions(body: Buffer): Set<number> {
+  const r = new Reader(body);
+  const error = r.int16();
+  const keys = r.array(() => {
+    const key = r.int16();
+    r.int16(); // min_version
+    r.int16(); // max_version
+    return key;
+  });
+  if (error !== 0) throw new Error(`ApiVersions failed with error ${error}`);
+  return new Set(keys);
+}
+
 // ---- the connection ---------------------------------------------------------------------------
 
 /** Requests one at a time over one connection, each answered by the frame with its correlation id. */
@@ -243,6 +260,11 @@ export class KafkaConnection {
   /** The KRaft quorum, as the asked controller (or, forwarded, the broker's controller) reports it. */
   async quorum(): Promise<WireQuorum> {
     return decodeDescribeQuorum(await this.request(describeQuorumRequest));
+  }
+
+  /** Whether the broker serves DescribeQuorum: a KRaft node does, a ZooKeeper-mode broker does not list it. */
+  async servesQuorum(): Promise<boolean> {
+    return decodeApiVersions(await this.request(apiVersionsRequest)).has(API.describeQuorum.key);
   }
 
   close(): void {

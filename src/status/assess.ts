@@ -79,10 +79,9 @@ export function assess(input: AssessInput): StatusReport {
   if (input.kafka) {
     const expected = input.brokers.flatMap((b) => (b.id === undefined ? [] : [b.id]));
     const c = input.kafka.cluster;
-    // On KRaft, Metadata's controller id is a random live broker (the quorum's leader is not in
-    // it): naming it the controller would be wrong, so a KRaft cluster marks none.
-    const kraft = input.hosts.some((h) => h.kafka?.process_roles !== undefined);
-    const controller = kraft ? undefined : c?.controller;
+    // ZooKeeper's controller, or on KRaft the quorum's leader (kafka-read.ts): with dedicated
+    // controllers that is none of the brokers.
+    const controller = c?.controller;
     const registered = c ? [...c.alive].sort((a, b) => a - b) : [];
     const offline = c ? c.partitions.filter((p) => p.leader === null).map(label) : [];
     const underReplicated = c ? c.partitions.filter((p) => p.leader !== null && p.isr.length < p.replicas.length).map(label) : [];

@@ -7,6 +7,7 @@ import { CommandError, type HostShell } from '../transport/host.js';
 import { ForwardingRefused } from '../transport/ssh.js';
 import { TaskError } from '../errors.js';
 import { askBrokers, clusterOfMetadata, listedTopics, readKafkaCluster, type HostPort, type KafkaCluster } from '../sdk/kafka-cluster.js';
+import type { KafkaConnection, WireMetadata } from '../sdk/kafka-protocol.js';
 import type { ClusterRead } from './assess.js';
 import { instanceOf, rootShell, serviceUser } from './roles.js';
 
@@ -24,12 +25,25 @@ const CONFIGS_TIMEOUT_S = 3;
 function readOverWire(shell: HostShell, bootstrap: HostPort[]): Promise<{ cluster: KafkaCluster; warning?: string }> {
   return askBrokers(shell, bootstrap, ANSWER_TIMEOUT_S * 1000, async (kafka) => {
     const metadata = await kafka.metadata();
+    const controller = await activeController(kafka, metadata);
+    const withController = (c: KafkaCluster): KafkaCluster => (controller === undefined ? c : { ...c, controller });
     try {
-      return { cluster: clusterOfMetadata(metadata, await kafka.topicConfigs(listedTopics(metadata), ['min.insync.replicas'], CONFIGS_TIMEOUT_S * 1000), 1) };
+      return { cluster: withController(clusterOfMetadata(metadata, await kafka.topicConfigs(listedTopics(metadata), ['min.insync.replicas'], CONFIGS_TIMEOUT_S * 1000), 1)) };
     } catch (e) {
-      return { cluster: clusterOfMetadata(metadata, new Map(), 1), warning: `min.insync.replicas could not be read (${(e as Error).message}): partitions under it are counted as if it were 1` };
+      return { cluster: withController(clusterOfMetadata(metadata, new Map(), 1)), warning: `min.insync.replicas could not be read (${(e as Error).message}): partitions under it are counted as if it were 1` };
     }
   });
+}
+
+/**
+ * The active controller: Metadata's on ZooKeeper; on KRaft (the broker serves DescribeQuorum, which
+ * a ZooKeeper-mode broker does not list, and would log as an error) the quorum's leader, since
+ * KRaft's Metadata names a random live broker there. Undefined when the broker cannot tell.
+ */
+async function activeController(kafka: KafkaConnection, metadata: WireMetadata): Promise<number | undefined> {
+  if (!(await kafka.servesQuorum().catch(() => false))) return metadata.controller >= 0 ? metadata.controller : undefined;
+  const q = await kafka.quorum().catch(() => undefined);
+  return q && q.error === 0 && q.leader >= 0 ? q.leader : undefined;
 }
 
 /**

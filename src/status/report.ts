@@ -48,7 +48,7 @@ const kafkaFacts = z.object({
   version: z.string().optional().describe('the release the running broker loaded (the kafka-clients jar it holds open)'),
   broker_id: z.number().optional().describe('the inventory broker_id, else broker.id in server.properties'),
   registered: z.boolean().optional().describe('the broker is among the live brokers in the cluster metadata; absent when the cluster could not be read'),
-  active_controller: z.boolean().optional().describe('ZooKeeper mode only: on KRaft, Metadata names a random broker as the controller, so none is marked'),
+  active_controller: z.boolean().optional().describe("whether this broker is the active controller: ZooKeeper's, or on KRaft the quorum's leader (a broker only where brokers are controllers too)"),
   process_roles: z.string().optional().describe('KRaft: process.roles of the config the broker runs with (broker, controller, or both); absent in ZooKeeper mode'),
   listeners: z.array(listener),
   data_dirs: z.array(dataDir),
@@ -86,7 +86,7 @@ const zookeeperCluster = z.object({
 const kafkaCluster = z.object({
   expected: z.array(z.number()).describe("the inventory's broker ids"),
   registered: z.array(z.number()).describe('broker ids that answer'),
-  active_controller: z.number().optional(),
+  active_controller: z.number().optional().describe("the active controller's id: ZooKeeper's controller, or on KRaft the quorum leader's node id"),
   topics: z.number().optional(),
   partitions: z.number().optional(),
   under_replicated: z.array(z.string()).describe('topic-partition names with replicas out of the ISR'),

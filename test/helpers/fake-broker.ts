@@ -11,7 +11,7 @@ import { LocalTransport } from '../../src/transport/local.js';
 import { ForwardingRefused } from '../../src/transport/ssh.js';
 import { compactArray, compactString, int16, int32, int8, noTags, string, array } from '../../src/sdk/kafka-codec.js';
 
-const API_KEYS = { 3: 'metadata', 32: 'describeConfigs', 55: 'describeQuorum' } as const;
+const API_KEYS = { 3: 'metadata', 18: 'apiVersions', 32: 'describeConfigs', 55: 'describeQuorum' } as const;
 type Api = (typeof API_KEYS)[keyof typeof API_KEYS];
 /** What a stand-in answers per request kind: a body, or a function of nothing (read at each request); none: it drops the connection. */
 export type Answers = Partial<Record<Api, Buffer | (() => Buffer)>>;
@@ -114,6 +114,11 @@ export function quorumBody(q: { leader: number; voters: { id: number; logEnd: nu
     ? Buffer.concat([int32(0), int16(6), int32(-1), int32(-1), Buffer.alloc(8), compactArray([], replica), compactArray([], replica), noTags()])
     : Buffer.concat([int32(0), int16(0), int32(q.leader), int32(3), Buffer.alloc(8), compactArray(q.voters, replica), compactArray(q.observers ?? [], replica), noTags()]);
   return Buffer.concat([noTags(), int16(0), compactArray(['__cluster_metadata'], (t) => Buffer.concat([compactString(t), compactArray([partition], (p) => p), noTags()])), noTags()]);
+}
+
+/** An ApiVersions v0 body: the api keys served (each at versions 0 to 12). */
+export function apiVersionsBody(keys: number[]): Buffer {
+  return Buffer.concat([int16(0), array(keys, (k) => Buffer.concat([int16(k), int16(0), int16(12)]))]);
 }
 
 /** A ZooKeeper stand-in holding the given znodes: it opens a session, answers GetData, and closes on closeSession. */

@@ -100,14 +100,16 @@ test('play again: nothing changes, and the cluster id stays', async () => {
   assert.is(await clusterIdOn('kafka01'), before);
 });
 
-test('runbook status: healthy, each node shown with its KRaft roles, and no broker named controller', async () => {
+test("runbook status: healthy, each node shown with its KRaft roles, the quorum's leader named controller", async () => {
   const r = await runbook('status', '-i', inventory, '--json');
   assert.is(r.code, 0, show(r));
   const report = JSON.parse(r.stdout) as StatusReport;
   assert.is(report.health, 'healthy', r.stdout);
   // kafka04.. are in the inventory, in no group of this layout: nothing to report there.
   assert.equal(report.hosts.filter((h) => HOSTS.includes(h.name)).map((h) => [h.name, h.kafka?.process_roles, h.kafka?.registered, h.zookeeper]), HOSTS.map((h) => [h, 'broker,controller', true, undefined]));
-  assert.is(report.cluster.kafka?.active_controller, undefined);
+  const leader = Number(/LeaderId:\s+(\d+)/.exec(await onHost('kafka01', kafkaTool('kafka-metadata-quorum.sh', '--bootstrap-server kafka01:9092 describe --status')))![1]);
+  assert.is(report.cluster.kafka?.active_controller, leader);
+  assert.equal(report.hosts.filter((h) => h.kafka?.active_controller).map((h) => h.kafka?.broker_id), [leader]);
 });
 
 test("one host's meta.properties gone: --check would format that host only, with the cluster's id", async () => {
@@ -191,6 +193,7 @@ test('3 dedicated controllers + 3 brokers from scratch: a new cluster id on all 
   const nodes = report.hosts.filter((h) => h.kafka).map((h) => [h.name, h.kafka?.process_roles, h.kafka?.unit.active, h.kafka?.registered]);
   assert.equal(nodes, [...HOSTS.map((h) => [h, 'broker', 'active', true]), ...CONTROLLERS.map((h) => [h, 'controller', 'active', undefined])]);
   assert.equal(report.cluster.kafka?.expected, [1, 2, 3]);
+  assert.is(report.cluster.kafka?.active_controller, Number(/LeaderId:\s+(\d+)/.exec(quorum)![1]), 'the quorum leader, a dedicated controller');
 
   const again = await runbook('play', 'install-cluster', '-i', dedicated, '--skip-tags', 'smoke');
   assert.is(again.code, 0, show(again));

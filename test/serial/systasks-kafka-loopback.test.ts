@@ -16,6 +16,7 @@ import kafkaTopic from '../../tasks/kafka_topic.js';
 import zookeeperStatus from '../../tasks/zookeeper_status.js';
 import { readKafkaCluster, zooKeeperController } from '../../src/sdk/kafka-cluster.js';
 import { readQuorum } from '../../src/sdk/kafka-quorum.js';
+import { KafkaConnection } from '../../src/sdk/kafka-protocol.js';
 import { shellWithoutForwarding } from '../helpers/fake-broker.js';
 import { check, cleanup, context, converge, hostileValues, shell, tempDir, undo } from '../helpers/task-harness.js';
 
@@ -201,6 +202,17 @@ test("KRaft: the quorum asked of its controller with DescribeQuorum, and the act
     const cluster = await readKafkaCluster(sh, { bootstrap: kraftBootstrap, kafkaHome: home, config: '../kraft.properties', controller: true });
     assert.equal(cluster.alive, [1], how);
     assert.is(cluster.controller, 1, how);
+  }
+});
+
+test('ApiVersions tells the modes apart: a ZooKeeper-mode broker does not serve DescribeQuorum, a KRaft one does (status asks it only there)', async () => {
+  for (const [port, kraft] of [[KAFKA_PORT, false], [KRAFT_PORT, true]] as const) {
+    const kafka = new KafkaConnection(await shell.transport.openTcp('127.0.0.1', port), 30_000);
+    try {
+      assert.is(await kafka.servesQuorum(), kraft, String(port));
+    } finally {
+      kafka.close();
+    }
   }
 });
 

@@ -184,13 +184,20 @@ test('healthy: no problem, each broker registered, the controller marked', () =>
   valid(r);
 });
 
-test('KRaft (process.roles in the config): the roles shown, no broker marked controller (Metadata names a random one there)', () => {
-  const hosts = healthy().map((h) => ({ ...h, zookeeper: undefined, kafka: { ...h.kafka!, process_roles: 'broker,controller' } }));
-  const r = assess({ ...input(hosts, cluster(DESCRIBE)), zookeeperMembers: [] });
+test("KRaft (process.roles in the config): the roles shown, the quorum's leader marked as the read says (kafka-read.ts asks DescribeQuorum there)", () => {
+  // assess marks the hosts' facts it is given: each read gets hosts of its own.
+  const kraft = () => healthy().map((h) => ({ ...h, zookeeper: undefined, kafka: { ...h.kafka!, process_roles: 'broker,controller' } }));
+  const r = assess({ ...input(kraft(), cluster(DESCRIBE, [1, 2, 3], 2)), zookeeperMembers: [] });
   assert.is(r.health, 'healthy');
-  assert.is(r.cluster.kafka?.active_controller, undefined);
-  assert.equal(r.hosts.map((h) => h.kafka?.active_controller), [undefined, undefined, undefined]);
-  assert.match(formatStatus(r, false), /id 1, KRaft broker,controller, registered/);
+  assert.is(r.cluster.kafka?.active_controller, 2);
+  assert.equal(r.hosts.map((h) => h.kafka?.active_controller), [false, true, false]);
+  assert.match(formatStatus(r, false), /id 2, KRaft broker,controller, registered, controller/);
+  // Dedicated controllers: the leader is none of the brokers; a read that could not tell marks none.
+  assert.equal(assess({ ...input(kraft(), cluster(DESCRIBE, [1, 2, 3], 3001)), zookeeperMembers: [] }).hosts.map((h) => h.kafka?.active_controller), [false, false, false]);
+  const { controller: _, ...untold } = cluster(DESCRIBE);
+  const unknown = assess({ ...input(kraft(), untold), zookeeperMembers: [] });
+  assert.is(unknown.cluster.kafka?.active_controller, undefined);
+  assert.equal(unknown.hosts.map((h) => h.kafka?.active_controller), [undefined, undefined, undefined]);
   valid(r);
 });
 
