@@ -13,6 +13,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labSshArgs, labUp } from '../src/lab/index.js';
 
@@ -30,11 +31,12 @@ function machineCpu(): number {
 }
 
 const { inventory } = await labUp({ name: NAME, hosts: 3 });
-const run = (dist: string, ...args: string[]) => execFileSync(process.execPath, [join(dist, 'cli/main.js'), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+// Run from outside any checkout: in one, its tasks/ would be a project's, clashing with the other build's.
+const run = (dist: string, ...args: string[]) => execFileSync(process.execPath, [join(dist, 'cli/main.js'), ...args], { cwd: tmpdir(), stdio: ['ignore', 'ignore', 'inherit'] });
 
 run(dists.at(-1)!, 'play', 'install-cluster', '-i', inventory);
 const kafka = '. /etc/profile.d/java.sh; /home/kafka/kafka/bin/kafka-topics.sh --bootstrap-server kafka01:9092,kafka02:9092,kafka03:9092';
-execFileSync('ssh', await labSshArgs('kafka01', [`${kafka} --describe --topic roll >/dev/null 2>&1 || ${kafka} --create --topic roll --partitions 3 --replication-factor 3 --config min.insync.replicas=2`], NAME), { stdio: 'ignore' });
+execFileSync('ssh', await labSshArgs('kafka01', [`${kafka} --create --if-not-exists --topic roll --partitions 3 --replication-factor 3 --config min.insync.replicas=2`], NAME), { stdio: 'ignore' });
 
 const results = dists.map((): { wall: number; cpu: number }[] => []);
 for (let round = 0; round < Number(rounds); round++) {
