@@ -64,6 +64,8 @@ export * from './sdk/kafka-tools.js';
 export * from './sdk/kafka-health.js';
 /** Partitions, live brokers and the active controller, asked of the brokers with Kafka's protocol through a broker host's SSH connection (`readKafkaCluster`, `askBrokers`). */
 export * from './sdk/kafka-cluster.js';
+/** One connection to a broker or controller, as `askBrokers` hands it over: Metadata, DescribeConfigs, DescribeQuorum, ApiVersions. */
+export { KafkaConnection, type WireMetadata, type WireTopic, type WirePartition, type WireBroker, type WireQuorum, type WireVoter } from './sdk/kafka-protocol.js';
 /** ZooKeeper's `srvr` answer, asked with what the host has (`srvrScript`, `parseSrvr`). */
 export * from './sdk/zookeeper-srvr.js';
 /** The KRaft metadata quorum as its controllers report it: leader, voters, lag (`readQuorum`, `quorumGate`). */
