@@ -31,8 +31,8 @@ function findSuites(dir) {
 
 // Suites under test/serial/ (lab and end-to-end: each boots its own lab, on a subnet of its own,
 // and keeps a Kafka cluster busy; no other suite makes a lab) run after the others, one at a time
-// by default: on two cores they are CPU-bound (every gate starts a JVM for Kafka's tools), and two
-// at once took more than twice as long each. With TEST_SERIAL_JOBS above 1 (a bigger machine) the
+// by default: on two cores they are CPU-bound (the lab's brokers, controllers and test clients are
+// JVMs), and two at once took more than twice as long each. With TEST_SERIAL_JOBS above 1 (a bigger machine) the
 // longest go first, so the lanes finish together; the rest follow by name.
 const LONGEST_FIRST = ['upgrades', 'migrate-kraft', 'scale', 'rolling-restart', 'install-cluster', 'one-vm', 'kraft'];
 const weight = (p) => {
