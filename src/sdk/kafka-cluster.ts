@@ -167,7 +167,7 @@ export async function zooKeeperController(shell: HostShell, connect: string, tim
 }
 
 /** The quorum's leader as a broker's controller reports it (the broker forwards DescribeQuorum); undefined when it cannot tell. */
-async function quorumLeader(kafka: KafkaConnection): Promise<number | undefined> {
+export async function quorumLeader(kafka: KafkaConnection): Promise<number | undefined> {
   const q = await kafka.quorum().catch(() => undefined);
   return q && q.error === 0 && q.leader >= 0 ? q.leader : undefined;
 }

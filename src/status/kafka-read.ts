@@ -6,7 +6,7 @@ import type { ReachedHost } from '../cli/reach.js';
 import { CommandError, type HostShell } from '../transport/host.js';
 import { ForwardingRefused } from '../transport/ssh.js';
 import { TaskError } from '../errors.js';
-import { askBrokers, clusterOfMetadata, listedTopics, readKafkaCluster, type HostPort, type KafkaCluster } from '../sdk/kafka-cluster.js';
+import { askBrokers, clusterOfMetadata, listedTopics, quorumLeader, readKafkaCluster, type HostPort, type KafkaCluster } from '../sdk/kafka-cluster.js';
 import type { KafkaConnection, WireMetadata } from '../sdk/kafka-protocol.js';
 import type { ClusterRead } from './assess.js';
 import { instanceOf, rootShell, serviceUser } from './roles.js';
@@ -42,8 +42,7 @@ function readOverWire(shell: HostShell, bootstrap: HostPort[]): Promise<{ cluste
  */
 async function activeController(kafka: KafkaConnection, metadata: WireMetadata): Promise<number | undefined> {
   if (!(await kafka.servesQuorum().catch(() => false))) return metadata.controller >= 0 ? metadata.controller : undefined;
-  const q = await kafka.quorum().catch(() => undefined);
-  return q && q.error === 0 && q.leader >= 0 ? q.leader : undefined;
+  return quorumLeader(kafka);
 }
 
 /**
