@@ -9,8 +9,8 @@ import { sh } from '../shell/quote.js';
 import type { HostShell } from '../transport/host.js';
 import { TaskError } from '../errors.js';
 import { findKafka } from './kafka-tools.js';
-import { bootstrapPairs } from './kafka-cluster.js';
-import { KafkaConnection, type WireQuorum } from './kafka-protocol.js';
+import { askBrokers, bootstrapPairs } from './kafka-cluster.js';
+import type { WireQuorum } from './kafka-protocol.js';
 import { ForwardingRefused } from '../transport/ssh.js';
 
 /** Seconds a controller may take to answer. */
@@ -64,24 +64,17 @@ interface QuorumQuery {
 
 /** The quorum, asked from this host through the controllers' own listeners (no broker needed, as during a migration); no leader when none answers. */
 export async function readQuorum(shell: HostShell, q: QuorumQuery): Promise<Quorum> {
-  for (const c of bootstrapPairs(q.bootstrapControllers)) {
-    let kafka: KafkaConnection;
-    try {
-      kafka = new KafkaConnection(await shell.transport.openTcp(c.host, c.port), ANSWER_TIMEOUT_S * 1000);
-    } catch (e) {
-      if (e instanceof ForwardingRefused) return quorumWithTool(shell, q);
-      continue; // a controller being restarted
-    }
-    try {
+  try {
+    // The controllers in turn (one being restarted refuses), until the leader answers: the others refuse to.
+    return await askBrokers(shell, bootstrapPairs(q.bootstrapControllers), ANSWER_TIMEOUT_S * 1000, async (kafka) => {
       const quorum = quorumOfWire(await kafka.quorum());
-      if (quorum.leader !== undefined) return quorum;
-    } catch {
-      // The next controller may answer.
-    } finally {
-      kafka.close();
-    }
+      if (quorum.leader === undefined) throw new Error('not the quorum leader');
+      return quorum;
+    });
+  } catch (e) {
+    if (e instanceof ForwardingRefused) return quorumWithTool(shell, q);
+    return { voters: [] };
   }
-  return { voters: [] };
 }
 
 async function quorumWithTool(shell: HostShell, q: QuorumQuery): Promise<Quorum> {
