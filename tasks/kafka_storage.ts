@@ -36,7 +36,8 @@ export default defineTask<typeof args, Undo, Undo>({
   name: 'kafka_storage',
   description: "Format a KRaft node's log directories for the cluster, once (kafka-storage.sh format)",
   doc: `A KRaft node starts only from log directories formatted with the cluster's id
-(\`kafka-storage.sh format -t <cluster id> -c server.properties\`). In sync when every directory of
+(\`kafka-storage.sh format --cluster-id=<cluster id> -c server.properties\`: the id joined to its
+option, as one a ZooKeeper broker made may start with \`-\`). In sync when every directory of
 \`dirs\` has a \`meta.properties\` with \`cluster_id\` and \`node_id\`. A directory without one is
 formatted (\`--check\` says "would format <dir>"); the format runs with \`--ignore-formatted\`, so a
 directory formatted meanwhile is left alone. A directory whose \`meta.properties\` names another
@@ -69,7 +70,7 @@ starting the node on it would join it to the wrong cluster. Run it as the servic
   },
   async apply(ctx, undo) {
     await ctx.shell.run(sh`${findKafka(ctx.args.kafka_home)}
-"$k/bin/kafka-storage.sh" format --ignore-formatted -t ${ctx.args.cluster_id} -c ${ctx.args.config}`);
+"$k/bin/kafka-storage.sh" format --ignore-formatted --cluster-id=${ctx.args.cluster_id} -c ${ctx.args.config}`);
     // Formatted now, whatever the tool printed: read back, so a silent no-op is not taken for a format.
     const after = await readLogDirs(ctx.shell, ctx.args.dirs);
     const missing = after.filter((d) => d.state !== 'formatted').map((d) => d.dir);
