@@ -178,12 +178,49 @@ async function events(log: string): Promise<Event[]> {
   return text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Event);
 }
 
-async function acked(tag: string): Promise<{ values: Set<string>; longestGapMs: number; errors: number }> {
-  const all = await events(`producer-${tag}`);
-  const ok = all.filter((e) => e.name === 'producer_send_success');
-  let longestGapMs = 0;
-  for (let i = 1; i < ok.length; i++) longestGapMs = Math.max(longestGapMs, ok[i].timestamp! - ok[i - 1].timestamp!);
-  return { values: new Set(ok.map((e) => e.value!)), longestGapMs, errors: all.filter((e) => e.name === 'producer_send_error').length };
+/** The acknowledged values, and the longest time without an acknowledgement (ms since the epoch, from and to). */
+async function acked(tag: string): Promise<{ values: Set<string>; longestGap: { from: number; to: number } }> {
+  const ok = (await events(`producer-${tag}`)).filter((e) => e.name === 'producer_send_success');
+  let longestGap = { from: 0, to: 0 };
+  for (let i = 1; i < ok.length; i++) {
+    if (ok[i].timestamp! - ok[i - 1].timestamp! > longestGap.to - longestGap.from) longestGap = { from: ok[i - 1].timestamp!, to: ok[i].timestamp! };
+  }
+  return { values: new Set(ok.map((e) => e.value!)), longestGap };
+}
+
+/** Acknowledgements may stall this long (ms) while a broker hands its leaderships over. */
+const STALL_LIMIT_MS = 15_000;
+
+/**
+ * What happened during a stall, to tell its cause without the lab (gone once the suite ends): the
+ * steps runbook was in (every journal's host events in the window) and what each broker and
+ * controller logged then about shutdowns, leaders, ISRs and sessions.
+ */
+async function explainStall(gap: { from: number; to: number }): Promise<string> {
+  const from = gap.from - 20_000;
+  const to = gap.to + 5_000;
+  const journal: string[] = [];
+  for (const run of (await readdir(RUNS)).sort().slice(-3)) {
+    const text = await readFile(join(RUNS, run, 'journal.jsonl'), 'utf8').catch(() => '');
+    for (const line of text.split('\n').filter(Boolean)) {
+      const e = JSON.parse(line) as Partial<HostResult> & { message?: string };
+      if (!['host-start', 'host-result', 'undo-result'].includes(e.type!) || e.at! < from || e.at! > to) continue;
+      const said = e.summary ?? e.message;
+      journal.push(`${new Date(e.at!).toISOString()} ${e.host} ${e.type === 'host-start' ? 'start' : e.type === 'undo-result' ? `undo ${e.status}` : e.status} ${e.stepName}${said ? `: ${said.slice(0, 160)}` : ''}`);
+    }
+  }
+  // Kafka's log4j stamps local time, which is UTC on the lab hosts: `[YYYY-MM-DD HH:MM:SS,mmm]`.
+  const stamp = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+  const logs = await Promise.all(
+    lab.hosts.map(async (h) => {
+      const lines = await onHost(
+        h.name,
+        `for f in /home/kafka/kafka_*/logs/server.log /home/kafka/kafka_*/logs/controller.log /home/kafka/kafka_*/logs/kafka*/server.log; do [ -f "$f" ] && awk -v a='${stamp(from)}' -v b='${stamp(to)}' -v f="$f" 'substr($0,2,19)>=a && substr($0,2,19)<=b && /[Cc]ontrolled shutdown|[Uu]nclean|Aborted|KafkaServer id=[0-9]+\] (shutting down|started)|[Ss]ession expired|[Ff]enced|[Rr]esign|[Ee]lected|NOT_LEADER|[Ss]tale/ {print f": "$0}' "$f" | cut -c1-300 | tail -n 15; done || true`,
+      ).catch((e: Error) => `(no log: ${e.message})`);
+      return `--- ${h.name}\n${lines}`;
+    }),
+  );
+  return `no acknowledgement from ${new Date(gap.from).toISOString()} to ${new Date(gap.to).toISOString()}\nrunbook then:\n${journal.join('\n')}\nthe brokers' logs then:\n${logs.join('\n')}`;
 }
 
 async function consumed(tag: string): Promise<Set<string>> {
@@ -191,7 +228,7 @@ async function consumed(tag: string): Promise<Set<string>> {
 }
 
 /** Stops the producer, waits until the consumer has read every acknowledged message, stops it. */
-export async function stopClients(tag: string): Promise<{ acked: number; lost: string[]; longestGapMs: number }> {
+export async function stopClients(tag: string): Promise<{ acked: number; lost: string[]; longestGapMs: number; stall?: string }> {
   await onHost('kafka01', `kill $(cat /root/producer-${tag}.pid)`);
   await waitFor(async () => (await events(`producer-${tag}`)).some((e) => e.name === 'shutdown_complete'), 60_000);
   const sent = await acked(tag);
@@ -202,7 +239,8 @@ export async function stopClients(tag: string): Promise<{ acked: number; lost: s
     return lost.length === 0;
   }, 120_000, 1000);
   await onHost('kafka01', `kill $(cat /root/consumer-${tag}.pid) || true`);
-  return { acked: sent.values.size, lost, longestGapMs: sent.longestGapMs };
+  const longestGapMs = sent.longestGap.to - sent.longestGap.from;
+  return { acked: sent.values.size, lost, longestGapMs, ...(longestGapMs >= STALL_LIMIT_MS ? { stall: await explainStall(sent.longestGap) } : {}) };
 }
 
 export type HostResult = { type: string; host: string; stepName: string; status: string; summary?: string; at: number };
@@ -231,10 +269,10 @@ export function wentLast(results: HostResult[], skipStep: string, lastStep: stri
  * message consumed, acknowledgements never stalled for long, no partition offline, at most one
  * broker and one ZooKeeper member down at any moment. The samples around a failure are printed.
  */
-export function assertCalm(result: { acked: number; lost: string[]; longestGapMs: number }, seen: Sample[], options: { zookeeperRetired?: boolean } = {}): void {
+export function assertCalm(result: { acked: number; lost: string[]; longestGapMs: number; stall?: string }, seen: Sample[], options: { zookeeperRetired?: boolean } = {}): void {
   assert.equal(result.lost, [], `${result.lost.length} of ${result.acked} acknowledged messages were never consumed`);
   assert.ok(result.acked > 100, `messages flowed through the operation (${result.acked})`);
-  assert.ok(result.longestGapMs < 15_000, `no acknowledgement for ${result.longestGapMs} ms`);
+  assert.ok(result.longestGapMs < STALL_LIMIT_MS, `no acknowledgement for ${result.longestGapMs} ms: ${result.stall}`);
   assert.ok(seen.length > 10, `sampled through the operation (${seen.length} samples)`);
   const around = (bad: Sample[]) => seen.filter((s) => bad.some((b) => Math.abs(b.t - s.t) <= 5)).map((s) => JSON.stringify(s)).join('\n');
   const offline = seen.filter((s) => s.offline.length > 0);
