@@ -1,6 +1,7 @@
 // Delivers events to every sink strictly in order, even when hosts run concurrently: each emit
 // waits for the previous one, and its promise settles only once every sink has taken the event
-// (the journal has fsynced it), so the caller may then act on the host.
+// (the journal has fsynced it, if it is one an action on the host must come after: journal/sink.ts),
+// so the caller may then act on the host.
 
 import type { EventSink, RunEvent } from './events.js';
 

@@ -100,11 +100,8 @@ test('sink appends one whole line per event, even when emits overlap', async () 
   assert.ok(undo.type === 'host-undo' && (undo.undo as { content: string }).content.length === 300_000);
 });
 
-test('overlapping emits share an fsync, and each resolves only once its record is in the file', async () => {
-  const project = tempProject();
-  const h = header(project);
-  const dir = await createRun(h);
-  const sink = await JournalSink.open(dir);
+/** Counts the fsyncs of every file handle while `body` runs. */
+async function countingSyncs(dir: string, body: (syncs: () => number) => Promise<void>): Promise<void> {
   const probe = await open(join(dir, 'probe'), 'w');
   const proto = Object.getPrototypeOf(probe) as { datasync(): Promise<void> };
   await probe.close();
@@ -115,22 +112,61 @@ test('overlapping emits share an fsync, and each resolves only once its record i
     return datasync.call(this);
   };
   try {
+    await body(() => syncs);
+  } finally {
+    proto.datasync = datasync;
+  }
+}
+
+test('overlapping durable emits share an fsync, and each resolves only once its record is in the file', async () => {
+  const project = tempProject();
+  const h = header(project);
+  const dir = await createRun(h);
+  const sink = await JournalSink.open(dir);
+  await countingSyncs(dir, async (syncs) => {
     const journal = join(dir, 'journal.jsonl');
     await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        sink.emit({ type: 'host-start', host: `h${i}`, stepId: 'rb.yaml#0:a', stepName: 'a' }).then(() => {
+        sink.emit({ type: 'host-undo', host: `h${i}`, stepId: 'rb.yaml#0:a', task: 'file', undo: { i } }).then(() => {
           assert.ok(readFileSync(journal, 'utf8').includes(`"host":"h${i}"`), `h${i} is in the file when its emit resolves`);
         }),
       ),
     );
     await sink.close();
-    assert.ok(syncs >= 1 && syncs < 50, `${syncs} fsyncs for 50 records`);
-    const { records, damaged } = await readJournal(project, h.id);
-    assert.is(damaged.length, 0);
-    assert.is(records.length, 50);
-  } finally {
-    proto.datasync = datasync;
-  }
+    assert.ok(syncs() >= 1 && syncs() < 50, `${syncs()} fsyncs for 50 records`);
+  });
+  const { records, damaged } = await readJournal(project, h.id);
+  assert.is(damaged.length, 0);
+  assert.is(records.length, 50);
+});
+
+test('progress is written behind without an fsync of its own; a durable record writes and fsyncs it first', async () => {
+  const project = tempProject();
+  const h = header(project);
+  const dir = await createRun(h);
+  const sink = await JournalSink.open(dir);
+  const journal = join(dir, 'journal.jsonl');
+  await countingSyncs(dir, async (syncs) => {
+    for (let i = 0; i < 50; i++) {
+      await sink.emit({ type: 'host-start', host: `h${i}`, stepId: 'rb.yaml#0:a', stepName: 'a' });
+      await sink.emit({ type: 'host-result', host: `h${i}`, stepId: 'rb.yaml#0:a', stepName: 'a', task: 'file', status: 'ok', durationMs: 1 });
+    }
+    assert.is(syncs(), 0, 'no fsync for a step found in sync');
+    await new Promise((resolve) => setImmediate(resolve));
+    await sink.emit({ type: 'host-start', host: 'h0', stepId: 'rb.yaml#0:b', stepName: 'b' });
+    // A changed result is durable: when it resolves, it and everything before it are in the file.
+    await sink.emit({ type: 'host-result', host: 'h0', stepId: 'rb.yaml#0:b', stepName: 'b', task: 'file', status: 'changed', durationMs: 1 });
+    const lines = readFileSync(journal, 'utf8').trim().split('\n');
+    assert.is(lines.length, 102);
+    assert.is(syncs(), 1);
+    await sink.emit({ type: 'step-end', stepId: 'rb.yaml#0:b' });
+    await sink.close();
+    assert.is(syncs(), 2, 'close fsyncs what was written behind');
+  });
+  const { records, damaged } = await readJournal(project, h.id);
+  assert.is(damaged.length, 0);
+  assert.equal(records.at(-1)?.type, 'step-end');
+  assert.is(records.length, 103);
 });
 
 test('reader drops and reports a truncated last line; trim makes the journal appendable', async () => {
