@@ -4,7 +4,7 @@
 // `@cert-authority` lines are skipped (host certificates are not supported).
 
 import { createHash, createHmac } from 'node:crypto';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** The name a host is recorded under: `host` on port 22, `[host]:port` otherwise. */
@@ -41,21 +41,46 @@ export type HostKeyVerdict =
   | { status: 'revoked'; entry: KnownHostLine }
   | { status: 'unknown' };
 
+/** A known_hosts line parsed, with its host patterns compiled. */
+interface ParsedLine {
+  line: KnownHostLine;
+  matches(name: string): boolean;
+}
+
+/**
+ * Each file parsed once per version (size and mtime): a run connects to every host, and parsing
+ * the whole file (and compiling its patterns) for each made connecting O(hosts²).
+ */
+const parsedFiles = new Map<string, { version: string; lines: Promise<ParsedLine[] | undefined> }>();
+
+function parsedFile(file: string, version: string): Promise<ParsedLine[] | undefined> {
+  const cached = parsedFiles.get(file);
+  if (cached?.version === version) return cached.lines;
+  const lines = readFile(file, 'utf8').then(
+    (text) => text.split('\n').flatMap((raw, i) => parseLine(raw, file, i + 1) ?? []),
+    (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return undefined;
+      parsedFiles.delete(file);
+      throw e;
+    },
+  );
+  parsedFiles.set(file, { version, lines });
+  return lines;
+}
+
 /** The entries of `files` (missing files count as empty) whose host patterns match `name`. */
 export async function entriesFor(files: string[], name: string): Promise<KnownHostLine[]> {
   const found: KnownHostLine[] = [];
   for (const file of files) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw e;
-    }
-    text.split('\n').forEach((raw, i) => {
-      const entry = parseLine(raw, file, i + 1);
-      if (entry && matches(entry.patterns, name)) found.push(entry.line);
-    });
+    const version = await stat(file).then(
+      (st) => `${st.size}:${st.mtimeMs}`,
+      (e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') return undefined;
+        throw e;
+      },
+    );
+    if (version === undefined) continue;
+    for (const parsed of (await parsedFile(file, version)) ?? []) if (parsed.matches(name)) found.push(parsed.line);
   }
   return found;
 }
@@ -97,7 +122,7 @@ export async function appendKnownHost(file: string, name: string, key: Buffer): 
   await appendFile(file, `${prefix}${name} ${keyType(key)} ${key.toString('base64')}\n`, { mode: 0o600 });
 }
 
-function parseLine(raw: string, file: string, line: number): { patterns: string; line: KnownHostLine } | null {
+function parseLine(raw: string, file: string, line: number): ParsedLine | null {
   const fields = raw.trim().split(/\s+/);
   if (fields[0] === '' || fields[0].startsWith('#')) return null;
   let marker: KnownHostLine['marker'];
@@ -111,24 +136,30 @@ function parseLine(raw: string, file: string, line: number): { patterns: string;
   if (!patterns || !type || !base64) return null;
   const key = Buffer.from(base64, 'base64');
   if (key.length < 4) return null;
-  return { patterns, line: { file, line, marker, type, key } };
+  return { matches: matcher(patterns), line: { file, line, marker, type, key } };
 }
 
 /** OpenSSH host pattern lists: hashed `|1|salt|hash`, or comma-separated globs with `!` negation. */
-function matches(patterns: string, name: string): boolean {
+function matcher(patterns: string): (name: string) => boolean {
   if (patterns.startsWith('|1|')) {
     const [, , salt, hash] = patterns.split('|');
-    if (!salt || !hash) return false;
-    return createHmac('sha1', Buffer.from(salt, 'base64')).update(name).digest('base64') === hash;
+    if (!salt || !hash) return () => false;
+    const secret = Buffer.from(salt, 'base64');
+    return (name) => createHmac('sha1', secret).update(name).digest('base64') === hash;
   }
-  let matched = false;
-  for (const pattern of patterns.split(',')) {
+  const globs = patterns.split(',').map((pattern) => {
     const negated = pattern.startsWith('!');
-    if (!glob(negated ? pattern.slice(1) : pattern).test(name)) continue;
-    if (negated) return false;
-    matched = true;
-  }
-  return matched;
+    return { negated, re: glob(negated ? pattern.slice(1) : pattern) };
+  });
+  return (name) => {
+    let matched = false;
+    for (const { negated, re } of globs) {
+      if (!re.test(name)) continue;
+      if (negated) return false;
+      matched = true;
+    }
+    return matched;
+  };
 }
 
 function glob(pattern: string): RegExp {

@@ -56,6 +56,19 @@ test('known_hosts: globs, negation, [host]:port, hashed names, markers', async (
   assert.equal([entry.file, entry.line], [file, 2]);
 });
 
+test('known_hosts: a file changed since it was read is read again (another run may have recorded a key)', async () => {
+  const file = join(dir, 'known_hosts_changing');
+  const first = blob('ssh-ed25519');
+  const second = blob('ssh-ed25519');
+  writeFileSync(file, `a.example ssh-ed25519 ${first.toString('base64')}\n`);
+  assert.is(verdict(await entriesFor([file], 'a.example'), first).status, 'known');
+  assert.is(verdict(await entriesFor([file], 'b.example'), second).status, 'unknown');
+  writeFileSync(file, `a.example ssh-ed25519 ${first.toString('base64')}\nb.example ssh-ed25519 ${second.toString('base64')}\n`);
+  assert.is(verdict(await entriesFor([file], 'b.example'), second).status, 'known');
+  writeFileSync(file, `a.example ssh-ed25519 ${second.toString('base64')}\n`);
+  assert.is(verdict(await entriesFor([file], 'a.example'), first).status, 'changed');
+});
+
 test('host key algorithms: the types already known come first', () => {
   const rsa = { file: 'f', line: 1, type: 'ssh-rsa', key: blob('ssh-rsa') };
   assert.equal(preferredHostKeyAlgorithms([rsa]).slice(0, 3), ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']);
