@@ -10,7 +10,7 @@
 
 import { hostname, userInfo } from 'node:os';
 import { UserError } from '../errors.js';
-import { sh } from '../shell/quote.js';
+import { sh, type ShellText } from '../shell/quote.js';
 import type { InventoryHost, Vars } from '../model.js';
 import { resolveBecome } from '../transport/become.js';
 import type { HostShell } from '../transport/host.js';
@@ -142,15 +142,33 @@ export async function renewLock(shell: HostShell, dir: string, run: string): Pro
 }
 
 export async function releaseLock(shell: HostShell, dir: string, run: string): Promise<void> {
-  await shell.run(sh`d=${dir}; if grep -qF ${`"run":${JSON.stringify(run)}`} "$d/lock/holder.json" 2>/dev/null && mv "$d/lock" "$d/lock.done.$$"; then rm -rf "$d/lock.done.$$"; fi`);
+  await shell.run(releaseScript(dir, run));
 }
 
-/** Appends the run's line to history.jsonl (one write of one line: appends do not interleave). */
-export async function appendHistory(shell: HostShell, dir: string, record: HistoryRecord): Promise<void> {
-  await shell.run(sh`set -e
-${ownDir(dir)}
-printf '%s\\n' ${JSON.stringify(record)} >> "$d/history.jsonl"`);
+/**
+ * Releases the lock if it still is `run`'s: renamed first, as breakLock does. Reads the holder
+ * with the shell's own `read` (one line, written by takeLock), not a grep: every run ends here.
+ */
+function releaseScript(dir: string, run: string): ShellText {
+  return sh`d=${dir}; rb_h=
+if [ -f "$d/lock/holder.json" ]; then IFS= read -r rb_h < "$d/lock/holder.json" || :; fi
+case $rb_h in *${`"run":${JSON.stringify(run)}`}*) if mv "$d/lock" "$d/lock.done.$$" 2>/dev/null; then rm -rf "$d/lock.done.$$"; fi ;; esac`;
 }
+
+/**
+ * The end of a run on a host, in one round trip: appends the run's line to history.jsonl (one
+ * write of one line: appends do not interleave), then releases the lock. A history that cannot
+ * be written does not keep the lock: its error is returned, and the lock released all the same.
+ */
+export async function appendHistoryAndRelease(shell: HostShell, dir: string, record: HistoryRecord, run: string): Promise<string | undefined> {
+  const r = await shell.run(sh`if ! rb_e=$( { ${ownDir(dir)}
+printf '%s\\n' ${JSON.stringify(record)} >> "$d/history.jsonl"; } 2>&1 ); then printf '%s%s\\n' ${HISTORY_FAILED} "$rb_e"; fi
+${releaseScript(dir, run)}`);
+  const at = r.stdout.indexOf(HISTORY_FAILED);
+  return at < 0 ? undefined : r.stdout.slice(at + HISTORY_FAILED.length).trim() || 'it could not be written';
+}
+
+const HISTORY_FAILED = 'history not written: ';
 
 /** The newest `count` records of history.jsonl, oldest first; damaged lines are left out. */
 export async function readHistory(shell: HostShell, dir: string, count: number): Promise<HistoryRecord[]> {
@@ -255,14 +273,15 @@ export async function lockHosts(
       await Promise.allSettled(
         taken.map(async (members) => {
           const h = members[0];
+          const result = machineResult(members.map((m) => results.get(m.name) ?? { result: 'ok', changed: [] }));
+          const names = members.length > 1 ? { hosts: members.map((m) => m.name) } : {};
+          const record = { run: run.id, runbook: run.runbook, runbook_hash: run.runbookHash, ...(await repository), operator: me.operator, controller: me.controller, start: me.since, end, ...result, ...names };
           try {
-            const result = machineResult(members.map((m) => results.get(m.name) ?? { result: 'ok', changed: [] }));
-            const names = members.length > 1 ? { hosts: members.map((m) => m.name) } : {};
-            await appendHistory(h.shell, h.dir, { run: run.id, runbook: run.runbook, runbook_hash: run.runbookHash, ...(await repository), operator: me.operator, controller: me.controller, start: me.since, end, ...result, ...names });
+            const historyError = await appendHistoryAndRelease(h.shell, h.dir, record, run.id);
+            if (historyError !== undefined) warn(`${h.name}: could not append to ${h.dir}/history.jsonl: ${historyError}`);
           } catch (e) {
-            warn(`${h.name}: could not append to ${h.dir}/history.jsonl: ${(e as Error).message}`);
+            warn(`${h.name}: could not append the history line or release the lock in ${h.dir}: ${(e as Error).message}`);
           }
-          await releaseLock(h.shell, h.dir, run.id).catch((e: unknown) => warn(`${h.name}: could not release the lock: ${(e as Error).message}`));
         }),
       );
     },

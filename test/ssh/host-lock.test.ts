@@ -3,7 +3,7 @@
 // with the holder's name; a holder killed with -9 leaves its lock until `runbook unlock` breaks it;
 // `runbook history` from a third directory lists both operators' runs from the host.
 
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -174,6 +174,24 @@ test('a host directory another user could write into, or a link, is refused befo
     assert.is(r.code, 1, `${what}: ${show(r)}`);
     assert.match(r.stderr, /must be a directory of root that nobody else can write, not a link/, what);
     assert.not.ok(existsSync(join(out, 'marker-erin')), `${what}: nothing ran`);
+  }
+});
+
+test('a history line that cannot be written is warned about, and the lock is released all the same', async () => {
+  const dave = project('dave');
+  writeFileSync(flag, '');
+  const history = join(hostDir, 'history.jsonl');
+  renameSync(history, `${history}.saved`);
+  mkdirSync(history);
+  try {
+    const r = await runbook(['play', 'slow', '-i', dave.inventory], dave.dir);
+    assert.is(r.code, 0, show(r));
+    assert.match(r.stderr, /could not append to \S+history\.jsonl: .*Is a directory/);
+    assert.not.ok(locked(), 'the lock is released');
+  } finally {
+    rmSync(history, { recursive: true });
+    renameSync(`${history}.saved`, history);
+    rmSync(flag);
   }
 });
 
