@@ -81,7 +81,7 @@ function journaled(id: string, sink: JournalSink, lock: Lock): JournaledRun {
 /**
  * Ctrl-C: the first aborts the returned signal (steps in flight finish and are journaled, nothing
  * new starts); the second exits at once. Either way the journal stays consistent and resumable:
- * every record was fsynced before the action it describes. `dispose` restores default handling.
+ * every change on a host came after its undo record was fsynced. `dispose` restores default handling.
  */
 export function interruptOnSigint(say: (message: string) => void): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
