@@ -6,7 +6,7 @@ import { resolveBecome } from '../transport/become.js';
 import { isUnreachable, TaskError } from '../errors.js';
 import { evaluateCondition, renderTemplateFile } from '../template/index.js';
 import type { Vars } from '../model.js';
-import type { ApplyResult, TaskContext, TaskDefinition } from '../task/types.js';
+import type { ApplyResult, ControllerInfo, ProbeContext, TaskContext, TaskDefinition } from '../task/types.js';
 import type { HostShell } from '../transport/host.js';
 import type { Call, PlannedStep } from './plan.js';
 import type { HostState, RunState } from './state.js';
@@ -163,11 +163,31 @@ function applyOverrides(
   return out;
 }
 
+/**
+ * What every context of a step shares, whatever the host or call: worked out once per step and
+ * run, not for each of the thousands of checks and probes a large inventory makes.
+ */
+interface StepShared {
+  runId: string;
+  templateDirs: string[];
+  controller: ControllerInfo;
+}
+const stepShared = new WeakMap<PlannedStep['step'], StepShared>();
+
+function sharedFor(state: RunState, step: PlannedStep['step']): StepShared {
+  let shared = stepShared.get(step);
+  if (shared?.runId !== state.runId || shared.controller.projectDir !== state.projectDir) {
+    shared = { runId: state.runId, templateDirs: templateSearchDirs(state.plan.runbook, step), controller: controllerInfo(state.projectDir, state.runId, step) };
+    stepShared.set(step, shared);
+  }
+  return shared;
+}
+
 /** The context `scope.task` gets: built here only, for the run and for reading checks ahead. */
 export function taskContext(scope: Omit<CallScope, 'task'>, checkMode: boolean, signal: AbortSignal): TaskContext<unknown> {
   const { state, planned, hs, shell, call, vars } = scope;
   const { step } = planned;
-  const templateDirs = templateSearchDirs(state.plan.runbook, step);
+  const { templateDirs, controller } = sharedFor(state, step);
   return {
     args: call.args,
     host: hs.name,
@@ -191,14 +211,27 @@ export function taskContext(scope: Omit<CallScope, 'task'>, checkMode: boolean, 
           const peerVars = stepVars(state.plan.varsFor(name, step.scope), peer);
           return [{ host: name, vars: peerVars, shell: peer.shell.withBecome(shell.become) }];
         }),
-    controller: controllerInfo(state.projectDir, state.runId, step),
+    controller,
     signal,
   };
 }
 
+/** What a task's `probe` is worked out from (the same values its check's context holds). */
+export function probeContext(scope: Pick<CallScope, 'state' | 'planned' | 'hs' | 'call' | 'vars'>): ProbeContext<unknown> {
+  return { args: scope.call.args, host: scope.hs.name, vars: scope.vars, controller: sharedFor(scope.state, scope.planned.step).controller };
+}
+
+/** Planned vars already resolved, for hosts that have registered nothing yet (most, most of the time). */
+const resolvedPlanned = new WeakMap<Vars, Vars>();
+
 /** A host's vars for a step now: the planned ones with its registered results, vars templated on them rendered. */
 export function stepVars(planned: Vars, hs: Pick<HostState, 'registered' | 'writtenVars'>): Vars {
   const data = Object.keys(hs.registered).filter((name) => !hs.writtenVars.has(name));
+  if (Object.keys(hs.registered).length === 0) {
+    let resolved = resolvedPlanned.get(planned);
+    if (!resolved) resolvedPlanned.set(planned, (resolved = resolveVarTemplates(planned)));
+    return resolved;
+  }
   return resolveVarTemplates({ ...planned, ...hs.registered }, new Set(data));
 }
 

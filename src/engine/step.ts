@@ -15,7 +15,7 @@ import { fitBatch, ReadAheadTransport } from './read-ahead.js';
 import { reachedBy } from './handlers.js';
 import { rememberFailure } from './blocks.js';
 import { aggregate, eventError, failure, report, shown, skipped, type CallOutcome, type ResultFields } from './outcome.js';
-import { runCall, stepVars, taskContext, withStepBecome } from './call.js';
+import { probeContext, runCall, stepVars, withStepBecome } from './call.js';
 
 /**
  * Run `planned` on `hs`. `beforeFrom`: the item lies before --from (skipped, with its earlier
@@ -171,8 +171,7 @@ function probeScripts(state: RunState, planned: PlannedStep, hs: HostState): str
     if (step.when !== undefined && !evaluateCondition(step.when, vars, step.positions['when'] ?? step.pos)) return [];
     const shell = withStepBecome(hs.shell, step, hp.becomeUser, hs, vars);
     for (const call of hp.calls) {
-      const ctx = taskContext({ state, planned, hs, shell, call, vars: callVars(step, vars, call.item) }, step.checkMode ?? state.checkMode, hs.signals.task);
-      const probe = task.probe(ctx);
+      const probe = task.probe(probeContext({ state, planned, hs, call, vars: callVars(step, vars, call.item) }));
       const script = probe && shell.stdinLessScript(probe);
       if (script !== undefined) scripts.push(script);
     }
