@@ -2,7 +2,7 @@
 // key, apt proxy), booted with assets/host-boot.sh, and torn down again.
 
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, rmdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { run, tryRun, LabCommandError } from './command.js';
@@ -74,6 +74,14 @@ export async function personalize(host: LabHostState, files: HostFiles): Promise
   await writeFile(join(root, 'etc/dpkg/dpkg.cfg.d/01runbook-lab-unsafe-io'), 'force-unsafe-io\n');
   await rm(join(root, 'etc/apt/sources.list'), { force: true });
   await writeFile(join(root, 'etc/apt/sources.list.d/debian.sources'), debianSources(files.debianMirror));
+  // The package index came with the base, built some time ago. Dated as old whatever its age, so
+  // every new host's first play updates it: on a base 59 minutes old that play would skip the
+  // update (cache_valid_time: 3600) and a no-op play two minutes later would run it.
+  for (const path of ['var/lib/apt/lists', 'var/lib/apt/periodic/update-success-stamp']) {
+    await utimes(join(root, path), 0, 0).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+    });
+  }
   return (await readFile(`${hostKey}.pub`, 'utf8')).trim().split(' ').slice(0, 2).join(' ');
 }
 
