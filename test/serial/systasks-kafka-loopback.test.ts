@@ -1,4 +1,4 @@
-// zookeeper_status, kafka_topic, kafka_smoke and the cluster and quorum looks (readKafkaCluster,
+// zookeeper_status, kafka_topic, kafka_smoke, kafka_storage and the cluster and quorum looks (readKafkaCluster,
 // readQuorum: over Kafka's and ZooKeeper's protocols, and in the JVM with the broker's libs)
 // against a real ZooKeeper 3.7.1 and Kafka 3.5.1 broker, and a one-node KRaft cluster of the same
 // release, started here on loopback ports (jars from Maven Central through the lab's poms), with
@@ -8,17 +8,18 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import kafkaSmoke from '../../tasks/kafka_smoke.js';
+import kafkaStorage from '../../tasks/kafka_storage.js';
 import kafkaTopic from '../../tasks/kafka_topic.js';
 import zookeeperStatus from '../../tasks/zookeeper_status.js';
 import { readKafkaCluster, zooKeeperController } from '../../src/sdk/kafka-cluster.js';
 import { readQuorum } from '../../src/sdk/kafka-quorum.js';
 import { KafkaConnection } from '../../src/sdk/kafka-protocol.js';
 import { shellWithoutForwarding } from '../helpers/fake-broker.js';
-import { check, cleanup, context, converge, hostileValues, shell, tempDir, undo } from '../helpers/task-harness.js';
+import { check, cleanup, context, converge, hostileValues, shell, tempDir, undo, type Converged } from '../helpers/task-harness.js';
 
 const root = tempDir('runbook-kafka-loopback-');
 const ZK_PORT = 21000 + (process.pid % 1000);
@@ -28,6 +29,10 @@ const bootstrap = `127.0.0.1:${KAFKA_PORT}`;
 const KRAFT_PORT = KAFKA_PORT + 1000;
 const KRAFT_CONTROLLER_PORT = KRAFT_PORT + 1;
 const kraftBootstrap = `127.0.0.1:${KRAFT_PORT}`;
+// Formatted by kafka_storage with an id that starts with '-', as one a ZooKeeper-mode cluster made
+// may (1 in 64): a tool that takes it for an option must not see it apart from its flag.
+const KRAFT_CLUSTER_ID = '-nVuYm9vay1sb29wYmFjaw';
+let storageFormat: Converged;
 const home = join(root, 'kafka');
 const started: ChildProcess[] = [];
 
@@ -75,15 +80,15 @@ test.before(async () => {
     join(root, 'kraft.properties'),
     `process.roles=broker,controller\nnode.id=1\ncontroller.quorum.voters=1@127.0.0.1:${KRAFT_CONTROLLER_PORT}\nlisteners=PLAINTEXT://${kraftBootstrap},CONTROLLER://127.0.0.1:${KRAFT_CONTROLLER_PORT}\ncontroller.listener.names=CONTROLLER\nlistener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT\nlog.dirs=${root}/kraft-logs\noffsets.topic.replication.factor=1\nmin.insync.replicas=1\n`,
   );
-  execFileSync('java', ['-Xmx256m', `-Dlog4j.configuration=file:${join(root, 'log4j.properties')}`, '-cp', kafkaCp, 'kafka.tools.StorageTool', 'format', '-t', 'cnVuYm9vay1sb29wYmFjaw', '-c', join(root, 'kraft.properties')], { stdio: 'ignore' });
   mkdirSync(join(home, 'bin'), { recursive: true });
-  for (const [script, main] of [['kafka-topics.sh', 'kafka.admin.TopicCommand'], ['kafka-console-producer.sh', 'kafka.tools.ConsoleProducer'], ['kafka-console-consumer.sh', 'kafka.tools.ConsoleConsumer']]) {
+  for (const [script, main] of [['kafka-topics.sh', 'kafka.admin.TopicCommand'], ['kafka-console-producer.sh', 'kafka.tools.ConsoleProducer'], ['kafka-console-consumer.sh', 'kafka.tools.ConsoleConsumer'], ['kafka-storage.sh', 'kafka.tools.StorageTool']]) {
     writeFileSync(join(home, 'bin', script), `#!/bin/sh\nexec java -Xmx256m -Dlog4j.configuration=file:${root}/log4j.properties -cp '${kafkaCp}' ${main} "$@"\n`);
     chmodSync(join(home, 'bin', script), 0o755);
   }
   // As Apache's: the caller's CLASSPATH first (the cluster look's jar), then the libs.
   writeFileSync(join(home, 'bin/kafka-run-class.sh'), `#!/bin/sh\nexec java -Xmx256m -Dlog4j.configuration=file:${root}/log4j.properties -cp "\${CLASSPATH:+$CLASSPATH:}${kafkaCp}" "$@"\n`);
   chmodSync(join(home, 'bin/kafka-run-class.sh'), 0o755);
+  storageFormat = await converge(kafkaStorage, { cluster_id: KRAFT_CLUSTER_ID, node_id: 1, dirs: [join(root, 'kraft-logs')], config: join(root, 'kraft.properties'), kafka_home: home });
   start('zookeeper', zkCp, 'org.apache.zookeeper.server.ZooKeeperServerMain', join(root, 'zoo.cfg'));
   await waitPort(ZK_PORT, 60);
   start('kafka', kafkaCp, 'kafka.Kafka', join(root, 'server.properties'));
@@ -98,6 +103,13 @@ test.after(async () => {
     await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r)));
   }
   cleanup();
+});
+
+test("kafka_storage: the KRaft node formatted with a cluster id that starts with '-', in sync the second time (the node runs on it: the quorum test below)", async () => {
+  assert.not.ok(storageFormat.check.inSync, 'the first run formats');
+  assert.match(storageFormat.check.summary ?? '', /would format .*kraft-logs/);
+  assert.match(readFileSync(join(root, 'kraft-logs', 'meta.properties'), 'utf8'), new RegExp(`^cluster\\.id=${KRAFT_CLUSTER_ID}$`, 'm'));
+  assert.ok((await check(kafkaStorage, { cluster_id: KRAFT_CLUSTER_ID, node_id: 1, dirs: [join(root, 'kraft-logs')], config: join(root, 'kraft.properties'), kafka_home: home })).inSync);
 });
 
 test('zookeeper_status: real srvr over bash /dev/tcp; expect_mode fails on a wrong mode; never a change', async () => {
