@@ -49,6 +49,9 @@ steps:
   # and a template in runbooks/templates/ replaces ours of the same name (runbook list shows which).
   - include: install-cluster
 `,
+      // Its own, so that `npm install <runbook package>` installs here: npm installs into the
+      // nearest folder above with a package.json, which may be a home directory.
+      'package.json': JSON.stringify({ private: true, description: 'Runbooks, inventory and tasks run with runbook; runbook packages are npm-installed here' }, null, 2) + '\n',
       'runbooks/templates/.gitkeep': '',
       'tasks/.gitkeep': '',
       '.gitignore': '# Run journals and locks of this checkout (runbook runs, resume, rollback)\n.runbook/\nnode_modules/\n',
@@ -66,7 +69,8 @@ ${next.join('\n')}
 - \`tasks/\`: our own tasks, TypeScript modules (\`runbook doc template\` shows what a task
   documents; \`runbook init --package\` makes a package of runbooks and tasks to share).
 - \`inventory/\`: hosts, groups and their vars (Ansible's YAML or INI format).
-- \`runbook.yaml\`: the runbook versions we need, the default inventory, the packages we use.
+- \`runbook.yaml\`: the runbook versions we need, the default inventory, the packages we use
+  (\`npm install <package>\` here: \`package.json\` records them).
 `,
     },
   };

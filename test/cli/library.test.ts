@@ -66,11 +66,12 @@ test.before(async () => {
 test.after(() => rmSync(root, { recursive: true, force: true }));
 
 test('init scaffolds a repository and refuses to write over one', async () => {
-  for (const path of ['runbook.yaml', 'inventory/hosts.yaml', 'runbooks/site.yaml', 'tasks', '.gitignore', 'README.md']) {
+  for (const path of ['runbook.yaml', 'inventory/hosts.yaml', 'runbooks/site.yaml', 'tasks', '.gitignore', 'README.md', 'package.json']) {
     assert.ok(readFileSync(join(ops, path === 'tasks' ? 'tasks/.gitkeep' : path)) !== undefined, path);
   }
   assert.match(readFileSync(join(ops, 'runbooks/site.yaml'), 'utf8'), /include: install-cluster/);
   assert.match(readFileSync(join(ops, '.gitignore'), 'utf8'), /^\.runbook\/$/m);
+  assert.is(JSON.parse(readFileSync(join(ops, 'package.json'), 'utf8')).private, true, 'its own package.json: npm installs packages into it');
   assert.match(readFileSync(join(ops, 'README.md'), 'utf8'), /runbook play site --check/);
   const before = readFileSync(join(ops, 'runbook.yaml'), 'utf8');
   const again = await runbook(['init', ops], root);

@@ -7,7 +7,7 @@
 import { test } from 'uvu';
 import { exec, show, type Result } from '../helpers/exec.js';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,7 +70,10 @@ test('init makes an ops repository and a package; npm installs the package into 
   ops = join(work, 'ops');
   await ok(cli, ['init', ops], work);
   await ok(cli, ['init', '--package', join(work, 'acme-kafka')], work);
+  // A package.json further up (a home directory's) must not take the install: ops has its own.
+  writeFileSync(join(work, 'package.json'), '{ "private": true }\n');
   await npm(['install', '../acme-kafka'], ops);
+  assert.ok(existsSync(join(ops, 'node_modules', 'acme-kafka', 'package.json')), 'installed into the ops repository');
   const projectFile = readFileSync(join(ops, 'runbook.yaml'), 'utf8');
   writeFileSync(join(ops, 'runbook.yaml'), projectFile.replace(/^# packages: .*$/m, 'packages: [acme-kafka]'));
   const shipped = readFileSync(join(work, 'prefix/lib/node_modules/runbook/runbooks/templates/zoo.cfg.hbs'), 'utf8');
