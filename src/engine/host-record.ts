@@ -7,6 +7,9 @@
 // holder.json, whose modification time the holder renews every minute. A lock held by the same
 // run (a resume after the controller died) is taken over; one not renewed for ten minutes is
 // stale and taken over with a warning; any other is a refusal naming who holds it since when.
+//
+// Over 300 lines for a reason: the lock and the history are one protocol on the host, taken,
+// renewed and ended together (the history line and the release go in one script).
 
 import { hostname, userInfo } from 'node:os';
 import { UserError } from '../errors.js';
