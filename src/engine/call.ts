@@ -226,12 +226,12 @@ const resolvedPlanned = new WeakMap<Vars, Vars>();
 
 /** A host's vars for a step now: the planned ones with its registered results, vars templated on them rendered. */
 export function stepVars(planned: Vars, hs: Pick<HostState, 'registered' | 'writtenVars'>): Vars {
-  const data = Object.keys(hs.registered).filter((name) => !hs.writtenVars.has(name));
   if (Object.keys(hs.registered).length === 0) {
     let resolved = resolvedPlanned.get(planned);
     if (!resolved) resolvedPlanned.set(planned, (resolved = resolveVarTemplates(planned)));
     return resolved;
   }
+  const data = Object.keys(hs.registered).filter((name) => !hs.writtenVars.has(name));
   return resolveVarTemplates({ ...planned, ...hs.registered }, new Set(data));
 }
 

@@ -98,6 +98,11 @@ test('hostnamectl set-hostname works inside a host', async () => {
   assert.is(await onHost('kafka03', 'cat /etc/hostname'), 'renamed-host');
 });
 
+test('a new host\'s package index is dated as old, so its first play updates it whatever the base\'s age', async () => {
+  // The base may be 59 minutes old: a play's cache_valid_time of an hour must not skip the update.
+  assert.is(await onHost('kafka01', 'stat -c %Y /var/lib/apt/lists'), '0');
+});
+
 test('apt-get install works inside a host through the lab proxy, and nothing else is reachable', async () => {
   await onHost('kafka02', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tree >/dev/null 2>&1');
   assert.match(await onHost('kafka02', 'tree --version'), /tree v/);
