@@ -8,9 +8,22 @@
 // task module and the engine see the same module instances (`instanceof ShellText`, one
 // UserError class). Each command's lazy `import()` stays lazy: a chunk of its own.
 
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+
+/**
+ * Handlebars requires `source-map` when it loads, for the source maps of templates precompiled
+ * with a file name; runbook gives none, and without the package handlebars uses a shim of its own
+ * (as its browser builds do). Left out, the bundle every run parses is 99 KB smaller.
+ */
+const withoutSourceMap: Plugin = {
+  name: 'without-source-map',
+  setup(b) {
+    b.onResolve({ filter: /^source-map$/ }, () => ({ path: 'source-map', namespace: 'left-out' }));
+    b.onLoad({ filter: /.*/, namespace: 'left-out' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+  },
+};
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const outdir = `${root}dist`;
@@ -33,4 +46,5 @@ await build({
   // built-ins; ES modules have no require of their own.
   banner: { js: "import { createRequire as __runbookRequire } from 'node:module'; const require = __runbookRequire(import.meta.url);" },
   logLevel: 'warning',
+  plugins: [withoutSourceMap],
 });

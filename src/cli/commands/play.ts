@@ -95,7 +95,7 @@ async function play(ref: string, flags: PlayFlags): Promise<number> {
     plan,
     flags: options,
     projectDir: project.dir,
-    sinks: [sinks.terminalSink({ json: flags.json ?? false, strategy: runbook.strategy })],
+    sinks: [await sinks.terminalSink({ json: flags.json ?? false, strategy: runbook.strategy })],
     connect: { acceptNewHostKeys: flags.acceptNewHostKeys ?? false },
     rollbackOnFailure: options.rollbackOnFailure,
     confirm,

@@ -76,7 +76,7 @@ async function resume(id: string | undefined, flags: ResumeFlags): Promise<numbe
     plan: await planRun(context, header.options),
     flags: header.options,
     projectDir: project.dir,
-    sinks: [terminalSink({ json: flags.json ?? false, strategy: context.runbook.strategy })],
+    sinks: [await terminalSink({ json: flags.json ?? false, strategy: context.runbook.strategy })],
     resume: resumeLib.doneSteps(state, (await history.undoneChanges(project.dir, header.id)).steps),
     fromStep: flags.from,
     rollbackOnFailure: header.options.rollbackOnFailure ?? false,
