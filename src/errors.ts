@@ -96,3 +96,13 @@ export function isUnreachable(e: unknown): e is UnreachableError {
 export function abortError(reason: unknown): Error {
   return Object.assign(new Error('the command was aborted', { cause: reason }), { name: 'AbortError', code: 'ABORT_ERR' });
 }
+
+/**
+ * A write to stdout or stderr failed because nobody reads them any more: the pipe's reader
+ * exited (`runbook play | head`), or the terminal closed (EIO). Nothing to tell, and no reason
+ * to stop a run half way on a host.
+ */
+export function isOutputGone(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EPIPE' || code === 'EIO';
+}

@@ -23,6 +23,15 @@ import { setProjectDir } from '../project/find.js';
 import { runbookVersion } from '../project/version.js';
 import { exitCodesHelp } from '../engine/exit-codes.js';
 import type { VaultFlags } from './vault-secrets.js';
+import { isOutputGone } from '../errors.js';
+
+// Output nobody reads any more (`runbook play | head`, a closed terminal) is no reason to crash:
+// a run in progress stops in order instead (journal/session.ts), anything else goes on unheard.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e) => {
+    if (!isOutputGone(e)) throw e;
+  });
+}
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 

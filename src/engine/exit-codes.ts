@@ -10,7 +10,7 @@ const CODES = {
   unreachable: [4, 'a host was unreachable (takes precedence over 2 and 3)'],
   degraded: [5, 'status: degraded (a member or broker down, partitions under-replicated, ...)'],
   down: [6, 'status: down (no ZooKeeper quorum, partitions offline, no broker answering)'],
-  interrupted: [99, 'interrupted (Ctrl-C): in-flight steps finished; `runbook resume` goes on'],
+  interrupted: [99, 'interrupted (Ctrl-C, SIGTERM, SIGHUP): in-flight steps finished; `runbook resume` goes on'],
   internal: [250, 'internal error (a bug in runbook: the stack is printed)'],
 } as const;
 

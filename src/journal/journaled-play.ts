@@ -1,7 +1,8 @@
 // A play (or a resume) with the journal attached: the engine's events go to the run's journal
-// as well as to the UI; Ctrl-C becomes the engine's abort signal; a failed play is either rolled
-// back to each failed host's last checkpoint (`on_failure: rollback` / --rollback-on-failure) or
-// left for `runbook resume`, whose exact command is printed.
+// as well as to the UI; Ctrl-C (or SIGTERM, SIGHUP, closed output) becomes the engine's abort
+// signal; a failed play is either rolled back to each failed host's last checkpoint
+// (`on_failure: rollback` / --rollback-on-failure) or left for `runbook resume`, whose exact
+// command is printed.
 
 import { rm } from 'node:fs/promises';
 import type { Confirm } from '../engine/confirm.js';
@@ -14,7 +15,7 @@ import type { RunContext } from './context.js';
 import type { PlayFlags } from './records.js';
 import type { DoneSteps } from './resume.js';
 import { rollbackRun } from './rollback.js';
-import { interruptOnSigint, resumeCommand, type JournaledRun } from './session.js';
+import { interruptOnSignals, resumeCommand, type JournaledRun } from './session.js';
 import { runDir } from './store.js';
 import { undoStepsRunner } from './undo-steps.js';
 import { RollbackLinesSink } from '../ui/rollback-lines.js';
@@ -51,7 +52,7 @@ export interface JournaledPlayInput {
 
 export async function playJournaled(input: JournaledPlayInput): Promise<PlayResult> {
   const { session, context, flags } = input;
-  const interrupt = interruptOnSigint(input.say);
+  const interrupt = interruptOnSignals(input.say);
   let result: PlayResult;
   // A play refused by another run's lock on a host ran nothing: no run is left behind.
   let refused = false;

@@ -33,10 +33,11 @@ export function writeText(path: string, text: string): void {
 }
 
 /** The CLI in the background, for killing it mid-run; with `stderr`, its stderr is piped (read it). */
-export function startRunbook(args: string[], cwd: string, options: { stderr?: boolean } = {}): ChildProcess {
+export function startRunbook(args: string[], cwd: string, options: { stdout?: boolean; stderr?: boolean } = {}): ChildProcess {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
   delete env['NODE_OPTIONS'];
-  return spawn(process.execPath, [join(root, 'dist/cli/main.js'), ...args], { cwd, env, stdio: ['ignore', 'ignore', options.stderr ? 'pipe' : 'ignore'] });
+  const piped = (yes: boolean | undefined) => (yes ? 'pipe' : 'ignore');
+  return spawn(process.execPath, [join(root, 'dist/cli/main.js'), ...args], { cwd, env, stdio: ['ignore', piped(options.stdout), piped(options.stderr)] });
 }
 
 /**

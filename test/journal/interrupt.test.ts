@@ -1,5 +1,6 @@
 // Ctrl-C and failures from the command line: the first Ctrl-C lets the step in flight finish and
-// exits 99 with a resumable run, a second one exits at once and the run is still resumable; a
+// exits 99 with a resumable run, a second one exits at once and the run is still resumable;
+// SIGTERM, SIGHUP and a stdout nobody reads stop a run as the first Ctrl-C does; a
 // runbook with `on_failure: rollback` undoes the failed host's changes back to its last
 // checkpoint; `resume --from` runs an earlier step again.
 
@@ -45,22 +46,42 @@ function journalText(dir: string): string {
   return path && existsSync(path) ? readFileSync(path, 'utf8') : '';
 }
 
-/** Start a play, wait until the slow step started, then send SIGINT `times` times. */
-async function interrupt(dir: string, out: string, times: 1 | 2): Promise<{ code: number | null; signal: string | null }> {
-  const child = startRunbook(['play', 'ten', '-e', `out=${out}`], dir, { stderr: true });
+/** Start a play and wait until its slow step started. */
+async function startSlow(dir: string, out: string, options: { stdout?: boolean } = {}) {
+  const child = startRunbook(['play', 'ten', '-e', `out=${out}`], dir, { stderr: true, ...options });
   let stderr = '';
   child.stderr!.on('data', (b) => (stderr += b));
-  const exited = once(child, 'exit');
+  const exited = once(child, 'exit') as Promise<[number | null, string | null]>;
   const slowStarted = await waitFor(() => /"host-start","host":"localhost","stepId":"[^"]*","stepName":"slow"/.test(journalText(dir)), 120_000, 5);
   assert.ok(slowStarted, `the slow step never started: ${stderr}`);
-  child.kill('SIGINT');
+  return { child, exited, stderr: () => stderr };
+}
+
+/** Start a play, wait until the slow step started, then send `signal` `times` times. */
+async function interrupt(dir: string, out: string, times: 1 | 2, signal: NodeJS.Signals = 'SIGINT'): Promise<{ code: number | null; stderr: string }> {
+  const { child, exited, stderr } = await startSlow(dir, out);
+  child.kill(signal);
   // Signals do not queue: the second goes only once the first was handled, however busy the machine.
   if (times > 1) {
-    assert.ok(await waitFor(() => stderr.includes('interrupted: letting the steps in flight finish'), 120_000, 5), `the first SIGINT was not handled: ${stderr}`);
-    child.kill('SIGINT');
+    assert.ok(await waitFor(() => stderr().includes('letting the steps in flight finish'), 120_000, 5), `the first ${signal} was not handled: ${stderr()}`);
+    child.kill(signal);
   }
-  const [code, signal] = (await exited) as [number | null, string | null];
-  return { code, signal };
+  const [code] = await exited;
+  return { code, stderr: stderr() };
+}
+
+/** The run ended in order as interrupted, each step it started finished, and resume completes it. */
+async function assertStoppedInOrder(dir: string, out: string): Promise<number> {
+  const [id] = await runIds(dir);
+  const { records } = await journalOf(dir, id);
+  const end = records.at(-1);
+  assert.ok(end?.type === 'run-end' && end.status === 'interrupted', 'the run ended as interrupted');
+  const started = records.filter((r) => r.type === 'host-start').length;
+  assert.is(records.filter((r) => r.type === 'host-result').length, started, 'every step started was finished and journaled');
+  const resume = await runbook(['resume', id], dir);
+  assert.is(resume.code, 0, show(resume));
+  assert.is(readdirSync(out).length, 10);
+  return started;
 }
 
 test('first Ctrl-C: the step in flight finishes, exit 99, the run resumes to the end', async () => {
@@ -68,20 +89,30 @@ test('first Ctrl-C: the step in flight finishes, exit 99, the run resumes to the
   const { code } = await interrupt(dir, out, 1);
   assert.is(code, 99);
   const [id] = await runIds(dir);
-  const { records } = await journalOf(dir, id);
-  const end = records.at(-1);
-  assert.ok(end?.type === 'run-end' && end.status === 'interrupted', 'the run ended as interrupted');
-  const started = records.filter((r) => r.type === 'host-start').length;
-  const results = records.filter((r) => r.type === 'host-result').length;
-  assert.is(results, started, 'every step started was finished and journaled');
-  assert.is(started, 4, 'the slow step finished; nothing new started after the interrupt');
-  assert.ok(existsSync(join(out, 'f3')));
+  assert.match((await runbook(['runs'], dir)).stdout, new RegExp(`${id}.*interrupted`));
+  assert.is(await assertStoppedInOrder(dir, out), 4, 'the slow step finished; nothing new started after the interrupt');
+});
 
-  const runs = await runbook(['runs'], dir);
-  assert.match(runs.stdout, /interrupted/);
-  const resume = await runbook(['resume', id], dir);
-  assert.is(resume.code, 0, show(resume));
-  assert.is(readdirSync(out).length, 10);
+for (const [signal, said] of [['SIGTERM', 'terminated (SIGTERM)'], ['SIGHUP', 'hung up (SIGHUP)']] as const) {
+  test(`${signal} stops a run as the first Ctrl-C does`, async () => {
+    const { dir, out } = project({ ten: tenSteps() });
+    const { code, stderr } = await interrupt(dir, out, 1, signal);
+    assert.is(code, 99, stderr);
+    assert.match(stderr, said);
+    assert.is(await assertStoppedInOrder(dir, out), 4);
+  });
+}
+
+test('output nobody reads any more (| head) stops the run in order instead of crashing it mid-step', async () => {
+  const { dir, out } = project({ ten: tenSteps() });
+  const { child, exited, stderr } = await startSlow(dir, out, { stdout: true });
+  // The reader goes away: the play's next line to stdout fails with EPIPE.
+  child.stdout!.destroy();
+  const [code] = await exited;
+  assert.is(code, 99, stderr());
+  assert.match(stderr(), /output closed: letting the steps in flight finish/);
+  assert.not.match(stderr(), /internal error|EPIPE/);
+  await assertStoppedInOrder(dir, out);
 });
 
 test('second Ctrl-C: exits at once; the run is still resumable', async () => {

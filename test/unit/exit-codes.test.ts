@@ -9,13 +9,13 @@ test('the help lists every code of the table, in order', () => {
   const lines = exitCodesHelp().split('\n');
   assert.is(lines[0], 'Exit codes:');
   assert.equal(lines.slice(1).map((l) => Number(l.trim().split(/\s+/)[0])), Object.values(EXIT));
-  assert.match(exitCodesHelp(), /^ {2}99 {3}interrupted \(Ctrl-C\): in-flight steps finished; `runbook resume` goes on$/m);
+  assert.match(exitCodesHelp(), /^ {2}99 {3}interrupted \(Ctrl-C, SIGTERM, SIGHUP\): in-flight steps finished; `runbook resume` goes on$/m);
 });
 
 test("a command's help: its own codes from the table, in the order given, in its own words where they differ", () => {
   assert.is(
     exitCodesHelp(['ok', ['failed', 'an undo failed'], 'interrupted']),
-    'Exit codes:\n  0    every host ok\n  2    an undo failed\n  99   interrupted (Ctrl-C): in-flight steps finished; `runbook resume` goes on',
+    'Exit codes:\n  0    every host ok\n  2    an undo failed\n  99   interrupted (Ctrl-C, SIGTERM, SIGHUP): in-flight steps finished; `runbook resume` goes on',
   );
 });
 

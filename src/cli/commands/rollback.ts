@@ -31,7 +31,7 @@ export function register(program: Command): void {
         ['ok', 'everything undone (or nothing to undo)'],
         'badInput',
         ['failed', 'an undo failed, or a change cannot be undone (no undo for its task, no undo: block)'],
-        ['interrupted', 'interrupted (Ctrl-C): run it again to go on'],
+        ['interrupted', 'interrupted (Ctrl-C, SIGTERM, SIGHUP): run it again to go on'],
         'internal',
       ])}`,
     )
@@ -68,7 +68,7 @@ async function rollback(id: string | undefined, flags: RollbackFlags): Promise<n
     warn(`${run.header.runbook.file} changed since run ${run.header.id}; undo: steps are taken from it as it is now`);
   }
   const lock = flags.check ? undefined : acquireLock(project.dir, `rollback of ${run.header.id}`, warn);
-  const interrupt = session.interruptOnSigint((m) => void process.stderr.write(`${m}\n`));
+  const interrupt = session.interruptOnSignals((m) => void process.stderr.write(`${m}\n`));
   try {
     const connect = {};
     const result = await rollbackRun({
