@@ -57,6 +57,14 @@ export function hostGroups(inventory: Inventory, host: string): string[] {
   return groups;
 }
 
+/**
+ * Names in Ansible's order: Python's sorted(), by code point ("B" before "a"). Not localeCompare,
+ * whose first call loads ICU's collation data: 10 ms of every run's start-up.
+ */
+export function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 // Asked for every host and var scope a plan renders: worked out once per host (like groupHosts).
 const hostGroupsCache = new WeakMap<Inventory, Map<string, string[]>>();
 
@@ -68,7 +76,7 @@ function orderedGroups(inventory: Inventory, host: string): string[] {
   };
   return [...inventory.groups.keys()]
     .filter((g) => groupHosts(inventory, g).includes(host))
-    .sort((a, b) => depth.get(a)! - depth.get(b)! || priority(a) - priority(b) || a.localeCompare(b));
+    .sort((a, b) => depth.get(a)! - depth.get(b)! || priority(a) - priority(b) || byCodePoint(a, b));
 }
 
 /** all's vars < groups' (parents before children) < the host's own. */

@@ -8,6 +8,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Vars } from '../model.js';
 import { ensureGroup, type RawInventory } from './inventory-ini.js';
+import { byCodePoint } from './inventory-query.js';
 import { parseVarsFile } from './vars-file.js';
 
 const EXTENSIONS = ['', '.yml', '.yaml', '.json'];
@@ -34,7 +35,7 @@ async function varsFilesByName(dir: string): Promise<Map<string, string[]>> {
 
 async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];
-  for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => byCodePoint(a.name, b.name))) {
     if (entry.name.startsWith('.')) continue;
     const path = join(dir, entry.name);
     if (entry.isDirectory()) out.push(...(await filesUnder(path)));

@@ -3,7 +3,8 @@
 // and every group's hosts and children, must equal `ansible-inventory --list`. The inventories
 // cover INI typing (Python literals: 8080, True, None, '007', "x y", [1, 2]), ranges (stepped,
 // letters, as YAML host keys), host:port, nested children, ansible_group_priority, YAML 1.1
-// booleans, and group_vars/ and host_vars/ beside the inventory (files and directories).
+// booleans, and group_vars/ and host_vars/ beside the inventory (files and directories), and
+// names in Python's order.
 
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -143,6 +144,25 @@ overridden=file
       'group_vars/nogroup.yml': 'never: used\n',
       'host_vars/kafka01': 'heap: 2g\n',
       'host_vars/kafka02/main.json': '{"json": {"nested": 1}}\n',
+    }),
+  );
+});
+
+test('names in Python\'s order, by code point: sibling groups Brokers and apps, group_vars files B.yml and a.yml', async () => {
+  // localeCompare would put "apps" before "Brokers" and "a.yml" before "B.yml": the other value would win.
+  await compare(
+    write('case', {
+      'hosts.yml': `all:
+  children:
+    Brokers:
+      vars: { winner: Brokers }
+      hosts: { kafka1: {} }
+    apps:
+      vars: { winner: apps }
+      hosts: { kafka1: {} }
+`,
+      'group_vars/Brokers/B.yml': 'file_winner: B\n',
+      'group_vars/Brokers/a.yml': 'file_winner: a\n',
     }),
   );
 });
