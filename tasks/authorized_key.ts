@@ -41,7 +41,7 @@ export interface UserFiles {
  * relative to the home), plus whatever `extra` prints in its own sections.
  */
 export function userFilesProbe(user: string, paths: string[], extra: ShellText = raw(':')): ShellText {
-  const probes = paths.map((p, i) => probeScript(`f${i}`, p.startsWith('/') ? sh`${p}` : sh`"$h"/${p}`, { follow: true }).text).join('\n');
+  const probes = paths.map((p, i) => probeScript(`f${i}`, p.startsWith('/') ? p : sh`"$h"/${p}`, { follow: true }).text).join('\n');
   return sh`${PROBE_FUNCTION}
 ${homeScript(user)}
 rb_section home; printf '%s\\n' "$h"

@@ -11,7 +11,7 @@
 // step changes something) does not pay for checks it throws away.
 
 import type { Duplex } from 'node:stream';
-import { withoutInput, type ExecOptions, type ExecResult, type Transport } from '../transport/types.js';
+import { withoutInput, type BatchOptions, type ExecOptions, type ExecResult, type Transport } from '../transport/types.js';
 
 const FIRST_WINDOW = 4;
 const MAX_WINDOW = 32;
@@ -110,7 +110,7 @@ export class ReadAheadTransport implements Transport {
     return known ? known.catch(() => this.inner.exec(script, options)) : this.inner.exec(script, options);
   }
 
-  execMany(scripts: string[], options?: Omit<ExecOptions, 'stdin'>): Promise<Promise<ExecResult>[] | undefined> {
+  execMany(scripts: string[], options?: BatchOptions): Promise<Promise<ExecResult>[] | undefined> {
     return this.inner.execMany ? this.inner.execMany(scripts, options) : Promise.resolve(undefined);
   }
 

@@ -12,6 +12,7 @@ import { Emitter } from './emitter.js';
 import type { HostState, RunState, StepOutcome } from './state.js';
 import { limiter } from './limit.js';
 import { fitBatch, ReadAheadTransport } from './read-ahead.js';
+import { collectingProbedPaths, statTable } from '../sdk/stat-table.js';
 import { reachedBy } from './handlers.js';
 import { rememberFailure } from './blocks.js';
 import { aggregate, eventError, failure, report, shown, skipped, type CallOutcome, type ResultFields } from './outcome.js';
@@ -139,11 +140,12 @@ async function readChecksAhead(state: RunState, planned: PlannedStep, hs: HostSt
   const count = index < 0 ? 0 : transport.readAhead.stepStarting(index);
   if (count === 0) return;
   const groups: string[][] = [];
+  const paths = new Set<string>();
   let end = index;
   for (; end < items.length && end < index + count; end++) {
     const item = items[end];
     if (item.kind === 'flush_handlers') break;
-    groups.push(item.kind === 'step' ? probeScripts(state, item.planned, hs) : []);
+    groups.push(item.kind === 'step' ? probeScripts(state, item.planned, hs, paths) : []);
   }
   const { scripts, groups: fitted } = fitBatch(groups);
   const readAt = state.generation.value;
@@ -151,15 +153,20 @@ async function readChecksAhead(state: RunState, planned: PlannedStep, hs: HostSt
   if (scripts.length < 2) return transport.readAhead.store([], [], readAt, until);
   try {
     // Not waiting for the results: this step's check takes its own as soon as the host has run it.
-    const results = await transport.execMany(scripts, { signal: hs.signals.task });
+    const prelude = paths.size > 1 ? statTable([...paths]).text : undefined;
+    const results = await transport.execMany(scripts, { signal: hs.signals.task, prelude });
     if (results) transport.readAhead.store(scripts, results, readAt, until);
   } catch {
     // The checks run on their own, and report what went wrong.
   }
 }
 
-/** The scripts the probes of `planned`'s calls send to `hs` now, as its shell with the step's become sends them. */
-function probeScripts(state: RunState, planned: PlannedStep, hs: HostState): string[] {
+/**
+ * The scripts the probes of `planned`'s calls send to `hs` now, as its shell with the step's become
+ * sends them. The paths they stat go into `paths` for the batch's stat table, from the probes that
+ * run as they are: one wrapped in sudo runs in a shell of its own, which never sees the table.
+ */
+function probeScripts(state: RunState, planned: PlannedStep, hs: HostState, paths: Set<string>): string[] {
   const { step } = planned;
   const hp = planned.perHost.get(hs.name);
   const task = state.registry.get(step.task);
@@ -171,9 +178,12 @@ function probeScripts(state: RunState, planned: PlannedStep, hs: HostState): str
     if (step.when !== undefined && !evaluateCondition(step.when, vars, step.positions['when'] ?? step.pos)) return [];
     const shell = withStepBecome(hs.shell, step, hp.becomeUser, hs, vars);
     for (const call of hp.calls) {
-      const probe = task.probe(probeContext({ state, planned, hs, call, vars: callVars(step, vars, call.item) }));
+      const probed = new Set<string>();
+      const probe = collectingProbedPaths(probed, () => task.probe!(probeContext({ state, planned, hs, call, vars: callVars(step, vars, call.item) })));
       const script = probe && shell.stdinLessScript(probe);
-      if (script !== undefined) scripts.push(script);
+      if (script === undefined) continue;
+      scripts.push(script);
+      if (script === probe!.text) probed.forEach((p) => paths.add(p));
     }
   } catch {
     // A condition, a become or a probe that cannot be worked out yet: the step reads nothing ahead.

@@ -68,7 +68,7 @@ export interface WantedContent {
 
 /** The probe of what is at dest (following a symlink unless told not to): read back with parseContentProbe. */
 export function contentProbe(dest: Dest, options: { follow?: boolean } = {}): ShellText {
-  const target: ShellText = typeof dest === 'string' ? sh`${dest}` : sh`"$h"/${dest.relative}`;
+  const target = typeof dest === 'string' ? dest : sh`"$h"/${dest.relative}`;
   return sh`${PROBE_FUNCTION}
 ${typeof dest === 'string' ? raw(':') : homeScript(dest.user)}
 ${probeScript('dest', target, { follow: options.follow ?? true })}`;

@@ -6,9 +6,12 @@
 //
 // Every check runs these, so they are written to fork as little as possible: shell builtins for
 // types and paths, one stat per path, and for a small file its content (the controller hashes it).
+// When the engine reads checks ahead, rb_probe takes a path's fields from the batch's stat table
+// (stat-table.ts) rather than from a stat of its own, and prints the same lines either way.
 
 import { createHash } from 'node:crypto';
 import { raw, sh, type ShellText } from '../shell/quote.js';
+import { noteProbedPath, TABLED_FUNCTION } from './stat-table.js';
 import { privateTempDir } from '../shell/temp-dir.js';
 import { TaskError } from '../errors.js';
 
@@ -85,7 +88,7 @@ export const PROBE_FUNCTION = raw(`rb_probe() {
   if [ -L "$1" ]; then rb_t=link; elif [ -d "$1" ]; then rb_t=directory; elif [ -f "$1" ]; then rb_t=file; elif [ -e "$1" ]; then rb_t=other
   else echo type=absent; if [ -d "$(dirname -- "$1")" ]; then echo parent=1; fi; return 0; fi
   echo "type=$rb_t"
-  rb_s=$(stat -c 'mode=%a
+  rb_tabled "$1" || rb_s=$(stat -c 'mode=%a
 uid=%u
 user=%U
 gid=%g
@@ -101,7 +104,7 @@ size=%s' -- "$1") || return 1
       else printf 'sha256='; sha256sum < "$1"; fi ;;
   esac
 }
-${SECTION_FUNCTION.text}${GUARD_FUNCTION}`);
+${SECTION_FUNCTION.text}${GUARD_FUNCTION}${TABLED_FUNCTION}`);
 
 /**
  * The links a guard section found, checked: a link in a directory that a user other than root
@@ -147,6 +150,7 @@ h=\${h#*:*:*:*:*:}; h=\${h%%:*}`;
  * That real path is left in $rb_r for what the script does next (file's recursive find).
  */
 export function probeScript(name: string, path: string | ShellText, options: { follow?: boolean } = {}): ShellText {
+  if (typeof path === 'string') noteProbedPath(path);
   const p = typeof path === 'string' ? sh`${path}` : path;
   if (!options.follow) return sh`rb_section ${name}; rb_guard ${p} 0; printf 'path=%s\\000\\n' ${p}; rb_probe ${p} ${READ_LIMIT}`;
   // Only a link needs resolving (the trailing x keeps a newline that ends a path from being eaten

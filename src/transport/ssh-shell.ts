@@ -122,15 +122,17 @@ printf '%s\\n' "$__runbook_key" >&2
 
   /**
    * Send scripts, in one write: the shell runs them one after another and each job ends in turn,
-   * so N scripts cost one round trip.
+   * so N scripts cost one round trip. A prelude runs first, in a subshell that holds them all:
+   * what it sets is theirs alone (BatchOptions.prelude).
    */
-  run(scripts: Array<{ script: string; job: ShellJob }>): void {
+  run(scripts: Array<{ script: string; job: ShellJob }>, prelude?: string): void {
     if (!this.idle) throw new Error('the shell is busy');
     for (const { job } of scripts) {
       this.jobs.push(job);
       job.started(this.pid!);
     }
-    this.channel.write(scripts.map(({ script }) => `__runbook_run ${quote(script)}\n`).join(''));
+    const runs = scripts.map(({ script }) => `__runbook_run ${quote(script)}\n`).join('');
+    this.channel.write(prelude === undefined ? runs : `(\n${prelude}\n${runs})\n`);
   }
 
   /** Ends the shell: it reads end of input and exits. */

@@ -27,7 +27,7 @@ import type { SshEndpoint } from './ssh-endpoint.js';
 import { runOnChannel, type Job } from './ssh-channel.js';
 import { SHELL_COMMAND, ShellSession } from './ssh-shell.js';
 import { Semaphore } from './semaphore.js';
-import { withoutInput, type ExecOptions, type ExecResult, type Transport } from './types.js';
+import { withoutInput, type BatchOptions, type ExecOptions, type ExecResult, type Transport } from './types.js';
 
 const SESSION_RETRY_DELAYS_MS = [10, 25, 50, 100, 200, 400];
 
@@ -68,7 +68,7 @@ export class SshTransport implements Transport {
     return this.current!.exec(script, options);
   }
 
-  async execMany(scripts: string[], options: ExecOptions = {}): Promise<Promise<ExecResult>[] | undefined> {
+  async execMany(scripts: string[], options: BatchOptions = {}): Promise<Promise<ExecResult>[] | undefined> {
     if (!this.current) await this.connect();
     return this.current!.execMany(scripts, options);
   }
@@ -175,7 +175,7 @@ class Connection {
    * Stdin-less scripts one after another on the shell, sent in one write: one round trip for all.
    * undefined when the shell cannot take them now (busy, or the host cannot run it).
    */
-  async execMany(scripts: string[], options: ExecOptions): Promise<Promise<ExecResult>[] | undefined> {
+  async execMany(scripts: string[], options: BatchOptions): Promise<Promise<ExecResult>[] | undefined> {
     if (this.lost) throw this.lost;
     const shell = await this.idleShell();
     if (!shell?.idle) return undefined;
@@ -187,7 +187,7 @@ class Connection {
     else options.signal?.addEventListener('abort', onAbort, { once: true });
     const batch: Array<{ script: string; job: Job }> = [];
     const results = scripts.map((script) => this.track({ ...options, signal: batchAbort.signal }, (job) => void batch.push({ script, job })));
-    shell.run(batch);
+    shell.run(batch, options.prelude);
     void Promise.allSettled(results).then(() => options.signal?.removeEventListener('abort', onAbort));
     // A result nobody takes (its step was skipped, the play changed something) may fail unobserved.
     for (const result of results) result.catch(() => {});

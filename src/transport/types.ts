@@ -14,6 +14,14 @@ export interface ExecOptions {
   signal?: AbortSignal;
 }
 
+export interface BatchOptions extends Omit<ExecOptions, 'stdin'> {
+  /**
+   * Shell text run first, in a subshell that holds the whole batch: the variables it sets (the
+   * probes' stat table) are seen by every script of the batch and by nothing after it.
+   */
+  prelude?: string;
+}
+
 /** The exec sends nothing on stdin (what the persistent shell and read-ahead can take). */
 export function withoutInput(options: ExecOptions): boolean {
   return options.stdin === undefined || (!(options.stdin instanceof Readable) && options.stdin.length === 0);
@@ -39,7 +47,7 @@ export interface Transport {
    * are sent, with each script's result, in order, settling as that script ends: the first can be
    * used while the host still runs the rest. Nothing needs to wait for a result it does not use.
    */
-  execMany?(scripts: string[], options?: Omit<ExecOptions, 'stdin'>): Promise<Promise<ExecResult>[] | undefined>;
+  execMany?(scripts: string[], options?: BatchOptions): Promise<Promise<ExecResult>[] | undefined>;
   /**
    * A TCP connection from the host to `address:port` (an SSH direct-tcpip channel; a plain socket
    * for the local transport), so the controller can talk to a service only the host can reach,

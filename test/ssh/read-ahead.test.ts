@@ -20,7 +20,7 @@ import { inventoryHost, startSshd, type Sshd } from '../helpers/sshd.js';
 let sshd: Sshd;
 let project: string;
 let registry: TaskRegistry;
-const calls = { exec: 0, execMany: 0, readAhead: 0 };
+const calls = { exec: 0, execMany: 0, readAhead: 0, tabled: 0 };
 
 test.before(async () => {
   sshd = await startSshd();
@@ -35,6 +35,8 @@ test.before(async () => {
   SshTransport.prototype.execMany = function (this: SshTransport, ...a: Parameters<typeof execMany>) {
     calls.execMany++;
     calls.readAhead += a[0].length;
+    // Batches whose probes take their paths' fields from one stat (sdk/stat-table.ts).
+    if (a[1]?.prelude?.includes('__runbook_stat=')) calls.tabled++;
     return execMany.apply(this, a);
   };
 });
@@ -49,7 +51,7 @@ async function play(name: string, yaml: string, checkMode = false) {
   const runbook = await loadRunbook(name, { library: await openLibrary(project), registry });
   const inventory: Inventory = { hash: '', hosts: new Map([['web1', inventoryHost(sshd, 'web1')]]), groups: new Map(), knownHostsFile: sshd.knownHosts };
   const results: Array<Extract<RunEvent, { type: 'host-result' }>> = [];
-  Object.assign(calls, { exec: 0, execMany: 0, readAhead: 0 });
+  Object.assign(calls, { exec: 0, execMany: 0, readAhead: 0, tabled: 0 });
   const r = await runPlay({
     plan: await planPlay({ runbook, inventory, registry, extraVars: {}, tags: { only: [], skip: [] } }),
     sinks: [{ emit: (e: RunEvent) => void (e.type === 'host-result' && results.push(e)) }],
@@ -77,6 +79,7 @@ test('a no-op play of 12 steps reads its checks ahead in a few round trips, with
   assert.ok(again.calls.execMany >= 1 && again.calls.execMany <= 3, `${again.calls.execMany} batches`);
   assert.ok(again.calls.exec <= 3, `${again.calls.exec} single execs besides the batches`);
   assert.ok(again.calls.readAhead >= 13, `${again.calls.readAhead} checks read ahead`);
+  assert.ok(again.calls.tabled >= 1, 'the batches stat their paths in one go');
 
   const check = await play('twelve', yaml, true);
   assert.equal(check.recap.web1.changed, 0);

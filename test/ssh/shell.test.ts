@@ -57,6 +57,19 @@ test('50 stdin-less execs run on one session, each a new process of the same she
   }
 });
 
+test("a batch's prelude: what it sets every script of the batch sees, and nothing after the batch", async () => {
+  const transport = await connected(sshd);
+  try {
+    const results = await transport.execMany!(['echo "1:$rb_batch_var"', 'echo "2:$rb_batch_var"'], { prelude: 'rb_batch_var=set-for-the-batch' });
+    assert.ok(results, 'the shell took the batch');
+    const out = await Promise.all(results.map(async (r) => (await r).stdout.toString()));
+    assert.equal(out, ['1:set-for-the-batch\n', '2:set-for-the-batch\n']);
+    assert.is((await transport.exec('echo "after:$rb_batch_var"')).stdout.toString(), 'after:\n');
+  } finally {
+    await transport.close();
+  }
+});
+
 test("a shell: step's script has a $$ of its own, not the long-lived shell's (as under Ansible)", async () => {
   const transport = await connected(sshd);
   try {
