@@ -8,6 +8,7 @@
 //   noop3      no-op converge of bench/runbooks/config.yaml on 3 lab hosts (vs bench/ansible/config.yml)
 //   check3     --check of the same
 //   first3     first converge of the same from clean hosts (bench/runbooks/reset.yaml before each run, untimed)
+//   sudo3      noop3 as most teams log in: as the user ops, every step through sudo (ansible_become)
 //   scale      no-op converge on BENCH_SIZES hosts (default 10,20,50) of one light lab; Ansible too
 //              with BENCH_ANSIBLE_SCALE=1 (minutes per run on 2 cores)
 //   converge   no-op converge and --check of install-cluster without its smoke test
@@ -173,11 +174,26 @@ function subsetInventory(inventory: string, n: number): string {
   return path;
 }
 
+/** The lab inventory with every host logged into as ops and every step run through sudo, for both tools. */
+function sudoInventory(inventory: string): string {
+  const path = join(BENCH, '.work', 'inventory-sudo.yaml');
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, readFileSync(inventory, 'utf8').replace(/^(\s+)ansible_user: root$/gm, '$1ansible_user: ops\n$1ansible_become: true'));
+  return path;
+}
+
 const mirrorOf = (inventory: string) => /lab_mirror_url:\s*(\S+)/.exec(readFileSync(inventory, 'utf8'))![1]!;
 
 for (const scenario of scenarios) {
   if (scenario === 'help') {
     await pair('runbook --help', [runbook('runbook', ['--help'])]);
+  } else if (scenario === 'sudo3') {
+    const inv = sudoInventory(lab('perf', 3));
+    run(process.execPath, [CLI, 'play', 'runbooks/config.yaml', '-i', inv, '-f', '3']);
+    await pair('no-op converge, 3 hosts, as ops through sudo (config, 15 steps)', [
+      runbook('runbook', ['play', 'runbooks/config.yaml', '-i', inv, '-f', '3']),
+      ansible('ansible', 'perf', 3, ['-i', inv, 'config.yml']),
+    ], { noop: true });
   } else if (scenario === 'noop3' || scenario === 'check3' || scenario === 'first3') {
     const inv = lab('perf', 3);
     const check = scenario === 'check3' ? ['--check'] : [];
@@ -217,7 +233,7 @@ for (const scenario of scenarios) {
       await pair(`no-op converge, ${n} hosts (config, 15 steps)`, commands, { noop: true });
     }
   } else {
-    throw new Error(`unknown scenario ${scenario} (${[...ALL, 'converge', 'full3'].join(', ')})`);
+    throw new Error(`unknown scenario ${scenario} (${[...ALL, 'sudo3', 'converge', 'full3'].join(', ')})`);
   }
 }
 
