@@ -1,6 +1,7 @@
 // A journaled play from the CLI's side: take the project lock, create (or continue) the run's
-// directory and journal, turn Ctrl-C into the engine's abort signal, and say afterwards how to go
-// on. `play` and `resume` both go through here, so a run is journaled the same way either way.
+// directory and journal, turn Ctrl-C (and SIGTERM, SIGHUP, closed output) into the engine's abort
+// signal, and say afterwards how to go on. `play` and `resume` both go through here, so a run is
+// journaled the same way either way.
 
 import { isOutputGone } from '../errors.js';
 import type { Inventory, Runbook, Vars } from '../model.js';
