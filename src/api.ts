@@ -20,7 +20,8 @@ export { quote, argv, sh, raw, ShellText } from './shell/quote.js';
 export { privateTempDir } from './shell/temp-dir.js';
 export { HostShell, CommandError, parseStat, statScript } from './transport/host.js';
 export { tempBeside, placeTemp, expectSize } from './transport/atomic-replace.js';
-export type { FileStat, RunOptions, RunResult, WriteOptions, Become } from './transport/host.js';
+export type { FileStat, RunOptions, RunResult, WriteOptions } from './transport/host.js';
+export type { Become } from './transport/types.js';
 export { TaskError, UserError, UnreachableError } from './errors.js';
 
 // The task authors' SDK: the helpers every shipped task is built from (docs/tasks.md walks

@@ -1,8 +1,9 @@
 // Check read-ahead. Before a host runs a step, the engine works out the probes (TaskDefinition's
 // `probe`: a check's declared read) of that step and the next few and sends them all to the host
-// in one round trip (Transport.execMany). When a check then runs for real, a command that is byte
-// for byte one read ahead takes that result instead of a round trip of its own, as soon as the
-// host has run it: the engine works on a step while the host still runs the next steps' probes.
+// in one round trip (Transport.execMany; a batch per user they run as). When a check then runs for
+// real, a command that is byte for byte one read ahead, as the same user, takes that result
+// instead of a round trip of its own, as soon as the host has run it: the engine works on a step
+// while the host still runs the next steps' probes.
 //
 // Checks are read-only, so a result stays true until something changes a host. Any change the
 // play makes, on any host (a cluster check on one host may read another), starts a new generation
@@ -11,12 +12,17 @@
 // step changes something) does not pay for checks it throws away.
 
 import type { Duplex } from 'node:stream';
-import { withoutInput, type BatchOptions, type ExecOptions, type ExecResult, type Transport } from '../transport/types.js';
+import { withoutInput, type BatchOptions, type Become, type ExecOptions, type ExecResult, type Transport } from '../transport/types.js';
 
 const FIRST_WINDOW = 4;
 const MAX_WINDOW = 32;
 /** Scripts are sent in one write and each runs as one argument of sh -c (at most 128 KiB). */
 const MAX_BATCH_BYTES = 256 * 1024;
+
+/** What a result read ahead is known by: the script, and the user it ran as. */
+export function readKey(script: string, become: Become | undefined): string {
+  return `${become?.user ?? ''}\0${script}`;
+}
 
 /** The play's count of changes; results read ahead in an older generation are not used. */
 export class Generation {
@@ -37,14 +43,14 @@ export class ReadAhead {
   constructor(private readonly generation: Generation) {}
 
   /**
-   * The result read ahead for `script`, once (perhaps still running on the host); undefined when
-   * there is none, or it was sent before the play last changed something.
+   * The result read ahead under `key` (readKey), once (perhaps still running on the host);
+   * undefined when there is none, or it was sent before the play last changed something.
    */
-  take(script: string): Promise<ExecResult> | undefined {
+  take(key: string): Promise<ExecResult> | undefined {
     if (this.readAt !== this.generation.value) return undefined;
-    const queue = this.results.get(script);
+    const queue = this.results.get(key);
     const result = queue?.shift();
-    if (queue && queue.length === 0) this.results.delete(script);
+    if (queue && queue.length === 0) this.results.delete(key);
     return result;
   }
 
@@ -61,32 +67,32 @@ export class ReadAhead {
     this.window = changed ? 1 : Math.min(MAX_WINDOW, Math.max(2, this.window * 2));
   }
 
-  /** Results of `scripts`, sent in generation `readAt`, covering plan items up to `until`. */
-  store(scripts: string[], results: Promise<ExecResult>[], readAt: number, until: number): void {
+  /** Results under their `keys` (readKey), sent in generation `readAt`, covering plan items up to `until`. */
+  store(keys: string[], results: Promise<ExecResult>[], readAt: number, until: number): void {
     if (readAt !== this.generation.value) return;
     this.results = new Map();
     this.readAt = readAt;
     this.until = until;
-    scripts.forEach((script, i) => {
-      const queue = this.results.get(script);
+    keys.forEach((key, i) => {
+      const queue = this.results.get(key);
       if (queue) queue.push(results[i]);
-      else this.results.set(script, [results[i]]);
+      else this.results.set(key, [results[i]]);
     });
   }
 }
 
-/** The leading groups (one per step) whose scripts fit in one batch, and how many groups that is. */
-export function fitBatch(groups: string[][]): { scripts: string[]; groups: number } {
+/** The leading groups (one per step) whose scripts fit in one round trip, and how many groups that is. */
+export function fitBatch<T extends { script: string }>(groups: T[][]): { reads: T[]; groups: number } {
   let bytes = 0;
-  const scripts: string[] = [];
+  const reads: T[] = [];
   let taken = 0;
   for (const group of groups) {
-    bytes += group.reduce((n, script) => n + Buffer.byteLength(script), 0);
+    bytes += group.reduce((n, read) => n + Buffer.byteLength(read.script), 0);
     if (bytes > MAX_BATCH_BYTES) break;
-    scripts.push(...group);
+    reads.push(...group);
     taken++;
   }
-  return { scripts, groups: taken };
+  return { reads, groups: taken };
 }
 
 /** A host's transport that answers from what was read ahead before asking the host. */
@@ -105,7 +111,7 @@ export class ReadAheadTransport implements Transport {
   }
 
   exec(script: string, options: ExecOptions = {}): Promise<ExecResult> {
-    const known = withoutInput(options) ? this.readAhead.take(script) : undefined;
+    const known = withoutInput(options) ? this.readAhead.take(readKey(script, options.become)) : undefined;
     // A read that failed (stopped, the shell lost) is made again on its own, which reports why.
     return known ? known.catch(() => this.inner.exec(script, options)) : this.inner.exec(script, options);
   }

@@ -11,12 +11,12 @@ import type { HostPreview } from './confirm.js';
 import { Emitter } from './emitter.js';
 import type { HostState, RunState, StepOutcome } from './state.js';
 import { limiter } from './limit.js';
-import { fitBatch, ReadAheadTransport } from './read-ahead.js';
-import { collectingProbedPaths, statTable } from '../sdk/stat-table.js';
+import { ReadAheadTransport } from './read-ahead.js';
+import { readChecksAhead } from './read-checks.js';
 import { reachedBy } from './handlers.js';
 import { rememberFailure } from './blocks.js';
 import { aggregate, eventError, failure, report, shown, skipped, type CallOutcome, type ResultFields } from './outcome.js';
-import { probeContext, runCall, stepVars, withStepBecome } from './call.js';
+import { runCall, stepVars, withStepBecome } from './call.js';
 
 /**
  * Run `planned` on `hs`. `beforeFrom`: the item lies before --from (skipped, with its earlier
@@ -126,69 +126,6 @@ async function runOnHost(state: RunState, planned: PlannedStep, hs: HostState, b
   // A block took the failure: its rescue may read it.
   if (outcome.status === 'failed' && !ignored && !hs.stopped) rememberFailure(hs, step, outcome.record);
   return result;
-}
-
-/**
- * Read ahead (read-ahead.ts): the probes of this step's calls and of the next steps', in one round
- * trip. Only steps whose calls were rendered at plan time qualify (their args cannot depend on a
- * later `register`); a wrong guess costs nothing but the read, since a result is only used for a
- * probe that is byte for byte the same.
- */
-async function readChecksAhead(state: RunState, planned: PlannedStep, hs: HostState, transport: ReadAheadTransport): Promise<void> {
-  const { items } = state.plan;
-  const index = items.findIndex((item) => item.kind === 'step' && item.planned === planned);
-  const count = index < 0 ? 0 : transport.readAhead.stepStarting(index);
-  if (count === 0) return;
-  const groups: string[][] = [];
-  const paths = new Set<string>();
-  let end = index;
-  for (; end < items.length && end < index + count; end++) {
-    const item = items[end];
-    if (item.kind === 'flush_handlers') break;
-    groups.push(item.kind === 'step' ? probeScripts(state, item.planned, hs, paths) : []);
-  }
-  const { scripts, groups: fitted } = fitBatch(groups);
-  const readAt = state.generation.value;
-  const until = index + fitted;
-  if (scripts.length < 2) return transport.readAhead.store([], [], readAt, until);
-  try {
-    // Not waiting for the results: this step's check takes its own as soon as the host has run it.
-    const prelude = paths.size > 1 ? statTable([...paths]).text : undefined;
-    const results = await transport.execMany(scripts, { signal: hs.signals.task, prelude });
-    if (results) transport.readAhead.store(scripts, results, readAt, until);
-  } catch {
-    // The checks run on their own, and report what went wrong.
-  }
-}
-
-/**
- * The scripts the probes of `planned`'s calls send to `hs` now, as its shell with the step's become
- * sends them. The paths they stat go into `paths` for the batch's stat table, from the probes that
- * run as they are: one wrapped in sudo runs in a shell of its own, which never sees the table.
- */
-function probeScripts(state: RunState, planned: PlannedStep, hs: HostState, paths: Set<string>): string[] {
-  const { step } = planned;
-  const hp = planned.perHost.get(hs.name);
-  const task = state.registry.get(step.task);
-  if (!hp?.calls || hp.skip || !task?.probe || step.runOnce || !hs.shell) return [];
-  if (state.resume?.done(hs.name, planned.id)) return [];
-  const vars = stepVars(hp.vars, hs);
-  const scripts: string[] = [];
-  try {
-    if (step.when !== undefined && !evaluateCondition(step.when, vars, step.positions['when'] ?? step.pos)) return [];
-    const shell = withStepBecome(hs.shell, step, hp.becomeUser, hs, vars);
-    for (const call of hp.calls) {
-      const probed = new Set<string>();
-      const probe = collectingProbedPaths(probed, () => task.probe!(probeContext({ state, planned, hs, call, vars: callVars(step, vars, call.item) })));
-      const script = probe && shell.stdinLessScript(probe);
-      if (script === undefined) continue;
-      scripts.push(script);
-      if (script === probe!.text) probed.forEach((p) => paths.add(p));
-    }
-  } catch {
-    // A condition, a become or a probe that cannot be worked out yet: the step reads nothing ahead.
-  }
-  return scripts;
 }
 
 /** Emit the host-result, count it in the recap, stop the host on failure. */

@@ -1,19 +1,13 @@
 // What tasks use to act on a host: commands, privilege escalation, file reads, stats and atomic
-// writes, all built from sh scripts over a Transport's single `exec` verb. Values are quoted with
-// `quote`/`sh` only; nothing here concatenates unquoted values into shell text.
+// writes, all built from sh scripts over a Transport's single `exec` verb (which runs them through
+// sudo when the shell has a become). Values are quoted with `quote`/`sh` only; nothing here
+// concatenates unquoted values into shell text.
 
 import { Readable } from 'node:stream';
 import { TaskError } from '../errors.js';
 import { argv, quote, sh, ShellText } from '../shell/quote.js';
 import { expectSize, placeTemp, tempBeside } from './atomic-replace.js';
-import type { ExecResult, Transport } from './types.js';
-
-export interface Become {
-  /** The user to become (sudo -u); root when not given. */
-  user: string;
-  /** sudo password, when the host's sudo asks for one; never logged. */
-  password?: string;
-}
+import type { Become, ExecOptions, ExecResult, Transport } from './types.js';
 
 export interface RunOptions {
   stdin?: string | Buffer | Readable;
@@ -107,32 +101,26 @@ export class HostShell {
 
   /** Like `run` but returns stdout as bytes and never throws on exit status. */
   async execRaw(command: ReadonlyArray<string> | ShellText, options: RunOptions = {}): Promise<ExecResult> {
-    const script = this.scriptOf(command, options);
-    const stdin = this.become?.password !== undefined && this.needsSudo() ? prependLine(this.become.password, options.stdin) : options.stdin;
     const signal = options.signal && this.signal ? AbortSignal.any([options.signal, this.signal]) : (options.signal ?? this.signal);
-    return this.transport.exec(script, { stdin, timeoutMs: options.timeoutMs, signal });
+    return this.transport.exec(inDirWithEnv(command, options), { stdin: options.stdin, timeoutMs: options.timeoutMs, signal, ...this.sudo() });
   }
 
   /**
-   * The script `command` is sent to the host as, when it needs nothing on stdin (no sudo password
-   * to feed): what read-ahead sends ahead of time, matched byte for byte when the command runs.
+   * How `command` is sent to the host when it needs nothing on stdin: what read-ahead sends ahead
+   * of time, matched (script byte for byte, and user) when the command runs.
    */
-  stdinLessScript(command: ShellText): string | undefined {
-    return this.become?.password !== undefined && this.needsSudo() ? undefined : this.scriptOf(command, {});
+  stdinLess(command: ShellText): { script: string; become?: Become } {
+    return { script: command.text, ...this.sudo() };
   }
 
-  private scriptOf(command: ReadonlyArray<string> | ShellText, options: Pick<RunOptions, 'chdir' | 'env'>): string {
-    const script = inDirWithEnv(command, options);
-    if (!this.needsSudo()) return script;
+  /** The exec option that runs a command through sudo, when this shell's user is not the login. */
+  private sudo(): Pick<ExecOptions, 'become'> {
+    if (this.become === null || this.become.user === this.loginUser) return {};
     // sudo reads one line: the rest of a multi-line password would become the command's input.
-    if (/[\r\n]/.test(this.become!.password ?? '')) {
+    if (/[\r\n]/.test(this.become.password ?? '')) {
       throw new TaskError('the become password contains a line break; sudo reads a password up to the first one', { host: this.host, hint: 'set a password without line breaks' });
     }
-    return sudoScript(this.become!, script);
-  }
-
-  private needsSudo(): boolean {
-    return this.become !== null && this.become.user !== this.loginUser;
+    return { become: this.become };
   }
 
   /** The file's bytes, or null when it does not exist. */
@@ -234,35 +222,6 @@ export function inDirWithEnv(command: ReadonlyArray<string> | ShellText, options
   return script;
 }
 
-/**
- * Wrap a script to run as another user. Without a password: `sudo -n` (fail rather than hang on a
- * prompt). With one: the outer sh reads the password line off stdin, hands it to `sudo -S -v`
- * (which caches the credential), and the real command then runs under `sudo -n` with the rest of
- * stdin untouched. The password therefore never reaches the command's stdin, even when sudo
- * would not have asked for it (NOPASSWD, root, a cached credential), and never appears in argv
- * (printf is a shell builtin).
- */
-export function sudoScript(become: Become, script: string): string {
-  const run = `sudo -n -H -u ${quote(become.user)} -- /bin/sh -c ${quote(script)}`;
-  if (become.password === undefined) return run;
-  return [
-    `IFS= read -r runbook_become_password || exit 1`,
-    `printf '%s\\n' "$runbook_become_password" | sudo -S -p '' -v 2>/dev/null || { unset runbook_become_password; echo 'sudo: the become password was refused' >&2; exit 1; }`,
-    `unset runbook_become_password`,
-    run,
-  ].join('\n');
-}
-
 function describe(command: ReadonlyArray<string> | ShellText): string {
   return command instanceof ShellText ? command.text : argv(command);
-}
-
-function prependLine(line: string, rest: string | Buffer | Readable | undefined): Readable {
-  async function* chunks() {
-    yield Buffer.from(line + '\n');
-    if (rest === undefined) return;
-    if (rest instanceof Readable) yield* rest;
-    else yield Buffer.from(rest);
-  }
-  return Readable.from(chunks());
 }

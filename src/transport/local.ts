@@ -1,4 +1,5 @@
-// `connection: local`: scripts run on the controller itself with /bin/sh -c.
+// `connection: local`: scripts run on the controller itself with /bin/sh -c, each through a sudo
+// of its own when they run as another user.
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -6,6 +7,7 @@ import { constants } from 'node:os';
 import { connect } from 'node:net';
 import { Readable, type Duplex } from 'node:stream';
 import { abortError, TaskError } from '../errors.js';
+import { throughSudo } from './become.js';
 import type { ExecOptions, ExecResult, Transport } from './types.js';
 
 /**
@@ -24,6 +26,11 @@ export class LocalTransport implements Transport {
   async connect(): Promise<void> {}
 
   exec(script: string, options: ExecOptions = {}): Promise<ExecResult> {
+    if (options.become) {
+      const { become, ...asLogin } = options;
+      const sudo = throughSudo(become, script, options.stdin);
+      return this.exec(sudo.script, { ...asLogin, stdin: sudo.stdin });
+    }
     return new Promise((resolve, reject) => {
       options.signal?.throwIfAborted();
       const [command, args] = DIE_WITH_CONTROLLER

@@ -2,39 +2,46 @@
 // session channel costs a round trip plus sshd's fork, login shell and setup (9–58 ms,
 // bench/exec-vs-shell.ts); a script sent to this shell costs one round trip and one fork.
 //
-// The channel runs plain `/bin/sh` reading commands from its stdin. The controller first sends a
-// prologue that defines a function, then one line per script: `__runbook_run '<script>'`, the
-// script quoted by the one quoting function. The function runs the script in a subshell (`eval`
-// in `( )`, stdin from /dev/null: the shell's stdin is the command stream), and then ends its
-// output with a marker on each stream: `\n<key> <exit code>\n` on stdout, `\n<key>\n` on stderr.
-// The key is 128 random bits sent on stdin, never exported, and unset in the subshell before the
-// script runs (as is the function, and the positional parameters): a script cannot print the
-// marker by accident, and it is not visible in argv. Nothing is written to disk on the host.
-// A subshell rather than `/bin/sh -c`: no exec of a new shell per script, a third of what a
-// no-op check costs the host (bench/RESULTS.md); the script sees what `sh -c` would show it,
-// but for `$$`, which is the long-lived shell's pid (in the same session and process group).
+// The channel runs plain `/bin/sh` reading commands from its stdin: as the login user, or through
+// sudo as a become user (one sudo per connection instead of one per script: sudo's PAM session
+// and logging cost a lab host 4.8 ms of CPU against 1 ms for a fork, bench/RESULTS.md; Mitogen
+// keeps a sudo'd interpreter the same way). The controller first sends a prologue that defines a
+// function, then one line per script: `__runbook_run '<script>'`, the script quoted by the one
+// quoting function. The function runs the script in a subshell (`eval` in `( )`, stdin from
+// /dev/null: the shell's stdin is the command stream), and then ends its output with a marker on
+// each stream: `\n<key> <exit code>\n` on stdout, `\n<key>\n` on stderr. The key is 128 random bits
+// sent on stdin, never exported, and unset in the subshell before the script runs (as is the
+// function, and the positional parameters): a script cannot print the marker by accident, and it
+// is not visible in argv. Nothing is written to disk on the host. A subshell rather than
+// `/bin/sh -c`: no exec of a new shell per script, a third of what a no-op check costs the host
+// (bench/RESULTS.md); the script sees what `sh -c` would show it, but for `$$`, which is the
+// long-lived shell's pid (in the same process group).
 //
 // Only stdin-less scripts come here (the SSH transport gives everything else a channel of its
-// own). A script started in the shell is in the shell's process group: stopping it (timeout,
-// abort) kills the group, the shell with it, and the next exec starts a new shell. A background
-// process a script leaves holding its stdout would write into later scripts' output (on a
-// channel it would hold the channel open instead): daemons belong to systemd, not to scripts.
+// own). A script started in the shell is in the shell's process group, which the shell reports
+// when it greets (sudo's, for a become shell): stopping a script (timeout, abort) kills the
+// group, the shell with it, and the next exec starts a new shell. A background process a script
+// leaves holding its stdout would write into later scripts' output (on a channel it would hold
+// the channel open instead): daemons belong to systemd, not to scripts.
 
 import { randomBytes } from 'node:crypto';
 import type { ClientChannel } from 'ssh2';
 import { quote } from '../shell/quote.js';
-import type { ExecResult } from './types.js';
+import { sudoScript } from './become.js';
+import type { Become, ExecResult } from './types.js';
 
 /** A login shell's rc files may be slow (pyenv, conda); a shell silent for this long is given up. */
 const GREETING_TIMEOUT_MS = 15_000;
 
-/** The command the session channel runs. */
-export const SHELL_COMMAND = 'exec /bin/sh';
+/** The command the session channel runs: sh as the login user, or through sudo as `become.user`. */
+export function shellCommand(become?: Become): string {
+  return become ? sudoScript(become, 'exec /bin/sh') : 'exec /bin/sh';
+}
 
 /** One script in flight on the shell. */
 export interface ShellJob {
   /** The process group that holds the script, for killing it. */
-  started(pid: number): void;
+  started(group: number): void;
   ended(result: ExecResult): void;
   /** The shell went away with the job unfinished. */
   lost(): void;
@@ -49,14 +56,18 @@ export class ShellSession {
   /** The current job's output, each taken once its marker arrived. */
   private out: { before: Buffer; rest: string } | undefined;
   private err: { before: Buffer; rest: string } | undefined;
-  /** The shell's pid, which is also its process group: known once it has greeted. */
-  private pid: number | undefined;
+  /** The shell's process group: known once it has greeted. */
+  private group: number | undefined;
   /** Scripts sent and not yet ended, oldest first: the shell runs them in the order sent. */
   private readonly jobs: ShellJob[] = [];
   private dead = false;
   private readonly startup: Promise<void>;
 
-  constructor(private readonly channel: ClientChannel) {
+  /** `become`: the shell runs through sudo (shellCommand), which reads a password first. */
+  constructor(
+    private readonly channel: ClientChannel,
+    become?: Become,
+  ) {
     this.stdoutEnd = Buffer.from(`\n${this.key} `);
     this.stderrEnd = Buffer.from(`\n${this.key}\n`);
     // Anything a login shell prints before the greeting (a .bashrc talking) is skipped.
@@ -65,10 +76,10 @@ export class ShellSession {
     this.startup = new Promise((resolve, reject) => {
       channel.on('data', (chunk: Buffer) => {
         this.stdout.push(chunk);
-        if (this.pid === undefined) {
+        if (this.group === undefined) {
           const greeted = this.stdout.take(greeting, true);
           if (!greeted) return;
-          this.pid = Number(greeted.rest);
+          this.group = Number(greeted.rest);
           resolve();
         }
         this.settleJob();
@@ -92,15 +103,19 @@ export class ShellSession {
     const silent = setTimeout(() => channel.close(), GREETING_TIMEOUT_MS).unref();
     const stopTimer = () => clearTimeout(silent);
     this.startup.then(stopTimer, stopTimer);
+    // The shell's group is its own pid as the session's leader, sudo's through sudo: /proc says which.
     channel.write(
-      `__runbook_key=${this.key}
+      `${become?.password === undefined ? '' : `${become.password}\n`}__runbook_key=${this.key}
 __runbook_run() {
   ( eval "unset __runbook_key; unset -f __runbook_run; set --
 $1" ) </dev/null
   printf '\\n%s %s\\n' "$__runbook_key" "$?"
   printf '\\n%s\\n' "$__runbook_key" >&2
 }
-printf '%s R %s\\n' "$__runbook_key" "$$"
+__runbook_group=$$
+read -r __runbook_group __runbook_group __runbook_group __runbook_group __runbook_group __runbook_rest 2>/dev/null </proc/$$/stat
+printf '%s R %s\\n' "$__runbook_key" "$__runbook_group"
+unset __runbook_group __runbook_rest
 printf '%s\\n' "$__runbook_key" >&2
 `,
     );
@@ -113,7 +128,7 @@ printf '%s\\n' "$__runbook_key" >&2
 
   /** Greeted, alive and not running anything. */
   get idle(): boolean {
-    return this.pid !== undefined && !this.dead && this.jobs.length === 0;
+    return this.group !== undefined && !this.dead && this.jobs.length === 0;
   }
 
   get alive(): boolean {
@@ -129,7 +144,7 @@ printf '%s\\n' "$__runbook_key" >&2
     if (!this.idle) throw new Error('the shell is busy');
     for (const { job } of scripts) {
       this.jobs.push(job);
-      job.started(this.pid!);
+      job.started(this.group!);
     }
     const runs = scripts.map(({ script }) => `__runbook_run ${quote(script)}\n`).join('');
     this.channel.write(prelude === undefined ? runs : `(\n${prelude}\n${runs})\n`);

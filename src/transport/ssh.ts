@@ -9,8 +9,9 @@
 // OpenSSH ignores the SSH "signal" request and leaves a command running when its channel closes,
 // so a timed-out or aborted command is killed by process group from a second channel. sshd makes
 // each session's command a session (and group) leader; the wrapper below reports its pid on a
-// marked line of stderr, and execs the script so the pid stays the group's. A script on the
-// shell is in the shell's group, which is killed with it (ssh-shell.ts).
+// marked line of stderr, and execs the script so the pid stays the group's. A script on a shell
+// is in the shell's group, which is killed with it (ssh-shell.ts). A command run through sudo is
+// killed through sudo, as the user it runs as: the login user may not signal what runs as root.
 //
 // Over 300 lines for a reason: Connection is one state machine (loss, the channel cap, the shell,
 // each exec's timeout and kill) whose parts share its private state. What does not share it is
@@ -25,9 +26,11 @@ import { quote, sh } from '../shell/quote.js';
 import { describe, openClient, type SshSettings } from './ssh-connect.js';
 import type { SshEndpoint } from './ssh-endpoint.js';
 import { runOnChannel, type Job } from './ssh-channel.js';
-import { SHELL_COMMAND, ShellSession } from './ssh-shell.js';
+import type { ShellSession } from './ssh-shell.js';
+import { Shells } from './ssh-shells.js';
 import { Semaphore } from './semaphore.js';
-import { withoutInput, type BatchOptions, type ExecOptions, type ExecResult, type Transport } from './types.js';
+import { throughSudo } from './become.js';
+import { withoutInput, type BatchOptions, type Become, type ExecOptions, type ExecResult, type Transport } from './types.js';
 
 const SESSION_RETRY_DELAYS_MS = [10, 25, 50, 100, 200, 400];
 
@@ -90,14 +93,10 @@ class Connection {
   /** Set once the connection is gone; execs after that fail with it. */
   private lost: Error | undefined;
   private readonly inFlight = new Set<(e: Error) => void>();
-  /** Channels for execs; the shell holds a slot of its own outside these. */
+  /** Channels for execs (and become shells); the login shell holds a slot of its own outside these. */
   private readonly slots: Semaphore;
   private readonly closed: Promise<void>;
-  /** The shell, once started; undefined while none runs. */
-  private shell: ShellSession | undefined;
-  private shellStarting: Promise<ShellSession | undefined> | undefined;
-  /** Set when the host cannot run the shell (e.g. no writable temp directory): channels only. */
-  private shellUnavailable: boolean;
+  private readonly shells: Shells;
 
   constructor(
     private readonly client: Client,
@@ -105,8 +104,10 @@ class Connection {
     private readonly endpoint: SshEndpoint,
     maxSessions: number,
   ) {
-    this.shellUnavailable = maxSessions < 2;
-    this.slots = new Semaphore(this.shellUnavailable ? maxSessions : maxSessions - 1);
+    const loginShell = maxSessions >= 2;
+    const channels = loginShell ? maxSessions - 1 : maxSessions;
+    this.slots = new Semaphore(channels);
+    this.shells = new Shells((command, attach) => this.openSession(command, attach), this.slots, channels - 1, loginShell);
     // ssh2 emits 'end'/'close' on the client before it fails the channels, so every exec learns
     // the real reason (connection lost) rather than a bare closed channel.
     const onGone = (cause?: Error) => this.drop(cause);
@@ -149,7 +150,7 @@ class Connection {
   }
 
   async close(): Promise<void> {
-    this.shell?.close();
+    this.shells.close();
     this.drop(new Error('closed by runbook'));
     this.client.end();
     await this.closed;
@@ -159,25 +160,27 @@ class Connection {
     if (this.lost) throw this.lost;
     options.signal?.throwIfAborted();
     if (withoutInput(options)) {
-      const shell = await this.idleShell();
+      const shell = await this.idleShell(options.become);
       // Checked again in the same tick as the claim: others waiting for the shell to start resume too.
       if (shell?.idle) return this.track(options, (job) => shell.run([{ script: command, job }]));
     }
+    const { script, stdin } = options.become ? throughSudo(options.become, command, options.stdin) : { script: command, stdin: options.stdin };
     const release = await this.slots.acquire();
     try {
-      return await this.track(options, (job) => runOnChannel((c, attach) => this.openSession(c, attach), command, options.stdin, job));
+      return await this.track(options, (job) => runOnChannel((c, attach) => this.openSession(c, attach), script, stdin, job));
     } finally {
       release();
     }
   }
 
   /**
-   * Stdin-less scripts one after another on the shell, sent in one write: one round trip for all.
-   * undefined when the shell cannot take them now (busy, or the host cannot run it).
+   * Stdin-less scripts one after another on the shell (the become user's, with `become`), sent in
+   * one write: one round trip for all. undefined when the shell cannot take them now (busy, or the
+   * host cannot run it).
    */
   async execMany(scripts: string[], options: BatchOptions): Promise<Promise<ExecResult>[] | undefined> {
     if (this.lost) throw this.lost;
-    const shell = await this.idleShell();
+    const shell = await this.idleShell(options.become);
     if (!shell?.idle) return undefined;
     // One listener on the caller's signal for the whole batch; the jobs listen to a signal of its own.
     const batchAbort = new AbortController();
@@ -194,25 +197,9 @@ class Connection {
     return results;
   }
 
-  /** The shell, started on first use; undefined when the host cannot run it. */
-  private async idleShell(): Promise<ShellSession | undefined> {
-    if (this.shellUnavailable || this.lost) return undefined;
-    if (!this.shell?.alive) this.shellStarting ??= this.startShell().finally(() => (this.shellStarting = undefined));
-    return this.shellStarting ? await this.shellStarting : this.shell;
-  }
-
-  private async startShell(): Promise<ShellSession | undefined> {
-    let session: ShellSession | undefined;
-    try {
-      await this.openSession(SHELL_COMMAND, (channel) => (session = new ShellSession(channel)));
-      await session!.started();
-      this.shell = session;
-      return session;
-    } catch {
-      // Channels work without the shell, only slower: a host that cannot run it is not an error.
-      if (!this.lost) this.shellUnavailable = true;
-      return undefined;
-    }
+  /** The shell that runs scripts as `become`, started on first use; undefined when the host cannot run it. */
+  private idleShell(become: Become | undefined): Promise<ShellSession | undefined> {
+    return this.lost ? Promise.resolve(undefined) : this.shells.idle(become);
   }
 
   /**
@@ -238,7 +225,7 @@ class Connection {
         else resolve(result!);
       };
       const kill = () => {
-        if (pid !== undefined && !ended) this.killGroup(pid);
+        if (pid !== undefined && !ended) this.killGroup(pid, options.become);
       };
       const stop = (error: Error) => {
         killWanted = true;
@@ -313,19 +300,21 @@ class Connection {
   }
 
   /**
-   * TERM the command's process group (sudo passes TERM on to a command it runs as another user),
-   * then KILL it. Best effort and not waited for: it runs in the background on the host, on a
-   * channel outside the cap (which is kept below MaxSessions for room).
+   * TERM the command's process group, then KILL it, as the user the command runs as (through
+   * sudo: what runs as root the login user may not signal, and a TERM that sudo passes on reaches
+   * its child alone, not what that started). Best effort and not waited for: it runs in the
+   * background on the host, on a channel outside the cap (which is kept below MaxSessions for room).
    */
-  private killGroup(pid: number): void {
+  private killGroup(group: number, become: Become | undefined): void {
     if (this.lost) return;
-    const group = `-${pid}`;
-    const script = sh`kill -TERM ${group} 2>/dev/null; (sleep 2; kill -KILL ${group}) >/dev/null 2>&1 </dev/null &`.text;
+    const target = `-${group}`;
+    const kill = sh`kill -TERM ${target} 2>/dev/null; (sleep 2; kill -KILL ${target}) >/dev/null 2>&1 </dev/null &`.text;
+    const { script, stdin } = become ? throughSudo(become, kill, undefined) : { script: kill, stdin: undefined };
     this.client.exec(`/bin/sh -c ${quote(script)}`, (err, ch) => {
       if (err) return;
       ch.on('error', () => {}).resume();
       ch.stderr.resume();
-      ch.end();
+      ch.end(stdin as Buffer | undefined);
     });
   }
 }

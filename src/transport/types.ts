@@ -1,9 +1,18 @@
 // A transport runs sh scripts on one host. It is deliberately small: one verb, `exec`, that runs a
-// script with `/bin/sh -c` and streams stdin in. Everything else (argv quoting, sudo, env, chdir,
-// file reads, atomic uploads) is built once on top of it in `host.ts`, so the local and the SSH
-// transport behave identically and targets need nothing but sh and coreutils.
+// script with `/bin/sh -c` and streams stdin in, as the login user or through sudo as another.
+// Everything else (argv quoting, env, chdir, file reads, atomic uploads) is built once on top of
+// it in `host.ts`, so the local and the SSH transport behave identically and targets need nothing
+// but sh, sudo and coreutils. Become is the transport's because how to pay for sudo is: the SSH
+// transport keeps a shell per become user (ssh.ts), where the local one runs sudo per script.
 
 import { Readable, type Duplex } from 'node:stream';
+
+export interface Become {
+  /** The user to become (sudo -u); root when not given. */
+  user: string;
+  /** sudo password, when the host's sudo asks for one; never logged. */
+  password?: string;
+}
 
 export interface ExecOptions {
   /** Bytes fed to the script's stdin; a stream is piped without buffering it whole. */
@@ -12,6 +21,8 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** Abort the command (Ctrl-C on the controller). */
   signal?: AbortSignal;
+  /** Run the script as this user through sudo (become.ts): stdin is the script's alone. */
+  become?: Become;
 }
 
 export interface BatchOptions extends Omit<ExecOptions, 'stdin'> {

@@ -2,7 +2,7 @@
 // a few round trips instead of one per step, reports exactly what it reports without read-ahead,
 // and a change the play makes is never hidden from a later check by a result read before it.
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -11,16 +11,17 @@ import type { RunEvent } from '../../src/engine/events.js';
 import { planPlay } from '../../src/engine/plan.js';
 import { runPlay } from '../../src/engine/run.js';
 import { loadRunbook } from '../../src/load/runbook.js';
-import type { Inventory } from '../../src/model.js';
+import type { Inventory, InventoryHost } from '../../src/model.js';
 import { loadTaskRegistry, type TaskRegistry } from '../../src/task/registry.js';
 import { openLibrary, shippedLayer } from '../../src/project/library.js';
 import { SshTransport } from '../../src/transport/ssh.js';
 import { inventoryHost, startSshd, type Sshd } from '../helpers/sshd.js';
+import { sudoUser } from '../helpers/sudo-user.js';
 
 let sshd: Sshd;
 let project: string;
 let registry: TaskRegistry;
-const calls = { exec: 0, execMany: 0, readAhead: 0, tabled: 0 };
+const calls = { exec: 0, execMany: 0, readAhead: 0, tabled: 0, become: 0 };
 
 test.before(async () => {
   sshd = await startSshd();
@@ -37,6 +38,7 @@ test.before(async () => {
     calls.readAhead += a[0].length;
     // Batches whose probes take their paths' fields from one stat (sdk/stat-table.ts).
     if (a[1]?.prelude?.includes('__runbook_stat=')) calls.tabled++;
+    if (a[1]?.become) calls.become++;
     return execMany.apply(this, a);
   };
 });
@@ -46,12 +48,12 @@ test.after(async () => {
   rmSync(project, { recursive: true, force: true });
 });
 
-async function play(name: string, yaml: string, checkMode = false) {
+async function play(name: string, yaml: string, checkMode = false, host: Partial<InventoryHost> = {}) {
   writeFileSync(join(project, 'runbooks', `${name}.yaml`), yaml);
   const runbook = await loadRunbook(name, { library: await openLibrary(project), registry });
-  const inventory: Inventory = { hash: '', hosts: new Map([['web1', inventoryHost(sshd, 'web1')]]), groups: new Map(), knownHostsFile: sshd.knownHosts };
+  const inventory: Inventory = { hash: '', hosts: new Map([['web1', inventoryHost(sshd, 'web1', host)]]), groups: new Map(), knownHostsFile: sshd.knownHosts };
   const results: Array<Extract<RunEvent, { type: 'host-result' }>> = [];
-  Object.assign(calls, { exec: 0, execMany: 0, readAhead: 0, tabled: 0 });
+  Object.assign(calls, { exec: 0, execMany: 0, readAhead: 0, tabled: 0, become: 0 });
   const r = await runPlay({
     plan: await planPlay({ runbook, inventory, registry, extraVars: {}, tags: { only: [], skip: [] } }),
     sinks: [{ emit: (e: RunEvent) => void (e.type === 'host-result' && results.push(e)) }],
@@ -84,6 +86,27 @@ test('a no-op play of 12 steps reads its checks ahead in a few round trips, with
   const check = await play('twelve', yaml, true);
   assert.equal(check.recap.web1.changed, 0);
   assert.ok(check.calls.execMany >= 1, '--check reads ahead too');
+});
+
+test('logged in as a user with sudo, a become play reads ahead on the become shell, with the same results', async () => {
+  const account = sudoUser('runbook-read-ahead', 'unused');
+  account.allow('nopasswd');
+  try {
+    const dir = join(project, 'as-root');
+    const steps = Array.from({ length: 6 }, (_, i) => `  - name: dir ${i}\n    file: { path: ${dir}/d${i}, state: directory, mode: '0700' }`);
+    const yaml = `name: as-root\nsteps:\n  - name: root\n    file: { path: ${dir}, state: directory, mode: '0700' }\n${steps.join('\n')}\n`;
+    const host = { user: account.name, become: true };
+    const first = await play('as-root', yaml, false, host);
+    assert.is(first.recap.web1.changed, 7);
+    assert.is(statSync(join(dir, 'd5')).uid, 0, 'made by root');
+    const again = await play('as-root', yaml, false, host);
+    assert.equal(again.recap.web1, { ok: 7, changed: 0, failed: 0, skipped: 0, unreachable: 0, rescued: 0, ignored: 0 });
+    assert.ok(again.calls.become >= 1 && again.calls.become === again.calls.execMany, `${again.calls.become} of ${again.calls.execMany} batches as root`);
+    assert.ok(again.calls.readAhead >= 7, `${again.calls.readAhead} checks read ahead`);
+    assert.ok(again.calls.tabled >= 1, 'with a stat table');
+  } finally {
+    account.remove();
+  }
 });
 
 test('a change is never hidden from a later check by a result read before it', async () => {

@@ -3,39 +3,35 @@
 // command's stdin or a file, and that a wrong password fails clearly.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync } from 'node:child_process';
-import { $ } from 'zx';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { throughSudo } from '../../src/transport/become.js';
 import { HostShell } from '../../src/transport/host.js';
 import { LocalTransport } from '../../src/transport/local.js';
 import type { ExecOptions, ExecResult } from '../../src/transport/types.js';
 import { quote } from '../../src/shell/quote.js';
+import { sudoUser } from '../helpers/sudo-user.js';
 
-const user = 'runbook-sudo-test';
 const password = `pa$$ 'w"ord`;
-const sudoers = `/etc/sudoers.d/${user}`;
+const account = sudoUser('runbook-sudo-test', password);
+const user = account.name;
 const dir = mkdtempSync(join(tmpdir(), 'runbook-become-'));
 chmodSync(dir, 0o777);
 
-/** Runs every script as the test user, as an SSH login as that user would. */
+/** Runs every script as the test user, as an SSH login as that user would: sudo, when asked for, runs as that user. */
 class AsUser extends LocalTransport {
-  override exec(script: string, options?: ExecOptions): Promise<ExecResult> {
-    return super.exec(`exec runuser -u ${quote(user)} -- /bin/sh -c ${quote(script)}`, options);
+  override exec(script: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const { become, ...asLogin } = options;
+    const sudo = become ? throughSudo(become, script, options.stdin) : { script, stdin: options.stdin };
+    return super.exec(`exec runuser -u ${quote(user)} -- /bin/sh -c ${quote(sudo.script)}`, { ...asLogin, stdin: sudo.stdin });
   }
 }
 
-test.before(() => {
-  if (!existsSync('/usr/bin/sudo')) throw new Error('sudo is not installed (npm run setup installs it)');
-  $.sync`id -u ${user} >/dev/null 2>&1 || useradd --system --shell /bin/sh ${user}`;
-  execFileSync('chpasswd', { input: `${user}:${password}\n` });
-  writeFileSync(sudoers, `${user} ALL=(ALL) ALL\nDefaults:${user} !lecture\n`, { mode: 0o440 });
-});
+test.before(() => account.allow('password'));
 
 test.after(() => {
-  rmSync(sudoers, { force: true });
-  $.sync`userdel ${user} 2>/dev/null; true`;
+  account.remove();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -63,12 +59,12 @@ test('the password never reaches the command stdin or a written file', async () 
 });
 
 test('when sudo does not ask (NOPASSWD), the password still stays out of stdin', async () => {
-  writeFileSync(sudoers, `${user} ALL=(ALL) NOPASSWD: ALL\n`, { mode: 0o440 });
+  account.allow('nopasswd');
   try {
     const root = login.withBecome({ user: 'root', password });
     assert.is((await root.run(['cat'], { stdin: 'payload\n' })).stdout, 'payload\n');
   } finally {
-    writeFileSync(sudoers, `${user} ALL=(ALL) ALL\n`, { mode: 0o440 });
+    account.allow('password');
   }
 });
 

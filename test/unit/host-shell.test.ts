@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { HostShell, CommandError, parseStat } from '../../src/transport/host.js';
 import { LocalTransport } from '../../src/transport/local.js';
+import { throughSudo } from '../../src/transport/become.js';
 import { sh } from '../../src/shell/quote.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'runbook-host-'));
@@ -126,16 +127,16 @@ test('hostile file names are handled as data', async () => {
   assert.not.ok(existsSync(join(dir, 'pwned')) || existsSync('pwned'));
 });
 
-test('become wraps the script in sudo -n only when the user differs', async () => {
-  const seen: string[] = [];
+test('become asks the transport for sudo only when the user differs; sudo -n runs the script', async () => {
+  const seen: Array<{ script: string; user?: string }> = [];
   const recording = new HostShell(
-    { host: 'h', connect: async () => {}, close: async () => {}, openTcp: () => Promise.reject(new Error('no network here')), exec: async (script) => { seen.push(script); return { code: 0, stdout: Buffer.from(''), stderr: Buffer.from('') }; } },
+    { host: 'h', connect: async () => {}, close: async () => {}, openTcp: () => Promise.reject(new Error('no network here')), exec: async (script, options) => { seen.push({ script, user: options?.become?.user }); return { code: 0, stdout: Buffer.from(''), stderr: Buffer.from('') }; } },
     'ops',
   );
   await recording.withBecome({ user: 'root' }).run(['id', '-u']);
   await recording.withBecome({ user: 'ops' }).run(['id', '-u']);
-  assert.is(seen[0], `sudo -n -H -u root -- /bin/sh -c 'id -u'`);
-  assert.is(seen[1], 'id -u');
+  assert.equal(seen, [{ script: 'id -u', user: 'root' }, { script: 'id -u', user: undefined }]);
+  assert.is(throughSudo({ user: 'root' }, 'id -u', undefined).script, `sudo -n -H -u root -- /bin/sh -c 'id -u'`);
 });
 
 test.run();

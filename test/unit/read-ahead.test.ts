@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Duplex } from 'node:stream';
-import { Generation, ReadAhead, ReadAheadTransport } from '../../src/engine/read-ahead.js';
+import { Generation, ReadAhead, ReadAheadTransport, readKey } from '../../src/engine/read-ahead.js';
 import type { ExecResult, Transport } from '../../src/transport/types.js';
 
 const result = (stdout: string): ExecResult => ({ code: 0, stdout: Buffer.from(stdout), stderr: Buffer.alloc(0) });
@@ -43,7 +43,7 @@ test('a check takes its result while later scripts of the batch are still runnin
   const { readAhead, host, transport } = setup();
   const first = deferred();
   const second = deferred();
-  readAhead.store(['a', 'b'], [first.promise, second.promise], 0, 2);
+  readAhead.store([readKey('a', undefined), readKey('b', undefined)], [first.promise, second.promise], 0, 2);
   const taken = transport.exec('a');
   first.resolve(result('read ahead'));
   assert.is((await taken).stdout.toString(), 'read ahead');
@@ -56,7 +56,7 @@ test('a check takes its result while later scripts of the batch are still runnin
 test('a read that failed on the host is made again on its own', async () => {
   const { readAhead, host, transport } = setup();
   const failing = deferred();
-  readAhead.store(['a'], [failing.promise], 0, 1);
+  readAhead.store([readKey('a', undefined)], [failing.promise], 0, 1);
   const taken = transport.exec('a');
   failing.reject(new Error('the shell was lost'));
   assert.is((await taken).stdout.toString(), 'fresh');
@@ -66,11 +66,22 @@ test('a read that failed on the host is made again on its own', async () => {
 test('nothing sent before the play changed something is used, even if it ends after', async () => {
   const { generation, readAhead, host, transport } = setup();
   const pending = deferred();
-  readAhead.store(['a'], [pending.promise], 0, 1);
+  readAhead.store([readKey('a', undefined)], [pending.promise], 0, 1);
   generation.value++;
   pending.resolve(result('stale'));
   assert.is((await transport.exec('a')).stdout.toString(), 'fresh');
   assert.equal(host.execs, ['a']);
+});
+
+test('a result is taken only by the same script as the same user', async () => {
+  const { readAhead, host, transport } = setup();
+  const asRoot = deferred();
+  readAhead.store([readKey('id -u', { user: 'root' })], [asRoot.promise], 0, 1);
+  asRoot.resolve(result('0'));
+  assert.is((await transport.exec('id -u')).stdout.toString(), 'fresh', 'not as the login user');
+  assert.is((await transport.exec('id -u', { become: { user: 'kafka' } })).stdout.toString(), 'fresh', 'not as another user');
+  assert.is((await transport.exec('id -u', { become: { user: 'root', password: 'pw' } })).stdout.toString(), '0');
+  assert.equal(host.execs, ['id -u', 'id -u']);
 });
 
 test.run();
