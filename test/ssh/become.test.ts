@@ -80,8 +80,9 @@ test('a timed-out script as root is killed with what it started, and the next on
   const before = (await root.run(whichShell)).stdout;
   for (const [marker, stdin] of [['sleep 611', undefined], ['sleep 612', 'x\n']] as const) {
     // A root process the script started: the login user could not signal it.
-    const err = await root.run(sh`sh -c ${`${marker}; :`} & wait`, { timeoutMs: 1000, ...(stdin ? { stdin } : {}) }).catch((e) => e);
-    assert.match(String(err.message), /timed out after 1000 ms/);
+    // Long enough for the script to have started on a busy machine (a channel first needs a session).
+    const err = await root.run(sh`sh -c ${`${marker}; :`} & wait`, { timeoutMs: 3000, ...(stdin ? { stdin } : {}) }).catch((e) => e);
+    assert.match(String(err.message), /timed out after 3000 ms/);
     assert.ok(await waitFor(() => running(marker) === ''), `${marker} was stopped:\n${running(marker)}`);
   }
   const after = (await root.run(whichShell)).stdout;
