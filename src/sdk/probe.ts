@@ -51,9 +51,11 @@ const NUL_ENDED = new Set(['path', 'target']);
  * it, and PATH itself when FOLLOW is 1) prints a `glink=` line: the uid and mode of the physical
  * directory holding the link, the link's uid, and the uids of what the link resolves to and of
  * the directory that holds that (`-` when absent), then the link's own path and its target.
- * Links are rare, so the common path costs no process at all (builtins only); a link costs two,
- * readlink and one stat of all four (`DIR/.` makes stat follow a directory's links, the link
- * itself is not followed, the target is already resolved).
+ * Links are rare, so the common path costs no process at all (builtins only); a link costs one
+ * stat of all four (`DIR/.` makes stat follow a directory's links, the link itself is not
+ * followed, the target is already resolved), and a link to anything but a directory a readlink
+ * too: a directory's real path is `cd -P` and `pwd -P` in a subshell, which forks but runs no
+ * program (a kafka or zookeeper install reached through its version link is a link per path).
  */
 const GUARD_FUNCTION = `rb_guard() {
   case $1 in /*) ;; *) return 0 ;; esac
@@ -64,7 +66,8 @@ const GUARD_FUNCTION = `rb_guard() {
     [ -n "$rb_c" ] || continue
     rb_par=\${rb_cur:-/}; rb_cur=$rb_cur/$rb_c
     if [ -L "$rb_cur" ] && { [ -n "$rb_rest" ] || [ "$rb_follow" = 1 ]; }; then
-      rb_tg=$(readlink -f -- "$rb_cur"; echo x); rb_tg=\${rb_tg%?x}
+      [ -d "$rb_cur" ] && rb_tg=$(cd -P -- "$rb_cur" 2>/dev/null && pwd -P && echo x) || rb_tg=$(readlink -f -- "$rb_cur"; echo x)
+      rb_tg=\${rb_tg%?x}
       rb_td=\${rb_tg%/*}; rb_td=\${rb_td:-/}
       if [ -e "$rb_tg" ]; then set -- "$rb_tg" "$rb_td/."; elif [ -d "$rb_td" ]; then set -- "$rb_td/."; else set --; fi
       rb_st=$(stat -c '%u %a' -- "$rb_par/." "$rb_cur" "$@") || return 1

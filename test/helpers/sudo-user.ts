@@ -1,29 +1,23 @@
-// A throwaway login user for tests of sudo: a system user with /bin/sh and a password, whose sudo
-// rule the test sets (the password asked for, or NOPASSWD). Needs root.
+// A throwaway login account for tests of sudo (test/helpers/account.ts) with a password, whose
+// sudo rule the test sets: the password asked for, or NOPASSWD. Needs root and sudo.
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { createAccount, type Account } from './account.js';
 
-export interface SudoUser {
-  name: string;
+export interface SudoUser extends Account {
   password: string;
   /** Its sudo rule: any command as any user, asking for its password or not. */
   allow(rule: 'password' | 'nopasswd'): void;
-  /** Remove the rule and the user. */
-  remove(): void;
 }
 
-export function sudoUser(name: string, password: string): SudoUser {
+export function sudoUser(name: string, password: string, home: string): SudoUser {
   if (!existsSync('/usr/bin/sudo')) throw new Error('sudo is not installed (.ci/system-deps installs it)');
-  try {
-    execFileSync('id', [name], { stdio: 'ignore' });
-  } catch {
-    execFileSync('useradd', ['--system', '--no-create-home', '--home-dir', '/tmp', '--shell', '/bin/sh', name]);
-  }
+  const account = createAccount(name, home);
   execFileSync('chpasswd', { input: `${name}:${password}\n` });
   const sudoers = `/etc/sudoers.d/${name}`;
   return {
-    name,
+    ...account,
     password,
     allow(rule) {
       const spec = rule === 'nopasswd' ? 'NOPASSWD: ALL' : 'ALL';
@@ -31,7 +25,7 @@ export function sudoUser(name: string, password: string): SudoUser {
     },
     remove() {
       rmSync(sudoers, { force: true });
-      execFileSync('userdel', [name], { stdio: 'ignore' });
+      account.remove();
     },
   };
 }

@@ -18,9 +18,9 @@ import { inventoryHost, startSshd, type Sshd } from '../helpers/sshd.js';
 import { sudoUser } from '../helpers/sudo-user.js';
 import { waitFor } from '../helpers/wait.js';
 
-const account = sudoUser('runbook-become-ssh', `s3cret 'pw" $x`);
 const dir = mkdtempSync(join(tmpdir(), 'runbook-become-ssh-'));
 chmodSync(dir, 0o777);
+const account = sudoUser('runbook-become-ssh', `s3cret 'pw" $x`, join(dir, 'home'));
 let sshd: Sshd;
 const opened: Transport[] = [];
 

@@ -2,7 +2,7 @@
 // a few round trips instead of one per step, reports exactly what it reports without read-ahead,
 // and a change the play makes is never hidden from a later check by a result read before it.
 
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -89,7 +89,9 @@ test('a no-op play of 12 steps reads its checks ahead in a few round trips, with
 });
 
 test('logged in as a user with sudo, a become play reads ahead on the become shell, with the same results', async () => {
-  const account = sudoUser('runbook-read-ahead', 'unused');
+  const homes = mkdtempSync(join(tmpdir(), 'runbook-read-ahead-home-'));
+  chmodSync(homes, 0o755);
+  const account = sudoUser('runbook-read-ahead', 'unused', join(homes, 'home'));
   account.allow('nopasswd');
   try {
     const dir = join(project, 'as-root');
@@ -106,6 +108,7 @@ test('logged in as a user with sudo, a become play reads ahead on the become she
     assert.ok(again.calls.tabled >= 1, 'with a stat table');
   } finally {
     account.remove();
+    rmSync(homes, { recursive: true, force: true });
   }
 });
 

@@ -14,10 +14,10 @@ import { quote } from '../../src/shell/quote.js';
 import { sudoUser } from '../helpers/sudo-user.js';
 
 const password = `pa$$ 'w"ord`;
-const account = sudoUser('runbook-sudo-test', password);
-const user = account.name;
 const dir = mkdtempSync(join(tmpdir(), 'runbook-become-'));
 chmodSync(dir, 0o777);
+const account = sudoUser('runbook-sudo-test', password, join(dir, 'home'));
+const user = account.name;
 
 /** Runs every script as the test user, as an SSH login as that user would: sudo, when asked for, runs as that user. */
 class AsUser extends LocalTransport {
