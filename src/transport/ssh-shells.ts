@@ -16,14 +16,15 @@ import type { Become } from './types.js';
 /** Opens a session channel running `command`; `attach` runs in ssh2's callback, before any event. */
 type OpenSession = (command: string, attach: (channel: ClientChannel) => void) => Promise<void>;
 
-interface Slot {
+/** One user's shell on the connection: running, starting, or not to be asked for again. */
+interface UserShell {
   shell?: ShellSession;
   starting?: Promise<ShellSession | undefined>;
   unavailable?: boolean;
 }
 
 export class Shells {
-  private readonly slots = new Map<string, Slot>();
+  private readonly byUser = new Map<string, UserShell>();
   private becomeShells = 0;
 
   constructor(
@@ -34,27 +35,27 @@ export class Shells {
     private readonly maxBecomeShells: number,
     loginShell: boolean,
   ) {
-    if (!loginShell) this.slots.set(key(undefined), { unavailable: true });
+    if (!loginShell) this.byUser.set(key(undefined), { unavailable: true });
   }
 
   /** The shell that runs scripts as `become` (the login user without), started on first use; undefined when it cannot run. */
   async idle(become: Become | undefined): Promise<ShellSession | undefined> {
     const id = key(become);
-    let slot = this.slots.get(id);
-    if (!slot) this.slots.set(id, (slot = {}));
-    if (slot.unavailable) return undefined;
-    if (!slot.shell?.alive) {
-      slot.starting ??= this.start(slot, become).finally(() => (slot.starting = undefined));
+    let user = this.byUser.get(id);
+    if (!user) this.byUser.set(id, (user = {}));
+    if (user.unavailable) return undefined;
+    if (!user.shell?.alive) {
+      user.starting ??= this.start(user, become).finally(() => (user.starting = undefined));
     }
-    return slot.starting ? await slot.starting : slot.shell;
+    return user.starting ? await user.starting : user.shell;
   }
 
   /** Ends every shell: each reads end of input and exits. */
   close(): void {
-    for (const slot of this.slots.values()) slot.shell?.close();
+    for (const user of this.byUser.values()) user.shell?.close();
   }
 
-  private async start(slot: Slot, become: Become | undefined): Promise<ShellSession | undefined> {
+  private async start(user: UserShell, become: Become | undefined): Promise<ShellSession | undefined> {
     let release: (() => void) | undefined;
     if (become) {
       if (this.becomeShells >= this.maxBecomeShells) return undefined;
@@ -75,12 +76,12 @@ export class Shells {
         session = new ShellSession(channel, become);
       });
       await session!.started();
-      slot.shell = session;
+      user.shell = session;
       return session;
     } catch {
       // Channels work without the shell, only slower: a host that cannot run it is not an error.
       release?.();
-      slot.unavailable = true;
+      user.unavailable = true;
       return undefined;
     }
   }
