@@ -13,7 +13,7 @@
 import { test } from 'uvu';
 import { exec, show, type Result } from '../helpers/exec.js';
 import * as assert from 'uvu/assert';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,12 +104,17 @@ function rerun(events: JournalEvent[]): string[] {
 
 const brokerStarted = (host: string) => onHost(host, 'systemctl show -p ActiveEnterTimestampMonotonic --value kafka.service');
 
+/** This suite's files on this machine (pages, an operator's project), removed with the lab. */
+let scratch: string;
+
 test.before(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'runbook-install-cluster-'));
   await labDown({ name: NAME });
   lab = await labUp({ hosts: 3, name: NAME });
 });
 
 test.after(async () => {
+  await rm(scratch, { recursive: true, force: true });
   await labDown({ name: NAME });
   console.log(`timings (s): ${Object.entries(timings).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
 });
@@ -148,7 +153,7 @@ test('mirror back: resume completes without re-running finished steps, and the s
 });
 
 test('runs show --html of that run: a timeline with a row of bars per host, in Chromium; --junit valid', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'runbook-run-page-'));
+  const dir = await mkdtemp(join(scratch, 'run-page-'));
   const [html, junit] = [join(dir, 'run.html'), join(dir, 'run.xml')];
   const r = await runbook('runs', 'show', firstRun, '--html', html, '--junit', junit);
   assert.is(r.code, 0, show(r));
@@ -168,7 +173,7 @@ test('runs show --html of that run: a timeline with a row of bars per host, in C
 test('a client on this machine produces and consumes through the addresses the brokers advertise (kcat)', async () => {
   const brokers = lab.hosts.map((h) => `${h.address}:9092`).join(',');
   await onHost('kafka01', `. /etc/profile.d/java.sh; LOG_DIR=/tmp /home/kafka/kafka/bin/kafka-topics.sh --bootstrap-server kafka01:9092 --create --topic kcat --partitions 3 --replication-factor 3`);
-  const lines = join(await mkdtemp(join(tmpdir(), 'kcat-')), 'lines');
+  const lines = join(await mkdtemp(join(scratch, 'kcat-')), 'lines');
   const sent = ['one', 'two', 'three'].map((w) => `${w}-${process.pid}`);
   await writeFile(lines, sent.join('\n') + '\n');
   const produce = await exec('kcat', ['-b', brokers, '-P', '-t', 'kcat', '-l', lines]);
@@ -362,7 +367,7 @@ test('one broker stopped: degraded (exit 5), naming it and its under-replicated 
 });
 
 async function degraded(): Promise<void> {
-  const html = join(await mkdtemp(join(tmpdir(), 'runbook-status-page-')), 'status.html');
+  const html = join(await mkdtemp(join(scratch, 'status-page-')), 'status.html');
   const report = await statusUntil('degraded', '--html', html);
   const messages = report.problems.map((p) => `${p.host ?? '-'}: ${p.message}`);
   assert.ok(messages.includes('kafka03: kafka is inactive'), messages.join('\n'));
@@ -388,7 +393,7 @@ async function degraded(): Promise<void> {
 
 /** An operator's own project directory with a runbook that holds kafka01 until /tmp/runbook-go exists there. */
 async function operatorProject(name: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), `runbook-operator-${name}-`));
+  const dir = await mkdtemp(join(scratch, `operator-${name}-`));
   await mkdir(join(dir, 'runbooks'));
   await writeFile(
     join(dir, 'runbooks', 'slow.yaml'),
