@@ -22,6 +22,8 @@ export { HostShell, CommandError, parseStat, statScript } from './transport/host
 export { tempBeside, placeTemp, expectSize } from './transport/atomic-replace.js';
 export type { FileStat, RunOptions, RunResult, WriteOptions } from './transport/host.js';
 export type { Become } from './transport/types.js';
+/** `transport.openTcp` where the host's sshd forwards no connection: a look falls back to the host's own tools. */
+export { ForwardingRefused } from './transport/ssh.js';
 export { TaskError, UserError, UnreachableError } from './errors.js';
 
 // The task authors' SDK: the helpers every shipped task is built from (docs/tasks.md walks
@@ -65,8 +67,11 @@ export * from './sdk/kafka-tools.js';
 export * from './sdk/kafka-health.js';
 /** Partitions, live brokers and the active controller, asked of the brokers with Kafka's protocol through a broker host's SSH connection (`readKafkaCluster`, `askBrokers`). */
 export * from './sdk/kafka-cluster.js';
-/** One connection to a broker or controller, as `askBrokers` hands it over: Metadata, DescribeConfigs, DescribeQuorum, ApiVersions. */
-export { KafkaConnection, type WireMetadata, type WireTopic, type WirePartition, type WireBroker, type WireQuorum, type WireVoter } from './sdk/kafka-protocol.js';
+/** One connection to a broker or controller, as `askBrokers` hands it over: Metadata, DescribeConfigs, DescribeQuorum, ListPartitionReassignments, ApiVersions. */
+export { KafkaConnection } from './sdk/kafka-connection.js';
+export {
+  CONFIG_SOURCE, type ConfigResource, type WireConfig, type WireMetadata, type WireTopic, type WirePartition, type WireBroker, type WireQuorum, type WireVoter, type WireReassignment, type WireReassignments,
+} from './sdk/kafka-protocol.js';
 /** ZooKeeper's `srvr` answer, asked with what the host has (`srvrScript`, `parseSrvr`). */
 export * from './sdk/zookeeper-srvr.js';
 /** The KRaft metadata quorum as its controllers report it: leader, voters, lag (`readQuorum`, `quorumGate`). */

@@ -18,7 +18,8 @@ import { findKafka } from './kafka-tools.js';
 import { parseDescribe, partitionStates, type PartitionState, type TopicInfo } from './kafka-health.js';
 import { SECTION_FUNCTION, splitSections } from './probe.js';
 import { CLUSTER_LOOK_JAR_BASE64 } from './cluster-look-jar.js';
-import { KafkaConnection, type WireMetadata } from './kafka-protocol.js';
+import { KafkaConnection } from './kafka-connection.js';
+import type { WireMetadata } from './kafka-protocol.js';
 import { readZNode } from './zookeeper-protocol.js';
 import { ForwardingRefused } from '../transport/ssh.js';
 

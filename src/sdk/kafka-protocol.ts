@@ -1,28 +1,35 @@
 // Just enough of Kafka's wire protocol to look at a cluster without a JVM: Metadata (v5: brokers,
-// controller, every partition's leader, replicas and ISR), DescribeConfigs (v1: each topic's
-// effective min.insync.replicas), DescribeQuorum (v0: the KRaft quorum's leader and each voter's
-// log end) and ApiVersions (v0: which requests a broker serves), over a connection the host opens for us (an SSH direct-tcpip channel). The
-// rolling-restart gates (kafka-cluster.ts, kafka-quorum.ts) and `runbook status` look through it:
-// a few round trips instead of a JVM start per look.
+// controller, every partition's leader, replicas and ISR), DescribeConfigs (v1: a topic's or a
+// broker's configs, with where each value comes from), DescribeQuorum (v0: the KRaft quorum's
+// leader and each voter's log end), ListPartitionReassignments (v0: what the controller is moving)
+// and ApiVersions (v0: which requests a broker serves): each request encoded and each answer
+// decoded here, sent over a KafkaConnection (kafka-connection.ts). The rolling-restart gates
+// (kafka-cluster.ts, kafka-quorum.ts), kafka_reassign's waits and `runbook status` look through
+// it: a few round trips instead of a JVM start per look.
 //
 // Hand-written because the Node clients do not fit: kafkajs turns a partition error into an
 // exception for the whole request, so an offline partition (LEADER_NOT_AVAILABLE) would hide
 // every other partition, and @platformatic/kafka needs Node 22. Metadata v5 and DescribeConfigs
 // v1 are non-flexible and served by Kafka 1.1 through 4.x (KIP-896 kept Metadata v4+ and
-// DescribeConfigs v1+); DescribeQuorum v0 (flexible) by every KRaft release, 3.0 through 4.x.
+// DescribeConfigs v1+); DescribeQuorum v0 (flexible) by every KRaft release, 3.0 through 4.x;
+// ListPartitionReassignments v0 (flexible) by 2.4 through 4.x.
 // Spec: https://kafka.apache.org/protocol
 
-import type { Duplex } from 'node:stream';
-import { array, compactArray, compactString, int16, int32, int8, noTags, Reader, string } from './kafka-codec.js';
+import { array, compactArray, compactString, int16, int32, int8, noTags, Reader, string, uvarint } from './kafka-codec.js';
 
-const API = {
+export const API = {
   metadata: { key: 3, version: 5, flexible: false },
   describeConfigs: { key: 32, version: 1, flexible: false },
   describeQuorum: { key: 55, version: 0, flexible: true },
   apiVersions: { key: 18, version: 0, flexible: false },
+  listPartitionReassignments: { key: 46, version: 0, flexible: true },
 } as const;
 type Api = (typeof API)[keyof typeof API];
-const RESOURCE_TOPIC = 2;
+/** DescribeConfigs' resource types: a broker's configs are answered only by that broker. */
+const RESOURCE = { topic: 2, broker: 4 } as const;
+export type ConfigResource = keyof typeof RESOURCE;
+/** Where a config's value comes from (DescribeConfigs v1's config_source). */
+export const CONFIG_SOURCE = { topic: 1, dynamicBroker: 2, dynamicDefaultBroker: 3, staticBroker: 4, default: 5 } as const;
 const CLIENT_ID = 'runbook';
 /** The KRaft metadata log: the one partition DescribeQuorum is asked about. */
 const METADATA_TOPIC = '__cluster_metadata';
@@ -58,6 +65,28 @@ export interface WireMetadata {
   topics: WireTopic[];
 }
 
+export interface WireConfig {
+  /** null: a sensitive value, which Kafka does not show. */
+  value: string | null;
+  /** A CONFIG_SOURCE. */
+  source: number;
+}
+
+/** A partition the controller is moving: its replicas while it moves (old and new together), and which are added and which removed. */
+export interface WireReassignment {
+  topic: string;
+  partition: number;
+  replicas: number[];
+  adding: number[];
+  removing: number[];
+}
+
+export interface WireReassignments {
+  /** 0, or why the asked broker could not answer (41, NOT_CONTROLLER: it is not the active controller). */
+  error: number;
+  reassignments: WireReassignment[];
+}
+
 export interface WireVoter {
   id: number;
   logEndOffset: number;
@@ -83,12 +112,17 @@ export const metadataRequest = (correlationId: number) =>
   // topics: null (every topic); allow_auto_topic_creation: false.
   encodeRequest(API.metadata, correlationId, Buffer.concat([int32(-1), int8(0)]));
 
-export const describeTopicConfigsRequest = (correlationId: number, topics: string[], names: string[]) =>
+/** `names`: the topics, or the one broker id (as text) of the broker asked. */
+export const describeConfigsRequest = (correlationId: number, resource: ConfigResource, names: string[], keys: string[]) =>
   encodeRequest(
     API.describeConfigs,
     correlationId,
-    Buffer.concat([array(topics, (t) => Buffer.concat([int8(RESOURCE_TOPIC), string(t), array(names, string)])), int8(0) /* include_synonyms */]),
+    Buffer.concat([array(names, (n) => Buffer.concat([int8(RESOURCE[resource]), string(n), array(keys, string)])), int8(0) /* include_synonyms */]),
   );
+
+export const listReassignmentsRequest = (correlationId: number, timeoutMs: number) =>
+  // topics: null (every reassignment in progress).
+  encodeRequest(API.listPartitionReassignments, correlationId, Buffer.concat([int32(timeoutMs), uvarint(0), noTags()]));
 
 export const describeQuorumRequest = (correlationId: number) =>
   encodeRequest(
@@ -123,30 +157,51 @@ export function decodeMetadata(body: Buffer): WireMetadata {
   return { brokers, ...(clusterId !== null ? { clusterId } : {}), controller, topics };
 }
 
-/** Per topic, the configs asked for (effective values: the topic's own, else the broker's). */
-export function decodeTopicConfigs(body: Buffer): Map<string, Map<string, string>> {
+/** Per resource (topic, broker id), the configs asked for: each one's effective value and where it comes from. */
+export function decodeConfigs(body: Buffer): Map<string, Map<string, WireConfig>> {
   const r = new Reader(body);
   r.int32(); // throttle_time_ms
-  const out = new Map<string, Map<string, string>>();
+  const out = new Map<string, Map<string, WireConfig>>();
   r.array(() => {
     const error = r.int16();
     const message = r.string();
-    r.int8(); // resource_type
+    const type = r.int8();
     const name = r.string() ?? '';
-    const configs = new Map<string, string>();
+    const configs = new Map<string, WireConfig>();
     r.array(() => {
       const key = r.string() ?? '';
       const value = r.string();
       r.bool(); // read_only
-      r.int8(); // config_source
+      const source = r.int8();
       r.bool(); // is_sensitive
       r.array(() => (r.string(), r.string(), r.int8())); // synonyms (none asked)
-      if (value !== null) configs.set(key, value);
+      configs.set(key, { value, source });
     });
-    if (error !== 0) throw new Error(`DescribeConfigs for topic ${name} failed with error ${error}${message ? `: ${message}` : ''}`);
+    const kind = type === RESOURCE.broker ? 'broker' : 'topic';
+    if (error !== 0) throw new Error(`DescribeConfigs for ${kind} ${name} failed with error ${error}${message ? `: ${message}` : ''}`);
     out.set(name, configs);
   });
   return out;
+}
+
+/** Every reassignment in progress: the response header's tagged fields first (a flexible version's header v1). */
+export function decodeReassignments(body: Buffer): WireReassignments {
+  const r = new Reader(body);
+  r.tags();
+  r.int32(); // throttle_time_ms
+  const error = r.int16();
+  r.compactString(); // error_message
+  const reassignments = r.compactArray(() => {
+    const topic = r.compactString() ?? '';
+    const partitions = r.compactArray(() => {
+      const p = { topic, partition: r.int32(), replicas: r.compactArray(r.int32), adding: r.compactArray(r.int32), removing: r.compactArray(r.int32) };
+      r.tags();
+      return p;
+    });
+    r.tags();
+    return partitions;
+  }).flat();
+  return { error, reassignments };
 }
 
 /** The metadata partition's quorum: the response header's tagged fields first (a flexible version's header v1). */
@@ -191,83 +246,4 @@ export function decodeApiVersions(body: Buffer): Set<number> {
   });
   if (error !== 0) throw new Error(`ApiVersions failed with error ${error}`);
   return new Set(keys);
-}
-
-// ---- the connection ---------------------------------------------------------------------------
-
-/** Requests one at a time over one connection, each answered by the frame with its correlation id. */
-export class KafkaConnection {
-  private buffered = Buffer.alloc(0);
-  private waiting: { id: number; resolve: (b: Buffer) => void; reject: (e: Error) => void } | undefined;
-  private failed: Error | undefined;
-  private nextId = 1;
-
-  constructor(
-    private readonly socket: Duplex,
-    private readonly timeoutMs: number,
-  ) {
-    socket.on('data', (chunk: Buffer) => this.receive(chunk));
-    socket.on('error', (e: Error) => this.fail(e));
-    socket.on('close', () => this.fail(new Error('the broker closed the connection')));
-  }
-
-  private fail(e: Error): void {
-    this.failed ??= e;
-    this.waiting?.reject(this.failed);
-    this.waiting = undefined;
-  }
-
-  private receive(chunk: Buffer): void {
-    this.buffered = Buffer.concat([this.buffered, chunk]);
-    while (this.buffered.length >= 4) {
-      const size = this.buffered.readInt32BE(0);
-      if (this.buffered.length < 4 + size) return;
-      const frame = this.buffered.subarray(4, 4 + size);
-      this.buffered = this.buffered.subarray(4 + size);
-      const id = frame.readInt32BE(0);
-      if (this.waiting?.id === id) {
-        const { resolve } = this.waiting;
-        this.waiting = undefined;
-        resolve(frame.subarray(4));
-      }
-    }
-  }
-
-  private request(encode: (id: number) => Buffer, timeoutMs = this.timeoutMs): Promise<Buffer> {
-    if (this.failed) return Promise.reject(this.failed);
-    const id = this.nextId++;
-    return new Promise<Buffer>((resolve, reject) => {
-      const timer = setTimeout(() => this.fail(new Error(`no answer from the broker in ${timeoutMs / 1000} s`)), timeoutMs);
-      this.waiting = {
-        id,
-        resolve: (b) => (clearTimeout(timer), resolve(b)),
-        reject: (e) => (clearTimeout(timer), reject(e)),
-      };
-      this.socket.write(encode(id));
-    });
-  }
-
-  async metadata(): Promise<WireMetadata> {
-    return decodeMetadata(await this.request(metadataRequest));
-  }
-
-  /** `timeoutMs`: this request's own limit (a broker answers DescribeConfigs only with ZooKeeper or the quorum behind it). */
-  async topicConfigs(topics: string[], names: string[], timeoutMs?: number): Promise<Map<string, Map<string, string>>> {
-    if (topics.length === 0) return new Map();
-    return decodeTopicConfigs(await this.request((id) => describeTopicConfigsRequest(id, topics, names), timeoutMs));
-  }
-
-  /** The KRaft quorum, as the asked controller (or, forwarded, the broker's controller) reports it. */
-  async quorum(): Promise<WireQuorum> {
-    return decodeDescribeQuorum(await this.request(describeQuorumRequest));
-  }
-
-  /** Whether the broker serves DescribeQuorum: a KRaft node does, a ZooKeeper-mode broker does not list it. */
-  async servesQuorum(): Promise<boolean> {
-    return decodeApiVersions(await this.request(apiVersionsRequest)).has(API.describeQuorum.key);
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
 }

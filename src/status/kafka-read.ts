@@ -7,7 +7,8 @@ import { CommandError, type HostShell } from '../transport/host.js';
 import { ForwardingRefused } from '../transport/ssh.js';
 import { TaskError } from '../errors.js';
 import { askBrokers, clusterOfMetadata, listedTopics, quorumLeader, readKafkaCluster, type HostPort, type KafkaCluster } from '../sdk/kafka-cluster.js';
-import type { KafkaConnection, WireMetadata } from '../sdk/kafka-protocol.js';
+import type { KafkaConnection } from '../sdk/kafka-connection.js';
+import type { WireMetadata } from '../sdk/kafka-protocol.js';
 import type { ClusterRead } from './assess.js';
 import { instanceOf, rootShell, serviceUser } from './roles.js';
 

@@ -116,6 +116,26 @@ export function quorumBody(q: { leader: number; voters: { id: number; logEnd: nu
   return Buffer.concat([noTags(), int16(0), compactArray(['__cluster_metadata'], (t) => Buffer.concat([compactString(t), compactArray([partition], (p) => p), noTags()])), noTags()]);
 }
 
+/** A ListPartitionReassignments v0 body (response header's tagged fields first): the partitions moving, or the error alone. */
+export function reassignmentsBody(moving: { topic: string; partition: number; replicas: number[]; adding: number[]; removing: number[] }[], error = 0): Buffer {
+  const ints = (v: number[]) => compactArray(v, int32);
+  const topics = [...new Set(moving.map((m) => m.topic))];
+  return Buffer.concat([
+    noTags(),
+    int32(0),
+    int16(error),
+    error ? compactString('This is not the correct controller for this cluster.') : Buffer.from([0]),
+    compactArray(topics, (t) =>
+      Buffer.concat([
+        compactString(t),
+        compactArray(moving.filter((m) => m.topic === t), (m) => Buffer.concat([int32(m.partition), ints(m.replicas), ints(m.adding), ints(m.removing), noTags()])),
+        noTags(),
+      ]),
+    ),
+    noTags(),
+  ]);
+}
+
 /** An ApiVersions v0 body: the api keys served (each at versions 0 to 12). */
 export function apiVersionsBody(keys: number[]): Buffer {
   return Buffer.concat([int16(0), array(keys, (k) => Buffer.concat([int16(k), int16(0), int16(12)]))]);

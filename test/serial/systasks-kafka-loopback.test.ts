@@ -17,7 +17,7 @@ import kafkaTopic from '../../tasks/kafka_topic.js';
 import zookeeperStatus from '../../tasks/zookeeper_status.js';
 import { readKafkaCluster, zooKeeperController } from '../../src/sdk/kafka-cluster.js';
 import { readQuorum } from '../../src/sdk/kafka-quorum.js';
-import { KafkaConnection } from '../../src/sdk/kafka-protocol.js';
+import { KafkaConnection } from '../../src/sdk/kafka-connection.js';
 import { shellWithoutForwarding } from '../helpers/fake-broker.js';
 import { check, cleanup, context, converge, hostileValues, shell, tempDir, undo, type Converged } from '../helpers/task-harness.js';
 

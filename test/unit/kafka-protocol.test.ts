@@ -7,10 +7,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { createServer, connect, type AddressInfo } from 'node:net';
-import { decodeDescribeQuorum, decodeMetadata, decodeTopicConfigs, describeQuorumRequest, describeTopicConfigsRequest, KafkaConnection, metadataRequest } from '../../src/sdk/kafka-protocol.js';
+import { CONFIG_SOURCE, decodeConfigs, decodeDescribeQuorum, decodeMetadata, decodeReassignments, describeConfigsRequest, describeQuorumRequest, listReassignmentsRequest, metadataRequest } from '../../src/sdk/kafka-protocol.js';
+import { KafkaConnection } from '../../src/sdk/kafka-connection.js';
 import { quorumOfWire } from '../../src/sdk/kafka-quorum.js';
 import { bootstrapPairs, hostPort, parseBrokerConfig } from '../../src/sdk/kafka-cluster.js';
-import { quorumBody } from '../helpers/fake-broker.js';
+import { quorumBody, reassignmentsBody } from '../helpers/fake-broker.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/status/${name}.bin`, import.meta.url));
 
@@ -36,10 +37,10 @@ test('brokers 1 and 3 stopped: the partition both held is offline (error 5, lead
   assert.ok(offsets.partitions.every((p) => p.leader === 2 && p.isr.length === 1));
 });
 
-test("DescribeConfigs v1: each topic's effective min.insync.replicas", () => {
-  const configs = decodeTopicConfigs(fixture('healthy-configs'));
+test("DescribeConfigs v1: each topic's effective min.insync.replicas, and where it comes from", () => {
+  const configs = decodeConfigs(fixture('healthy-configs'));
   assert.equal([...configs.keys()].sort(), ['__consumer_offsets', 'test']);
-  assert.is(configs.get('test')?.get('min.insync.replicas'), '1');
+  assert.equal(configs.get('test')?.get('min.insync.replicas'), { value: '1', source: CONFIG_SOURCE.default });
 });
 
 test('requests: size, api key and version, correlation id, client id, then the body', () => {
@@ -48,9 +49,28 @@ test('requests: size, api key and version, correlation id, client id, then the b
   assert.equal([md.readInt16BE(4), md.readInt16BE(6), md.readInt32BE(8)], [3, 5, 7]);
   assert.is(md.toString('utf8', 14, 14 + md.readInt16BE(12)), 'runbook');
   assert.equal([...md.subarray(-5)], [0xff, 0xff, 0xff, 0xff, 0], 'all topics (null array), no auto-creation');
-  const dc = describeTopicConfigsRequest(8, ['t'], ['min.insync.replicas']);
+  const dc = describeConfigsRequest(8, 'topic', ['t'], ['min.insync.replicas']);
   assert.equal([dc.readInt16BE(4), dc.readInt16BE(6), dc.readInt32BE(8)], [32, 1, 8]);
   assert.ok(dc.subarray(14 + dc.readInt16BE(12)).equals(Buffer.from([0, 0, 0, 1, 2, 0, 1, 0x74, 0, 0, 0, 1, 0, 19, ...Buffer.from('min.insync.replicas'), 0])));
+  // A broker's own configs: resource type 4, named by its id.
+  const bc = describeConfigsRequest(10, 'broker', ['3'], ['leader.replication.throttled.rate']);
+  assert.ok(bc.subarray(14 + bc.readInt16BE(12)).equals(Buffer.from([0, 0, 0, 1, 4, 0, 1, 0x33, 0, 0, 0, 1, 0, 33, ...Buffer.from('leader.replication.throttled.rate'), 0])));
+});
+
+test('ListPartitionReassignments v0: header v2, a time limit and a null topic array (every reassignment); the answer per partition', () => {
+  const q = listReassignmentsRequest(11, 30_000);
+  assert.equal([q.readInt16BE(4), q.readInt16BE(6), q.readInt32BE(8)], [46, 0, 11]);
+  // tags 0; timeout_ms 30000; topics null (0); tags 0.
+  assert.ok(q.subarray(14 + q.readInt16BE(12)).equals(Buffer.from([0, 0, 0, 0x75, 0x30, 0, 0])));
+  const moving = [
+    { topic: 't1', partition: 0, replicas: [1, 2, 3, 4], adding: [1, 2], removing: [3, 4] },
+    { topic: 't1', partition: 1, replicas: [3, 4, 2, 1], adding: [3, 2], removing: [1] },
+    { topic: 'roll', partition: 0, replicas: [1, 2, 3, 4], adding: [4], removing: [] },
+  ];
+  assert.equal(decodeReassignments(reassignmentsBody(moving)), { error: 0, reassignments: moving });
+  assert.equal(decodeReassignments(reassignmentsBody([], 41)), { error: 41, reassignments: [] });
+  const body = reassignmentsBody(moving);
+  assert.throws(() => decodeReassignments(body.subarray(0, body.length - 8)), RangeError);
 });
 
 test('DescribeQuorum v0: header v2 (client id, then no tagged fields), the metadata partition in compact arrays', () => {
