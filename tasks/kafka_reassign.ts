@@ -1,13 +1,12 @@
 // kafka_reassign: every partition on a given set of brokers, spread evenly, moved with
-// kafka-reassign-partitions.sh under a replication throttle; waited for until Kafka has finished,
-// then the throttle removed. What adding a broker (the new one joins the set) and removing one (it
+// kafka-reassign-partitions.sh under a replication throttle; waited for until Kafka has finished
+// (looking over Kafka's protocol, kafka/reassign-look.ts), then the throttle removed. What adding a broker (the new one joins the set) and removing one (it
 // leaves the set) both come down to. A run killed in the middle finds Kafka still moving: resume
 // waits for that reassignment instead of starting another, and removes the throttle at the end.
 
-import {
-  defineTask, z, sh, privateTempDir, TaskError, splitSections, SECTION_FUNCTION, concurrentSections, waitUntil, bootstrapArg, bootstrapList, brokerIdsArg, findKafka, kafkaHomeArg, topicName, type HostShell,
-} from 'runbook';
-import { key, PlanError, planMoves, readPlacement, throttledBrokers, throttledTopics, type Moving, type Placement } from './kafka/reassign.js';
+import { defineTask, z, sh, privateTempDir, TaskError, waitUntil, bootstrapArg, bootstrapList, brokerIdsArg, findKafka, kafkaHomeArg, topicName, type HostShell } from 'runbook';
+import { key, PlanError, planMoves, type Cluster, type Placement } from './kafka/reassign.js';
+import { readCluster } from './kafka/reassign-look.js';
 
 const args = z.strictObject({
   brokers: brokerIdsArg.pipe(z.array(z.number()).min(1)).describe('The brokers (ids, a list or comma-joined) that hold the partitions afterwards; each topic is spread evenly over them.'),
@@ -19,16 +18,6 @@ const args = z.strictObject({
   timeout: z.coerce.number().int().positive().default(3600).describe('Seconds to wait for Kafka to finish moving; after it the step fails and the reassignment goes on (resume waits again).'),
 });
 type Args = z.output<typeof args>;
-
-interface Cluster {
-  placement: Placement[];
-  moving: Moving[];
-  /** Partitions without a leader: a reassignment cannot finish for them. */
-  offline: string[];
-  alive: number[];
-  throttledBrokers: number[];
-  throttledTopics: Map<string, string[]>;
-}
 
 /** Undo runs without the step's args: the record says where Kafka is and where every partition was. */
 interface Undo {
@@ -43,32 +32,6 @@ interface Observed {
   plan: Placement[];
   /** Check's undo record, which apply extends when it plans again after a move in progress. */
   undo: Undo;
-}
-
-/** The cluster as a reassignment sees it, from this host with Kafka's tools (one round trip). */
-async function cluster(shell: HostShell, a: Pick<Args, 'bootstrap_server' | 'kafka_home'>): Promise<Cluster> {
-  const r = await shell.run(sh`${SECTION_FUNCTION}${findKafka(a.kafka_home)}
-b=${bootstrapList(a.bootstrap_server)}
-${concurrentSections([
-  ['describe', sh`"$k/bin/kafka-topics.sh" --bootstrap-server "$b" --describe 2>&1; rc=$?; rb_section describe-rc; echo "$rc"`],
-  ['alive', sh`"$k/bin/kafka-broker-api-versions.sh" --bootstrap-server "$b" 2>/dev/null | sed -n 's/.* (id: \\([0-9]*\\) rack: .*/\\1/p'`],
-  ['brokers', sh`"$k/bin/kafka-configs.sh" --bootstrap-server "$b" --describe --entity-type brokers 2>&1`],
-])}`);
-  const sections = splitSections(r.stdout);
-  const describe = sections.get('describe') ?? '';
-  if ((sections.get('describe-rc') ?? '').trim() !== '0') {
-    throw new TaskError(`cannot read the partitions from ${bootstrapList(a.bootstrap_server)}: ${describe.trim().split('\n').slice(-1)[0]}`);
-  }
-  const { placement, moving } = readPlacement(describe);
-  const offline = describe.split('\n').filter((l) => /\tLeader: (none|-1)\t/.test(l)).map((l) => key({ topic: /Topic: (\S+)/.exec(l)![1], partition: Number(/Partition: (\d+)/.exec(l)![1]) }));
-  return {
-    placement,
-    moving,
-    offline,
-    alive: (sections.get('alive') ?? '').split('\n').filter(Boolean).map(Number),
-    throttledBrokers: throttledBrokers(sections.get('brokers') ?? ''),
-    throttledTopics: throttledTopics(describe),
-  };
 }
 
 /**
@@ -145,7 +108,7 @@ async function settle(shell: HostShell, a: Pick<Args, 'bootstrap_server' | 'kafk
     a.timeout,
     signal,
     async () => {
-      last = await cluster(shell, a);
+      last = await readCluster(shell, a);
       if (last.moving.length) {
         idleSince = undefined;
         if (last.moving.length !== reported) log(`${last.moving.length} partition(s) still moving: ${last.moving.slice(0, 5).map(key).join(', ')}${last.moving.length > 5 ? ', ...' : ''}`);
@@ -184,7 +147,7 @@ ${[...brokers, ...topics]}`);
 /** Moves partitions to `moves`, waits, removes the throttle: the apply and the undo alike. */
 async function reassign(shell: HostShell, a: Pick<Args, 'bootstrap_server' | 'kafka_home' | 'throttle' | 'timeout'>, moves: Placement[], signal: AbortSignal, log: (m: string) => void): Promise<Cluster> {
   if (moves.length) {
-    const before = await cluster(shell, a);
+    const before = await readCluster(shell, a);
     const offline = moves.map(key).filter((k) => before.offline.includes(k));
     if (offline.length) throw new TaskError(`partition(s) ${offline.join(', ')} have no leader: they cannot move now`, { hint: 'bring their brokers back first' });
     await execute(shell, a, moves);
@@ -207,6 +170,10 @@ same cluster, so \`--check\` shows exactly what will move.
 The moves run through \`kafka-reassign-partitions.sh --execute --throttle <throttle>\` from the
 step's host; the task waits (up to \`timeout\` s, logging progress) until Kafka has moved
 everything, then removes the throttle configs from the brokers and topics (as \`--verify\` would).
+It looks every 5 s with Kafka's protocol, through connections the host's sshd opens (Metadata, the
+controller's ListPartitionReassignments, DescribeConfigs): no process on a host that is busy
+copying partitions. Where the sshd forwards nothing (\`AllowTcpForwarding no\`), Kafka's tools look
+instead, three JVMs each time.
 A run killed meanwhile leaves Kafka moving: on resume the task waits for that reassignment, plans
 again from where it ended and removes the throttle; throttles left by an earlier reassignment are
 removed too. Replicas on a broker listed in \`remove\` move away; replicas on a broker in neither
@@ -224,7 +191,7 @@ list stop the task. Undo moves every partition back where it was, the same way.
   args,
   async check(ctx) {
     const a = ctx.args;
-    const c = await cluster(ctx.shell, a);
+    const c = await readCluster(ctx.shell, a);
     const before = new Map(c.placement.map((p) => [key(p), p.replicas]));
     // A reassignment in progress counts from where it started: that is where undo goes back to.
     for (const m of c.moving) before.set(key(m), m.from);
@@ -265,7 +232,7 @@ list stop the task. Undo moves every partition back where it was, the same way.
     // Kafka accepts one reassignment of a partition at a time: one in progress is finished first,
     // and the plan made again from where it ended.
     let undo: Undo | undefined;
-    const now = await cluster(ctx.shell, a);
+    const now = await readCluster(ctx.shell, a);
     if (now.moving.length || widened(now).length) {
       ctx.log(`waiting for the reassignment in progress (${now.moving.length} partition(s))`);
       const landed = await settle(ctx.shell, a, arriving(now), ctx.signal, ctx.log);
@@ -283,7 +250,7 @@ list stop the task. Undo moves every partition back where it was, the same way.
   },
   async undo(ctx, record) {
     // What Kafka is moving now lands first (a rollback after a failed or killed move).
-    const now = await cluster(ctx.shell, record);
+    const now = await readCluster(ctx.shell, record);
     await settle(ctx.shell, record, arriving(now), ctx.signal, ctx.log);
     // The brokers the partitions go back to must be there (a removed broker started again first).
     const needed = [...new Set(record.placement.flatMap((p) => p.replicas))].sort((x, y) => x - y);
@@ -291,7 +258,7 @@ list stop the task. Undo moves every partition back where it was, the same way.
       record.timeout,
       ctx.signal,
       async () => {
-        const c = await cluster(ctx.shell, record);
+        const c = await readCluster(ctx.shell, record);
         return needed.every((b) => c.alive.includes(b)) ? c : undefined;
       },
       () => `broker(s) ${needed.join(', ')} are not all registered: the partitions cannot move back`,

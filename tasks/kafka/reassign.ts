@@ -1,7 +1,10 @@
 // Partition reassignment as data: which broker holds which replica now (a reassignment in
-// progress read from `kafka-topics.sh --describe`), the plan that puts every partition on a given
-// set of brokers moving as few replicas as it can, and the leftovers of a replication throttle.
-// Pure functions, tested on captured output (test/systasks/kafka-reassign.test.ts).
+// progress, as the brokers answer over the wire or as `kafka-topics.sh --describe` prints it), the
+// plan that puts every partition on a given set of brokers moving as few replicas as it can, and
+// the leftovers of a replication throttle. Pure functions, tested on captured output and answers
+// built to the protocol (test/tasks/kafka_reassign.test.ts).
+
+import { CONFIG_SOURCE, type WireConfig, type WireMetadata, type WireReassignment } from 'runbook';
 
 export interface Placement {
   topic: string;
@@ -17,6 +20,23 @@ export interface Moving {
   from: number[];
   to: number[];
 }
+
+/** The cluster as a reassignment sees it. */
+export interface Cluster {
+  placement: Placement[];
+  moving: Moving[];
+  /** Partitions without a leader: a reassignment cannot finish for them. */
+  offline: string[];
+  /** The brokers registered with the cluster. */
+  alive: number[];
+  throttledBrokers: number[];
+  throttledTopics: Map<string, string[]>;
+}
+
+/** A broker's own replication throttle rates, as kafka-reassign-partitions.sh --throttle sets them. */
+export const THROTTLE_RATES = ['leader.replication.throttled.rate', 'follower.replication.throttled.rate'];
+/** A topic's throttled-replica lists, as kafka-reassign-partitions.sh --throttle sets them. */
+export const THROTTLED_REPLICAS = ['leader.replication.throttled.replicas', 'follower.replication.throttled.replicas'];
 
 export const key = (p: { topic: string; partition: number }) => `${p.topic}-${p.partition}`;
 
@@ -47,6 +67,66 @@ export function readPlacement(describe: string): { placement: Placement[]; movin
     }
   }
   return { placement, moving };
+}
+
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const byPartition = (a: { topic: string; partition: number }, b: { topic: string; partition: number }) => byName(a.topic, b.topic) || a.partition - b.partition;
+const byId = (a: number, b: number) => a - b;
+
+/** The cluster in one order (topics by name, partitions by number, brokers by id) however Kafka listed it: the same look gives the same plan, log and record. */
+export function canonical(c: Cluster): Cluster {
+  return {
+    placement: [...c.placement].sort(byPartition),
+    moving: [...c.moving].sort(byPartition),
+    offline: [...c.offline].sort(byName),
+    alive: [...c.alive].sort(byId),
+    throttledBrokers: [...c.throttledBrokers].sort(byId),
+    throttledTopics: new Map([...c.throttledTopics].sort(([a], [b]) => byName(a, b)).map(([t, names]) => [t, [...names].sort(byName)])),
+  };
+}
+
+/**
+ * The cluster from the brokers' answers: Metadata (placement, leaders, registered brokers), the
+ * controller's reassignments in progress, each topic's configs and each broker's own (keyed by its
+ * id), as `THROTTLED_REPLICAS` and `THROTTLE_RATES` ask them: what `kafka-topics.sh --describe` and
+ * `kafka-configs.sh` show. A moving partition's replicas are the controller's, which lead the
+ * brokers' metadata.
+ */
+export function clusterOfWire(metadata: WireMetadata, reassignments: WireReassignment[], topicConfigs: Map<string, Map<string, WireConfig>>, brokerConfigs: Map<string, Map<string, WireConfig>>): Cluster {
+  const inFlight = new Map(reassignments.map((r) => [key(r), r]));
+  const placement: Placement[] = [];
+  const moving: Moving[] = [];
+  const offline: string[] = [];
+  const topics = metadata.topics.filter((t) => t.error === 0);
+  for (const t of topics) {
+    for (const p of t.partitions) {
+      const at = { topic: t.name, partition: p.partition };
+      const r = inFlight.get(key(at));
+      if (p.leader < 0) offline.push(key(at));
+      if (r) {
+        const to = r.replicas.filter((b) => !r.removing.includes(b));
+        moving.push({ ...at, from: r.replicas.filter((b) => !r.adding.includes(b)), to });
+        placement.push({ ...at, replicas: to });
+      } else {
+        placement.push({ ...at, replicas: p.replicas });
+      }
+    }
+  }
+  const setHere = (configs: Map<string, WireConfig> | undefined, names: string[], source: number) => names.filter((n) => configs?.get(n)?.source === source);
+  const throttledTopics = new Map<string, string[]>();
+  for (const t of topics) {
+    const names = setHere(topicConfigs.get(t.name), THROTTLED_REPLICAS, CONFIG_SOURCE.topic);
+    if (names.length) throttledTopics.set(t.name, names);
+  }
+  const alive = metadata.brokers.map((b) => b.id);
+  return {
+    placement,
+    moving,
+    offline,
+    alive,
+    throttledBrokers: alive.filter((id) => setHere(brokerConfigs.get(String(id)), THROTTLE_RATES, CONFIG_SOURCE.dynamicBroker).length > 0),
+    throttledTopics,
+  };
 }
 
 export class PlanError extends Error {}

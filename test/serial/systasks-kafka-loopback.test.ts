@@ -1,9 +1,11 @@
-// zookeeper_status, kafka_topic, kafka_smoke, kafka_storage and the cluster and quorum looks (readKafkaCluster,
-// readQuorum: over Kafka's and ZooKeeper's protocols, and in the JVM with the broker's libs)
-// against a real ZooKeeper 3.7.1 and Kafka 3.5.1 broker, and a one-node KRaft cluster of the same
-// release, started here on loopback ports (jars from Maven Central through the lab's poms), with
-// bin/ scripts that run the same classes Apache's scripts run. No lab hosts needed; the lab suite
-// covers the cluster case. Everything started here is stopped by pid at the end.
+// zookeeper_status, kafka_topic, kafka_smoke, kafka_storage, kafka_reassign and the cluster and
+// quorum looks (readKafkaCluster, readQuorum: over Kafka's and ZooKeeper's protocols, and in the
+// JVM with the broker's libs) against a real ZooKeeper 3.7.1 and Kafka 3.5.1 broker (a second one
+// joins for kafka_reassign), and a one-node KRaft cluster of the same release, started here on
+// loopback ports (jars from Maven Central through the lab's poms), with bin/ scripts that run the
+// same classes Apache's scripts run. No lab hosts needed; the lab suites cover the cluster case
+// (test/serial/scale.test.ts: add-broker and remove-broker). Everything started here is stopped
+// by pid at the end.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -14,12 +16,15 @@ import { join } from 'node:path';
 import kafkaSmoke from '../../tasks/kafka_smoke.js';
 import kafkaStorage from '../../tasks/kafka_storage.js';
 import kafkaTopic from '../../tasks/kafka_topic.js';
+import kafkaReassign from '../../tasks/kafka_reassign.js';
+import { readCluster } from '../../tasks/kafka/reassign-look.js';
 import zookeeperStatus from '../../tasks/zookeeper_status.js';
 import { readKafkaCluster, zooKeeperController } from '../../src/sdk/kafka-cluster.js';
 import { readQuorum } from '../../src/sdk/kafka-quorum.js';
 import { KafkaConnection } from '../../src/sdk/kafka-connection.js';
 import { shellWithoutForwarding } from '../helpers/fake-broker.js';
 import { check, cleanup, context, converge, hostileValues, shell, tempDir, undo, type Converged } from '../helpers/task-harness.js';
+import { waitFor } from '../helpers/wait.js';
 
 const root = tempDir('runbook-kafka-loopback-');
 const ZK_PORT = 21000 + (process.pid % 1000);
@@ -33,8 +38,11 @@ const kraftBootstrap = `127.0.0.1:${KRAFT_PORT}`;
 // may (1 in 64): a tool that takes it for an option must not see it apart from its flag.
 const KRAFT_CLUSTER_ID = '-nVuYm9vay1sb29wYmFjaw';
 let storageFormat: Converged;
+// A second ZooKeeper-mode broker, started by the kafka_reassign test.
+const KAFKA2_PORT = KAFKA_PORT + 3000;
 const home = join(root, 'kafka');
 const started: ChildProcess[] = [];
+let kafkaCp: string;
 
 function classpath(module: 'kafka' | 'zookeeper'): string {
   const out = join(root, `${module}.cp`);
@@ -67,7 +75,7 @@ async function waitPort(port: number, seconds: number): Promise<void> {
 }
 
 test.before(async () => {
-  const kafkaCp = classpath('kafka');
+  kafkaCp = classpath('kafka');
   // ZooKeeper's runtime jars that its pom leaves out (Apache's tarball ships them in lib/).
   const zkCp = [classpath('zookeeper'), ...kafkaCp.split(':').filter((j) => /snappy-java|dropwizard\/metrics\/metrics-core/.test(j))].join(':');
   writeFileSync(join(root, 'log4j.properties'), 'log4j.rootLogger=WARN, C\nlog4j.appender.C=org.apache.log4j.ConsoleAppender\nlog4j.appender.C.Target=System.err\nlog4j.appender.C.layout=org.apache.log4j.PatternLayout\nlog4j.appender.C.layout.ConversionPattern=%p %m%n\n');
@@ -81,7 +89,7 @@ test.before(async () => {
     `process.roles=broker,controller\nnode.id=1\ncontroller.quorum.voters=1@127.0.0.1:${KRAFT_CONTROLLER_PORT}\nlisteners=PLAINTEXT://${kraftBootstrap},CONTROLLER://127.0.0.1:${KRAFT_CONTROLLER_PORT}\ncontroller.listener.names=CONTROLLER\nlistener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT\nlog.dirs=${root}/kraft-logs\noffsets.topic.replication.factor=1\nmin.insync.replicas=1\n`,
   );
   mkdirSync(join(home, 'bin'), { recursive: true });
-  for (const [script, main] of [['kafka-topics.sh', 'kafka.admin.TopicCommand'], ['kafka-console-producer.sh', 'kafka.tools.ConsoleProducer'], ['kafka-console-consumer.sh', 'kafka.tools.ConsoleConsumer'], ['kafka-storage.sh', 'kafka.tools.StorageTool']]) {
+  for (const [script, main] of [['kafka-topics.sh', 'kafka.admin.TopicCommand'], ['kafka-console-producer.sh', 'kafka.tools.ConsoleProducer'], ['kafka-console-consumer.sh', 'kafka.tools.ConsoleConsumer'], ['kafka-storage.sh', 'kafka.tools.StorageTool'], ['kafka-configs.sh', 'kafka.admin.ConfigCommand'], ['kafka-broker-api-versions.sh', 'kafka.admin.BrokerApiVersionsCommand'], ['kafka-reassign-partitions.sh', 'kafka.admin.ReassignPartitionsCommand']]) {
     writeFileSync(join(home, 'bin', script), `#!/bin/sh\nexec java -Xmx256m -Dlog4j.configuration=file:${root}/log4j.properties -cp '${kafkaCp}' ${main} "$@"\n`);
     chmodSync(join(home, 'bin', script), 0o755);
   }
@@ -226,6 +234,65 @@ test('ApiVersions tells the modes apart: a ZooKeeper-mode broker does not serve 
       kafka.close();
     }
   }
+});
+
+/** Kafka's tool `script` with `args`, its output (and `input` on its stdin). */
+const tool = (script: string, args: string[], input?: string) => execFileSync(join(home, 'bin', script), args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'ignore'] });
+
+test('kafka_reassign: half the partitions moved to a second broker under a throttle that keeps them moving; the look over the wire and with the tools agree; resumed, undone', async () => {
+  // Broker 2 fetches at most 1 KiB per partition per request: a replication throttle of 1 B/s then
+  // holds a move for minutes (unbounded fetches would copy a small partition before the quota bites).
+  const config = join(root, 'server2.properties');
+  writeFileSync(config, `broker.id=2\nlisteners=PLAINTEXT://127.0.0.1:${KAFKA2_PORT}\nlog.dirs=${root}/kafka2-logs\nzookeeper.connect=127.0.0.1:${ZK_PORT}/runbook-test\noffsets.topic.replication.factor=1\nreplica.fetch.max.bytes=1024\nreplica.fetch.response.max.bytes=1024\n`);
+  start('kafka2', kafkaCp, 'kafka.Kafka', config);
+  const brokers = `${bootstrap},127.0.0.1:${KAFKA2_PORT}`;
+  const q = { bootstrap_server: brokers, kafka_home: home };
+  assert.ok(await waitFor(async () => (await readCluster(shell, q).catch(() => undefined))?.alive.join() === '1,2', 120_000, 500), 'broker 2 registered');
+  tool('kafka-topics.sh', ['--bootstrap-server', bootstrap, '--create', '--topic', 'moves', '--replica-assignment', '1,1,1,1']);
+  // 8000 keyed messages of 100 bytes: every partition holds some 200 KB.
+  tool('kafka-console-producer.sh', ['--bootstrap-server', bootstrap, '--topic', 'moves', '--property', 'parse.key=true', '--property', 'key.separator=:'], Array.from({ length: 8000 }, (_, i) => `${i}:${'x'.repeat(100)}`).join('\n') + '\n');
+  const before = await readCluster(shell, q);
+  const moves = (c: typeof before) => c.placement.filter((p) => p.topic === 'moves');
+  assert.equal(moves(before).map((p) => p.replicas), [[1], [1], [1], [1]]);
+
+  // The first run starts the move and gives up waiting: the reassignment goes on in Kafka.
+  const args = { brokers: [1, 2], topics: ['moves'], bootstrap_server: brokers, kafka_home: home };
+  const ctx = context(kafkaReassign, { ...args, throttle: 1, timeout: 1 });
+  const planned = await check(kafkaReassign, { ...args, throttle: 1 });
+  assert.match(planned.summary ?? '', /^move 2 partition\(s\) \(2 replica\(s\) copied\) under a 1 B\/s throttle, then remove the throttle$/);
+  await kafkaReassign.apply(ctx, planned.observed as never).then(
+    () => assert.unreachable('a 1 B/s move cannot finish in a second'),
+    (e: Error) => assert.match(e.message, /^Kafka is still moving 2 partition\(s\) after 1 s \(moves-\d, moves-\d\); the reassignment goes on/),
+  );
+
+  // Mid-move, both looks see the same cluster: what moves where, and the throttles set.
+  const wire = await readCluster(shell, q);
+  assert.equal(await readCluster(jvmShell, q), wire);
+  assert.is(wire.moving.length, 2);
+  for (const m of wire.moving) assert.equal([m.from, m.to], [[1], [2]]);
+  assert.equal(wire.throttledBrokers, [1, 2]);
+  assert.equal(wire.throttledTopics.get('moves'), ['follower.replication.throttled.replicas', 'leader.replication.throttled.replicas']);
+  assert.is((await check(kafkaReassign, args)).summary, 'wait for the 2 partition(s) Kafka is moving, then plan again, remove the replication throttle');
+
+  // The operator lifts the rate; the run again waits for that move, plans nothing more, removes the throttles.
+  for (const id of ['1', '2']) {
+    tool('kafka-configs.sh', ['--bootstrap-server', bootstrap, '--alter', '--entity-type', 'brokers', '--entity-name', id, '--add-config', 'leader.replication.throttled.rate=1000000000,follower.replication.throttled.rate=1000000000']);
+  }
+  const resumed = await converge(kafkaReassign, args);
+  const after = await readCluster(shell, q);
+  assert.equal(moves(after).map((p) => p.replicas).sort(), [[1], [1], [2], [2]]);
+  assert.equal([after.moving, after.throttledBrokers, [...after.throttledTopics]], [[], [], []]);
+
+  // Undo puts the moved partitions back on broker 1; with the tools' look, nothing left to do.
+  await undo(kafkaReassign, JSON.parse(JSON.stringify(resumed.undo)));
+  const back = await readCluster(shell, q);
+  assert.equal(moves(back), moves(before));
+  assert.equal([back.moving, back.throttledBrokers, [...back.throttledTopics]], [[], [], []]);
+  assert.ok((await check(kafkaReassign, { ...args, brokers: [1], remove: [2] }, { shell: jvmShell })).inSync);
+
+  // KRaft: a broker forwards ListPartitionReassignments to its controller; both looks agree there too.
+  const kraft = { bootstrap_server: kraftBootstrap, kafka_home: home };
+  assert.equal(await readCluster(shell, kraft), await readCluster(jvmShell, kraft));
 });
 
 test('hostile values never execute: refused by the schemas or quoted into the scripts', async () => {

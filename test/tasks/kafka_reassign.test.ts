@@ -1,10 +1,12 @@
 // kafka_reassign's decisions as data: the placement read from --describe (a reassignment in
-// progress included), the throttles left behind, and the plan: every partition on the given
-// brokers, each topic spread evenly, as few replicas copied as that takes, the same plan each time.
+// progress included) and from the brokers' answers over the wire, the throttles left behind, and
+// the plan: every partition on the given brokers, each topic spread evenly, as few replicas copied
+// as that takes, the same plan each time. Against a real Kafka: test/serial/systasks-kafka-loopback.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { planMoves, readPlacement, throttledBrokers, throttledTopics, type Placement } from '../../tasks/kafka/reassign.js';
+import { canonical, clusterOfWire, planMoves, readPlacement, throttledBrokers, throttledTopics, type Cluster, type Placement } from '../../tasks/kafka/reassign.js';
+import { CONFIG_SOURCE, type WireConfig, type WireMetadata } from '../../src/sdk/kafka-protocol.js';
 import kafkaReassign from '../../tasks/kafka_reassign.js';
 import { hostileValues } from '../helpers/task-harness.js';
 
@@ -46,6 +48,39 @@ test('throttles left behind: broker rates (not the cluster default) and topic re
   assert.equal(throttledBrokers(brokerConfigs), [1, 3]);
   assert.equal([...throttledTopics(moving)], [['t1', ['leader.replication.throttled.replicas', 'follower.replication.throttled.replicas']]]);
   assert.equal(throttledBrokers('Dynamic configs for broker 1 are:\nDefault configs for brokers in the cluster are:\n'), []);
+});
+
+test('the same cluster over the wire (Metadata, the controller\'s reassignments, configs with their sources) as from the tools\' text', () => {
+  const partition = (partition: number, leader: number, replicas: number[]) => ({ error: leader < 0 ? 5 : 0, partition, leader, replicas, isr: replicas, offline: [] });
+  const metadata: WireMetadata = {
+    brokers: [3, 1, 4, 2].map((id) => ({ id, host: `kafka0${id}`, port: 9092 })),
+    controller: 1,
+    topics: [
+      { name: 't1', error: 0, internal: false, partitions: [partition(1, 4, [3, 4, 2, 1]), partition(0, 3, [1, 2, 3, 4]), partition(3, -1, [3, 4]), partition(2, 2, [2, 1])] },
+      { name: 'roll', error: 0, internal: false, partitions: [partition(0, 1, [1, 2, 3])] },
+      // A topic being deleted answers with an error of its own: the tools do not list it either.
+      { name: 'gone', error: 3, internal: false, partitions: [] },
+    ],
+  };
+  const reassignments = [
+    { topic: 't1', partition: 0, replicas: [1, 2, 3, 4], adding: [1, 2], removing: [3, 4] },
+    { topic: 't1', partition: 1, replicas: [3, 4, 2, 1], adding: [3, 2], removing: [1] },
+  ];
+  const configs = (entries: [string, string, number][]) => new Map<string, WireConfig>(entries.map(([k, value, source]) => [k, { value, source }]));
+  const lists = (source: number) => configs([['leader.replication.throttled.replicas', source === CONFIG_SOURCE.topic ? '0:3' : '', source], ['follower.replication.throttled.replicas', source === CONFIG_SOURCE.topic ? '0:1' : '', source]]);
+  const rates = (leader: number, follower: number) => configs([['leader.replication.throttled.rate', '100000', leader], ['follower.replication.throttled.rate', '5', follower]]);
+  const { dynamicBroker: own, dynamicDefaultBroker: clusterDefault, default: none } = CONFIG_SOURCE;
+  const wire = clusterOfWire(
+    metadata,
+    reassignments,
+    new Map([['t1', lists(CONFIG_SOURCE.topic)], ['roll', lists(none)]]),
+    new Map([['1', rates(own, own)], ['2', rates(none, clusterDefault)], ['3', rates(own, clusterDefault)], ['4', rates(none, clusterDefault)]]),
+  );
+  const { placement, moving: inFlight } = readPlacement(moving);
+  const text: Cluster = { placement, moving: inFlight, offline: ['t1-3'], alive: [1, 2, 3, 4], throttledBrokers: throttledBrokers(brokerConfigs), throttledTopics: throttledTopics(moving) };
+  assert.equal(canonical(wire), canonical(text));
+  assert.equal(canonical(wire).throttledBrokers, [1, 3]);
+  assert.equal(canonical(wire).placement.map((p) => `${p.topic}-${p.partition}`), ['roll-0', 't1-0', 't1-1', 't1-2', 't1-3']);
 });
 
 /** A topic of `n` partitions placed round-robin on `brokers` with `rf` replicas each, as Kafka does. */
