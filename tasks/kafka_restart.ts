@@ -9,7 +9,7 @@
 
 import {
   defineTask, z, TaskError, listenersOpen, FRESH_LOOK_MS, restartScope, kafkaMove, KAFKA_JAR_TAIL, unitArg, observeTurn, turnProbe, applyTurn, undoMove, moveDrift, readKafkaCluster, bootstrapArg, bootstrapList,
-  kafkaHomeArg, installFileArg, notCaughtUp, restartRefusal, restartRisks, label,
+  kafkaHomeArg, installFileArg, notInIsr, restartRefusal, restartRisks,
   type HostShell, type MovedRecord, type TurnSpec, type TurnObserved, type KafkaCluster,
 } from 'runbook';
 
@@ -60,9 +60,7 @@ async function cluster(shell: HostShell, a: Args, withController = false): Promi
 /** Why the broker is not back yet, or undefined once it answers, is in every ISR and nothing is under-replicated. */
 function notBack(c: Cluster, broker: number): string | undefined {
   if (!c.alive.includes(broker)) return `broker ${broker} does not answer yet`;
-  const missing = notCaughtUp(c.partitions, broker);
-  if (missing.length) return `broker ${broker} is not yet in the ISR of ${missing.length} partition(s): ${missing.slice(0, 10).map(label).join(', ')}`;
-  return restartRefusal({ ...restartRisks(c.partitions, broker), belowMinIsr: [] });
+  return notInIsr(c.partitions, broker) ?? restartRefusal({ ...restartRisks(c.partitions, broker), belowMinIsr: [] });
 }
 
 export default defineTask<typeof args, Observed, Undo>({

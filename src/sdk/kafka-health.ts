@@ -113,3 +113,20 @@ export function restartRefusal(risks: RestartRisks): string | undefined {
 export function notCaughtUp(partitions: PartitionState[], broker: number): PartitionState[] {
   return partitions.filter((p) => p.replicas.includes(broker) && !p.isr.includes(broker));
 }
+
+/**
+ * Why `broker` is not back in every ISR (one line), or undefined when it is. The partitions are
+ * named by leader: a leader takes a follower back into its ISR, and one that never does (a leader
+ * stuck after a controller change) shows as one broker holding every partition that waits.
+ */
+export function notInIsr(partitions: PartitionState[], broker: number): string | undefined {
+  const missing = notCaughtUp(partitions, broker);
+  if (!missing.length) return undefined;
+  const byLeader = new Map<string, PartitionState[]>();
+  for (const p of missing) {
+    const leader = p.leader === null ? 'no leader' : `led by ${p.leader}`;
+    byLeader.set(leader, [...(byLeader.get(leader) ?? []), p]);
+  }
+  const groups = [...byLeader].map(([leader, ps]) => `${leader}: ${ps.length} (${ps.slice(0, 5).map(label).join(', ')}${ps.length > 5 ? ', …' : ''})`);
+  return `broker ${broker} is not yet in the ISR of ${missing.length} partition(s); ${groups.join('; ')}`;
+}

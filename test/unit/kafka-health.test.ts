@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isrProblems, notCaughtUp, parseDescribe, partitionStates, restartRefusal, restartRisks } from '../../src/sdk/kafka-health.js';
+import { isrProblems, notCaughtUp, notInIsr, parseDescribe, partitionStates, restartRefusal, restartRisks } from '../../src/sdk/kafka-health.js';
 import kafkaTopic from '../../tasks/kafka_topic.js';
 import { countArrived, pickConsumer } from '../../tasks/kafka_smoke.js';
 import zookeeperStatus from '../../tasks/zookeeper_status.js';
@@ -82,6 +82,17 @@ test('after a restart: the broker is caught up once it is back in the ISR of eve
   const away = partitionStates(parseDescribe(cluster.replaceAll('Isr: 1,2,3', 'Isr: 2,3').replace('Isr: 2,3,1', 'Isr: 2,3').replace('Isr: 3,1,2', 'Isr: 3,2')), 1);
   assert.equal(notCaughtUp(away, 1).map((p) => `${p.topic}-${p.partition}`), ['orders-0', 'orders-1', '__consumer_offsets-0']);
   assert.equal(notCaughtUp(partitionStates(parseDescribe(cluster), 1), 1), []);
+});
+
+test('not back yet: the partitions waiting for the broker, by the leader that has to take it back', () => {
+  const away = partitionStates(parseDescribe(cluster.replaceAll('Isr: 1,2,3', 'Isr: 2,3').replace('Isr: 2,3,1', 'Isr: 2,3').replace('Isr: 3,1,2', 'Isr: 3,2')), 1);
+  // Broker 1 restarted: its leaderships moved to 2 and 3, which have not taken it back yet.
+  const moved = away.map((p) => ({ ...p, leader: p.topic === 'orders' ? 2 : 3 }));
+  assert.is(notInIsr(moved, 1), 'broker 1 is not yet in the ISR of 3 partition(s); led by 2: 2 (orders-0, orders-1); led by 3: 1 (__consumer_offsets-0)');
+  const many = Array.from({ length: 7 }, (_, i) => ({ ...moved[0]!, partition: i }));
+  assert.is(notInIsr(many, 1), 'broker 1 is not yet in the ISR of 7 partition(s); led by 2: 7 (orders-0, orders-1, orders-2, orders-3, orders-4, …)');
+  assert.is(notInIsr([{ ...many[0]!, leader: null }], 1), 'broker 1 is not yet in the ISR of 1 partition(s); no leader: 1 (orders-0)');
+  assert.is(notInIsr(partitionStates(parseDescribe(cluster), 1), 1), undefined);
 });
 
 test('smoke: counts distinct token lines; the consumer defaults to a peer sharing a group', () => {
