@@ -15,6 +15,8 @@
 //              (bench/runbooks/converge.yaml vs bench/ansible/converge.yml); plays it once first
 //   full3      runbook only: the whole install-cluster (smoke test included) again on the converged
 //              `perf` lab (run converge first)
+//   noop3, check3, first3 and scale also time runbook with RUNBOOK_CONTROL_PERSIST=60 (its
+//   connections kept between runs, as Ansible's ControlPersist=60s keeps its own).
 //
 // Peak RSS: the controller process's VmHWM from /proc/<pid>/status, read every 50 ms until it
 // exits (runbook is one process); "tree" is the largest sum of VmRSS over the process and its
@@ -205,6 +207,8 @@ for (const scenario of scenarios) {
     await pair(title, [
       runbook('runbook', ['play', 'runbooks/config.yaml', '-i', inv, '-f', '3', ...check]),
       ansible('ansible', 'perf', 3, ['-i', inv, 'config.yml', ...check]),
+      // Connections kept between runs, as Ansible's ControlPersist keeps them (README).
+      runbook('runbook, persist', ['play', 'runbooks/config.yaml', '-i', inv, '-f', '3', ...check], { RUNBOOK_CONTROL_PERSIST: '60' }),
     ], { before: reset, noop: !reset });
   } else if (scenario === 'converge') {
     const inv = lab('perf', 3);
@@ -228,7 +232,8 @@ for (const scenario of scenarios) {
     run(process.execPath, [CLI, 'play', 'runbooks/config.yaml', '-i', full, '-f', String(largest)]);
     for (const n of SIZES) {
       const inv = n === largest ? full : subsetInventory(full, n);
-      const commands = [runbook('runbook', ['play', 'runbooks/config.yaml', '-i', inv, '-f', String(n)])];
+      const args = ['play', 'runbooks/config.yaml', '-i', inv, '-f', String(n)];
+      const commands = [runbook('runbook', args), runbook('runbook, persist', args, { RUNBOOK_CONTROL_PERSIST: '60' })];
       if (withAnsible) commands.push(ansible('ansible', 'perfscale', n, ['-i', inv, 'config.yml']));
       await pair(`no-op converge, ${n} hosts (config, 15 steps)`, commands, { noop: true });
     }

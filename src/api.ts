@@ -23,7 +23,7 @@ export { tempBeside, placeTemp, expectSize } from './transport/atomic-replace.js
 export type { FileStat, RunOptions, RunResult, WriteOptions } from './transport/host.js';
 export type { Become } from './transport/types.js';
 /** `transport.openTcp` where the host's sshd forwards no connection: a look falls back to the host's own tools. */
-export { ForwardingRefused } from './transport/ssh.js';
+export { ForwardingRefused } from './transport/types.js';
 export { TaskError, UserError, UnreachableError } from './errors.js';
 
 // The task authors' SDK: the helpers every shipped task is built from (docs/tasks.md walks

@@ -19,6 +19,7 @@ import { register as init } from './commands/init.js';
 import { register as hosts } from './commands/hosts.js';
 import { register as status } from './commands/status.js';
 import { register as vault } from './commands/vault.js';
+import { register as agent } from './commands/agent.js';
 import { setProjectDir } from '../project/find.js';
 import { runbookVersion } from '../project/version.js';
 import { exitCodesHelp } from '../engine/exit-codes.js';
@@ -66,5 +67,6 @@ hosts(program);
 status(program);
 vault(program);
 lab(program);
+agent(program);
 
 await program.parseAsync(process.argv);

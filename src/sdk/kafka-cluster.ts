@@ -21,7 +21,7 @@ import { CLUSTER_LOOK_JAR_BASE64 } from './cluster-look-jar.js';
 import { KafkaConnection } from './kafka-connection.js';
 import type { WireMetadata } from './kafka-protocol.js';
 import { readZNode } from './zookeeper-protocol.js';
-import { ForwardingRefused } from '../transport/ssh.js';
+import { ForwardingRefused } from '../transport/types.js';
 
 export interface KafkaCluster {
   topics: Map<string, TopicInfo>;

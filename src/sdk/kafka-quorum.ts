@@ -11,7 +11,7 @@ import { TaskError } from '../errors.js';
 import { findKafka } from './kafka-tools.js';
 import { askBrokers, bootstrapPairs } from './kafka-cluster.js';
 import type { WireQuorum } from './kafka-protocol.js';
-import { ForwardingRefused } from '../transport/ssh.js';
+import { ForwardingRefused } from '../transport/types.js';
 
 /** Seconds a controller may take to answer. */
 const ANSWER_TIMEOUT_S = 30;

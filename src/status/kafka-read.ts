@@ -4,7 +4,7 @@
 
 import type { ReachedHost } from '../cli/reach.js';
 import { CommandError, type HostShell } from '../transport/host.js';
-import { ForwardingRefused } from '../transport/ssh.js';
+import { ForwardingRefused } from '../transport/types.js';
 import { TaskError } from '../errors.js';
 import { askBrokers, clusterOfMetadata, listedTopics, quorumLeader, readKafkaCluster, type HostPort, type KafkaCluster } from '../sdk/kafka-cluster.js';
 import type { KafkaConnection } from '../sdk/kafka-connection.js';

@@ -4,8 +4,8 @@
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { InventoryHost } from '../model.js';
+import { AgentTransport, persistSeconds } from './agent-transport.js';
 import { LocalTransport } from './local.js';
-import { SshTransport } from './ssh.js';
 import { readSshConfig } from './ssh-config.js';
 import { endpointForHost } from './ssh-endpoint.js';
 import type { Transport } from './types.js';
@@ -36,7 +36,7 @@ export async function openTransport(host: InventoryHost, options: ConnectOptions
     return { transport: new LocalTransport(host.name), loginUser: userInfo().username };
   }
   const endpoint = endpointForHost(host, { config: await readSshConfig(options.sshConfigFile), lookupHost: options.lookupHost });
-  const transport = new SshTransport(host.name, endpoint, {
+  const settings = {
     knownHostsFiles: options.knownHostsFile
       ? [options.knownHostsFile]
       : [join(homedir(), '.ssh', 'known_hosts'), '/etc/ssh/ssh_known_hosts'],
@@ -45,6 +45,12 @@ export async function openTransport(host: InventoryHost, options: ConnectOptions
     keepaliveIntervalMs: 15_000,
     keepaliveCountMax: 3,
     maxSessions: options.maxSessions ?? 8,
-  });
+  };
+  // With RUNBOOK_CONTROL_PERSIST the connection is the agent's, kept between runs; ssh2 is then
+  // loaded by the agent alone.
+  const persist = persistSeconds();
+  const transport = persist
+    ? new AgentTransport(host.name, endpoint, settings, persist)
+    : new (await import('./ssh.js')).SshTransport(host.name, endpoint, settings);
   return { transport, loginUser: endpoint.user };
 }

@@ -9,9 +9,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import ssh2, { type AnyAuthMethod, type AuthHandlerMiddleware, type ParsedKey } from 'ssh2';
 import type { SshEndpoint } from './ssh-endpoint.js';
-import { canPrompt, promptSecret } from './ssh-prompt.js';
-
-export const KEY_PASSPHRASE_ENV = 'RUNBOOK_SSH_KEY_PASSPHRASE';
+import { canPrompt, KEY_PASSPHRASE_ENV, promptSecret } from './ssh-prompt.js';
 
 type LoadedKey = { key: ParsedKey } | { problem: string | null };
 

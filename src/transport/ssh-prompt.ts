@@ -3,6 +3,9 @@
 
 import { UserError } from '../errors.js';
 
+/** The passphrase of encrypted keys, for runs without a terminal (ssh-auth.ts). */
+export const KEY_PASSPHRASE_ENV = 'RUNBOOK_SSH_KEY_PASSPHRASE';
+
 let queue: Promise<unknown> = Promise.resolve();
 
 /** Whether a prompt can be shown at all (interactive run). */

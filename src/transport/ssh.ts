@@ -30,7 +30,7 @@ import type { ShellSession } from './ssh-shell.js';
 import { Shells } from './ssh-shells.js';
 import { Semaphore } from './semaphore.js';
 import { throughSudo } from './become.js';
-import { withoutInput, type BatchOptions, type Become, type ExecOptions, type ExecResult, type Transport } from './types.js';
+import { ForwardingRefused, withoutInput, type BatchOptions, type Become, type ExecOptions, type ExecResult, type Transport } from './types.js';
 
 const SESSION_RETRY_DELAYS_MS = [10, 25, 50, 100, 200, 400];
 
@@ -38,9 +38,6 @@ export interface SshTransportOptions extends SshSettings {
   /** Channels open at once on the connection; keep below the server's MaxSessions. */
   maxSessions: number;
 }
-
-/** The host's sshd does not forward TCP connections: what needs one must do without. */
-export class ForwardingRefused extends TaskError {}
 
 export class SshTransport implements Transport {
   private current: Connection | undefined;

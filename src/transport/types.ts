@@ -6,6 +6,10 @@
 // transport keeps a shell per become user (ssh.ts), where the local one runs sudo per script.
 
 import { Readable, type Duplex } from 'node:stream';
+import { TaskError } from '../errors.js';
+
+/** The host's sshd does not forward TCP connections: what needs one must do without. */
+export class ForwardingRefused extends TaskError {}
 
 export interface Become {
   /** The user to become (sudo -u); root when not given. */

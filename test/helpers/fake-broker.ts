@@ -8,7 +8,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { userInfo } from 'node:os';
 import { HostShell } from '../../src/transport/host.js';
 import { LocalTransport } from '../../src/transport/local.js';
-import { ForwardingRefused } from '../../src/transport/ssh.js';
+import { ForwardingRefused } from '../../src/transport/types.js';
 import { compactArray, compactString, int16, int32, int8, noTags, string, array } from '../../src/sdk/kafka-codec.js';
 
 const API_KEYS = { 3: 'metadata', 18: 'apiVersions', 32: 'describeConfigs', 55: 'describeQuorum' } as const;

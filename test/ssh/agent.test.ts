@@ -1,0 +1,195 @@
+// The connection agent (RUNBOOK_CONTROL_PERSIST) against a real sshd: a second run reuses the
+// first run's connection and login shell, everything a transport does works through it, a run
+// that goes away has its remote commands killed, a connection is shared only by runs asking for
+// the same thing, the socket's directory must be the user's own, and the agent exits when idle.
+
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { isUserError } from '../../src/errors.js';
+import { openTransport } from '../../src/transport/connect.js';
+import type { Transport } from '../../src/transport/types.js';
+import { caught } from '../helpers/caught.js';
+import { inventoryHost, startSshd, type Sshd } from '../helpers/sshd.js';
+import { waitFor } from '../helpers/wait.js';
+
+let sshd: Sshd;
+let home: string;
+const original = { HOME: process.env.HOME, persist: process.env.RUNBOOK_CONTROL_PERSIST };
+
+test.before(async () => {
+  sshd = await startSshd({ maxSessions: 10 });
+  home = mkdtempSync(join(tmpdir(), 'runbook-agent-home-'));
+  process.env.HOME = home;
+  process.env.RUNBOOK_CONTROL_PERSIST = '2';
+});
+
+test.after(async () => {
+  // Every agent this suite started idles out (2 s): its socket goes with it.
+  const cp = join(home, '.runbook', 'cp');
+  assert.ok(await waitFor(() => !existsSync(cp) || readdirSync(cp).every((f) => !f.endsWith('.sock'))), 'the agents exited once idle');
+  process.env.HOME = original.HOME;
+  if (original.persist === undefined) delete process.env.RUNBOOK_CONTROL_PERSIST;
+  else process.env.RUNBOOK_CONTROL_PERSIST = original.persist;
+  await sshd.stop();
+  rmSync(home, { recursive: true, force: true });
+});
+
+async function run<T>(use: (t: Transport) => Promise<T>, knownHostsFile = sshd.knownHosts): Promise<T> {
+  const { transport } = await openTransport(inventoryHost(sshd), { knownHostsFile });
+  try {
+    await transport.connect();
+    return await use(transport);
+  } finally {
+    await transport.close();
+  }
+}
+
+const loginShell = (t: Transport) => t.exec('echo $PPID').then((r) => r.stdout.toString().trim());
+const gone = (marker: string) => async () =>
+  (await run((t) => t.exec(`pgrep -f "[${marker[0]}]${marker.slice(1)}"`))).code === 1;
+
+test('a second run reuses the first run\'s connection and login shell; the agent exits once idle', async () => {
+  const before = sshd.connections();
+  const first = await run(loginShell);
+  const second = await run(loginShell);
+  assert.is(second, first, 'the same login shell');
+  assert.is(sshd.connections() - before, 1, 'one TCP connection for both runs');
+  const cp = join(home, '.runbook', 'cp');
+  const log = readdirSync(cp).find((f) => f.endsWith('.log'))!;
+  const pid = Number(/\[(\d+)\] listening/.exec(readFileSync(join(cp, log), 'utf8'))?.[1]);
+  assert.ok(pid > 0, 'the agent logged its pid');
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  assert.ok(await waitFor(() => !alive()), 'the agent exited after 2 s without a run');
+  assert.ok(!readdirSync(cp).some((f) => f.endsWith('.sock')), 'and removed its socket');
+  const third = await run(loginShell);
+  assert.is.not(third, first, 'a new agent, a new connection');
+});
+
+test('through the agent: output apart, exit codes, 1 MiB of stdin from a stream, a batch with its prelude, a TCP tunnel', async () => {
+  await run(async (t) => {
+    const r = await t.exec('echo out; echo err >&2; exit 3');
+    assert.equal([r.code, r.stdout.toString(), r.stderr.toString()], [3, 'out\n', 'err\n']);
+    const data = randomBytes(1 << 20);
+    const sum = await t.exec('sha256sum', { stdin: Readable.from([data.subarray(0, 1000), data.subarray(1000)]) });
+    assert.is(sum.stdout.toString().split(' ')[0], createHash('sha256').update(data).digest('hex'));
+    const batch = await t.execMany!(['echo "$seen" one', 'echo "$seen" two; exit 4'], { prelude: 'seen=yes' });
+    assert.ok(batch, 'the login shell takes a batch');
+    const [one, two] = await Promise.all(batch!);
+    assert.equal([one.stdout.toString(), two.stdout.toString(), two.code], ['yes one\n', 'yes two\n', 4]);
+    const tunnel = await t.openTcp('127.0.0.1', sshd.port);
+    const banner = await new Promise<string>((resolve) => tunnel.once('data', (b: Buffer) => resolve(b.toString())));
+    assert.match(banner, /^SSH-2\.0-OpenSSH/);
+    tunnel.destroy();
+  });
+});
+
+test('a timeout and an abort kill the remote command, and fail as they would over SSH', async () => {
+  await run(async (t) => {
+    const marker = `runbook-agent-timeout-${process.pid}`;
+    const e = await caught(t.exec(`sleep 30; echo ${marker}`, { timeoutMs: 300 }));
+    assert.ok(isUserError(e) && e.kind === 'task', e.message);
+    assert.match(e.message, 'timed out after 300 ms');
+    assert.ok(await waitFor(gone(marker)), 'the timed-out sleep is gone');
+    const aborted = `runbook-agent-abort-${process.pid}`;
+    const controller = new AbortController();
+    const running = t.exec(`sleep 30; echo ${aborted}`, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 200);
+    assert.is((await caught(running)).name, 'AbortError');
+    assert.ok(await waitFor(gone(aborted)), 'the aborted sleep is gone');
+  });
+});
+
+test('a run killed in the middle of a command has that command killed on the host', async () => {
+  // On the login shell the script's text is no process's command line: the sleep's own is.
+  const marker = `sleep 3000.${process.pid}`;
+  const started = join(home, 'started');
+  const client = join(home, 'client.mts');
+  const src = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
+  writeFileSync(
+    client,
+    `import { openTransport } from ${JSON.stringify(src('src/transport/connect.ts'))};
+import { inventoryHost } from ${JSON.stringify(src('test/helpers/sshd.ts'))};
+const { transport } = await openTransport(inventoryHost(${JSON.stringify(sshd)}), { knownHostsFile: ${JSON.stringify(sshd.knownHosts)} });
+await transport.exec(${JSON.stringify(`touch ${started}; ${marker}`)});
+`,
+  );
+  const child = spawn(process.execPath, ['--import', 'tsx', client], { stdio: 'ignore', env: process.env });
+  try {
+    assert.ok(await waitFor(() => existsSync(started)), 'the command started');
+    assert.ok(!(await gone(marker)()), 'and runs');
+    child.kill('SIGKILL');
+    assert.ok(await waitFor(gone(marker)), 'the command of the killed run is gone');
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
+test('a connection is shared only by runs asking for the same: another or an edited known_hosts file is a new one', async () => {
+  const first = await run(loginShell);
+  const before = sshd.connections();
+  const copy = join(home, 'known_hosts');
+  copyFileSync(sshd.knownHosts, copy);
+  assert.is.not(await run(loginShell, copy), first, 'another known_hosts file');
+  writeFileSync(copy, `# edited\n${readFileSync(copy, 'utf8')}`);
+  const edited = await run(loginShell, copy);
+  assert.is.not(edited, first);
+  assert.is(await run(loginShell, copy), edited, 'unchanged since: shared again');
+  assert.is(sshd.connections() - before, 2);
+});
+
+test('the socket directory must be a directory of the user\'s own, closed to others; nothing is connected otherwise', async () => {
+  const before = sshd.connections();
+  const open = mkdtempSync(join(tmpdir(), 'runbook-agent-open-'));
+  const linked = mkdtempSync(join(tmpdir(), 'runbook-agent-link-'));
+  try {
+    mkdirSync(join(open, '.runbook', 'cp'), { recursive: true });
+    chmodSync(join(open, '.runbook', 'cp'), 0o755);
+    mkdirSync(join(linked, '.runbook'), { mode: 0o700 });
+    symlinkSync(tmpdir(), join(linked, '.runbook', 'cp'));
+    for (const [dir, why] of [[open, 'is open to other users (mode 755)'], [linked, 'is not a directory (a link?)']]) {
+      process.env.HOME = dir;
+      const e = await caught(run(loginShell));
+      assert.ok(isUserError(e) && e.kind === 'config', e.message);
+      assert.match(e.message, why);
+    }
+  } finally {
+    process.env.HOME = home;
+    rmSync(open, { recursive: true, force: true });
+    rmSync(linked, { recursive: true, force: true });
+  }
+  assert.is(sshd.connections(), before);
+});
+
+test('RUNBOOK_CONTROL_PERSIST takes seconds; anything else is a config error', async () => {
+  process.env.RUNBOOK_CONTROL_PERSIST = '1m';
+  try {
+    const e = await caught(run(loginShell));
+    assert.ok(isUserError(e) && e.kind === 'config');
+    assert.match(e.message, 'RUNBOOK_CONTROL_PERSIST="1m": expected the seconds');
+  } finally {
+    process.env.RUNBOOK_CONTROL_PERSIST = '2';
+  }
+});
+
+test('a refused host key comes back through the agent as the same user error', async () => {
+  const wrong = join(home, 'wrong_known_hosts');
+  writeFileSync(wrong, `[127.0.0.1]:${sshd.port} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n`);
+  const e = await caught(run(loginShell, wrong));
+  assert.ok(isUserError(e) && e.kind === 'host-key', `${e.name}: ${e.message}`);
+});
+
+test.run();
