@@ -89,8 +89,12 @@ async function startAgent(dir: string, path: string, idleSeconds: number): Promi
   const { path: entry, args } = cliEntry();
   const logFile = `${path}.log`;
   const log = openSync(logFile, 'a', 0o600);
+  // Only what authenticating needs: the agent outlives the run, and the rest of the run's
+  // environment (a become or vault password) has no business staying in memory with it.
+  const env = Object.fromEntries(['HOME', 'PATH', 'SSH_AUTH_SOCK', KEY_PASSPHRASE_ENV].flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]]])));
   const child = spawn(process.execPath, [...args, entry, 'agent', '--socket', path, '--idle', String(idleSeconds)], {
     cwd: dir,
+    env,
     detached: true,
     stdio: ['ignore', 'pipe', log],
   });

@@ -8,8 +8,8 @@
 // connection is shared only by requests that ask for exactly the same endpoint, credentials,
 // host-key policy and known_hosts files as they are now (a known_hosts file edited since makes
 // a new connection); a run that goes away (ended, killed) has everything it started aborted,
-// its remote commands killed, as a dropped connection would; and the agent exits after the idle
-// time with no run attached, closing every connection.
+// its remote commands killed, as a dropped connection would; a connection no run has used for
+// the idle time is closed, and the agent exits once no run has attached for that long.
 
 import { createServer, type Socket } from 'node:net';
 import { createHash } from 'node:crypto';
@@ -32,7 +32,7 @@ export interface AgentOptions {
 
 /** Listens until idle; resolves once every connection is closed and the socket removed. */
 export async function runAgent(options: AgentOptions): Promise<void> {
-  const transports = new Map<string, SshTransport>();
+  const connections = new Connections(options.idleMs, options.log);
   const clients = new Set<Socket>();
   let idleTimer: NodeJS.Timeout | undefined;
   const server = createServer((socket) => {
@@ -42,7 +42,7 @@ export async function runAgent(options: AgentOptions): Promise<void> {
       clients.delete(socket);
       if (clients.size === 0) armIdle();
     });
-    serve(socket, transports, options.log);
+    serve(socket, connections);
   });
   // Listen on a name of our own, then rename it over the socket's: a dead agent's socket is
   // replaced in one step, and two agents starting at once never unlink each other's.
@@ -67,7 +67,7 @@ export async function runAgent(options: AgentOptions): Promise<void> {
   await closed;
   // Another agent may have taken the name since: its socket is not ours to remove.
   if ((await stat(options.socketPath).catch(() => undefined))?.ino === ours) await rm(options.socketPath, { force: true });
-  await Promise.all([...transports.values()].map((t) => t.close()));
+  await connections.closeAll();
 }
 
 interface OpenRequest {
@@ -86,16 +86,69 @@ function identity(request: OpenRequest): string {
   return createHash('sha256').update(JSON.stringify([request.host, request.endpoint, request.settings, knownHosts])).digest('hex');
 }
 
+interface Held {
+  transport: SshTransport;
+  /** Runs attached to it now. */
+  users: number;
+  /** Closes it once no run has used it for the idle time. */
+  timer?: NodeJS.Timeout;
+}
+
+/** The agent's connections by identity; one no run uses is closed after the idle time. */
+class Connections {
+  private readonly byKey = new Map<string, Held>();
+
+  constructor(
+    private readonly idleMs: number,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** The connection for this request, held until `release` (called at most once). */
+  take(request: OpenRequest): { transport: SshTransport; release: () => void } {
+    const key = identity(request);
+    let held = this.byKey.get(key);
+    if (!held) {
+      held = { transport: new SshTransport(request.host, request.endpoint, request.settings), users: 0 };
+      this.byKey.set(key, held);
+      this.log(`new connection ${key.slice(0, 8)} for ${request.host} (${request.endpoint.user}@${request.endpoint.address}:${request.endpoint.port})`);
+    }
+    const entry = held;
+    entry.users++;
+    clearTimeout(entry.timer);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      if (--entry.users > 0) return;
+      entry.timer = setTimeout(() => {
+        this.byKey.delete(key);
+        this.log(`closing the idle connection ${key.slice(0, 8)} for ${request.host}`);
+        void entry.transport.close();
+      }, this.idleMs);
+    };
+    return { transport: entry.transport, release };
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.byKey.values()];
+    this.byKey.clear();
+    for (const held of all) clearTimeout(held.timer);
+    await Promise.all(all.map((held) => held.transport.close()));
+  }
+}
+
 /** One run's use of one host: requests in, results out, everything aborted when it goes. */
-function serve(socket: Socket, transports: Map<string, SshTransport>, log: (line: string) => void): void {
+function serve(socket: Socket, connections: Connections): void {
   const gone = new AbortController();
   const running = new Map<number, AbortController>();
   const inputs = new Map<number, PassThrough>();
   const tunnels = new Map<number, Duplex>();
   let transport: SshTransport | undefined;
+  let release: (() => void) | undefined;
 
   socket.on('error', () => {});
   socket.on('close', () => {
+    release?.();
     gone.abort();
     for (const tunnel of tunnels.values()) tunnel.destroy();
   });
@@ -119,13 +172,10 @@ function serve(socket: Socket, transports: Map<string, SshTransport>, log: (line
       case 'open': {
         const request = header as unknown as OpenRequest;
         if (request.protocol !== AGENT_PROTOCOL) return fail(id, new Error(`the agent speaks protocol ${AGENT_PROTOCOL}, the run ${request.protocol}`));
-        const key = identity(request);
-        transport = transports.get(key);
-        if (!transport) {
-          transport = new SshTransport(request.host, request.endpoint, request.settings);
-          transports.set(key, transport);
-          log(`new connection for ${request.host} (${request.endpoint.user}@${request.endpoint.address}:${request.endpoint.port})`);
-        }
+        // A run opens again after its connection was lost; known_hosts may have changed since.
+        const taken = connections.take(request);
+        release?.();
+        ({ transport, release } = taken);
         transport.connect().then(() => send({ t: 'opened', id }), (e) => fail(id, e));
         return;
       }

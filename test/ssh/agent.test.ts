@@ -151,6 +151,24 @@ test('a connection is shared only by runs asking for the same: another or an edi
   assert.is(sshd.connections() - before, 2);
 });
 
+test('a connection no run has used for the idle time is closed, while the agent serves another', async () => {
+  const { transport: attached } = await openTransport(inventoryHost(sshd), { knownHostsFile: sshd.knownHosts });
+  try {
+    await attached.connect();
+    const copy = join(home, 'idle_known_hosts');
+    copyFileSync(sshd.knownHosts, copy);
+    const first = await run(loginShell, copy);
+    const cp = join(home, '.runbook', 'cp');
+    const logged = () => readdirSync(cp).filter((f) => f.endsWith('.log')).map((f) => readFileSync(join(cp, f), 'utf8')).join('');
+    const id = [...logged().matchAll(/new connection (\w+) for target/g)].at(-1)![1];
+    assert.ok(await waitFor(() => logged().includes(`closing the idle connection ${id} for target`)), 'closed after 2 s unused');
+    assert.is.not(await run(loginShell, copy), first, 'the next run gets a new one');
+    assert.is((await attached.exec('echo still')).stdout.toString(), 'still\n', 'the attached run kept its own');
+  } finally {
+    await attached.close();
+  }
+});
+
 test('the socket directory must be a directory of the user\'s own, closed to others; nothing is connected otherwise', async () => {
   const before = sshd.connections();
   const open = mkdtempSync(join(tmpdir(), 'runbook-agent-open-'));
