@@ -1,13 +1,14 @@
 // A runbook played with the CLI over SSH against a real loopback sshd: it converges, then reports
 // 0 changed; a changed host key stops the host with a clear message and a non-zero exit.
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { inventoryYaml, keygen, startSshd, type Sshd } from '../helpers/sshd.js';
 import { ensureBuilt, runbook, type Ran } from '../cli/helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 let sshd: Sshd;
 let project: string;
@@ -61,6 +62,29 @@ test('over SSH: the first play converges, the second reports 0 changed, on one c
   assert.is(second.code, 0, show(second));
   assert.is(recap(second)?.[2], '0', show(second));
   assert.is(sshd.connections() - before, 2, 'one TCP connection per play');
+});
+
+test('with RUNBOOK_CONTROL_PERSIST, the plays after the first reuse its connection; the agent then exits', async () => {
+  const inv = inventory(sshd.knownHosts);
+  const home = mkdtempSync(join(tmpdir(), 'runbook-ssh-play-home-'));
+  const saved = process.env.HOME;
+  process.env.HOME = home;
+  process.env.RUNBOOK_CONTROL_PERSIST = '2';
+  try {
+    const before = sshd.connections();
+    for (let i = 0; i < 3; i++) {
+      const r = await runbook(['play', 'site', '-i', inv], project);
+      assert.is(r.code, 0, show(r));
+      assert.is(recap(r)?.[2], '0', show(r));
+    }
+    assert.is(sshd.connections() - before, 1, 'one TCP connection for three plays');
+    const cp = join(home, '.runbook', 'cp');
+    assert.ok(await waitFor(() => !readdirSync(cp).some((f) => f.endsWith('.sock'))), 'the agent exited 2 s after the last play');
+  } finally {
+    process.env.HOME = saved;
+    delete process.env.RUNBOOK_CONTROL_PERSIST;
+    rmSync(home, { recursive: true, force: true });
+  }
 });
 
 test('a changed host key stops the host: possible man-in-the-middle, file:line, non-zero exit', async () => {
