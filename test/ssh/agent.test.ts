@@ -3,7 +3,7 @@
 // that goes away has its remote commands killed, a connection is shared only by runs asking for
 // the same thing, the socket's directory must be the user's own, and the agent exits when idle.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,10 +13,13 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isUserError } from '../../src/errors.js';
+import { sh } from '../../src/shell/quote.js';
 import { openTransport } from '../../src/transport/connect.js';
+import { HostShell } from '../../src/transport/host.js';
 import type { Transport } from '../../src/transport/types.js';
 import { caught } from '../helpers/caught.js';
 import { inventoryHost, startSshd, type Sshd } from '../helpers/sshd.js';
+import { sudoUser } from '../helpers/sudo-user.js';
 import { waitFor } from '../helpers/wait.js';
 
 let sshd: Sshd;
@@ -166,6 +169,35 @@ test('a connection no run has used for the idle time is closed, while the agent 
     assert.is((await attached.exec('echo still')).stdout.toString(), 'still\n', 'the attached run kept its own');
   } finally {
     await attached.close();
+  }
+});
+
+test('a become shell is kept for the runs that give its password, and for no other', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'runbook-agent-sudo-'));
+  chmodSync(dir, 0o777);
+  const account = sudoUser('runbook-agent-sudo', `pw 'with" $quotes`, join(dir, 'home'));
+  account.allow('password');
+  const asRoot = async (password: string) => {
+    const { transport } = await openTransport(inventoryHost(sshd, 'target', { user: account.name }), { knownHostsFile: sshd.knownHosts });
+    try {
+      await transport.connect();
+      return (await new HostShell(transport, account.name).withBecome({ user: 'root', password }).run(sh`echo "$$ $(id -un)"`)).stdout.trim();
+    } finally {
+      await transport.close();
+    }
+  };
+  try {
+    const first = await asRoot(account.password);
+    assert.match(first, / root$/);
+    assert.is(await asRoot(account.password), first, 'the next run is given the same root shell');
+    const wrong = await caught(asRoot('wrong'));
+    assert.match(wrong.message, /become password was refused/);
+  } finally {
+    // The agent closes the user's connection once unused for its idle time; userdel refuses before.
+    const loggedIn = () => spawnSync('pgrep', ['-u', account.name]).status === 0;
+    assert.ok(await waitFor(() => !loggedIn()), 'the agent let the login go once idle');
+    account.remove();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
