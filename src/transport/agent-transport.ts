@@ -167,9 +167,10 @@ export class AgentTransport implements Transport {
     return { ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }), ...(options.become ? { become: options.become } : {}) };
   }
 
-  private send(header: Frame['header'], body?: Buffer): void {
+  /** False when the socket's buffer is full (wait for 'drain'), or it is gone. */
+  private send(header: Frame['header'], body?: Buffer): boolean {
     const socket = this.socket;
-    if (socket && !socket.destroyed) writeFrame(socket, header, body);
+    return socket !== undefined && !socket.destroyed && writeFrame(socket, header, body);
   }
 
   /** Sends one request and waits for its one reply; an UnreachableError marks the connection lost. */
@@ -193,9 +194,16 @@ export class AgentTransport implements Transport {
   private sendInput(id: number, stdin: NonNullable<ExecOptions['stdin']>): void {
     if (!(stdin instanceof Readable)) {
       if (stdin.length) this.send({ t: 'stdin', id }, Buffer.from(stdin));
-      return this.send({ t: 'stdin-end', id });
+      this.send({ t: 'stdin-end', id });
+      return;
     }
-    stdin.on('data', (chunk: Buffer | string) => this.send({ t: 'stdin', id }, Buffer.from(chunk)));
+    stdin.on('data', (chunk: Buffer | string) => {
+      // Read the stream no faster than the agent takes it.
+      if (!this.send({ t: 'stdin', id }, Buffer.from(chunk))) {
+        stdin.pause();
+        this.socket?.once('drain', () => stdin.resume());
+      }
+    });
     stdin.on('end', () => this.send({ t: 'stdin-end', id }));
     stdin.on('error', () => this.send({ t: 'abort', id }));
   }

@@ -192,9 +192,16 @@ function serve(socket: Socket, connections: Connections): void {
           });
         return;
       }
-      case 'stdin':
-        inputs.get(id)?.write(body);
+      case 'stdin': {
+        // A big upload waits for the host rather than filling the agent's memory: the run's
+        // socket is read again once the script has taken what it was given.
+        const input = inputs.get(id);
+        if (input && !input.write(body)) {
+          socket.pause();
+          input.once('drain', () => socket.resume());
+        }
         return;
+      }
       case 'stdin-end':
         inputs.get(id)?.end();
         return;

@@ -82,12 +82,14 @@ test('a second run reuses the first run\'s connection and login shell; the agent
   assert.is.not(third, first, 'a new agent, a new connection');
 });
 
-test('through the agent: output apart, exit codes, 1 MiB of stdin from a stream, a batch with its prelude, a TCP tunnel', async () => {
+test('through the agent: output apart, exit codes, 16 MiB of stdin from a stream, a batch with its prelude, a TCP tunnel', async () => {
   await run(async (t) => {
     const r = await t.exec('echo out; echo err >&2; exit 3');
     assert.equal([r.code, r.stdout.toString(), r.stderr.toString()], [3, 'out\n', 'err\n']);
-    const data = randomBytes(1 << 20);
-    const sum = await t.exec('sha256sum', { stdin: Readable.from([data.subarray(0, 1000), data.subarray(1000)]) });
+    // 16 MiB in 64 KiB chunks: more than the sockets buffer, so both ends wait for the other.
+    const data = randomBytes(16 << 20);
+    const chunks = Array.from({ length: 256 }, (_, i) => data.subarray(i << 16, (i + 1) << 16));
+    const sum = await t.exec('sha256sum', { stdin: Readable.from(chunks) });
     assert.is(sum.stdout.toString().split(' ')[0], createHash('sha256').update(data).digest('hex'));
     const batch = await t.execMany!(['echo "$seen" one', 'echo "$seen" two; exit 4'], { prelude: 'seen=yes' });
     assert.ok(batch, 'the login shell takes a batch');
