@@ -46,7 +46,14 @@ export class AgentTransport implements Transport {
     if (this.connected) return Promise.resolve();
     this.opening ??= (async () => {
       this.socket ??= this.attach(await dialAgent(this.idleSeconds));
-      await this.request({ t: 'open', protocol: AGENT_PROTOCOL, host: this.host, endpoint: this.endpoint, settings: this.settings });
+      try {
+        await this.request({ t: 'open', protocol: AGENT_PROTOCOL, host: this.host, endpoint: this.endpoint, settings: this.settings });
+      } catch (e) {
+        // A pool forgets a transport that failed to open: its socket must not outlive it (it
+        // would keep the run's process alive, and the agent from idling out).
+        await this.close();
+        throw e;
+      }
       this.connected = true;
     })().finally(() => {
       this.opening = undefined;

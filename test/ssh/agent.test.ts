@@ -18,7 +18,7 @@ import { openTransport } from '../../src/transport/connect.js';
 import { HostShell } from '../../src/transport/host.js';
 import type { Transport } from '../../src/transport/types.js';
 import { caught } from '../helpers/caught.js';
-import { inventoryHost, startSshd, type Sshd } from '../helpers/sshd.js';
+import { freePort, inventoryHost, startSshd, type Sshd } from '../helpers/sshd.js';
 import { sudoUser } from '../helpers/sudo-user.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -138,6 +138,30 @@ await transport.exec(${JSON.stringify(`touch ${started}; ${marker}`)});
     assert.ok(!(await gone(marker)()), 'and runs');
     child.kill('SIGKILL');
     assert.ok(await waitFor(gone(marker)), 'the command of the killed run is gone');
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
+test('a host out of reach is unreachable through the agent, and the failed run still exits', async () => {
+  const client = join(home, 'unreachable.mts');
+  const src = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
+  const closedPort = { ...inventoryHost(sshd), port: await freePort() };
+  writeFileSync(
+    client,
+    `import { openTransport } from ${JSON.stringify(src('src/transport/connect.ts'))};
+const { transport } = await openTransport(${JSON.stringify(closedPort)}, { knownHostsFile: ${JSON.stringify(sshd.knownHosts)}, connectTimeoutMs: 5000 });
+try { await transport.connect(); console.log('connected?'); } catch (e) { console.log(e.kind, e.name); }
+`,
+  );
+  const child = spawn(process.execPath, ['--import', 'tsx', client], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
+  let out = '';
+  child.stdout.on('data', (b) => (out += b));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  try {
+    assert.ok(await waitFor(() => out.includes('\n')), 'the connect failed');
+    assert.is(out.trim(), 'unreachable UnreachableError');
+    assert.is(await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 30_000))]), 0, 'and nothing kept the process alive');
   } finally {
     child.kill('SIGKILL');
   }
