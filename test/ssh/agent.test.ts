@@ -5,7 +5,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -80,6 +80,49 @@ test('a second run reuses the first run\'s connection and login shell; the agent
   assert.ok(!readdirSync(cp).some((f) => f.endsWith('.sock')), 'and removed its socket');
   const third = await run(loginShell);
   assert.is.not(third, first, 'a new agent, a new connection');
+});
+
+test('a run asking for another idle time gets an agent of its own; the socket name is salted; gone agents\' old logs are removed', async () => {
+  const [own, another] = ['names', 'salt'].map((word) => mkdtempSync(join(tmpdir(), `runbook-agent-${word}-`)));
+  const cpOf = (dir: string) => join(dir, '.runbook', 'cp');
+  const cp = cpOf(own);
+  mkdirSync(cp, { recursive: true, mode: 0o700 });
+  chmodSync(join(own, '.runbook'), 0o700);
+  const [stale, recent] = ['0'.repeat(20), '1'.repeat(20)].map((n) => join(cp, `${n}.sock.log`));
+  for (const log of [stale, recent]) writeFileSync(log, 'an earlier build\'s agent\n');
+  const weekAgo = new Date(Date.now() - 8 * 86_400_000);
+  utimesSync(stale, weekAgo, weekAgo);
+  const sockets = (dir: string) => (existsSync(cpOf(dir)) ? readdirSync(cpOf(dir)).filter((f) => f.endsWith('.sock')) : []);
+  /** The sockets in the home's directory while a run with this idle time is attached. */
+  const socketsDuring = async (dir: string, idle: string) => {
+    process.env.HOME = dir;
+    process.env.RUNBOOK_CONTROL_PERSIST = idle;
+    return run(async (t) => {
+      await loginShell(t);
+      return sockets(dir);
+    });
+  };
+  try {
+    const [first] = await socketsDuring(own, '2');
+    assert.ok(first);
+    assert.ok(!existsSync(stale), 'a gone agent\'s log untouched for a week was removed');
+    assert.ok(existsSync(recent), 'a recent one is kept');
+    assert.is(statSync(join(cp, 'salt')).mode & 0o777, 0o600);
+    assert.is(statSync(join(cp, 'salt')).size, 32);
+
+    const other = (await socketsDuring(own, '3')).find((n) => n !== first);
+    assert.ok(other, 'another idle time, another agent');
+    assert.match(readFileSync(join(cp, `${other}.log`), 'utf8'), /idle 3000 ms/);
+
+    // Everything else alike, only the directory's salt differs: unsalted, the names would match.
+    const [salted] = await socketsDuring(another, '2');
+    assert.ok(salted && salted !== first, `${salted} beside ${first}`);
+  } finally {
+    process.env.HOME = home;
+    process.env.RUNBOOK_CONTROL_PERSIST = '2';
+    assert.ok(await waitFor(() => sockets(own).length + sockets(another).length === 0), 'the agents exited once idle');
+    for (const dir of [own, another]) rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('through the agent: output apart, exit codes, 16 MiB of stdin from a stream, a batch with its prelude, a TCP tunnel', async () => {
