@@ -45,10 +45,12 @@ export async function readChecksAhead(state: RunState, planned: PlannedStep, hs:
       const paths = new Set(batch.flatMap((read) => [...read.paths]));
       const prelude = paths.size > 1 ? statTable([...paths]).text : undefined;
       const become = batch[0].become;
-      const scripts = batch.map((read) => read.script);
+      // Steps that read the same (two env steps on one ~/.bashrc) are sent it once: nothing
+      // changes a host between reads in one generation, and a change drops them all.
+      const scripts = [...new Set(batch.map((read) => read.script))];
       // A batch that could not be sent leaves its checks to run on their own, and report why.
       const results = await transport.execMany(scripts, { signal: hs.signals.task, prelude, ...(become ? { become } : {}) }).catch(() => undefined);
-      return results ? batch.map((read, i) => ({ key: readKey(read.script, become), result: results[i] })) : [];
+      return results ? batch.map((read) => ({ key: readKey(read.script, become), result: results[scripts.indexOf(read.script)] })) : [];
     }),
   );
   const stored = sent.flat();

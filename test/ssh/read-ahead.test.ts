@@ -2,7 +2,7 @@
 // a few round trips instead of one per step, reports exactly what it reports without read-ahead,
 // and a change the play makes is never hidden from a later check by a result read before it.
 
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -22,6 +22,9 @@ let sshd: Sshd;
 let project: string;
 let registry: TaskRegistry;
 const calls = { exec: 0, execMany: 0, readAhead: 0, tabled: 0, become: 0 };
+/** Every script a batch sent, and every one sent on its own, in the last play. */
+let batched: string[] = [];
+let single: string[] = [];
 
 test.before(async () => {
   sshd = await startSshd();
@@ -31,11 +34,13 @@ test.before(async () => {
   const { exec, execMany } = SshTransport.prototype;
   SshTransport.prototype.exec = function (this: SshTransport, ...a: Parameters<typeof exec>) {
     calls.exec++;
+    single.push(a[0]);
     return exec.apply(this, a);
   };
   SshTransport.prototype.execMany = function (this: SshTransport, ...a: Parameters<typeof execMany>) {
     calls.execMany++;
     calls.readAhead += a[0].length;
+    batched.push(...a[0]);
     // Batches whose probes take their paths' fields from one stat (sdk/stat-table.ts).
     if (a[1]?.prelude?.includes('__runbook_stat=')) calls.tabled++;
     if (a[1]?.become) calls.become++;
@@ -54,6 +59,8 @@ async function play(name: string, yaml: string, checkMode = false, host: Partial
   const inventory: Inventory = { hash: '', hosts: new Map([['web1', inventoryHost(sshd, 'web1', host)]]), groups: new Map(), knownHostsFile: sshd.knownHosts };
   const results: Array<Extract<RunEvent, { type: 'host-result' }>> = [];
   Object.assign(calls, { exec: 0, execMany: 0, readAhead: 0, tabled: 0, become: 0 });
+  batched = [];
+  single = [];
   const r = await runPlay({
     plan: await planPlay({ runbook, inventory, registry, extraVars: {}, tags: { only: [], skip: [] } }),
     sinks: [{ emit: (e: RunEvent) => void (e.type === 'host-result' && results.push(e)) }],
@@ -86,6 +93,20 @@ test('a no-op play of 12 steps reads its checks ahead in a few round trips, with
   const check = await play('twelve', yaml, true);
   assert.equal(check.recap.web1.changed, 0);
   assert.ok(check.calls.execMany >= 1, '--check reads ahead too');
+});
+
+test('steps that read the same file have its probe sent once in a batch; a change between them is still seen', async () => {
+  const shared = join(project, 'shared.conf');
+  const steps = ['a=1', 'b=2', 'c=3'].map((line) => `  - name: line ${line}\n    lineinfile: { path: ${shared}, line: ${line}, create: true }`);
+  const yaml = `name: shared\nsteps:\n${steps.join('\n')}\n  - name: other\n    copy: { dest: ${project}/other.conf, content: "x\\n" }\n`;
+  const first = await play('shared', yaml);
+  assert.is(first.recap.web1.changed, 4);
+  assert.is(readFileSync(shared, 'utf8'), 'a=1\nb=2\nc=3\n', 'each step read the file as the one before left it');
+  const again = await play('shared', yaml);
+  assert.equal(again.recap.web1, { ok: 4, changed: 0, failed: 0, skipped: 0, unreachable: 0, rescued: 0, ignored: 0 });
+  const sentShared = batched.filter((script) => script.includes(shared));
+  assert.is(sentShared.length, again.calls.execMany, `the shared file's probe once per batch (${sentShared.length} in ${again.calls.execMany})`);
+  assert.ok(!single.some((script) => script.includes(shared)), 'the three steps took the one result, none read it again');
 });
 
 test('logged in as a user with sudo, a become play reads ahead on the become shell, with the same results', async () => {
