@@ -88,7 +88,7 @@ async function checkTree(ctx: TaskContext<Args>, local: string, src: string) {
   for (const file of tree.files) {
     const dest = posix.join(base, file);
     const found = await probeContent(ctx.shell, dest, { follow: a.follow });
-    checks.push(checkPut(ctx, found, await readFile(join(local, file)), { parentMadeFirst: created.has(posix.dirname(dest)) }));
+    checks.push(await checkPut(ctx, found, await readFile(join(local, file)), { parentMadeFirst: created.has(posix.dirname(dest)) }));
   }
   const changed = checks.filter((c) => !c.inSync);
   const plan: TreePlan = { dirs, dirMode: a.directory_mode, owner: a.owner, group: a.group, files: changed.map((c) => c.observed!) };

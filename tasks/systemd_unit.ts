@@ -9,7 +9,7 @@
 
 import { posix } from 'node:path';
 import {
-  defineTask, z, sh, privateTempDir, TaskError, unitArg, applyContent, planContent, sha256, undoContent, parsePathState,
+  defineTask, z, sh, privateTempDir, TaskError, unitArg, applyContent, planContent, sha256, undoContent, parsePathState, withContentIfChanged,
   PROBE_FUNCTION, probeScript, splitSections, priorOf, type HostShell, type ContentPlan,
   type ContentUndo, type PathState,
 } from 'runbook';
@@ -67,7 +67,7 @@ const unitPath = (name: string) => `/etc/systemd/system/${name}`;
 
 /** What systemd_unit's probe found at the unit's path, and, for a unit that would change, what systemd-analyze says of it. */
 async function verified(shell: HostShell, probed: string, path: string, content: string): Promise<{ found: PathState; verifyErrors: string[] }> {
-  const found = parsePathState(splitSections(probed).get('unit'));
+  const found = await withContentIfChanged(shell, parsePathState(splitSections(probed).get('unit')), Buffer.from(content));
   // systemd-analyze costs ~100 ms a host: only a unit that would change is verified.
   if (found.type === 'file' && found.sha256 === sha256(Buffer.from(content))) return { found, verifyErrors: [] };
   const name = posix.basename(path);
@@ -109,7 +109,7 @@ Undo puts the previous file back (or removes a new one) and reloads systemd.
   args: unitArgs,
   templateFiles: (a) => (a.src ? [a.src] : []),
   probe: ({ args }) => sh`${PROBE_FUNCTION}
-${probeScript('unit', unitPath(args.name), { follow: true })}`,
+${probeScript('unit', unitPath(args.name), { follow: true, summed: args.state !== 'absent' })}`,
   async check(ctx, probed) {
     const { args } = ctx;
     const path = unitPath(args.name);

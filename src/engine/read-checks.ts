@@ -4,7 +4,8 @@
 
 import { evaluateCondition } from '../template/index.js';
 import type { Become } from '../transport/types.js';
-import { collectingProbedPaths, statTable } from '../sdk/stat-table.js';
+import { collectingProbedPaths, statTable, type ProbedPaths } from '../sdk/stat-table.js';
+import { READ_LIMIT } from '../sdk/probe.js';
 import { callVars, type PlannedStep } from './plan.js';
 import type { HostState, RunState } from './state.js';
 import { fitBatch, readKey, type ReadAheadTransport } from './read-ahead.js';
@@ -42,8 +43,8 @@ export async function readChecksAhead(state: RunState, planned: PlannedStep, hs:
   }
   const sent = await Promise.all(
     [...batches.values()].map(async (batch) => {
-      const paths = new Set(batch.flatMap((read) => [...read.paths]));
-      const prelude = paths.size > 1 ? statTable([...paths]).text : undefined;
+      const paths: ProbedPaths = { stat: new Set(batch.flatMap((read) => [...read.paths.stat])), sum: new Set(batch.flatMap((read) => [...read.paths.sum])) };
+      const prelude = paths.stat.size > 1 ? statTable(paths, READ_LIMIT).text : undefined;
       const become = batch[0].become;
       // Steps that read the same (two env steps on one ~/.bashrc) are sent it once: nothing
       // changes a host between reads in one generation, and a change drops them all.
@@ -62,11 +63,11 @@ export async function readChecksAhead(state: RunState, planned: PlannedStep, hs:
   );
 }
 
-/** A probe to read ahead: its script, the user it runs as, and the paths it stats (for the stat table). */
+/** A probe to read ahead: its script, the user it runs as, and the paths it names (for the stat and sum tables). */
 interface ProbeRead {
   script: string;
   become?: Become;
-  paths: Set<string>;
+  paths: ProbedPaths;
 }
 
 /** The probes of `planned`'s calls as `hs`'s shell, with the step's become, sends them now. */
@@ -82,7 +83,7 @@ function probeReads(state: RunState, planned: PlannedStep, hs: HostState): Probe
     if (step.when !== undefined && !evaluateCondition(step.when, vars, step.positions['when'] ?? step.pos)) return [];
     const shell = withStepBecome(hs.shell, step, hp.becomeUser, hs, vars);
     for (const call of hp.calls) {
-      const paths = new Set<string>();
+      const paths: ProbedPaths = { stat: new Set(), sum: new Set() };
       const probe = collectingProbedPaths(paths, () => task.probe!(probeContext({ state, planned, hs, call, vars: callVars(step, vars, call.item) })));
       if (probe) reads.push({ ...shell.stdinLess(probe), paths });
     }

@@ -22,7 +22,7 @@ import { type CheckResult, type FileDiff } from '../task/types.js';
 import { attrChanges, chownSpec, type Attrs } from './attrs.js';
 import { decodeLossless } from './lossless-text.js';
 import { backupScript, chmodMode, priorOf, restore, type Prior } from './prior.js';
-import { homeScript, parsePathState, PROBE_FUNCTION, probeScript, splitSections, type PathState } from './probe.js';
+import { homeScript, parsePathState, PROBE_FUNCTION, probeScript, READ_LIMIT, splitSections, type PathState, type ProbeOptions } from './probe.js';
 
 /** A path on the host, or one relative to a user's home directory (looked up with getent on the host). */
 export type Dest = string | { user: string; relative: string };
@@ -66,12 +66,26 @@ export interface WantedContent {
   replaceLink?: boolean;
 }
 
-/** The probe of what is at dest (following a symlink unless told not to): read back with parseContentProbe. */
-export function contentProbe(dest: Dest, options: { follow?: boolean } = {}): ShellText {
+/**
+ * The probe of what is at dest (following a symlink unless told not to): read back with
+ * parseContentProbe. `summed`: the check compares the whole content (withContentIfChanged).
+ */
+export function contentProbe(dest: Dest, options: ProbeOptions = {}): ShellText {
   const target = typeof dest === 'string' ? dest : sh`"$h"/${dest.relative}`;
   return sh`${PROBE_FUNCTION}
 ${typeof dest === 'string' ? raw(':') : homeScript(dest.user)}
-${probeScript('dest', target, { follow: options.follow ?? true })}`;
+${probeScript('dest', target, { ...options, follow: options.follow ?? true })}`;
+}
+
+/**
+ * What a summed probe found, with the file's content when it differs from `wanted`: read ahead,
+ * the probe gave a small file by its sum alone, and a change needs its content (for the diff and
+ * the undo record). One read more, only for a file that is about to change.
+ */
+export async function withContentIfChanged(shell: HostShell, found: PathState, wanted: Buffer): Promise<PathState> {
+  if (found.type !== 'file' || found.content !== undefined || found.size > READ_LIMIT || found.sha256 === sha256(wanted)) return found;
+  const content = await shell.readFile(found.path);
+  return content === null ? found : { ...found, content, size: content.length, sha256: sha256(content) };
 }
 
 export function parseContentProbe(probed: string): PathState & { path: string } {

@@ -11,7 +11,7 @@
 
 import { createHash } from 'node:crypto';
 import { raw, sh, type ShellText } from '../shell/quote.js';
-import { noteProbedPath, TABLED_FUNCTION } from './stat-table.js';
+import { noteProbedPath, SUMMED_FUNCTION, TABLED_FUNCTION } from './stat-table.js';
 import { privateTempDir } from '../shell/temp-dir.js';
 import { TaskError } from '../errors.js';
 
@@ -84,8 +84,9 @@ const GUARD_FUNCTION = `rb_guard() {
 `;
 
 /**
- * The sh function every probe calls: `rb_probe PATH READ_LIMIT`. It prints `type=`, the stat
- * fields, and for a file its content when small (else its sha256), for a link its target.
+ * The sh function every probe calls: `rb_probe PATH READ_LIMIT [SUMMED]`. It prints `type=`, the
+ * stat fields, and for a file its content when small (else its sha256), for a link its target.
+ * With SUMMED 1, a file the batch's sum table has (stat-table.ts) is given by its sum alone.
  */
 export const PROBE_FUNCTION = raw(`rb_probe() {
   if [ -L "$1" ]; then rb_t=link; elif [ -d "$1" ]; then rb_t=directory; elif [ -f "$1" ]; then rb_t=file; elif [ -e "$1" ]; then rb_t=other
@@ -103,11 +104,12 @@ size=%s' -- "$1") || return 1
   case $rb_t in
     link) rb_l=$(readlink -- "$1"; echo x); printf 'target=%s\\000\\n' "\${rb_l%?x}" ;;
     file) if [ ! -r "$1" ]; then echo unreadable=1
+      elif [ "$3" = 1 ] && rb_summed "$1"; then echo "sha256=$rb_h"
       elif [ "\${rb_s##*size=}" -le "$2" ]; then printf 'content='; base64 -w0 < "$1"; echo
       else printf 'sha256='; sha256sum < "$1"; fi ;;
   esac
 }
-${SECTION_FUNCTION.text}${GUARD_FUNCTION}${TABLED_FUNCTION}`);
+${SECTION_FUNCTION.text}${GUARD_FUNCTION}${TABLED_FUNCTION}${SUMMED_FUNCTION}`);
 
 /**
  * The links a guard section found, checked: a link in a directory that a user other than root
@@ -147,19 +149,30 @@ export function homeScript(user: string): ShellText {
 h=\${h#*:*:*:*:*:}; h=\${h%%:*}`;
 }
 
+export interface ProbeOptions {
+  /** Resolve a symlink at the path first (as `readlink -f` does). */
+  follow?: boolean;
+  /**
+   * The check compares the file's content and reads it only when it differs: read ahead, a file
+   * is given by its sum from the batch's sum table (stat-table.ts), without its content.
+   */
+  summed?: boolean;
+}
+
 /**
  * Script text that prints a section named `name` describing `path`. With `follow`, a symlink at
  * path is resolved first (as `readlink -f` does) and the section says which real path it describes.
  * That real path is left in $rb_r for what the script does next (file's recursive find).
  */
-export function probeScript(name: string, path: string | ShellText, options: { follow?: boolean } = {}): ShellText {
-  if (typeof path === 'string') noteProbedPath(path);
+export function probeScript(name: string, path: string | ShellText, options: ProbeOptions = {}): ShellText {
+  if (typeof path === 'string') noteProbedPath(path, options.summed ?? false);
   const p = typeof path === 'string' ? sh`${path}` : path;
-  if (!options.follow) return sh`rb_section ${name}; rb_guard ${p} 0; printf 'path=%s\\000\\n' ${p}; rb_probe ${p} ${READ_LIMIT}`;
+  const summed = options.summed ? raw(' 1') : raw('');
+  if (!options.follow) return sh`rb_section ${name}; rb_guard ${p} 0; printf 'path=%s\\000\\n' ${p}; rb_probe ${p} ${READ_LIMIT}${summed}`;
   // Only a link needs resolving (the trailing x keeps a newline that ends a path from being eaten
   // by $(...)); links among the parent directories need not be, the kernel follows those.
   return sh`rb_section ${name}; rb_guard ${p} 1; rb_r=${p}; if [ -L "$rb_r" ] && rb_x=$(readlink -f -- "$rb_r" && echo x); then rb_r=\${rb_x%?x}; fi
-printf 'path=%s\\000\\n' "$rb_r"; rb_probe "$rb_r" ${READ_LIMIT}`;
+printf 'path=%s\\000\\n' "$rb_r"; rb_probe "$rb_r" ${READ_LIMIT}${summed}`;
 }
 
 /**

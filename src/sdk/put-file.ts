@@ -5,7 +5,7 @@ import { posix } from 'node:path';
 import { z } from 'zod';
 import { type CheckResult, type TaskContext } from '../task/types.js';
 import { ownerArgs, pathArg } from './attrs.js';
-import { contentProbe, planContent, validateArg, type ContentPlan, type ContentUndo } from './content-file.js';
+import { contentProbe, planContent, validateArg, withContentIfChanged, type ContentPlan, type ContentUndo } from './content-file.js';
 import type { PathState } from './probe.js';
 import type { ShellText } from '../shell/quote.js';
 
@@ -28,16 +28,16 @@ export function destPath(dest: string, src: string | undefined): string {
   return pathArg.parse(dest.endsWith('/') && src ? posix.join(dest, posix.basename(src)) : dest);
 }
 
-/** The probe of a put's dest (read back with parseContentProbe). */
+/** The probe of a put's dest (read back with parseContentProbe): a file that is as wanted comes by its sum. */
 export function putProbe(args: PutArgs, dest: string): ShellText {
-  return contentProbe(dest, { follow: args.follow });
+  return contentProbe(dest, { follow: args.follow, summed: true });
 }
 
 /**
  * The plan for putting `content` where the put's probe found `probed`. `parentMadeFirst`: the step
  * itself creates dest's directory before it writes (a directory copy), so a missing one is no error.
  */
-export function checkPut(ctx: Pick<TaskContext<PutArgs>, 'args' | 'checkMode'>, probed: PathState, content: Buffer, options: { parentMadeFirst?: boolean } = {}): CheckResult<ContentPlan, ContentUndo> {
+export async function checkPut(ctx: Pick<TaskContext<PutArgs>, 'args' | 'checkMode' | 'shell'>, probed: PathState, content: Buffer, options: { parentMadeFirst?: boolean } = {}): Promise<CheckResult<ContentPlan, ContentUndo>> {
   const a = ctx.args;
   const found = options.parentMadeFirst && probed.type === 'absent' ? { ...probed, parentExists: true } : probed;
   // A directory at dest is an error below, force or not (Ansible: content cannot go to a directory).
@@ -46,5 +46,5 @@ export function checkPut(ctx: Pick<TaskContext<PutArgs>, 'args' | 'checkMode'>, 
   if (ctx.checkMode && found.type === 'absent' && !found.parentExists) {
     return { inSync: false, summary: `create ${found.path} (its directory is not there yet: an earlier step would make it)` };
   }
-  return planContent(found, { content, attrs: { owner: a.owner, group: a.group, mode: a.mode }, backup: a.backup, validate: a.validate, replaceLink: !a.follow });
+  return planContent(await withContentIfChanged(ctx.shell, found, content), { content, attrs: { owner: a.owner, group: a.group, mode: a.mode }, backup: a.backup, validate: a.validate, replaceLink: !a.follow });
 }

@@ -4,8 +4,13 @@
 // way. A process costs a lab host about 1.25 ms of CPU, and a stat per probed path was most of
 // what a no-op step cost it (bench/RESULTS.md). The table lives in a shell variable of the
 // subshell that holds the batch, so nothing after the batch can read a stale line.
+//
+// The same batch keeps a sum table: one sha256sum of the small regular files whose probes asked
+// for it (copy, template, systemd_unit: they compare a file, and need its content only when it
+// differs). Such a probe then prints the file's sum instead of its content, a process fewer on
+// the host for each; the check reads the content itself when the sum says it differs.
 
-import { quote, sh, type ShellText } from '../shell/quote.js';
+import { quote, raw, sh, type ShellText } from '../shell/quote.js';
 
 /** A tab: the stat table's field separator (no path it holds has one, no user or group name can). */
 const TAB = '\t';
@@ -35,24 +40,74 @@ $rb_tbk="; done
 }
 `;
 
-/**
- * Shell text that stats `paths` in one process and keeps what it printed in $__runbook_stat, a
- * line per path: the batch's stat table, which rb_probe reads (rb_tabled). Run first in the
- * subshell that holds a batch of probes (Transport.execMany's prelude), so what it read is gone
- * with the batch. Paths stat cannot find, or cannot reach, are left out: their probes stat them.
- */
-export function statTable(paths: readonly string[]): ShellText {
-  return sh`__runbook_stat="
-$(stat -c ${`%n${TAB}${TABLE_FORMAT}`} -- ${[...paths]} 2>/dev/null)
-"`;
+/** The paths a batch's probes name: all for the stat table, those content-compared for the sum table. */
+export interface ProbedPaths {
+  stat: Set<string>;
+  sum: Set<string>;
 }
 
-/** Where probeScript's paths go while a probe is worked out for a batch. */
-let collected: Set<string> | undefined;
+/**
+ * Shell text that stats `paths.stat` in one process and keeps what it printed in
+ * $__runbook_stat, a line per path: the batch's stat table, which rb_probe reads (rb_tabled).
+ * Then the sum table, $__runbook_sum: sha256sum's lines for those of `paths.sum` the stat table
+ * shows as regular files within the read limit (never a link, a FIFO a read would hang on, or a
+ * device), which rb_probe reads (rb_summed). Run first in the subshell that holds a batch of
+ * probes (Transport.execMany's prelude), so what it read is gone with the batch. Paths stat
+ * cannot find, or cannot reach, are left out: their probes stat them.
+ */
+export function statTable(paths: ProbedPaths, readLimit: number): ShellText {
+  const stat = sh`__runbook_stat="
+$(stat -c ${`%n${TAB}${TABLE_FORMAT}`} -- ${[...paths.stat]} 2>/dev/null)
+"`;
+  const summed = [...paths.sum].filter((path) => paths.stat.has(path));
+  if (summed.length === 0) return stat;
+  // The sum is read before a probe's link guard has looked at the directories above the file:
+  // it is used only for a probe whose guard passed, and reading a regular file changes nothing.
+  return sh`${stat}
+rb_sums() {
+  rb_smn=$#
+  while [ "$rb_smn" -gt 0 ]; do
+    rb_smp=$1; shift; rb_smn=$((rb_smn - 1))
+    case $__runbook_stat in *"
+$rb_smp${raw(TAB)}"*) ;; *) continue ;; esac
+    rb_smx=\${__runbook_stat#*"
+$rb_smp${raw(TAB)}"}; rb_smx=\${rb_smx%%"
+"*}
+    [ $(( 0x\${rb_smx%%${raw(TAB)}*} & 61440 )) -eq 32768 ] && [ "\${rb_smx##*${raw(TAB)}}" -le ${String(readLimit)} ] && set -- "$@" "$rb_smp"
+  done
+  __runbook_sum=
+  [ $# -eq 0 ] || __runbook_sum="
+$(sha256sum -- "$@" 2>/dev/null)
+"
+}
+rb_sums ${summed}`;
+}
 
-/** A path probeScript was given: kept for the batch's stat table when it needs no quoting. */
-export function noteProbedPath(path: string): void {
-  if (collected && quote(path) === path) collected.add(path);
+/**
+ * `rb_summed PATH`: sets $rb_h to PATH's sum from the batch's sum table; fails when the table
+ * has none. sha256sum prints a line `HASH  PATH` (no path in the table needs escaping); a hash
+ * holds no space, so the match starts where a line's path does. Builtins only.
+ */
+export const SUMMED_FUNCTION = `rb_summed() {
+  case \${__runbook_sum-} in *"  $1
+"*) ;; *) return 1 ;; esac
+  rb_h=\${__runbook_sum%%"  $1
+"*}; rb_h=\${rb_h##*"
+"}
+}
+`;
+
+/** Where probeScript's paths go while a probe is worked out for a batch. */
+let collected: ProbedPaths | undefined;
+
+/**
+ * A path probeScript was given: kept for the batch's stat table when it needs no quoting, and
+ * for its sum table too when the probe compares the file's content (`summed`).
+ */
+export function noteProbedPath(path: string, summed: boolean): void {
+  if (!collected || quote(path) !== path) return;
+  collected.stat.add(path);
+  if (summed) collected.sum.add(path);
 }
 
 /**
@@ -60,7 +115,7 @@ export function noteProbedPath(path: string): void {
  * plain string that needs no quoting (no tab or newline can be in one, so its table line is
  * unambiguous). A path worked out on the host ("$h"/.bashrc) is not known here: its probe stats it.
  */
-export function collectingProbedPaths<T>(into: Set<string>, make: () => T): T {
+export function collectingProbedPaths<T>(into: ProbedPaths, make: () => T): T {
   const outer = collected;
   collected = into;
   try {

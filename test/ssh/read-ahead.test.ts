@@ -67,8 +67,9 @@ async function play(name: string, yaml: string, checkMode = false, host: Partial
     projectDir: project,
     runId: `t-${Date.now()}`,
     checkMode,
+    diff: true,
   });
-  return { ...r, statuses: results.map((e) => `${e.stepName}:${e.status}`), calls: { ...calls } };
+  return { ...r, results, statuses: results.map((e) => `${e.stepName}:${e.status}`), calls: { ...calls } };
 }
 
 test('a no-op play of 12 steps reads its checks ahead in a few round trips, with the same results', async () => {
@@ -131,6 +132,26 @@ test('logged in as a user with sudo, a become play reads ahead on the become she
     account.remove();
     rmSync(homes, { recursive: true, force: true });
   }
+});
+
+test('files compared by their sums: a no-op reads no content; one changed on the host is read for its diff and written back', async () => {
+  const dir = join(project, 'summed');
+  mkdirSync(dir, { recursive: true });
+  const steps = Array.from({ length: 6 }, (_, i) => `  - name: file ${i}\n    copy: { dest: ${dir}/f${i}, content: "file ${i}\\n" }`);
+  const yaml = `name: summed\nsteps:\n${steps.join('\n')}\n`;
+  assert.is((await play('summed', yaml)).recap.web1.changed, 6);
+  const again = await play('summed', yaml);
+  assert.is(again.recap.web1.changed, 0);
+  assert.ok(batched.length >= 6, `${batched.length} checks read ahead`);
+  assert.ok(!single.some((script) => script.includes('cat --')), 'no content read on its own');
+
+  writeFileSync(join(dir, 'f3'), 'edited by hand\n');
+  const check = await play('summed', yaml, true);
+  assert.equal(check.statuses.filter((s) => !s.endsWith(':ok')), ['file 3:changed']);
+  const diff = check.results.find((e) => e.stepName === 'file 3')?.diff?.[0];
+  assert.equal([diff?.before, diff?.after], ['edited by hand\n', 'file 3\n'], 'the diff has the content the sum did not carry');
+  assert.equal((await play('summed', yaml)).statuses.filter((s) => !s.endsWith(':ok')), ['file 3:changed']);
+  assert.is(readFileSync(join(dir, 'f3'), 'utf8'), 'file 3\n');
 });
 
 test('a change is never hidden from a later check by a result read before it', async () => {
