@@ -164,7 +164,6 @@ async function pair(scenario: string, commands: Command[], opts: { before?: () =
   });
 }
 
-
 function run(cmd: string, args: string[], cwd = BENCH): string {
   return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
 }
